@@ -1,0 +1,224 @@
+import type { StoredEvent } from "../../core/model/events.js";
+import {
+  type AggregateRef,
+  type CommittedEvents,
+  ConcurrencyError,
+  type DeadLetter,
+  type EventFeedPage,
+  IdentityConflictError,
+  type NewDeadLetter,
+  type OutboxItem,
+  type RequestLogEntry,
+  type RequestOutcome,
+  type Snapshot,
+  type Store,
+  type StoredResponse,
+  type UnitOfWork,
+} from "../../core/ports/store.js";
+
+interface OutboxRow extends Omit<OutboxItem, "attempts"> {
+  attempts: number;
+  dueAt: number;
+  lastError?: string;
+  firstFailedAt?: string;
+}
+
+interface RequestLogRow extends RequestLogEntry {
+  id: string;
+  outcome?: RequestOutcome;
+}
+
+const clone = <T>(value: T): T => structuredClone(value);
+
+/**
+ * Every port in process memory, for tests and single-process demos. `commit` checks every
+ * condition before it changes anything, so a failed unit leaves no trace, exactly as a rolled-back
+ * transaction would; data is cloned in and out so callers cannot mutate what is stored.
+ */
+export class MemoryStore implements Store {
+  readonly #events: StoredEvent[] = [];
+  readonly #streams = new Map<string, StoredEvent[]>();
+  readonly #snapshots = new Map<string, Snapshot>();
+  readonly #identities = new Map<string, string>();
+  readonly #responses = new Map<string, StoredResponse>();
+  readonly #requestLog: RequestLogRow[] = [];
+  readonly #outbox = new Map<string, OutboxRow>();
+  readonly #deadLetters = new Map<string, DeadLetter>();
+  #nextId = 1;
+  /** Test hook: runs inside commit after all checks, to simulate a failure mid-transaction. */
+  beforeApply?: (unit: UnitOfWork) => void;
+
+  async commit(unit: UnitOfWork): Promise<CommittedEvents> {
+    const responseKey = `${unit.realm}\u0000${unit.idempotencyKey}`;
+    if (this.#responses.has(responseKey)) throw new ConcurrencyError(`request ${unit.idempotencyKey} was answered meanwhile`);
+    const versions = new Map<string, number>();
+    for (const change of unit.changes) {
+      const key = streamKey({ realm: unit.realm, service: change.service, aggregateId: change.aggregateId });
+      const current = versions.get(key) ?? this.#streams.get(key)?.length ?? 0;
+      if (current !== change.expectedVersion) {
+        throw new ConcurrencyError(`${change.service}/${change.aggregateId} is at version ${current}, expected ${change.expectedVersion}`);
+      }
+      versions.set(key, current + change.events.length);
+    }
+    for (const claim of unit.identities) {
+      const owner = this.#identities.get(identityKey(unit.realm, claim.service, claim.name));
+      if (owner !== undefined && owner !== claim.aggregateId) throw new IdentityConflictError(claim.service, claim.name);
+    }
+    this.beforeApply?.(unit);
+
+    const written: StoredEvent[] = [];
+    for (const change of unit.changes) {
+      const ref = { realm: unit.realm, service: change.service, aggregateId: change.aggregateId };
+      const key = streamKey(ref);
+      const stream = this.#streams.get(key) ?? [];
+      change.events.forEach((event, i) => {
+        const stored: StoredEvent = {
+          ...ref,
+          sequence: change.expectedVersion + i + 1,
+          type: event.type,
+          data: clone(event.data),
+          meta: clone(change.meta),
+          time: unit.time,
+          position: String(this.#events.length + 1),
+        };
+        stream.push(stored);
+        this.#events.push(stored);
+        written.push(stored);
+      });
+      this.#streams.set(key, stream);
+      this.#snapshots.set(key, clone(change.snapshot));
+    }
+    for (const claim of unit.identities) this.#identities.set(identityKey(unit.realm, claim.service, claim.name), claim.aggregateId);
+    for (const effect of unit.effects) {
+      const id = String(this.#nextId++);
+      this.#outbox.set(id, { ...clone(effect), id, realm: unit.realm, attempts: 0, dueAt: 0 });
+    }
+    this.#responses.set(responseKey, clone(unit.response));
+    return { events: written.map(clone) };
+  }
+
+  async loadSnapshot(ref: AggregateRef): Promise<Snapshot | undefined> {
+    const snapshot = this.#snapshots.get(streamKey(ref));
+    return snapshot === undefined ? undefined : clone(snapshot);
+  }
+
+  async readAggregateEvents(ref: AggregateRef, afterSequence = 0): Promise<readonly StoredEvent[]> {
+    return (this.#streams.get(streamKey(ref)) ?? []).slice(afterSequence).map(clone);
+  }
+
+  /** Positions are handed out inside the atomic commit, so memory order is commit order: nothing to skip. */
+  async readFeed(realm: string, checkpoint: string | undefined, limit: number): Promise<EventFeedPage> {
+    const after = checkpoint === undefined ? 0 : Number(checkpoint);
+    const events = this.#events.filter((event) => Number(event.position) > after && event.realm === realm).slice(0, limit);
+    const last = events.at(-1);
+    return { events: events.map(clone), checkpoint: last?.position ?? checkpoint ?? "0" };
+  }
+
+  async findIdentity(realm: string, service: string, name: string): Promise<string | undefined> {
+    return this.#identities.get(identityKey(realm, service, name));
+  }
+
+  async findResponse(realm: string, idempotencyKey: string): Promise<StoredResponse | undefined> {
+    const response = this.#responses.get(`${realm}\u0000${idempotencyKey}`);
+    return response === undefined ? undefined : clone(response);
+  }
+
+  async logRequest(entry: RequestLogEntry): Promise<string> {
+    const id = String(this.#nextId++);
+    this.#requestLog.push({ ...clone(entry), id });
+    return id;
+  }
+
+  async recordOutcome(realm: string, logId: string, outcome: RequestOutcome): Promise<void> {
+    const row = this.#requestLog.find((entry) => entry.id === logId && entry.realm === realm);
+    if (row !== undefined) row.outcome = clone(outcome);
+  }
+
+  /** The request log, for tests and the audit explorer. */
+  requestLog(realm: string): readonly (RequestLogEntry & { outcome?: RequestOutcome })[] {
+    return this.#requestLog.filter((row) => row.realm === realm).map(clone);
+  }
+
+  async claimOutbox(limit: number, leaseMs: number): Promise<readonly OutboxItem[]> {
+    const now = Date.now();
+    const claimed: OutboxItem[] = [];
+    const busy = new Set<string>();
+    for (const row of [...this.#outbox.values()].sort((a, b) => Number(a.id) - Number(b.id))) {
+      const target = `${row.realm}\u0000${row.targetService}\u0000${row.aggregateId}`;
+      if (busy.has(target)) continue;
+      // Earlier items of the same aggregate, due or not, hold back later ones: per-aggregate order.
+      busy.add(target);
+      if (row.dueAt > now || claimed.length >= limit) continue;
+      row.dueAt = now + leaseMs;
+      claimed.push(
+        clone({
+          id: row.id,
+          realm: row.realm,
+          targetService: row.targetService,
+          aggregateId: row.aggregateId,
+          request: row.request,
+          attempts: row.attempts,
+        }),
+      );
+    }
+    return claimed;
+  }
+
+  async markDelivered(id: string): Promise<void> {
+    this.#outbox.delete(id);
+  }
+
+  async markFailed(id: string, error: string, retryInMs: number): Promise<void> {
+    const row = this.#outbox.get(id);
+    if (row === undefined) return;
+    row.attempts = row.attempts + 1;
+    row.lastError = error;
+    row.firstFailedAt ??= new Date().toISOString();
+    row.dueAt = Date.now() + retryInMs;
+  }
+
+  async deadLetterOutbox(id: string, error: { code: string; message: string }): Promise<void> {
+    const row = this.#outbox.get(id);
+    if (row === undefined) return;
+    this.#outbox.delete(id);
+    const time = new Date().toISOString();
+    await this.addDeadLetter({
+      realm: row.realm,
+      source: "outbox",
+      message: row.request,
+      error,
+      attempts: row.attempts + 1,
+      firstFailedAt: row.firstFailedAt ?? time,
+      lastFailedAt: time,
+    });
+  }
+
+  async addDeadLetter(letter: NewDeadLetter): Promise<string> {
+    const id = String(this.#nextId++);
+    this.#deadLetters.set(id, { ...clone(letter), id });
+    return id;
+  }
+
+  async listDeadLetters(realm?: string): Promise<readonly DeadLetter[]> {
+    return [...this.#deadLetters.values()].filter((letter) => realm === undefined || letter.realm === realm).map(clone);
+  }
+
+  async removeDeadLetter(id: string): Promise<void> {
+    this.#deadLetters.delete(id);
+  }
+
+  /** Pending outbox items, for tests. */
+  outboxSize(): number {
+    return this.#outbox.size;
+  }
+
+  async close(): Promise<void> {}
+}
+
+function streamKey(ref: AggregateRef): string {
+  return `${ref.realm}\u0000${ref.service}\u0000${ref.aggregateId}`;
+}
+
+function identityKey(realm: string, service: string, name: string): string {
+  return `${realm}\u0000${service}\u0000${name}`;
+}

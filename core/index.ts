@@ -1,0 +1,28 @@
+// The public API of edd's core: the service model, the pipeline and the ports adapters implement.
+export { defineService, ServiceBuilder } from "./model/service.js";
+export type {
+  AggregateView,
+  CommandContext,
+  Decision,
+  Dependencies,
+  DependencyRequest,
+  EffectCommand,
+  EventMap,
+  EventOf,
+  QueryContext,
+  Service,
+} from "./model/service.js";
+export { reject, isRejection, type Rejection } from "./model/rejection.js";
+export type { EventMeta, Json, NewEvent, StoredEvent } from "./model/events.js";
+export { anonymousPrincipal, type Principal } from "./model/principal.js";
+export { EddError, errorStatus, type ErrorBody, type ErrorCode } from "./model/errors.js";
+export { commandRequestSchema, queryRequestSchema, type CommandRequest, type QueryRequest } from "./model/envelope.js";
+export { childBreadcrumbs, idempotencyKey, rootBreadcrumbs, type Breadcrumbs } from "./model/breadcrumbs.js";
+export { createEngine, type Engine } from "./pipeline/engine.js";
+export type { EngineConfig, RemoteQuery } from "./pipeline/config.js";
+export type { DispatchResult, ResponseBody } from "./pipeline/result.js";
+export { createOutboxRelay, systemPrincipal, type OutboxRelay, type RelayOptions, type Deliver } from "./pipeline/relay.js";
+export { anonymousAuthenticator, type Authenticator, type AuthInput, type AuthResult } from "./ports/auth.js";
+export { randomIds, systemClock, type Clock, type IdGenerator } from "./ports/clock.js";
+export { jsonLogger, silentLogger, type Logger } from "./ports/logger.js";
+export * from "./ports/store.js";

@@ -1,0 +1,32 @@
+/** JSON as it is stored: what events, states and attributes must be made of. */
+export type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
+
+/** Metadata written beside every event: enough to trace it back to the request that caused it. */
+export interface EventMeta {
+  readonly requestId: string;
+  readonly interactionId: string;
+  readonly invocationId: string;
+  readonly breadcrumbs: readonly number[];
+  readonly user: string;
+  readonly command: string;
+}
+
+/** An event the handler decided on, before the store numbered it. */
+export interface NewEvent {
+  readonly type: string;
+  readonly data: unknown;
+}
+
+/** An event as the store holds it. Positions are decimal strings: they are Postgres bigints and may exceed 2^53. */
+export interface StoredEvent<Data = unknown, Type extends string = string> {
+  readonly realm: string;
+  readonly service: string;
+  readonly aggregateId: string;
+  readonly sequence: number;
+  readonly type: Type;
+  readonly data: Data;
+  readonly meta: EventMeta;
+  readonly time: string;
+  readonly position?: string;
+  readonly hash?: string;
+}

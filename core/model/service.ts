@@ -1,0 +1,179 @@
+import type { z } from "zod";
+import type { Principal } from "./principal.js";
+import type { Rejection } from "./rejection.js";
+import type { StoredEvent } from "./events.js";
+
+/** Event type name → event data, accumulated as events are declared. */
+export type EventMap = Record<string, unknown>;
+
+/** The union of events a service may emit, e.g. `{ type: "Deposited"; data: { amount: number } }`. */
+export type EventOf<E extends EventMap> = { [K in keyof E & string]: { type: K; data: E[K] } }[keyof E & string];
+
+/** What a command handler returns: events (optionally with identity claims) or a rejection. */
+export type Decision<E extends EventMap> =
+  | readonly EventOf<E>[]
+  | { readonly events: readonly EventOf<E>[]; readonly identities?: readonly string[] }
+  | Rejection;
+
+/** Data a command or query needs before its handler runs: the answer of a query of this or another service. */
+export interface DependencyRequest<R = unknown> {
+  /** The service that answers; omitted means the service that owns the command. */
+  readonly service?: string;
+  readonly query: string;
+  readonly attributes: Record<string, unknown>;
+  /** Validates and types the answer; without it the handler receives `unknown`. */
+  readonly result?: z.ZodType<R>;
+}
+
+export type DependencyRequests = Record<string, DependencyRequest>;
+
+/** Declares, from the validated input, which queries to run before the handler. */
+export type Dependencies<C, M extends DependencyRequests> = (input: C) => M;
+
+export type ResolvedDependencies<M> = {
+  [K in keyof M]: M[K] extends { result: z.ZodType<infer R> } ? R : unknown;
+};
+
+export interface CommandContext<D> {
+  readonly aggregateId: string;
+  /** The aggregate's version before this command: 0 when it has no events. */
+  readonly version: number;
+  readonly deps: D;
+  readonly user: Principal;
+  readonly now: Date;
+}
+
+export interface AggregateView<S> {
+  readonly id: string;
+  readonly version: number;
+  readonly state: S;
+}
+
+export interface QueryContext<S, D> {
+  readonly realm: string;
+  readonly user: Principal;
+  readonly deps: D;
+  /** Reads aggregates of this service, in the caller's realm. */
+  readonly aggregates: { get(aggregateId: string): Promise<AggregateView<S> | undefined> };
+  /** Finds the aggregate that claimed a unique name in this service, in the caller's realm. */
+  readonly identities: { find(name: string): Promise<string | undefined> };
+}
+
+/** A command an effect asks for, delivered later through the outbox. */
+export interface EffectCommand {
+  readonly service: string;
+  readonly command: string;
+  readonly aggregateId: string;
+  readonly attributes: Record<string, unknown>;
+}
+
+export interface EventDefinition<S> {
+  readonly schema: z.ZodType;
+  evolve(state: S, data: unknown, event: StoredEvent): S;
+}
+
+export interface CommandDefinition<S> {
+  readonly schema: z.ZodType;
+  readonly dependencies?: Dependencies<unknown, DependencyRequests>;
+  readonly roles?: readonly string[];
+  handle(command: unknown, state: S, context: CommandContext<Record<string, unknown>>): Decision<EventMap>;
+}
+
+export interface QueryDefinition<S> {
+  readonly schema: z.ZodType;
+  readonly dependencies?: Dependencies<unknown, DependencyRequests>;
+  readonly roles?: readonly string[];
+  handle(query: unknown, context: QueryContext<S, Record<string, unknown>>): unknown;
+}
+
+export type EffectFunction = (event: StoredEvent) => readonly EffectCommand[];
+
+/** A service as the pipeline sees it: plain maps from names to definitions. */
+export interface Service<S = unknown, E extends EventMap = EventMap> {
+  readonly name: string;
+  readonly initialState: () => S;
+  readonly events: Readonly<Record<string, EventDefinition<S>>>;
+  readonly commands: Readonly<Record<string, CommandDefinition<S>>>;
+  readonly queries: Readonly<Record<string, QueryDefinition<S>>>;
+  readonly effects: Readonly<Record<string, readonly EffectFunction[]>>;
+  /** Phantom: carries the event map for typed test kits and clients. */
+  readonly __events?: E;
+}
+
+export interface CommandSpec<S, E extends EventMap, C, M extends DependencyRequests> {
+  readonly schema: z.ZodType<C>;
+  readonly dependencies?: Dependencies<C, M>;
+  readonly roles?: readonly string[];
+  handle(command: C, state: S, context: CommandContext<ResolvedDependencies<M>>): Decision<E>;
+}
+
+export interface QuerySpec<S, Q, M extends DependencyRequests, R> {
+  readonly schema: z.ZodType<Q>;
+  readonly dependencies?: Dependencies<Q, M>;
+  readonly roles?: readonly string[];
+  handle(query: Q, context: QueryContext<S, ResolvedDependencies<M>>): R | Promise<R>;
+}
+
+/**
+ * Declares a service step by step, so each step is typed by what came before:
+ * events first (schema + evolve), then commands whose handlers may only emit declared events,
+ * queries, and effects keyed by declared event types.
+ */
+export class ServiceBuilder<S, E extends EventMap> {
+  readonly #service: Service<S, E>;
+
+  constructor(service: Service<S, E>) {
+    this.#service = service;
+  }
+
+  event<N extends string, T>(
+    type: N,
+    schema: z.ZodType<T>,
+    evolve: (state: S, data: T, event: StoredEvent<T, N>) => S,
+  ): ServiceBuilder<S, E & { [K in N]: T }> {
+    assertNew(this.#service.events, type, "event");
+    const definition: EventDefinition<S> = { schema, evolve: evolve as EventDefinition<S>["evolve"] };
+    const service = { ...this.#service, events: { ...this.#service.events, [type]: definition } };
+    return new ServiceBuilder(service as Service<S, E & { [K in N]: T }>);
+  }
+
+  command<C, M extends DependencyRequests = Record<never, never>>(name: string, spec: CommandSpec<S, E, C, M>): ServiceBuilder<S, E> {
+    assertNew(this.#service.commands, name, "command");
+    const definition = spec as unknown as CommandDefinition<S>;
+    return new ServiceBuilder({ ...this.#service, commands: { ...this.#service.commands, [name]: definition } });
+  }
+
+  query<Q, R, M extends DependencyRequests = Record<never, never>>(name: string, spec: QuerySpec<S, Q, M, R>): ServiceBuilder<S, E> {
+    assertNew(this.#service.queries, name, "query");
+    const definition = spec as unknown as QueryDefinition<S>;
+    return new ServiceBuilder({ ...this.#service, queries: { ...this.#service.queries, [name]: definition } });
+  }
+
+  effect<N extends keyof E & string>(type: N, effect: (event: StoredEvent<E[N], N>) => readonly EffectCommand[]): ServiceBuilder<S, E> {
+    if (!(type in this.#service.events)) throw new Error(`effect on undeclared event ${type} in service ${this.#service.name}`);
+    const existing = this.#service.effects[type] ?? [];
+    const effects = { ...this.#service.effects, [type]: [...existing, effect as EffectFunction] };
+    return new ServiceBuilder({ ...this.#service, effects });
+  }
+
+  build(): Service<S, E> {
+    return this.#service;
+  }
+}
+
+/** Starts a service definition. State must be plain JSON: it is stored as a snapshot. */
+export function defineService<S>(name: string, options: { initialState: () => S }): ServiceBuilder<S, Record<never, never>> {
+  if (!/^[a-z][a-z0-9-]*$/.test(name)) throw new Error(`service name must be lower-case kebab-case: ${name}`);
+  return new ServiceBuilder<S, Record<never, never>>({
+    name,
+    initialState: options.initialState,
+    events: {},
+    commands: {},
+    queries: {},
+    effects: {},
+  });
+}
+
+function assertNew(map: Readonly<Record<string, unknown>>, name: string, kind: string): void {
+  if (Object.hasOwn(map, name)) throw new Error(`${kind} ${name} is declared twice`);
+}

@@ -1,0 +1,35 @@
+import type { Service } from "../model/service.js";
+import type { Authenticator } from "../ports/auth.js";
+import type { Clock, IdGenerator } from "../ports/clock.js";
+import type { Logger } from "../ports/logger.js";
+import type { Store } from "../ports/store.js";
+import type { Principal } from "../model/principal.js";
+import type { Breadcrumbs } from "../model/breadcrumbs.js";
+
+/** Asks another service's `POST /query`; see adapters for the HTTP implementation. */
+export type RemoteQuery = (request: {
+  readonly service: string;
+  readonly query: string;
+  readonly attributes: Record<string, unknown>;
+  readonly requestId: string;
+  readonly interactionId: string;
+  readonly breadcrumbs: Breadcrumbs;
+  readonly principal: Principal;
+}) => Promise<unknown>;
+
+export interface EngineConfig {
+  readonly services: readonly Service[];
+  readonly store: Store;
+  readonly authenticator?: Authenticator;
+  readonly clock?: Clock;
+  readonly ids?: IdGenerator;
+  readonly logger?: Logger;
+  readonly remoteQuery?: RemoteQuery;
+  /** Tries of one request when the aggregate moved on meanwhile (default 10). */
+  readonly maxAttempts?: number;
+  /** First backoff step and cap, in ms (default 5 and 200). */
+  readonly backoffMs?: number;
+  readonly maxBackoffMs?: number;
+  /** Longest chain of effects before it is treated as a loop (default 25, as in edd-core). */
+  readonly maxEffectDepth?: number;
+}

@@ -1,0 +1,44 @@
+import type { Breadcrumbs } from "../model/breadcrumbs.js";
+import { EddError } from "../model/errors.js";
+import type { Principal } from "../model/principal.js";
+import type { Dependencies, DependencyRequests } from "../model/service.js";
+
+export interface DependencyScope {
+  readonly owner: string;
+  readonly principal: Principal;
+  readonly requestId: string;
+  readonly interactionId: string;
+  readonly breadcrumbs: Breadcrumbs;
+}
+
+/** Runs one query for a dependency: in process when the service is hosted here, remotely otherwise. */
+export type QueryRunner = (service: string, query: string, attributes: Record<string, unknown>, scope: DependencyScope) => Promise<unknown>;
+
+/** Resolves every dependency of a command or query, in parallel, before its handler runs. */
+export async function resolveDependencies(
+  dependencies: Dependencies<unknown, DependencyRequests> | undefined,
+  input: unknown,
+  scope: DependencyScope,
+  runQuery: QueryRunner,
+): Promise<Record<string, unknown>> {
+  if (dependencies === undefined) return {};
+  const entries = await Promise.all(
+    Object.entries(dependencies(input)).map(async ([name, dependency]) => {
+      const service = dependency.service ?? scope.owner;
+      let answer: unknown;
+      try {
+        answer = await runQuery(service, dependency.query, dependency.attributes, scope);
+      } catch (error) {
+        const reason = error instanceof EddError ? error.toBody() : { code: "internal-error", message: "query failed" };
+        throw new EddError("dependency-failed", `Dependency ${name} (${service}.${dependency.query}) failed.`, reason);
+      }
+      if (dependency.result === undefined) return [name, answer] as const;
+      const parsed = dependency.result.safeParse(answer);
+      if (!parsed.success) {
+        throw new EddError("dependency-failed", `Dependency ${name} (${service}.${dependency.query}) answered an unexpected shape.`);
+      }
+      return [name, parsed.data] as const;
+    }),
+  );
+  return Object.fromEntries(entries);
+}

@@ -1,0 +1,165 @@
+import { idempotencyKey, rootBreadcrumbs } from "../model/breadcrumbs.js";
+import { type CommandRequest, commandRequestSchema, describeIssues } from "../model/envelope.js";
+import { EddError, errorStatus } from "../model/errors.js";
+import type { Rejection } from "../model/rejection.js";
+import type { Principal } from "../model/principal.js";
+import { ConcurrencyError, IdentityConflictError } from "../ports/store.js";
+import type { Runtime } from "./runtime.js";
+import { decideRequest, type ValidCommand } from "./decide.js";
+import { authorize } from "./authorize.js";
+import { type DispatchResult, failure, idsFrom, internalError, type ResponseIds, success } from "./result.js";
+import { backoffDelay, delay } from "./retry.js";
+
+export interface DispatchOptions {
+  /** Set for effects and queue consumers: the message came from inside the system, roles are not checked. */
+  readonly trusted?: boolean;
+}
+
+/**
+ * The one command pipeline every runtime calls: validate, log, answer replays from the
+ * response store, decide, and commit the whole unit of work, re-running on version conflicts.
+ */
+export async function dispatchCommand(
+  rt: Runtime,
+  input: unknown,
+  principal: Principal,
+  options: DispatchOptions = {},
+): Promise<DispatchResult> {
+  const invocationId = rt.ids.uuid();
+  const parsed = commandRequestSchema.safeParse(input);
+  if (!parsed.success) {
+    return failure(
+      idsFrom(input, invocationId),
+      new EddError("invalid-envelope", "The command request does not match the envelope schema.", describeIssues(parsed.error)),
+    );
+  }
+  const request = parsed.data;
+  const breadcrumbs = request.breadcrumbs ?? rootBreadcrumbs;
+  const ids: ResponseIds = { requestId: request.requestId, interactionId: request.interactionId, invocationId };
+  const logId = await rt.store.logRequest({
+    realm: principal.realm,
+    requestId: request.requestId,
+    interactionId: request.interactionId,
+    invocationId,
+    breadcrumbs,
+    kind: "command",
+    body: request,
+    receivedAt: rt.clock.now().toISOString(),
+  });
+  let result: DispatchResult;
+  try {
+    result = await processRequest(rt, request, principal, ids, options);
+  } catch (error) {
+    if (error instanceof EddError) {
+      result = failure(ids, error);
+    } else {
+      rt.logger.error("command failed", { ...ids, error: error instanceof Error ? (error.stack ?? error.message) : String(error) });
+      result = failure(ids, internalError(invocationId));
+    }
+  }
+  const errorCode = "error" in result.body ? result.body.error.code : undefined;
+  await rt.store.recordOutcome(principal.realm, logId, {
+    status: result.status,
+    ...(errorCode === undefined ? {} : { errorCode }),
+    finishedAt: rt.clock.now().toISOString(),
+  });
+  return result;
+}
+
+async function processRequest(
+  rt: Runtime,
+  request: CommandRequest,
+  principal: Principal,
+  ids: ResponseIds,
+  options: DispatchOptions,
+): Promise<DispatchResult> {
+  const breadcrumbs = request.breadcrumbs ?? rootBreadcrumbs;
+  if (breadcrumbs.length > rt.maxEffectDepth) {
+    throw new EddError(
+      "effect-depth-exceeded",
+      `Effect chain is ${breadcrumbs.length} deep, over the limit of ${rt.maxEffectDepth}: probably a loop.`,
+    );
+  }
+  const commands = validateCommands(rt, request, principal, options);
+  const key = idempotencyKey(request.requestId, breadcrumbs);
+
+  for (let attempt = 1; ; attempt++) {
+    const stored = await rt.store.findResponse(principal.realm, key);
+    if (stored !== undefined) return stored as DispatchResult;
+    const now = rt.clock.now();
+    const decided = await decideRequest({
+      store: rt.store,
+      realm: principal.realm,
+      principal,
+      requestId: request.requestId,
+      interactionId: request.interactionId,
+      invocationId: ids.invocationId,
+      breadcrumbs,
+      commands,
+      now,
+      runQuery: rt.runQuery,
+    });
+    const response =
+      decided.kind === "rejected"
+        ? rejected(ids, decided.index, decided.rejection)
+        : success(ids, {
+            commands: decided.summaries,
+            effects: decided.effects.length,
+            identities: decided.identities.map((claim) => claim.name),
+          });
+    try {
+      await rt.store.commit({
+        realm: principal.realm,
+        idempotencyKey: key,
+        changes: decided.kind === "accepted" ? decided.changes : [],
+        identities: decided.kind === "accepted" ? decided.identities : [],
+        effects: decided.kind === "accepted" ? decided.effects : [],
+        response: { status: response.status, body: response.body },
+        time: now.toISOString(),
+      });
+      if (decided.kind === "accepted" && decided.effects.length > 0) rt.onEffectsStored();
+      return response;
+    } catch (error) {
+      if (error instanceof IdentityConflictError) {
+        throw new EddError("identity-conflict", error.message, { service: error.service, identity: error.identity });
+      }
+      if (!(error instanceof ConcurrencyError)) throw error;
+      if (attempt >= rt.maxAttempts) {
+        throw new EddError("conflict", `The aggregate kept changing; gave up after ${attempt} attempts. Retry the same request.`);
+      }
+      await delay(backoffDelay(attempt, rt.backoffMs, rt.maxBackoffMs));
+    }
+  }
+}
+
+function validateCommands(rt: Runtime, request: CommandRequest, principal: Principal, options: DispatchOptions): ValidCommand[] {
+  return request.commands.map((entry, index) => {
+    const { service, definition } = rt.registry.command(entry.command, entry.service);
+    if (!options.trusted) authorize(principal, definition.roles, `${service.name}.${entry.command}`);
+    const parsed = definition.schema.safeParse(entry.attributes);
+    if (!parsed.success) {
+      throw new EddError("invalid-command", `Attributes of ${entry.command} (command ${index}) are invalid.`, {
+        index,
+        issues: describeIssues(parsed.error),
+      });
+    }
+    return {
+      service,
+      name: entry.command,
+      definition,
+      aggregateId: entry.aggregateId,
+      attributes: parsed.data,
+      ...(entry.expectedVersion === undefined ? {} : { expectedVersion: entry.expectedVersion }),
+    };
+  });
+}
+
+/** A business rejection answers 422 with the handler's own code, so clients switch on one field. */
+function rejected(ids: ResponseIds, index: number, rejection: Rejection): DispatchResult {
+  const details = rejection.details === undefined ? { index } : { index, ...asRecord(rejection.details) };
+  return { status: errorStatus.rejected, body: { ...ids, error: { code: rejection.code, message: rejection.message, details } } };
+}
+
+function asRecord(value: unknown): Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : { value };
+}

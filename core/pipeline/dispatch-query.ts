@@ -1,0 +1,92 @@
+import { rootBreadcrumbs } from "../model/breadcrumbs.js";
+import { describeIssues, queryRequestSchema } from "../model/envelope.js";
+import { EddError } from "../model/errors.js";
+import type { Principal } from "../model/principal.js";
+import type { Service } from "../model/service.js";
+import { loadAggregate } from "./aggregate.js";
+import { authorize } from "./authorize.js";
+import { type DependencyScope, resolveDependencies } from "./dependencies.js";
+import { type DispatchResult, failure, idsFrom, internalError, type ResponseIds, success } from "./result.js";
+import type { Runtime } from "./runtime.js";
+
+/** The one query pipeline: validate, resolve dependencies, run the handler. Queries change nothing. */
+export async function dispatchQuery(
+  rt: Runtime,
+  input: unknown,
+  principal: Principal,
+  options: { trusted?: boolean } = {},
+): Promise<DispatchResult> {
+  const invocationId = rt.ids.uuid();
+  const parsed = queryRequestSchema.safeParse(input);
+  if (!parsed.success) {
+    return failure(
+      idsFrom(input, invocationId),
+      new EddError("invalid-envelope", "The query request does not match the envelope schema.", describeIssues(parsed.error)),
+    );
+  }
+  const request = parsed.data;
+  const ids: ResponseIds = {
+    requestId: request.requestId ?? rt.ids.uuid(),
+    interactionId: request.interactionId ?? rt.ids.uuid(),
+    invocationId,
+  };
+  try {
+    const scope: DependencyScope = {
+      owner: "",
+      principal,
+      requestId: ids.requestId as string,
+      interactionId: ids.interactionId as string,
+      breadcrumbs: request.breadcrumbs ?? rootBreadcrumbs,
+    };
+    const answer = await runLocalQuery(
+      rt,
+      request.query.service,
+      request.query.query,
+      request.query.attributes,
+      scope,
+      options.trusted ?? false,
+    );
+    return success(ids, answer ?? null);
+  } catch (error) {
+    if (error instanceof EddError) return failure(ids, error);
+    rt.logger.error("query failed", { ...ids, error: error instanceof Error ? (error.stack ?? error.message) : String(error) });
+    return failure(ids, internalError(invocationId));
+  }
+}
+
+/** Runs a query of a hosted service; also used to resolve dependencies in process. */
+export async function runLocalQuery(
+  rt: Runtime,
+  serviceName: string | undefined,
+  name: string,
+  attributes: Record<string, unknown>,
+  scope: DependencyScope,
+  trusted: boolean,
+): Promise<unknown> {
+  const { service, definition } = rt.registry.query(name, serviceName);
+  if (!trusted) authorize(scope.principal, definition.roles, `${service.name}.${name}`);
+  const parsed = definition.schema.safeParse(attributes);
+  if (!parsed.success) {
+    throw new EddError("invalid-query", `Attributes of ${name} are invalid.`, { issues: describeIssues(parsed.error) });
+  }
+  const deps = await resolveDependencies(definition.dependencies, parsed.data, { ...scope, owner: service.name }, rt.runQuery);
+  return definition.handle(parsed.data, queryContext(rt, service, scope.principal, deps));
+}
+
+function queryContext(rt: Runtime, service: Service, principal: Principal, deps: Record<string, unknown>) {
+  const realm = principal.realm;
+  return {
+    realm,
+    user: principal,
+    deps,
+    aggregates: {
+      async get(aggregateId: string) {
+        const loaded = await loadAggregate(rt.store, service, { realm, service: service.name, aggregateId });
+        return loaded.version === 0 ? undefined : { id: aggregateId, version: loaded.version, state: loaded.state };
+      },
+    },
+    identities: {
+      find: (name: string) => rt.store.findIdentity(realm, service.name, name),
+    },
+  };
+}

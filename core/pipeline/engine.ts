@@ -1,0 +1,64 @@
+import { EddError } from "../model/errors.js";
+import type { Principal } from "../model/principal.js";
+import type { Service } from "../model/service.js";
+import { type AuthInput, type AuthResult, anonymousAuthenticator } from "../ports/auth.js";
+import { randomIds, systemClock } from "../ports/clock.js";
+import { silentLogger } from "../ports/logger.js";
+import type { Store } from "../ports/store.js";
+import type { EngineConfig } from "./config.js";
+import type { QueryRunner } from "./dependencies.js";
+import { type DispatchOptions, dispatchCommand } from "./dispatch-command.js";
+import { dispatchQuery, runLocalQuery } from "./dispatch-query.js";
+import { ServiceRegistry } from "./registry.js";
+import type { DispatchResult } from "./result.js";
+import type { Runtime } from "./runtime.js";
+
+/** The services of one deployment bound to their infrastructure: what every runtime dispatches into. */
+export interface Engine {
+  readonly services: readonly Service[];
+  readonly store: Store;
+  authenticate(input: AuthInput): Promise<AuthResult>;
+  command(body: unknown, principal: Principal, options?: DispatchOptions): Promise<DispatchResult>;
+  query(body: unknown, principal: Principal, options?: DispatchOptions): Promise<DispatchResult>;
+  /** Called when a commit stored effects; the Node runtime's relay subscribes to deliver them at once. */
+  onEffectsStored(listener: () => void): () => void;
+}
+
+export function createEngine(config: EngineConfig): Engine {
+  const registry = new ServiceRegistry(config.services);
+  const listeners = new Set<() => void>();
+  const runQuery: QueryRunner = async (service, query, attributes, scope) => {
+    if (registry.service(service) !== undefined) return runLocalQuery(rt, service, query, attributes, scope, true);
+    if (config.remoteQuery === undefined) {
+      throw new EddError("dependency-failed", `Service ${service} is not hosted here and no remote query client is configured.`);
+    }
+    return config.remoteQuery({ service, query, attributes, ...scope });
+  };
+  const rt: Runtime = {
+    registry,
+    store: config.store,
+    clock: config.clock ?? systemClock,
+    ids: config.ids ?? randomIds,
+    logger: config.logger ?? silentLogger,
+    runQuery,
+    maxAttempts: config.maxAttempts ?? 10,
+    backoffMs: config.backoffMs ?? 5,
+    maxBackoffMs: config.maxBackoffMs ?? 200,
+    maxEffectDepth: config.maxEffectDepth ?? 25,
+    onEffectsStored: () => {
+      for (const listener of listeners) listener();
+    },
+  };
+  const authenticator = config.authenticator ?? anonymousAuthenticator;
+  return {
+    services: registry.services,
+    store: config.store,
+    authenticate: authenticator,
+    command: (body, principal, options) => dispatchCommand(rt, body, principal, options),
+    query: (body, principal, options) => dispatchQuery(rt, body, principal, options),
+    onEffectsStored(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+  };
+}

@@ -1,0 +1,21 @@
+import type { Clock, IdGenerator } from "../ports/clock.js";
+import type { Logger } from "../ports/logger.js";
+import type { Store } from "../ports/store.js";
+import type { QueryRunner } from "./dependencies.js";
+import type { ServiceRegistry } from "./registry.js";
+
+/** What the pipeline functions share: the engine's configuration with defaults filled in. */
+export interface Runtime {
+  readonly registry: ServiceRegistry;
+  readonly store: Store;
+  readonly clock: Clock;
+  readonly ids: IdGenerator;
+  readonly logger: Logger;
+  readonly runQuery: QueryRunner;
+  readonly maxAttempts: number;
+  readonly backoffMs: number;
+  readonly maxBackoffMs: number;
+  readonly maxEffectDepth: number;
+  /** Wakes the outbox relay, if one runs in this process. */
+  onEffectsStored(): void;
+}

@@ -1,0 +1,178 @@
+import type { Breadcrumbs } from "../model/breadcrumbs.js";
+import type { EventMeta, NewEvent, StoredEvent } from "../model/events.js";
+
+/** Identifies one aggregate within a realm. */
+export interface AggregateRef {
+  readonly realm: string;
+  readonly service: string;
+  readonly aggregateId: string;
+}
+
+export interface Snapshot {
+  readonly state: unknown;
+  readonly version: number;
+}
+
+/** The events of one aggregate written by one command, with the snapshot after them. */
+export interface AggregateChange {
+  readonly service: string;
+  readonly aggregateId: string;
+  /** The version the handler saw: the store rejects the change if the aggregate moved on. */
+  readonly expectedVersion: number;
+  readonly events: readonly NewEvent[];
+  readonly meta: EventMeta;
+  readonly snapshot: Snapshot;
+}
+
+export interface IdentityClaim {
+  readonly service: string;
+  readonly name: string;
+  readonly aggregateId: string;
+}
+
+/** A command request waiting in the outbox to be delivered to its target service. */
+export interface OutboxEntry {
+  readonly targetService: string;
+  readonly aggregateId: string;
+  /** The JSON body of a command request, exactly what `POST /command` accepts. */
+  readonly request: CommandRequestBody;
+}
+
+export interface CommandRequestBody {
+  readonly requestId: string;
+  readonly interactionId: string;
+  readonly breadcrumbs?: Breadcrumbs;
+  readonly meta?: Record<string, unknown>;
+  readonly commands: readonly {
+    readonly service?: string;
+    readonly command: string;
+    readonly aggregateId: string;
+    readonly attributes?: Record<string, unknown>;
+    readonly expectedVersion?: number;
+  }[];
+}
+
+export interface StoredResponse {
+  readonly status: number;
+  readonly body: unknown;
+}
+
+/** Everything one request changes, committed all together or not at all. */
+export interface UnitOfWork {
+  readonly realm: string;
+  readonly idempotencyKey: string;
+  readonly changes: readonly AggregateChange[];
+  readonly identities: readonly IdentityClaim[];
+  readonly effects: readonly OutboxEntry[];
+  readonly response: StoredResponse;
+  readonly time: string;
+}
+
+export interface CommittedEvents {
+  readonly events: readonly StoredEvent[];
+}
+
+export interface RequestLogEntry {
+  readonly realm: string;
+  readonly requestId: string;
+  readonly interactionId: string;
+  readonly invocationId: string;
+  readonly breadcrumbs: Breadcrumbs;
+  readonly kind: "command" | "query";
+  readonly body: unknown;
+  readonly receivedAt: string;
+}
+
+export interface RequestOutcome {
+  readonly status: number;
+  readonly errorCode?: string;
+  readonly finishedAt: string;
+}
+
+export interface OutboxItem extends OutboxEntry {
+  readonly id: string;
+  readonly realm: string;
+  readonly attempts: number;
+}
+
+export interface DeadLetter {
+  readonly id: string;
+  readonly realm: string;
+  readonly source: string;
+  readonly message: unknown;
+  readonly error: { readonly code: string; readonly message: string };
+  readonly attempts: number;
+  readonly firstFailedAt: string;
+  readonly lastFailedAt: string;
+}
+
+export interface NewDeadLetter {
+  readonly realm: string;
+  readonly source: string;
+  readonly message: unknown;
+  readonly error: { readonly code: string; readonly message: string };
+  readonly attempts: number;
+  readonly firstFailedAt: string;
+  readonly lastFailedAt: string;
+}
+
+/** Reading "all events after P" in an order that never skips a late-committing event. */
+export interface EventFeedPage {
+  readonly events: readonly StoredEvent[];
+  /** Opaque checkpoint to pass back; unchanged when nothing new is visible. */
+  readonly checkpoint: string;
+}
+
+/**
+ * The port every event store implements. All methods are scoped to a realm;
+ * `commit` is the single atomic write of a request's unit of work.
+ */
+export interface Store {
+  /**
+   * Appends every change, snapshot, identity, effect and the response, or nothing.
+   * Throws ConcurrencyError when an aggregate moved past its expected version (or the idempotency
+   * key was answered meanwhile), IdentityConflictError when a name belongs to another aggregate.
+   */
+  commit(unit: UnitOfWork): Promise<CommittedEvents>;
+
+  loadSnapshot(ref: AggregateRef): Promise<Snapshot | undefined>;
+  readAggregateEvents(ref: AggregateRef, afterSequence?: number): Promise<readonly StoredEvent[]>;
+  /** Events of a realm in a stable order that never skips; see EventFeedPage. */
+  readFeed(realm: string, checkpoint: string | undefined, limit: number): Promise<EventFeedPage>;
+
+  findIdentity(realm: string, service: string, name: string): Promise<string | undefined>;
+  findResponse(realm: string, idempotencyKey: string): Promise<StoredResponse | undefined>;
+
+  logRequest(entry: RequestLogEntry): Promise<string>;
+  recordOutcome(realm: string, logId: string, outcome: RequestOutcome): Promise<void>;
+
+  /** Takes up to `limit` due outbox items, at most one per target aggregate, leased for `leaseMs`. */
+  claimOutbox(limit: number, leaseMs: number): Promise<readonly OutboxItem[]>;
+  markDelivered(id: string): Promise<void>;
+  /** Counts a failed attempt and makes the item due again after `retryInMs`. */
+  markFailed(id: string, error: string, retryInMs: number): Promise<void>;
+  /** Moves an item out of the outbox into dead letters, in one step. */
+  deadLetterOutbox(id: string, error: { code: string; message: string }): Promise<void>;
+
+  addDeadLetter(letter: NewDeadLetter): Promise<string>;
+  listDeadLetters(realm?: string): Promise<readonly DeadLetter[]>;
+  removeDeadLetter(id: string): Promise<void>;
+
+  close(): Promise<void>;
+}
+
+/** The aggregate moved on (or the request was answered) between load and commit: re-run against fresh state. */
+export class ConcurrencyError extends Error {
+  override readonly name = "ConcurrencyError";
+}
+
+/** A unique name is already claimed by another aggregate. */
+export class IdentityConflictError extends Error {
+  override readonly name = "IdentityConflictError";
+  constructor(
+    readonly service: string,
+    readonly identity: string,
+  ) {
+    super(`${service}: "${identity}" is already claimed by another aggregate`);
+  }
+}

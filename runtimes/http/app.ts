@@ -1,0 +1,105 @@
+import { Hono } from "hono";
+import type { Context } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import { EddError } from "../../core/model/errors.js";
+import type { Engine } from "../../core/pipeline/engine.js";
+import type { DispatchResult } from "../../core/pipeline/result.js";
+import { failure, internalError } from "../../core/pipeline/result.js";
+import { buildOpenApi } from "./openapi.js";
+
+export interface HttpAppOptions {
+  /** Largest accepted body in bytes (default 1 MiB). */
+  readonly maxBodyBytes?: number;
+}
+
+export const defaultMaxBodyBytes = 1024 * 1024;
+
+/**
+ * The whole HTTP surface of edd: one command endpoint, one query endpoint, health and OpenAPI.
+ * Every runtime serves this app or feeds it platform requests; none adds routes of its own.
+ */
+export function createHttpApp(engine: Engine, options: HttpAppOptions = {}): Hono {
+  const app = new Hono();
+  const maxBodyBytes = options.maxBodyBytes ?? defaultMaxBodyBytes;
+  const limit = bodyLimit({
+    maxSize: maxBodyBytes,
+    onError: (c) => reply(c, error("payload-too-large", `The body is larger than ${maxBodyBytes} bytes.`)),
+  });
+  let openApi: unknown;
+
+  const command = async (c: Context) => {
+    const auth = await authenticate(engine, c);
+    if (!auth.ok) return reply(c, auth.result);
+    const parsed = await readJson(c);
+    if (!parsed.ok) return reply(c, parsed.result);
+    return reply(c, await engine.command(parsed.value, auth.principal));
+  };
+  const query = async (c: Context, body: unknown) => {
+    const auth = await authenticate(engine, c);
+    if (!auth.ok) return reply(c, auth.result);
+    return reply(c, await engine.query(body, auth.principal));
+  };
+
+  app.post("/command", limit, command);
+  // The seed system's path, kept so its clients work unchanged.
+  app.post("/commands", limit, command);
+  app.post("/query", limit, async (c) => {
+    const parsed = await readJson(c);
+    return parsed.ok ? query(c, parsed.value) : reply(c, parsed.result);
+  });
+  // A cacheable read: the query envelope, URL-encoded, in ?request=.
+  app.get("/query", async (c) => {
+    const raw = c.req.query("request");
+    if (raw === undefined) return reply(c, error("invalid-envelope", "GET /query needs ?request=<URL-encoded query envelope>."));
+    if (raw.length > maxBodyBytes) return reply(c, error("payload-too-large", `The request is larger than ${maxBodyBytes} bytes.`));
+    const parsed = parseJson(raw);
+    return parsed.ok ? query(c, parsed.value) : reply(c, parsed.result);
+  });
+  app.get("/health", (c) => c.json({ status: "ok", services: engine.services.map((s) => s.name) }));
+  app.get("/openapi.json", (c) => {
+    openApi ??= buildOpenApi(engine.services, maxBodyBytes);
+    return c.json(openApi as object);
+  });
+  app.all("/command", (c) => reply(c, error("method-not-allowed", "Use POST /command.")));
+  app.all("/commands", (c) => reply(c, error("method-not-allowed", "Use POST /command.")));
+  app.all("/query", (c) => reply(c, error("method-not-allowed", "Use POST /query or GET /query?request=.")));
+  app.notFound((c) => reply(c, error("not-found", `Nothing at ${c.req.method} ${c.req.path}. Use POST /command or POST /query.`)));
+  app.onError((err, c) => {
+    const invocationId = globalThis.crypto.randomUUID();
+    console.error(JSON.stringify({ level: "error", message: "unhandled HTTP error", invocationId, error: err.stack ?? String(err) }));
+    return reply(c, failure({ invocationId }, internalError(invocationId)));
+  });
+  return app;
+}
+
+type Outcome<T> = { ok: true; value: T } | { ok: false; result: DispatchResult };
+
+function error(code: ConstructorParameters<typeof EddError>[0], message: string): DispatchResult {
+  return failure({ invocationId: globalThis.crypto.randomUUID() }, new EddError(code, message));
+}
+
+function parseJson(text: string): Outcome<unknown> {
+  try {
+    return { ok: true, value: JSON.parse(text) };
+  } catch {
+    return { ok: false, result: error("malformed-json", "The body is not valid JSON.") };
+  }
+}
+
+async function readJson(c: Context): Promise<Outcome<unknown>> {
+  return parseJson(await c.req.text());
+}
+
+async function authenticate(engine: Engine, c: Context) {
+  const headers: Record<string, string> = {};
+  c.req.raw.headers.forEach((value, key) => {
+    headers[key] = value;
+  });
+  const auth = await engine.authenticate({ headers });
+  if (auth.ok) return { ok: true as const, principal: auth.principal };
+  return { ok: false as const, result: error(auth.code, auth.message) };
+}
+
+function reply(c: Context, result: DispatchResult): Response {
+  return c.json(result.body, result.status as 200);
+}

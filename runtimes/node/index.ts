@@ -1,0 +1,2 @@
+export { serveNode, stopOnSignals, type NodeServer, type NodeServerOptions } from "./serve.js";
+export { startRelayWorker, type RelayWorker } from "./worker.js";

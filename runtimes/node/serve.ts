@@ -1,0 +1,70 @@
+import type { AddressInfo } from "node:net";
+import { serve as serveHono } from "@hono/node-server";
+import type { Engine } from "../../core/pipeline/engine.js";
+import type { Logger } from "../../core/ports/logger.js";
+import { silentLogger } from "../../core/ports/logger.js";
+import { createHttpApp, type HttpAppOptions } from "../http/app.js";
+import { type RelayWorker, startRelayWorker } from "./worker.js";
+
+export interface NodeServerOptions extends HttpAppOptions {
+  /** Defaults to $PORT, then 3000. 0 picks a free port. */
+  readonly port?: number;
+  readonly hostname?: string;
+  /** Run the outbox relay in this process (default true). */
+  readonly relay?: boolean;
+  readonly logger?: Logger;
+}
+
+export interface NodeServer {
+  readonly port: number;
+  readonly url: string;
+  /** Stops accepting connections, lets in-flight requests finish, stops the relay, closes the store. */
+  close(): Promise<void>;
+}
+
+/** Serves an engine over HTTP on plain Node: the on-prem runtime. */
+export function serveNode(engine: Engine, options: NodeServerOptions = {}): Promise<NodeServer> {
+  const logger = options.logger ?? silentLogger;
+  const app = createHttpApp(engine, options);
+  const port = options.port ?? Number(process.env.PORT ?? 3000);
+  const hostname = options.hostname ?? "127.0.0.1";
+  return new Promise((resolve, reject) => {
+    const server = serveHono({ fetch: app.fetch, port, hostname }, (info: AddressInfo) => {
+      const worker: RelayWorker | undefined = options.relay === false ? undefined : startRelayWorker(engine, { logger });
+      let closing: Promise<void> | undefined;
+      resolve({
+        port: info.port,
+        url: `http://${hostname}:${info.port}`,
+        close: () => {
+          closing ??= (async () => {
+            await new Promise<void>((done) => {
+              // close() waits for in-flight requests; idle keep-alive sockets would hold it open forever.
+              server.close(() => done());
+              if ("closeIdleConnections" in server) server.closeIdleConnections();
+            });
+            await worker?.stop();
+            await engine.store.close();
+          })();
+          return closing;
+        },
+      });
+    });
+    server.once("error", reject);
+  });
+}
+
+/** Closes the server gracefully on SIGTERM and SIGINT, then exits. */
+export function stopOnSignals(server: NodeServer, logger: Logger = silentLogger): void {
+  const stop = (signal: string) => {
+    logger.info("stopping", { signal });
+    server.close().then(
+      () => process.exit(0),
+      (error) => {
+        logger.error("stop failed", { error: String(error) });
+        process.exit(1);
+      },
+    );
+  };
+  process.once("SIGTERM", () => stop("SIGTERM"));
+  process.once("SIGINT", () => stop("SIGINT"));
+}
