@@ -26,3 +26,4 @@ export { anonymousAuthenticator, type Authenticator, type AuthInput, type AuthRe
 export { randomIds, systemClock, type Clock, type IdGenerator } from "./ports/clock.js";
 export { jsonLogger, silentLogger, type Logger } from "./ports/logger.js";
 export * from "./ports/store.js";
+export { dispatchQueuedCommand, realmAttribute, type QueueOutcome, type QueuedCommand } from "./pipeline/queue.js";
