@@ -32,6 +32,12 @@ export function serveNode(engine: Engine, options: NodeServerOptions = {}): Prom
     const server = serveHono({ fetch: app.fetch, port, hostname }, (info: AddressInfo) => {
       const worker: RelayWorker | undefined = options.relay === false ? undefined : startRelayWorker(engine, { logger });
       let closing: Promise<void> | undefined;
+      // A keep-alive socket turns idle only after its last response: close it then, not at the keep-alive timeout.
+      server.on("request", (_req, res) => {
+        res.once("finish", () => {
+          if (closing !== undefined && "closeIdleConnections" in server) setImmediate(() => server.closeIdleConnections());
+        });
+      });
       resolve({
         port: info.port,
         url: `http://${hostname}:${info.port}`,

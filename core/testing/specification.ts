@@ -1,0 +1,145 @@
+import type { EventMeta, StoredEvent } from "../model/events.js";
+import { anonymousPrincipal, type Principal } from "../model/principal.js";
+import { isRejection } from "../model/rejection.js";
+import type { EventMap, EventOf, Service } from "../model/service.js";
+import { evolveAll } from "../pipeline/aggregate.js";
+import { assertEqual, SpecificationError } from "./equal.js";
+
+const testMeta: EventMeta = { requestId: "test", interactionId: "test", invocationId: "test", breadcrumbs: [0], user: "test", command: "test" };
+
+function stored(service: Service, aggregateId: string, events: readonly { type: string; data: unknown }[], from = 0): StoredEvent[] {
+  return events.map((event, i) => ({
+    realm: "test",
+    service: service.name,
+    aggregateId,
+    sequence: from + i + 1,
+    type: event.type,
+    data: event.data,
+    meta: testMeta,
+    time: new Date(0).toISOString(),
+  }));
+}
+
+export interface CommandOutcome {
+  readonly events: readonly { type: string; data: unknown }[];
+  readonly identities: readonly string[];
+  readonly rejection?: { code: string; message: string; details?: unknown };
+}
+
+/** The "then" step of a command specification. */
+export interface Then<E extends EventMap> {
+  then(expected: readonly EventOf<E>[]): CommandOutcome;
+  thenClaims(identities: readonly string[]): CommandOutcome;
+  thenRejects(code: string): CommandOutcome;
+  /** The raw outcome, for assertions the helpers above do not cover. */
+  readonly outcome: CommandOutcome;
+}
+
+export interface When<E extends EventMap> {
+  when(command: string, attributes: unknown, options?: { deps?: Record<string, unknown>; user?: Principal; now?: Date }): Then<E>;
+}
+
+/**
+ * Given/when/then for one aggregate of a service, with no infrastructure:
+ * given events are folded with the service's evolve functions, the handler runs on the result.
+ *
+ *   specification(accounts).given([{ type: "AccountOpened", data: { owner } }]).when("Deposit", { amount: 5 })
+ *     .then([{ type: "Deposited", data: { amount: 5 } }]);
+ */
+export function specification<S, E extends EventMap>(service: Service<S, E>) {
+  return {
+    given(events: readonly EventOf<E>[], aggregateId = "aggregate-1"): When<E> {
+      return {
+        when(command, attributes, options = {}) {
+          const outcome = runCommand(service as unknown as Service, aggregateId, events, command, attributes, options);
+          return {
+            outcome,
+            then(expected) {
+              if (outcome.rejection) throw new SpecificationError(`${command} was rejected`, expected, outcome.rejection);
+              assertEqual(outcome.events, expected, `${command} emitted other events`);
+              return outcome;
+            },
+            thenClaims(identities) {
+              assertEqual(outcome.identities, identities, `${command} claimed other identities`);
+              return outcome;
+            },
+            thenRejects(code) {
+              assertEqual(outcome.rejection?.code, code, `${command} was not rejected with ${code}`);
+              return outcome;
+            },
+          };
+        },
+      };
+    },
+  };
+}
+
+function runCommand(
+  service: Service,
+  aggregateId: string,
+  given: readonly { type: string; data: unknown }[],
+  command: string,
+  attributes: unknown,
+  options: { deps?: Record<string, unknown>; user?: Principal; now?: Date },
+): CommandOutcome {
+  const definition = service.commands[command];
+  if (definition === undefined) throw new Error(`${service.name} has no command ${command}`);
+  const parsed = definition.schema.safeParse(attributes);
+  if (!parsed.success) throw new Error(`attributes of ${command} are invalid: ${parsed.error.message}`);
+  const history = stored(service, aggregateId, given);
+  const state = evolveAll(service, service.initialState(), history);
+  const decision = definition.handle(parsed.data, state, {
+    aggregateId,
+    version: history.length,
+    deps: options.deps ?? {},
+    user: options.user ?? anonymousPrincipal,
+    now: options.now ?? new Date(0),
+  });
+  if (isRejection(decision)) {
+    const { code, message, details } = decision;
+    return { events: [], identities: [], rejection: details === undefined ? { code, message } : { code, message, details } };
+  }
+  const outcome = Array.isArray(decision) ? { events: decision, identities: [] } : (decision as { events: readonly { type: string; data: unknown }[]; identities?: readonly string[] });
+  for (const event of outcome.events) {
+    const schema = service.events[event.type]?.schema;
+    if (schema === undefined) throw new Error(`${command} emitted undeclared event ${event.type}`);
+    if (!schema.safeParse(event.data).success) throw new Error(`${command} emitted an invalid ${event.type}`);
+  }
+  return { events: outcome.events, identities: outcome.identities ?? [] };
+}
+
+/**
+ * Given aggregates (by id, their events) and claimed identities, run a query of a service.
+ *
+ *   await querySpecification(accounts).given({ "acc-1": [opened] }, { "ana@example.com": "acc-1" })
+ *     .query("GetAccount", { id: "acc-1" });
+ */
+export function querySpecification<S, E extends EventMap>(service: Service<S, E>) {
+  const erased = service as unknown as Service;
+  return {
+    given(aggregates: Readonly<Record<string, readonly EventOf<E>[]>>, identities: Readonly<Record<string, string>> = {}) {
+      return {
+        async query(name: string, attributes: unknown, options: { deps?: Record<string, unknown>; user?: Principal } = {}): Promise<unknown> {
+          const definition = erased.queries[name];
+          if (definition === undefined) throw new Error(`${service.name} has no query ${name}`);
+          const parsed = definition.schema.safeParse(attributes);
+          if (!parsed.success) throw new Error(`attributes of ${name} are invalid: ${parsed.error.message}`);
+          const user = options.user ?? anonymousPrincipal;
+          return definition.handle(parsed.data, {
+            realm: user.realm,
+            user,
+            deps: options.deps ?? {},
+            aggregates: {
+              async get(id: string) {
+                const events = aggregates[id];
+                if (events === undefined || events.length === 0) return undefined;
+                return { id, version: events.length, state: evolveAll(erased, erased.initialState(), stored(erased, id, events)) };
+              },
+            },
+            identities: { find: async (identity: string) => identities[identity] },
+          });
+        },
+      };
+    },
+  };
+}
