@@ -24,6 +24,7 @@ export type { DispatchResult, ResponseBody } from "./pipeline/result.js";
 export { createOutboxRelay, systemPrincipal, type OutboxRelay, type RelayOptions, type Deliver } from "./pipeline/relay.js";
 export { anonymousAuthenticator, type Authenticator, type AuthInput, type AuthResult } from "./ports/auth.js";
 export { randomIds, systemClock, type Clock, type IdGenerator } from "./ports/clock.js";
-export { jsonLogger, silentLogger, type Logger } from "./ports/logger.js";
+export { jsonLogger, silentLogger, withFields, type Logger } from "./ports/logger.js";
+export { noopTracer, traced, type Span, type SpanAttributes, type Tracer } from "./ports/tracer.js";
 export * from "./ports/store.js";
 export { dispatchQueuedCommand, realmAttribute, type QueueOutcome, type QueuedCommand } from "./pipeline/queue.js";

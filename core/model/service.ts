@@ -2,6 +2,7 @@ import type { z } from "zod";
 import type { Principal } from "./principal.js";
 import type { Rejection } from "./rejection.js";
 import type { StoredEvent } from "./events.js";
+import type { CommandTypes, QueryTypes } from "./typing.js";
 
 /** Event type name → event data, accumulated as events are declared. */
 export type EventMap = Record<string, unknown>;
@@ -89,7 +90,12 @@ export interface QueryDefinition<S> {
 export type EffectFunction = (event: StoredEvent) => readonly EffectCommand[];
 
 /** A service as the pipeline sees it: plain maps from names to definitions. */
-export interface Service<S = unknown, E extends EventMap = EventMap> {
+export interface Service<
+  S = unknown,
+  E extends EventMap = EventMap,
+  C extends CommandTypes = CommandTypes,
+  Q extends QueryTypes = QueryTypes,
+> {
   readonly name: string;
   readonly initialState: () => S;
   readonly events: Readonly<Record<string, EventDefinition<S>>>;
@@ -98,17 +104,22 @@ export interface Service<S = unknown, E extends EventMap = EventMap> {
   readonly effects: Readonly<Record<string, readonly EffectFunction[]>>;
   /** Phantom: carries the event map for typed test kits and clients. */
   readonly __events?: E;
+  /** Phantom: command name → attributes, for typed clients. */
+  readonly __commands?: C;
+  /** Phantom: query name → attributes and result, for typed clients. */
+  readonly __queries?: Q;
 }
 
-export interface CommandSpec<S, E extends EventMap, C, M extends DependencyRequests> {
-  readonly schema: z.ZodType<C>;
+export interface CommandSpec<S, E extends EventMap, C, M extends DependencyRequests, I = C> {
+  /** `I` is what a caller sends (before defaults and transforms), `C` what the handler receives. */
+  readonly schema: z.ZodType<C, I>;
   readonly dependencies?: Dependencies<C, M>;
   readonly roles?: readonly string[];
   handle(command: C, state: S, context: CommandContext<ResolvedDependencies<M>>): Decision<E>;
 }
 
-export interface QuerySpec<S, Q, M extends DependencyRequests, R> {
-  readonly schema: z.ZodType<Q>;
+export interface QuerySpec<S, Q, M extends DependencyRequests, R, I = Q> {
+  readonly schema: z.ZodType<Q, I>;
   readonly dependencies?: Dependencies<Q, M>;
   readonly roles?: readonly string[];
   handle(query: Q, context: QueryContext<S, ResolvedDependencies<M>>): R | Promise<R>;
@@ -119,10 +130,15 @@ export interface QuerySpec<S, Q, M extends DependencyRequests, R> {
  * events first (schema + evolve), then commands whose handlers may only emit declared events,
  * queries, and effects keyed by declared event types.
  */
-export class ServiceBuilder<S, E extends EventMap> {
-  readonly #service: Service<S, E>;
+export class ServiceBuilder<
+  S,
+  E extends EventMap,
+  C extends CommandTypes = Record<never, never>,
+  Q extends QueryTypes = Record<never, never>,
+> {
+  readonly #service: Service<S, E, C, Q>;
 
-  constructor(service: Service<S, E>) {
+  constructor(service: Service<S, E, C, Q>) {
     this.#service = service;
   }
 
@@ -130,33 +146,44 @@ export class ServiceBuilder<S, E extends EventMap> {
     type: N,
     schema: z.ZodType<T>,
     evolve: (state: S, data: T, event: StoredEvent<T, N>) => S,
-  ): ServiceBuilder<S, E & { [K in N]: T }> {
+  ): ServiceBuilder<S, E & { [K in N]: T }, C, Q> {
     assertNew(this.#service.events, type, "event");
     const definition: EventDefinition<S> = { schema, evolve: evolve as EventDefinition<S>["evolve"] };
     const service = { ...this.#service, events: { ...this.#service.events, [type]: definition } };
-    return new ServiceBuilder(service as Service<S, E & { [K in N]: T }>);
+    return new ServiceBuilder(service as Service<S, E & { [K in N]: T }, C, Q>);
   }
 
-  command<C, M extends DependencyRequests = Record<never, never>>(name: string, spec: CommandSpec<S, E, C, M>): ServiceBuilder<S, E> {
+  command<N extends string, A, M extends DependencyRequests = Record<never, never>, I = A>(
+    name: N,
+    spec: CommandSpec<S, E, A, M, I>,
+  ): ServiceBuilder<S, E, C & { [K in N]: I }, Q> {
     assertNew(this.#service.commands, name, "command");
     const definition = spec as unknown as CommandDefinition<S>;
-    return new ServiceBuilder({ ...this.#service, commands: { ...this.#service.commands, [name]: definition } });
+    const service = { ...this.#service, commands: { ...this.#service.commands, [name]: definition } };
+    return new ServiceBuilder(service as Service<S, E, C & { [K in N]: I }, Q>);
   }
 
-  query<Q, R, M extends DependencyRequests = Record<never, never>>(name: string, spec: QuerySpec<S, Q, M, R>): ServiceBuilder<S, E> {
+  query<N extends string, A, R, M extends DependencyRequests = Record<never, never>, I = A>(
+    name: N,
+    spec: QuerySpec<S, A, M, R, I>,
+  ): ServiceBuilder<S, E, C, Q & { [K in N]: { attributes: I; result: Awaited<R> } }> {
     assertNew(this.#service.queries, name, "query");
     const definition = spec as unknown as QueryDefinition<S>;
-    return new ServiceBuilder({ ...this.#service, queries: { ...this.#service.queries, [name]: definition } });
+    const service = { ...this.#service, queries: { ...this.#service.queries, [name]: definition } };
+    return new ServiceBuilder(service as Service<S, E, C, Q & { [K in N]: { attributes: I; result: Awaited<R> } }>);
   }
 
-  effect<N extends keyof E & string>(type: N, effect: (event: StoredEvent<E[N], N>) => readonly EffectCommand[]): ServiceBuilder<S, E> {
+  effect<N extends keyof E & string>(
+    type: N,
+    effect: (event: StoredEvent<E[N], N>) => readonly EffectCommand[],
+  ): ServiceBuilder<S, E, C, Q> {
     if (!(type in this.#service.events)) throw new Error(`effect on undeclared event ${type} in service ${this.#service.name}`);
     const existing = this.#service.effects[type] ?? [];
     const effects = { ...this.#service.effects, [type]: [...existing, effect as EffectFunction] };
     return new ServiceBuilder({ ...this.#service, effects });
   }
 
-  build(): Service<S, E> {
+  build(): Service<S, E, C, Q> {
     return this.#service;
   }
 }

@@ -2,6 +2,7 @@ import type { Service } from "../model/service.js";
 import type { Authenticator } from "../ports/auth.js";
 import type { Clock, IdGenerator } from "../ports/clock.js";
 import type { Logger } from "../ports/logger.js";
+import type { Tracer } from "../ports/tracer.js";
 import type { Store } from "../ports/store.js";
 import type { Principal } from "../model/principal.js";
 import type { Breadcrumbs } from "../model/breadcrumbs.js";
@@ -24,6 +25,10 @@ export interface EngineConfig {
   readonly clock?: Clock;
   readonly ids?: IdGenerator;
   readonly logger?: Logger;
+  /** Log request bodies (attributes may hold personal data; default false). */
+  readonly logPayloads?: boolean;
+  /** Spans around dispatch, handlers and commits; see adapters/opentelemetry (default: none). */
+  readonly tracer?: Tracer;
   readonly remoteQuery?: RemoteQuery;
   /** Tries of one request when the aggregate moved on meanwhile (default 10). */
   readonly maxAttempts?: number;

@@ -5,6 +5,7 @@ import type { Principal } from "../model/principal.js";
 import { isRejection, type Rejection } from "../model/rejection.js";
 import type { CommandDefinition, Decision, EventMap, Service } from "../model/service.js";
 import type { AggregateChange, IdentityClaim, OutboxEntry, Store } from "../ports/store.js";
+import type { Tracer } from "../ports/tracer.js";
 import { evolveAll, type LoadedAggregate, loadAggregate } from "./aggregate.js";
 import { type QueryRunner, resolveDependencies } from "./dependencies.js";
 
@@ -29,6 +30,7 @@ export interface DecideInput {
   readonly commands: readonly ValidCommand[];
   readonly now: Date;
   readonly runQuery: QueryRunner;
+  readonly tracer: Tracer;
 }
 
 export interface CommandSummary {
@@ -88,13 +90,28 @@ export async function decideRequest(input: DecideInput): Promise<Decided> {
       },
       input.runQuery,
     );
-    const decision = command.definition.handle(command.attributes, current.state, {
-      aggregateId: command.aggregateId,
-      version: current.version,
-      deps,
-      user: input.principal,
-      now: input.now,
+    const span = input.tracer.startSpan("edd.handle", {
+      "edd.service": command.service.name,
+      "edd.command": command.name,
+      "edd.aggregate_id": command.aggregateId,
+      "edd.version": current.version,
     });
+    let decision: Decision<EventMap>;
+    try {
+      decision = command.definition.handle(command.attributes, current.state, {
+        aggregateId: command.aggregateId,
+        version: current.version,
+        deps,
+        user: input.principal,
+        now: input.now,
+      });
+      if (isRejection(decision)) span.setAttribute("edd.rejection", decision.code);
+    } catch (error) {
+      span.recordError(error);
+      throw error;
+    } finally {
+      span.end();
+    }
     if (isRejection(decision)) return { kind: "rejected", index, rejection: decision };
 
     const { events, identities: names } = normalise(decision);

@@ -9,6 +9,9 @@ import { decideRequest, type ValidCommand } from "./decide.js";
 import { authorize } from "./authorize.js";
 import { type DispatchResult, failure, idsFrom, internalError, type ResponseIds, success } from "./result.js";
 import { backoffDelay, delay } from "./retry.js";
+import { logRequestStart, requestSpanAttributes } from "./request-log.js";
+import { withFields } from "../ports/logger.js";
+import { traced } from "../ports/tracer.js";
 
 export interface DispatchOptions {
   /** Set for effects and queue consumers: the message came from inside the system, roles are not checked. */
@@ -36,6 +39,14 @@ export async function dispatchCommand(
   const request = parsed.data;
   const breadcrumbs = request.breadcrumbs ?? rootBreadcrumbs;
   const ids: ResponseIds = { requestId: request.requestId, interactionId: request.interactionId, invocationId };
+  const log = withFields(rt.logger, { ...ids });
+  const logEnd = logRequestStart(
+    log,
+    "command",
+    principal,
+    request.commands.map((entry) => entry.command),
+    rt.logPayloads ? request : undefined,
+  );
   const logId = await rt.store.logRequest({
     realm: principal.realm,
     requestId: request.requestId,
@@ -46,14 +57,16 @@ export async function dispatchCommand(
     body: request,
     receivedAt: rt.clock.now().toISOString(),
   });
+  const span = rt.tracer.startSpan("edd.command", requestSpanAttributes(ids, principal));
   let result: DispatchResult;
   try {
-    result = await processRequest(rt, request, principal, ids, options);
+    result = await rt.tracer.withSpan(span, () => processRequest(rt, request, principal, ids, options));
   } catch (error) {
     if (error instanceof EddError) {
       result = failure(ids, error);
     } else {
-      rt.logger.error("command failed", { ...ids, error: error instanceof Error ? (error.stack ?? error.message) : String(error) });
+      span.recordError(error);
+      log.error("command failed", { error: error instanceof Error ? (error.stack ?? error.message) : String(error) });
       result = failure(ids, internalError(invocationId));
     }
   }
@@ -63,6 +76,10 @@ export async function dispatchCommand(
     ...(errorCode === undefined ? {} : { errorCode }),
     finishedAt: rt.clock.now().toISOString(),
   });
+  logEnd(result);
+  span.setAttribute("edd.status", result.status);
+  if (errorCode !== undefined) span.setAttribute("edd.error_code", errorCode);
+  span.end();
   return result;
 }
 
@@ -98,6 +115,7 @@ async function processRequest(
       commands,
       now,
       runQuery: rt.runQuery,
+      tracer: rt.tracer,
     });
     const response =
       decided.kind === "rejected"
@@ -108,15 +126,18 @@ async function processRequest(
             identities: decided.identities.map((claim) => claim.name),
           });
     try {
-      await rt.store.commit({
-        realm: principal.realm,
-        idempotencyKey: key,
-        changes: decided.kind === "accepted" ? decided.changes : [],
-        identities: decided.kind === "accepted" ? decided.identities : [],
-        effects: decided.kind === "accepted" ? decided.effects : [],
-        response: { status: response.status, body: response.body },
-        time: now.toISOString(),
-      });
+      const events = decided.kind === "accepted" ? decided.changes.reduce((sum, change) => sum + change.events.length, 0) : 0;
+      await traced(rt.tracer, "edd.store.commit", { "edd.attempt": attempt, "edd.events": events }, () =>
+        rt.store.commit({
+          realm: principal.realm,
+          idempotencyKey: key,
+          changes: decided.kind === "accepted" ? decided.changes : [],
+          identities: decided.kind === "accepted" ? decided.identities : [],
+          effects: decided.kind === "accepted" ? decided.effects : [],
+          response: { status: response.status, body: response.body },
+          time: now.toISOString(),
+        }),
+      );
       if (decided.kind === "accepted" && decided.effects.length > 0) rt.onEffectsStored();
       return response;
     } catch (error) {

@@ -1,5 +1,6 @@
 import { rootBreadcrumbs } from "../model/breadcrumbs.js";
-import { describeIssues, queryRequestSchema } from "../model/envelope.js";
+import { describeIssues, type QueryRequest, queryRequestSchema } from "../model/envelope.js";
+import type { Logger } from "../ports/logger.js";
 import { EddError } from "../model/errors.js";
 import type { Principal } from "../model/principal.js";
 import type { Service } from "../model/service.js";
@@ -8,6 +9,8 @@ import { authorize } from "./authorize.js";
 import { type DependencyScope, resolveDependencies } from "./dependencies.js";
 import { type DispatchResult, failure, idsFrom, internalError, type ResponseIds, success } from "./result.js";
 import type { Runtime } from "./runtime.js";
+import { logRequestStart, requestSpanAttributes } from "./request-log.js";
+import { withFields } from "../ports/logger.js";
 
 /** The one query pipeline: validate, resolve dependencies, run the handler. Queries change nothing. */
 export async function dispatchQuery(
@@ -30,6 +33,25 @@ export async function dispatchQuery(
     interactionId: request.interactionId ?? rt.ids.uuid(),
     invocationId,
   };
+  const log = withFields(rt.logger, { ...ids });
+  const logEnd = logRequestStart(log, "query", principal, [request.query.query], rt.logPayloads ? request : undefined);
+  const span = rt.tracer.startSpan("edd.query", { ...requestSpanAttributes(ids, principal), "edd.query": request.query.query });
+  const result = await rt.tracer.withSpan(span, () => answerQuery(rt, request, principal, ids, options, log));
+  logEnd(result);
+  span.setAttribute("edd.status", result.status);
+  if ("error" in result.body) span.setAttribute("edd.error_code", result.body.error.code);
+  span.end();
+  return result;
+}
+
+async function answerQuery(
+  rt: Runtime,
+  request: QueryRequest,
+  principal: Principal,
+  ids: ResponseIds,
+  options: { trusted?: boolean },
+  log: Logger,
+): Promise<DispatchResult> {
   try {
     const scope: DependencyScope = {
       owner: "",
@@ -49,8 +71,8 @@ export async function dispatchQuery(
     return success(ids, answer ?? null);
   } catch (error) {
     if (error instanceof EddError) return failure(ids, error);
-    rt.logger.error("query failed", { ...ids, error: error instanceof Error ? (error.stack ?? error.message) : String(error) });
-    return failure(ids, internalError(invocationId));
+    log.error("query failed", { error: error instanceof Error ? (error.stack ?? error.message) : String(error) });
+    return failure(ids, internalError(ids.invocationId));
   }
 }
 

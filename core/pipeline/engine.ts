@@ -4,6 +4,7 @@ import type { Service } from "../model/service.js";
 import { type AuthInput, type AuthResult, anonymousAuthenticator } from "../ports/auth.js";
 import { randomIds, systemClock } from "../ports/clock.js";
 import { silentLogger } from "../ports/logger.js";
+import { noopTracer } from "../ports/tracer.js";
 import type { Store } from "../ports/store.js";
 import type { EngineConfig } from "./config.js";
 import type { QueryRunner } from "./dependencies.js";
@@ -40,6 +41,8 @@ export function createEngine(config: EngineConfig): Engine {
     clock: config.clock ?? systemClock,
     ids: config.ids ?? randomIds,
     logger: config.logger ?? silentLogger,
+    logPayloads: config.logPayloads ?? false,
+    tracer: config.tracer ?? noopTracer,
     runQuery,
     maxAttempts: config.maxAttempts ?? 10,
     backoffMs: config.backoffMs ?? 5,

@@ -1,5 +1,6 @@
 import type { Clock, IdGenerator } from "../ports/clock.js";
 import type { Logger } from "../ports/logger.js";
+import type { Tracer } from "../ports/tracer.js";
 import type { Store } from "../ports/store.js";
 import type { QueryRunner } from "./dependencies.js";
 import type { ServiceRegistry } from "./registry.js";
@@ -11,6 +12,8 @@ export interface Runtime {
   readonly clock: Clock;
   readonly ids: IdGenerator;
   readonly logger: Logger;
+  readonly logPayloads: boolean;
+  readonly tracer: Tracer;
   readonly runQuery: QueryRunner;
   readonly maxAttempts: number;
   readonly backoffMs: number;

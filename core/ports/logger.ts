@@ -3,6 +3,20 @@ export interface Logger {
   info(message: string, fields?: Record<string, unknown>): void;
   warn(message: string, fields?: Record<string, unknown>): void;
   error(message: string, fields?: Record<string, unknown>): void;
+  /** A logger that adds `fields` to every line; adapters with native child loggers (pino) implement it. */
+  child?(fields: Record<string, unknown>): Logger;
+}
+
+/** Binds fields (a request's ids) to every line, natively where the logger can. */
+export function withFields(logger: Logger, fields: Record<string, unknown>): Logger {
+  if (logger.child !== undefined) return logger.child(fields);
+  const bind = (write: Logger["info"]) => (message: string, more?: Record<string, unknown>) => write(message, { ...fields, ...more });
+  return {
+    info: bind((m, f) => logger.info(m, f)),
+    warn: bind((m, f) => logger.warn(m, f)),
+    error: bind((m, f) => logger.error(m, f)),
+    child: (more) => withFields(logger, { ...fields, ...more }),
+  };
 }
 
 export const silentLogger: Logger = { info() {}, warn() {}, error() {} };

@@ -1,0 +1,219 @@
+import type { AddressInfo } from "node:net";
+import { serve } from "@hono/node-server";
+import { Hono } from "hono";
+import { exportJWK, generateKeyPair, type JWTPayload, SignJWT } from "jose";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { z } from "zod";
+import { createEngine, defineService, type Authenticator } from "../../core/index.js";
+import { bankServices } from "../../examples/bank/services.js";
+import { createHttpApp } from "../../runtimes/http/app.js";
+import { runDocExamples } from "../../test/support/doc-examples.js";
+import { MemoryStore } from "../memory/index.js";
+import { jwtAuthenticator, platformClaimsAuthenticator } from "./index.js";
+
+const issuer = "https://idp.test";
+const audience = "edd-bank";
+const secret = "a-test-secret-of-at-least-32-bytes!";
+const secretKey = new TextEncoder().encode(secret);
+const hs256 = jwtAuthenticator({ secret, issuer, audience });
+
+interface TokenOptions {
+  readonly claims?: JWTPayload;
+  readonly audience?: string;
+  readonly expiresAt?: number;
+  readonly key?: Uint8Array;
+}
+
+function hsToken(options: TokenOptions = {}): Promise<string> {
+  return new SignJWT({ realm: "bank-a", roles: ["teller"], ...options.claims })
+    .setProtectedHeader({ alg: "HS256" })
+    .setSubject("user-1")
+    .setIssuer(issuer)
+    .setAudience(options.audience ?? audience)
+    .setIssuedAt()
+    .setExpirationTime(options.expiresAt ?? "5m")
+    .sign(options.key ?? secretKey);
+}
+
+const bearer = (token: string) => ({ headers: { authorization: `Bearer ${token}` } });
+const nowSeconds = () => Math.floor(Date.now() / 1000);
+
+describe("jwtAuthenticator with an HS256 secret", () => {
+  it("accepts a valid token and maps subject, realm and roles", async () => {
+    const result = await hs256(bearer(await hsToken()));
+    expect(result).toEqual({ ok: true, principal: { id: "user-1", realm: "bank-a", roles: ["teller"] } });
+  });
+
+  it("refuses an expired token", async () => {
+    const result = await hs256(bearer(await hsToken({ expiresAt: nowSeconds() - 60 })));
+    expect(result).toMatchObject({ ok: false, code: "unauthenticated", message: expect.stringContaining("expired") });
+  });
+
+  it("tolerates the configured clock skew", async () => {
+    const lenient = jwtAuthenticator({ secret, issuer, audience, clockTolerance: 120 });
+    expect(await lenient(bearer(await hsToken({ expiresAt: nowSeconds() - 60 })))).toMatchObject({ ok: true });
+  });
+
+  it("refuses a token for another audience", async () => {
+    const result = await hs256(bearer(await hsToken({ audience: "someone-else" })));
+    expect(result).toMatchObject({ ok: false, code: "unauthenticated", message: expect.stringContaining("aud") });
+  });
+
+  it("refuses a token signed with another key", async () => {
+    const forged = await hsToken({ key: new TextEncoder().encode("another-secret-of-at-least-32-bytes") });
+    expect(await hs256(bearer(forged))).toMatchObject({
+      ok: false,
+      code: "unauthenticated",
+      message: expect.stringContaining("signature"),
+    });
+  });
+
+  it("refuses garbage", async () => {
+    expect(await hs256(bearer("not.a.jwt"))).toMatchObject({ ok: false, code: "unauthenticated" });
+  });
+
+  it("answers 401 without a token, or the anonymous principal when allowed", async () => {
+    expect(await hs256({ headers: {} })).toMatchObject({ ok: false, code: "unauthenticated" });
+    const open = jwtAuthenticator({ secret, issuer, audience, allowAnonymous: true });
+    expect(await open({ headers: {} })).toMatchObject({ ok: true, principal: { id: "anonymous", realm: "default" } });
+  });
+
+  it("refuses a valid token without a realm rather than guessing one", async () => {
+    const token = await hsToken({ claims: { realm: undefined } });
+    expect(await hs256(bearer(token))).toMatchObject({ ok: false, code: "forbidden", message: expect.stringContaining("realm") });
+  });
+
+  it("reads roles and realm from configured, nested claims", async () => {
+    const keycloak = jwtAuthenticator({ secret, issuer, audience, realmClaim: "tenant", rolesClaim: ["realm_access", "roles"] });
+    const token = await hsToken({ claims: { tenant: "t1", realm_access: { roles: ["admin"] } } });
+    expect(await keycloak(bearer(token))).toMatchObject({ ok: true, principal: { realm: "t1", roles: ["admin"] } });
+  });
+});
+
+describe("jwtAuthenticator with a JWKS", () => {
+  let close: () => Promise<void>;
+  let jwksUrl: string;
+  let privateKey: CryptoKey;
+
+  beforeAll(async () => {
+    const pair = await generateKeyPair("ES256");
+    privateKey = pair.privateKey;
+    const jwk = { ...(await exportJWK(pair.publicKey)), kid: "k1", alg: "ES256", use: "sig" };
+    const idp = new Hono()
+      .get("/.well-known/jwks.json", (c) => c.json({ keys: [jwk] }))
+      .get("/broken/jwks.json", (c) => c.json({ keys: "not a key set" }));
+    const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
+      const started = serve({ fetch: idp.fetch, port: 0, hostname: "127.0.0.1" }, (info: AddressInfo) => {
+        jwksUrl = `http://127.0.0.1:${info.port}/.well-known/jwks.json`;
+        resolve(started);
+      });
+    });
+    close = () => new Promise((done) => server.close(() => done()));
+  });
+  afterAll(() => close());
+
+  const esToken = (kid: string) =>
+    new SignJWT({ realm: "bank-a", roles: "teller auditor" })
+      .setProtectedHeader({ alg: "ES256", kid })
+      .setSubject("user-2")
+      .setIssuer(issuer)
+      .setAudience(audience)
+      .setExpirationTime("5m")
+      .sign(privateKey);
+
+  it("verifies a token against the fetched key set", async () => {
+    const authenticate = jwtAuthenticator({ jwksUrl, issuer, audience });
+    const result = await authenticate(bearer(await esToken("k1")));
+    expect(result).toEqual({ ok: true, principal: { id: "user-2", realm: "bank-a", roles: ["teller", "auditor"] } });
+  });
+
+  it("refuses a token whose key is not in the set", async () => {
+    const authenticate = jwtAuthenticator({ jwksUrl, issuer, audience });
+    expect(await authenticate(bearer(await esToken("unknown")))).toMatchObject({ ok: false, code: "unauthenticated" });
+  });
+
+  it("throws when the key set is broken: our fault (500), not the caller's (401)", async () => {
+    const authenticate = jwtAuthenticator({ jwksUrl: jwksUrl.replace(".well-known", "broken"), issuer, audience });
+    await expect(authenticate(bearer(await esToken("k1")))).rejects.toThrow(/JSON Web Key Set/);
+  });
+});
+
+describe("platformClaimsAuthenticator", () => {
+  const platform = platformClaimsAuthenticator({ realmClaim: "custom:tenant", rolesClaim: "cognito:groups" });
+
+  it("maps claims the platform verified", async () => {
+    const claims = { sub: "u9", "custom:tenant": "t9", "cognito:groups": ["admin"] };
+    expect(await platform({ headers: {}, verifiedClaims: claims })).toEqual({
+      ok: true,
+      principal: { id: "u9", realm: "t9", roles: ["admin"] },
+    });
+  });
+
+  it("never reads a token from headers", async () => {
+    expect(await platform(bearer(await hsToken()))).toMatchObject({ ok: false, code: "unauthenticated" });
+  });
+});
+
+/** Roles are declared on the command; the test service exists only to check them over HTTP. */
+const vault = defineService<{ sealed: boolean }>("vault", { initialState: () => ({ sealed: false }) })
+  .event("Sealed", z.object({}), () => ({ sealed: true }))
+  .command("Seal", { schema: z.object({}), roles: ["auditor"], handle: () => [{ type: "Sealed", data: {} }] })
+  .build();
+
+function httpApi(authenticator: Authenticator) {
+  const store = new MemoryStore();
+  const app = createHttpApp(createEngine({ services: [...bankServices, vault], store, authenticator }));
+  const post = async (path: "/command" | "/query", body: object, token?: string) => {
+    const headers: Record<string, string> = { "content-type": "application/json" };
+    if (token !== undefined) headers.authorization = `Bearer ${token}`;
+    const ids = { requestId: crypto.randomUUID(), interactionId: crypto.randomUUID() };
+    const response = await app.request(path, { method: "POST", headers, body: JSON.stringify({ ...ids, ...body }) });
+    return { status: response.status, body: (await response.json()) as { result?: unknown; error?: { code: string } } };
+  };
+  const command = (name: string, aggregateId: string, attributes: object, token?: string) =>
+    post("/command", { commands: [{ command: name, aggregateId, attributes }] }, token);
+  const query = (name: string, attributes: object, token?: string) => post("/query", { query: { query: name, attributes } }, token);
+  return { store, command, query };
+}
+
+describe("auth through the HTTP API", () => {
+  it("answers 401 to an unauthenticated command and stores nothing", async () => {
+    const api = httpApi(hs256);
+    const response = await api.command("OpenAccount", "acc-1", { owner: "ada@example.com" });
+    expect(response).toMatchObject({ status: 401, body: { error: { code: "unauthenticated" } } });
+    for (const realm of ["default", "bank-a"]) expect((await api.store.readFeed(realm, undefined, 10)).events).toEqual([]);
+  });
+
+  it("answers 403 when the principal lacks a role the command declares", async () => {
+    const api = httpApi(hs256);
+    const teller = await hsToken({ claims: { roles: ["teller"] } });
+    const auditor = await hsToken({ claims: { roles: ["auditor"] } });
+    expect(await api.command("Seal", "v1", {}, teller)).toMatchObject({ status: 403, body: { error: { code: "forbidden" } } });
+    expect((await api.store.readFeed("bank-a", undefined, 10)).events).toEqual([]);
+    expect(await api.command("Seal", "v1", {}, auditor)).toMatchObject({ status: 200 });
+  });
+
+  it("keeps realms apart: the same account id in two realms are two accounts", async () => {
+    const api = httpApi(hs256);
+    const realmA = await hsToken({ claims: { realm: "bank-a" } });
+    const realmB = await hsToken({ claims: { realm: "bank-b" } });
+    expect(await api.command("OpenAccount", "acc-1", { owner: "ada@example.com" }, realmA)).toMatchObject({ status: 200 });
+    expect(await api.command("Deposit", "acc-1", { amount: 100 }, realmA)).toMatchObject({ status: 200 });
+
+    expect(await api.query("GetAccount", { id: "acc-1" }, realmB)).toMatchObject({ status: 200, body: { result: null } });
+    expect(await api.command("Deposit", "acc-1", { amount: 5 }, realmB)).toMatchObject({ body: { error: { code: "account-not-open" } } });
+    expect(await api.command("OpenAccount", "acc-1", { owner: "bo@example.com" }, realmB)).toMatchObject({ status: 200 });
+    expect(await api.command("Deposit", "acc-1", { amount: 7 }, realmB)).toMatchObject({ status: 200 });
+
+    const inA = await api.query("GetAccount", { id: "acc-1" }, realmA);
+    const inB = await api.query("GetAccount", { id: "acc-1" }, realmB);
+    expect(inA.body.result).toMatchObject({ owner: "ada@example.com", balance: 100, version: 2 });
+    expect(inB.body.result).toMatchObject({ owner: "bo@example.com", balance: 7, version: 2 });
+  });
+});
+
+describe("docs/auth.md", () => {
+  it("runs its examples", async () => {
+    await runDocExamples("docs/auth.md");
+  });
+});

@@ -1,0 +1,1 @@
+export { defaultRedactPaths, pinoLogger, type PinoEddLogger, type PinoLoggerOptions } from "./logger.js";

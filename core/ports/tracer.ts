@@ -1,0 +1,36 @@
+/** Attribute values every tracing backend accepts. */
+export type SpanAttributes = Readonly<Record<string, string | number | boolean | undefined>>;
+
+export interface Span {
+  setAttribute(key: string, value: string | number | boolean): void;
+  /** Marks the span failed; for faults only, a business rejection is an answer, not an error. */
+  recordError(error: unknown): void;
+  end(): void;
+}
+
+/**
+ * The little tracing the pipeline needs; adapters bridge it to OpenTelemetry or a vendor SDK.
+ * `withSpan` makes a span the parent of spans started inside `fn`, across awaits where the
+ * platform can track that (AsyncLocalStorage on Node); the no-op tracer just calls `fn`.
+ */
+export interface Tracer {
+  startSpan(name: string, attributes?: SpanAttributes): Span;
+  withSpan<T>(span: Span, fn: () => T): T;
+}
+
+const noopSpan: Span = { setAttribute() {}, recordError() {}, end() {} };
+
+export const noopTracer: Tracer = { startSpan: () => noopSpan, withSpan: (_span, fn) => fn() };
+
+/** Runs `fn` in a child span that ends when `fn` settles; a thrown fault is recorded and rethrown. */
+export async function traced<T>(tracer: Tracer, name: string, attributes: SpanAttributes, fn: (span: Span) => Promise<T>): Promise<T> {
+  const span = tracer.startSpan(name, attributes);
+  try {
+    return await tracer.withSpan(span, () => fn(span));
+  } catch (error) {
+    span.recordError(error);
+    throw error;
+  } finally {
+    span.end();
+  }
+}
