@@ -28,3 +28,4 @@ export { jsonLogger, silentLogger, withFields, type Logger } from "./ports/logge
 export { noopTracer, traced, type Span, type SpanAttributes, type Tracer } from "./ports/tracer.js";
 export * from "./ports/store.js";
 export { dispatchQueuedCommand, realmAttribute, type QueueOutcome, type QueuedCommand } from "./pipeline/queue.js";
+export { findDeadLetter, redriveDeadLetter, type RedriveOutcome } from "./pipeline/dead-letters.js";

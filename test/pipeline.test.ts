@@ -1,7 +1,16 @@
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { MemoryStore } from "../adapters/memory/index.js";
-import { anonymousPrincipal, ConcurrencyError, createEngine, createOutboxRelay, defineService, type Store } from "../core/index.js";
+import {
+  anonymousPrincipal,
+  ConcurrencyError,
+  createEngine,
+  createOutboxRelay,
+  defineService,
+  dispatchQueuedCommand,
+  redriveDeadLetter,
+  type Store,
+} from "../core/index.js";
 import { bankServices } from "../examples/bank/services.js";
 import { commandRequest, queryRequest } from "./support/requests.js";
 
@@ -20,7 +29,10 @@ describe("command pipeline", () => {
     const store = new MemoryStore();
     const engine = bank(store);
     await engine.command(commandRequest({ command: "OpenAccount", aggregateId: "a", attributes: { owner } }), anonymousPrincipal);
-    const result = await engine.command(commandRequest({ command: "Deposit", aggregateId: "a", attributes: { amount: 5 } }), anonymousPrincipal);
+    const result = await engine.command(
+      commandRequest({ command: "Deposit", aggregateId: "a", attributes: { amount: 5 } }),
+      anonymousPrincipal,
+    );
     expect(result.status).toBe(200);
     expect((await events(store, "a")).map((e) => [e.sequence, e.type])).toEqual([
       [1, "AccountOpened"],
@@ -84,7 +96,12 @@ describe("command pipeline", () => {
     expect(commits.length).toBe(3); // one of the two lost the race once and retried
     const history = await events(store, "a");
     expect(history.map((e) => e.sequence)).toEqual([1, 2, 3]);
-    expect(history.slice(1).map((e) => (e.data as { amount: number }).amount).sort()).toEqual([1, 2]);
+    expect(
+      history
+        .slice(1)
+        .map((e) => (e.data as { amount: number }).amount)
+        .sort(),
+    ).toEqual([1, 2]);
   });
 
   it("gives up with a conflict error after the bounded attempts", async () => {
@@ -95,7 +112,10 @@ describe("command pipeline", () => {
       throw new ConcurrencyError("always moved on");
     };
     const engine = bank(store, { maxAttempts: 3 });
-    const result = await engine.command(commandRequest({ command: "OpenAccount", aggregateId: "a", attributes: { owner } }), anonymousPrincipal);
+    const result = await engine.command(
+      commandRequest({ command: "OpenAccount", aggregateId: "a", attributes: { owner } }),
+      anonymousPrincipal,
+    );
     expect(result.status).toBe(409);
     expect(result.body).toMatchObject({ error: { code: "conflict" } });
     expect(attempts).toBe(3);
@@ -136,7 +156,10 @@ describe("command pipeline", () => {
     const store = new MemoryStore();
     const engine = bank(store);
     await engine.command(commandRequest({ command: "OpenAccount", aggregateId: "a", attributes: { owner } }), anonymousPrincipal);
-    const second = await engine.command(commandRequest({ command: "OpenAccount", aggregateId: "b", attributes: { owner } }), anonymousPrincipal);
+    const second = await engine.command(
+      commandRequest({ command: "OpenAccount", aggregateId: "b", attributes: { owner } }),
+      anonymousPrincipal,
+    );
     expect(second.status).toBe(409);
     expect(second.body).toMatchObject({ error: { code: "identity-conflict" } });
     expect(await events(store, "b")).toHaveLength(0);
@@ -192,7 +215,8 @@ describe("effects", () => {
     const request = commandRequest({ command: "RequestTransfer", aggregateId: "t", attributes: { from: "a", to: "b", amount: 30 } });
     await engine.command(request, anonymousPrincipal);
     await createOutboxRelay(engine).drain();
-    const balance = async (id: string) => ((await engine.query(queryRequest("GetAccount", { id }), anonymousPrincipal)).body as { result: { balance: number } }).result.balance;
+    const balance = async (id: string) =>
+      ((await engine.query(queryRequest("GetAccount", { id }), anonymousPrincipal)).body as { result: { balance: number } }).result.balance;
     expect([await balance("a"), await balance("b")]).toEqual([70, 30]);
     const transfer = await events(store, "t", "transfers");
     expect(transfer.map((e) => e.type)).toEqual(["TransferRequested", "TransferDebited", "TransferCompleted"]);
@@ -206,18 +230,26 @@ describe("effects", () => {
     const engine = bank(store);
     await openTwo(engine);
     await engine.command(commandRequest({ command: "CloseAccount", aggregateId: "b" }), anonymousPrincipal);
-    await engine.command(commandRequest({ command: "RequestTransfer", aggregateId: "t", attributes: { from: "a", to: "b", amount: 30 } }), anonymousPrincipal);
+    await engine.command(
+      commandRequest({ command: "RequestTransfer", aggregateId: "t", attributes: { from: "a", to: "b", amount: 30 } }),
+      anonymousPrincipal,
+    );
     await createOutboxRelay(engine).drain();
     const transfer = await engine.query(queryRequest("GetTransfer", { id: "t" }), anonymousPrincipal);
     expect(transfer.body).toMatchObject({ result: { status: "compensated", reason: "account-not-open" } });
-    expect(await store.loadSnapshot({ realm: "default", service: "accounts", aggregateId: "a" })).toMatchObject({ state: { balance: 100 } });
+    expect(await store.loadSnapshot({ realm: "default", service: "accounts", aggregateId: "a" })).toMatchObject({
+      state: { balance: 100 },
+    });
   });
 
   it("delivers an effect at most once however often it is relayed", async () => {
     const store = new MemoryStore();
     const engine = bank(store);
     await openTwo(engine);
-    await engine.command(commandRequest({ command: "RequestTransfer", aggregateId: "t", attributes: { from: "a", to: "b", amount: 30 } }), anonymousPrincipal);
+    await engine.command(
+      commandRequest({ command: "RequestTransfer", aggregateId: "t", attributes: { from: "a", to: "b", amount: 30 } }),
+      anonymousPrincipal,
+    );
     const [item] = await store.claimOutbox(1, 0);
     if (item === undefined) throw new Error("expected the debit effect in the outbox");
     const system = { id: "system", realm: "default", roles: [] };
@@ -241,7 +273,7 @@ describe("effects", () => {
     expect(await events(store, "p", "ping")).toHaveLength(5);
     const [letter] = await store.listDeadLetters("default");
     expect(letter?.error.code).toBe("effect-depth-exceeded");
-    expect((letter?.message as { breadcrumbs: number[] }).breadcrumbs).toHaveLength(6);
+    expect((letter as { message: { breadcrumbs: number[] } }).message.breadcrumbs).toHaveLength(6);
   });
 });
 
@@ -260,3 +292,32 @@ function gate(count: number) {
     },
   };
 }
+
+describe("dead letters", () => {
+  it("redrives a rejected effect after the cause is fixed, exactly once", async () => {
+    const store = new MemoryStore();
+    const engine = bank(store);
+    await engine.command(commandRequest({ command: "OpenAccount", aggregateId: "a", attributes: { owner } }), anonymousPrincipal);
+    const system = { id: "system", realm: "default", roles: [] };
+    const queued = await dispatchQueuedCommand(engine, {
+      body: JSON.stringify(commandRequest({ command: "Withdraw", aggregateId: "a", attributes: { amount: 40 } })),
+      source: "test-queue",
+    });
+    expect(queued.outcome).toBe("dead-lettered");
+    const [letter] = await store.listDeadLetters("default");
+    if (letter === undefined) throw new Error("expected a dead letter");
+    expect(letter.error.code).toBe("insufficient-funds");
+
+    expect((await redriveDeadLetter(engine, letter.id)).outcome).toBe("failed"); // cause not fixed yet
+    await engine.command(commandRequest({ command: "Deposit", aggregateId: "a", attributes: { amount: 50 } }), system);
+    const redriven = await redriveDeadLetter(engine, letter.id);
+    expect(redriven.outcome).toBe("applied");
+    expect(await store.listDeadLetters("default")).toEqual([]);
+    expect((await events(store, "a")).map((e) => e.type)).toEqual(["AccountOpened", "Deposited", "Withdrawn"]);
+    // The same message arriving again is answered from the response store.
+    const again = await dispatchQueuedCommand(engine, { body: letter.message, source: "test-queue" });
+    expect(again.outcome).toBe("done");
+    expect((await events(store, "a")).filter((e) => e.type === "Withdrawn")).toHaveLength(1);
+    expect((await redriveDeadLetter(engine, letter.id)).outcome).toBe("not-found");
+  });
+});

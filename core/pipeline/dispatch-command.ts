@@ -125,6 +125,10 @@ async function processRequest(
             effects: decided.effects.length,
             identities: decided.identities.map((claim) => claim.name),
           });
+    // A client's rejection is stored so a resend gets the same answer. A message from inside the
+    // system (effect, queue) is rejected without storing: it goes to dead letters, and a redrive after
+    // the cause is fixed must decide afresh.
+    if (decided.kind === "rejected" && options.trusted) return response;
     try {
       const events = decided.kind === "accepted" ? decided.changes.reduce((sum, change) => sum + change.events.length, 0) : 0;
       await traced(rt.tracer, "edd.store.commit", { "edd.attempt": attempt, "edd.events": events }, () =>

@@ -5,7 +5,14 @@ import type { EventMap, EventOf, Service } from "../model/service.js";
 import { evolveAll } from "../pipeline/aggregate.js";
 import { assertEqual, SpecificationError } from "./equal.js";
 
-const testMeta: EventMeta = { requestId: "test", interactionId: "test", invocationId: "test", breadcrumbs: [0], user: "test", command: "test" };
+const testMeta: EventMeta = {
+  requestId: "test",
+  interactionId: "test",
+  invocationId: "test",
+  breadcrumbs: [0],
+  user: "test",
+  command: "test",
+};
 
 function stored(service: Service, aggregateId: string, events: readonly { type: string; data: unknown }[], from = 0): StoredEvent[] {
   return events.map((event, i) => ({
@@ -28,7 +35,7 @@ export interface CommandOutcome {
 
 /** The "then" step of a command specification. */
 export interface Then<E extends EventMap> {
-  then(expected: readonly EventOf<E>[]): CommandOutcome;
+  thenEmits(expected: readonly EventOf<E>[]): CommandOutcome;
   thenClaims(identities: readonly string[]): CommandOutcome;
   thenRejects(code: string): CommandOutcome;
   /** The raw outcome, for assertions the helpers above do not cover. */
@@ -44,7 +51,7 @@ export interface When<E extends EventMap> {
  * given events are folded with the service's evolve functions, the handler runs on the result.
  *
  *   specification(accounts).given([{ type: "AccountOpened", data: { owner } }]).when("Deposit", { amount: 5 })
- *     .then([{ type: "Deposited", data: { amount: 5 } }]);
+ *     .thenEmits([{ type: "Deposited", data: { amount: 5 } }]);
  */
 export function specification<S, E extends EventMap>(service: Service<S, E>) {
   return {
@@ -54,7 +61,7 @@ export function specification<S, E extends EventMap>(service: Service<S, E>) {
           const outcome = runCommand(service as unknown as Service, aggregateId, events, command, attributes, options);
           return {
             outcome,
-            then(expected) {
+            thenEmits(expected) {
               if (outcome.rejection) throw new SpecificationError(`${command} was rejected`, expected, outcome.rejection);
               assertEqual(outcome.events, expected, `${command} emitted other events`);
               return outcome;
@@ -99,7 +106,9 @@ function runCommand(
     const { code, message, details } = decision;
     return { events: [], identities: [], rejection: details === undefined ? { code, message } : { code, message, details } };
   }
-  const outcome = Array.isArray(decision) ? { events: decision, identities: [] } : (decision as { events: readonly { type: string; data: unknown }[]; identities?: readonly string[] });
+  const outcome = Array.isArray(decision)
+    ? { events: decision, identities: [] }
+    : (decision as { events: readonly { type: string; data: unknown }[]; identities?: readonly string[] });
   for (const event of outcome.events) {
     const schema = service.events[event.type]?.schema;
     if (schema === undefined) throw new Error(`${command} emitted undeclared event ${event.type}`);
@@ -119,7 +128,11 @@ export function querySpecification<S, E extends EventMap>(service: Service<S, E>
   return {
     given(aggregates: Readonly<Record<string, readonly EventOf<E>[]>>, identities: Readonly<Record<string, string>> = {}) {
       return {
-        async query(name: string, attributes: unknown, options: { deps?: Record<string, unknown>; user?: Principal } = {}): Promise<unknown> {
+        async query(
+          name: string,
+          attributes: unknown,
+          options: { deps?: Record<string, unknown>; user?: Principal } = {},
+        ): Promise<unknown> {
           const definition = erased.queries[name];
           if (definition === undefined) throw new Error(`${service.name} has no query ${name}`);
           const parsed = definition.schema.safeParse(attributes);

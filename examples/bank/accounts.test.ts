@@ -8,7 +8,7 @@ const spec = specification(accounts);
 
 describe("accounts", () => {
   it("opens an account and claims the owner's email", () => {
-    spec.given([]).when("OpenAccount", { owner }).then([opened]);
+    spec.given([]).when("OpenAccount", { owner }).thenEmits([opened]);
     spec.given([]).when("OpenAccount", { owner }).thenClaims([owner]);
   });
 
@@ -17,7 +17,7 @@ describe("accounts", () => {
   });
 
   it("deposits into an open account only", () => {
-    spec.given([opened]).when("Deposit", { amount: 100 }).then([{ type: "Deposited", data: { amount: 100 } }]);
+    spec.given([opened]).when("Deposit", { amount: 100 }).thenEmits([{ type: "Deposited", data: { amount: 100 } }]);
     spec.given([]).when("Deposit", { amount: 100 }).thenRejects("account-not-open");
   });
 
@@ -33,11 +33,11 @@ describe("accounts", () => {
     spec
       .given([opened])
       .when("DebitForTransfer", { transferId: "t-1", amount: 5 })
-      .then([{ type: "TransferDebitRefused", data: { transferId: "t-1", amount: 5, reason: "insufficient-funds" } }]);
+      .thenEmits([{ type: "TransferDebitRefused", data: { transferId: "t-1", amount: 5, reason: "insufficient-funds" } }]);
   });
 
   it("the test kit fails when the expectation is wrong", () => {
-    expect(() => spec.given([opened]).when("Deposit", { amount: 1 }).then([{ type: "Deposited", data: { amount: 2 } }])).toThrow(/other events/);
+    expect(() => spec.given([opened]).when("Deposit", { amount: 1 }).thenEmits([{ type: "Deposited", data: { amount: 2 } }])).toThrow(/other events/);
     expect(() => spec.given([opened]).when("Deposit", { amount: 1 }).thenRejects("nope")).toThrow(/not rejected/);
   });
 
