@@ -29,3 +29,8 @@ export { noopTracer, traced, type Span, type SpanAttributes, type Tracer } from 
 export * from "./ports/store.js";
 export { dispatchQueuedCommand, realmAttribute, type QueueOutcome, type QueuedCommand } from "./pipeline/queue.js";
 export { findDeadLetter, redriveDeadLetter, type RedriveOutcome } from "./pipeline/dead-letters.js";
+export { createQueueWorker, type QueueRound, type QueueWorker, type QueueWorkerOptions } from "./pipeline/queue-worker.js";
+export { deliverToTransport, publishCommand, type PublishOptions } from "./pipeline/queue-publish.js";
+export { offloadIfLarge, parseLargeCommandReference, resolveLargeCommand, type LargeCommandReference } from "./pipeline/large-commands.js";
+export * from "./ports/transport.js";
+export * from "./ports/object-store.js";

@@ -1,4 +1,6 @@
+import type { ObjectStore } from "../ports/object-store.js";
 import type { Engine } from "./engine.js";
+import { resolveLargeCommand } from "./large-commands.js";
 import { systemPrincipal } from "./relay.js";
 import type { DispatchResult } from "./result.js";
 
@@ -12,6 +14,8 @@ export interface QueuedCommand {
   readonly source: string;
   /** How often the platform has delivered it, counting this time. */
   readonly attempt?: number;
+  /** Where bodies too large for the queue were put; the message then carries a reference. */
+  readonly objectStore?: ObjectStore;
 }
 
 /**
@@ -33,8 +37,15 @@ export async function dispatchQueuedCommand(engine: Engine, message: QueuedComma
   const realm = message.realm ?? "default";
   let body: unknown = message.body;
   if (typeof message.body === "string") {
+    let text: string;
     try {
-      body = JSON.parse(message.body);
+      text = await resolveLargeCommand(message.body, message.objectStore);
+    } catch (error) {
+      // Possibly a store outage or a missing configuration: retrying loses nothing.
+      return { outcome: "retry", reason: error instanceof Error ? error.message : String(error) };
+    }
+    try {
+      body = JSON.parse(text);
     } catch {
       return deadLetter(engine, message, realm, { code: "malformed-json", message: "The message body is not valid JSON." });
     }
@@ -51,7 +62,12 @@ export async function dispatchQueuedCommand(engine: Engine, message: QueuedComma
   return deadLetter(engine, message, realm, { code: error.code, message: error.message });
 }
 
-async function deadLetter(engine: Engine, message: QueuedCommand, realm: string, error: { code: string; message: string }): Promise<QueueOutcome> {
+async function deadLetter(
+  engine: Engine,
+  message: QueuedCommand,
+  realm: string,
+  error: { code: string; message: string },
+): Promise<QueueOutcome> {
   const time = new Date().toISOString();
   const deadLetterId = await engine.store.addDeadLetter({
     realm,

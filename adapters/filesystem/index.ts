@@ -1,0 +1,1 @@
+export { FileObjectStore } from "./object-store.js";

@@ -1,0 +1,35 @@
+import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
+import { dirname, isAbsolute, join, normalize, sep } from "node:path";
+import type { ObjectRef, ObjectStore } from "../../core/ports/object-store.js";
+
+/**
+ * Large commands on a shared filesystem (NFS, SMB, a mounted volume) for on-prem deployments.
+ * References carry paths relative to the root, so producers and consumers may mount it at different places.
+ */
+export class FileObjectStore implements ObjectStore {
+  readonly kind = "file";
+
+  constructor(private readonly root: string) {}
+
+  async put(key: string, body: string): Promise<ObjectRef> {
+    const path = this.pathOf(key);
+    await mkdir(dirname(path), { recursive: true });
+    // Write then rename: a consumer never reads a half-written command.
+    const partial = `${path}.${process.pid}.${Date.now()}.partial`;
+    await writeFile(partial, body, "utf8");
+    await rename(partial, path);
+    return { store: this.kind, key };
+  }
+
+  async get(ref: ObjectRef): Promise<string> {
+    if (ref.store !== this.kind) throw new Error(`A "${ref.store}" reference cannot be read from the filesystem store.`);
+    return readFile(this.pathOf(ref.key), "utf8");
+  }
+
+  private pathOf(key: string): string {
+    const relative = normalize(key);
+    // A reference comes from a message: never let it point outside the root.
+    if (isAbsolute(relative) || relative.split(sep).includes("..")) throw new Error(`Object key ${key} leaves the store's root.`);
+    return join(this.root, relative);
+  }
+}

@@ -1,0 +1,1 @@
+export { createHttpQuery, type HttpQueryOptions } from "./client.js";

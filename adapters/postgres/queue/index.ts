@@ -1,0 +1,2 @@
+export { ensureQueueTable } from "./schema.js";
+export { PostgresQueueTransport, type PostgresQueueOptions } from "./transport.js";

@@ -1,0 +1,1 @@
+export { serviceBusIdentifierFor, ServiceBusTransport, type ServiceBusTransportOptions } from "./transport.js";
