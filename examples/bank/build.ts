@@ -1,0 +1,107 @@
+import { copyFileSync, rmSync } from "node:fs";
+import { basename, join, relative, resolve } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { build, type Metafile } from "esbuild";
+
+/**
+ * Bundles the bank example once per runtime: `dist/<runtime>/index.mjs`, one ESM file per runtime
+ * plus lazily loaded chunks (the Postgres store). `npm run build` runs this file.
+ */
+export const bankRuntimes = ["aws-lambda", "azure-functions", "cloud-run", "node"] as const;
+export type BankRuntime = (typeof bankRuntimes)[number];
+
+export const repoRoot = fileURLToPath(new URL("../../", import.meta.url));
+
+export interface BundleReport {
+  readonly name: string;
+  /** The file a runtime loads: `<outdir>/index.mjs`. */
+  readonly file: string;
+  /** Bytes loaded at start (index.mjs and the chunks it imports statically). */
+  readonly startupBytes: number;
+  /** Bytes of chunks loaded only on demand. */
+  readonly lazyBytes: number;
+}
+
+/** What a deployment folder needs beside the bundle, copied from examples/bank/deploy. */
+const deployFiles: Partial<Record<BankRuntime, readonly string[]>> = {
+  "azure-functions": ["azure-functions/host.json", "azure-functions/package.json"],
+};
+
+/** Bundles one entry file, or entry source code resolved from the repository root (for baselines). */
+export async function bundle(name: string, input: { entry: string } | { source: string }, outdir: string): Promise<BundleReport> {
+  rmSync(outdir, { recursive: true, force: true });
+  const result = await build({
+    ...("entry" in input
+      ? { entryPoints: [input.entry] }
+      : { stdin: { contents: input.source, resolveDir: repoRoot, sourcefile: `${name}.ts`, loader: "ts" } }),
+    entryNames: "index",
+    absWorkingDir: repoRoot,
+    bundle: true,
+    format: "esm",
+    platform: "node",
+    target: "node20",
+    splitting: true,
+    outdir,
+    outExtension: { ".js": ".mjs" },
+    chunkNames: "chunks/[name]-[hash]",
+    sourcemap: "linked",
+    metafile: true,
+    logLevel: "warning",
+    // Provided by the Azure Functions worker, which intercepts require(); outside it @azure/functions falls back to test mode.
+    external: ["@azure/functions-core"],
+    // CommonJS dependencies (@azure/functions) call require() for Node built-ins; ESM has no require.
+    banner: {
+      js: 'import { createRequire as __eddCreateRequire } from "node:module";\nconst require = __eddCreateRequire(import.meta.url);',
+    },
+  });
+  const file = resolve(outdir, "index.mjs");
+  return { name, file, ...measure(result.metafile, file) };
+}
+
+/** Splits output bytes into what loads at start (following static imports) and what loads on demand. */
+function measure(metafile: Metafile, entryFile: string): { startupBytes: number; lazyBytes: number } {
+  // Metafile paths are relative to absWorkingDir (the repository root).
+  const outputs = new Map(
+    Object.entries(metafile.outputs)
+      .filter(([path]) => path.endsWith(".mjs"))
+      .map(([path, output]) => [resolve(repoRoot, path), output]),
+  );
+  const startup = new Set<string>();
+  const visit = (path: string) => {
+    const output = outputs.get(path);
+    if (startup.has(path) || output === undefined) return;
+    startup.add(path);
+    for (const imported of output.imports) if (imported.kind === "import-statement") visit(resolve(repoRoot, imported.path));
+  };
+  visit(entryFile);
+  let startupBytes = 0;
+  let lazyBytes = 0;
+  for (const [path, output] of outputs) {
+    if (startup.has(path)) startupBytes += output.bytes;
+    else lazyBytes += output.bytes;
+  }
+  return { startupBytes, lazyBytes };
+}
+
+export async function buildBank(outRoot = join(repoRoot, "dist")): Promise<BundleReport[]> {
+  const reports: BundleReport[] = [];
+  for (const runtime of bankRuntimes) {
+    const outdir = join(outRoot, runtime);
+    reports.push(await bundle(runtime, { entry: join(repoRoot, "examples/bank/entry", `${runtime}.ts`) }, outdir));
+    for (const file of deployFiles[runtime] ?? []) copyFileSync(join(repoRoot, "examples/bank/deploy", file), join(outdir, basename(file)));
+  }
+  return reports;
+}
+
+export function formatSize(bytes: number): string {
+  return `${(bytes / 1024).toFixed(1)} KiB`;
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
+  const reports = await buildBank();
+  for (const report of reports) {
+    console.log(
+      `${report.name.padEnd(16)} ${relative(repoRoot, report.file).padEnd(34)} ${formatSize(report.startupBytes).padStart(10)} at start, ${formatSize(report.lazyBytes)} lazy`,
+    );
+  }
+}

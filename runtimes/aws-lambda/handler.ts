@@ -1,0 +1,45 @@
+import { type EngineSource, lazyEdd, type ServerlessOptions } from "../shared/engine-source.js";
+import { type ApiGatewayV1Result, isApiGatewayV1Event, requestFromV1, resultForV1 } from "./http-v1.js";
+import { type ApiGatewayV2Result, isApiGatewayV2Event, requestFromV2, resultForV2 } from "./http-v2.js";
+import { handleSqsBatch, isSqsEvent, type SqsBatchResponse } from "./sqs.js";
+
+export type LambdaResult = ApiGatewayV1Result | ApiGatewayV2Result | SqsBatchResponse;
+
+export type LambdaHandlerOptions = ServerlessOptions;
+
+/** The Lambda handler: `(event, context) => result`. The context is not needed. */
+export type LambdaHandler = (event: unknown) => Promise<LambdaResult>;
+
+/**
+ * One handler for every event edd accepts on Lambda, told apart by shape: SQS batches go to the
+ * queue dispatch, API Gateway (REST or HTTP API) and Function URL requests to the one HTTP app.
+ * The engine is built on the first invocation, not at module load.
+ */
+export function createLambdaHandler(source: EngineSource, options: LambdaHandlerOptions = {}): LambdaHandler {
+  const edd = lazyEdd(source, options);
+  const serveHttp = async <T>(request: Request, toResult: (response: Response) => Promise<T>): Promise<T> => {
+    const response = await (await edd.httpApp()).fetch(request);
+    // Lambda freezes the instance once the handler returns: effects are delivered now or not until the next event.
+    await edd.deliverEffects();
+    return toResult(response);
+  };
+  return async (event) => {
+    if (isSqsEvent(event)) {
+      const failures = await handleSqsBatch(await edd.engine(), event, edd.logger);
+      await edd.deliverEffects();
+      return failures;
+    }
+    if (isApiGatewayV2Event(event)) return serveHttp(requestFromV2(event), resultForV2);
+    if (isApiGatewayV1Event(event)) return serveHttp(requestFromV1(event), resultForV1);
+    throw new Error(
+      `edd: unrecognised Lambda event ${describe(event)}. Expected an SQS batch, an API Gateway REST (1.0) or HTTP API (2.0) request, or a Function URL request.`,
+    );
+  };
+}
+
+function describe(event: unknown): string {
+  if (typeof event !== "object" || event === null) return `of type ${event === null ? "null" : typeof event}`;
+  const source = (event as { Records?: { eventSource?: unknown }[] }).Records?.[0]?.eventSource;
+  const keys = Object.keys(event).slice(0, 8).join(", ");
+  return typeof source === "string" ? `from ${source} (keys: ${keys})` : `with keys: ${keys || "none"}`;
+}

@@ -1,0 +1,49 @@
+import type { InvocationContext, ServiceBusQueueHandler } from "@azure/functions";
+import { dispatchQueuedCommand, realmAttribute } from "../../core/pipeline/queue.js";
+import { type EngineSource, type LazyEdd, lazyEdd, type ServerlessOptions } from "../shared/engine-source.js";
+
+/**
+ * The Service Bus queue trigger (PeekLock). Returning completes the message; throwing abandons it,
+ * so Service Bus redelivers it and, past MaxDeliveryCount, moves it to `<queue>/$deadletterqueue`.
+ * A permanently bad message is kept in edd's dead letters and completed: redelivery cannot fix it.
+ */
+export function createAzureServiceBusHandler(
+  source: EngineSource,
+  queueName: string,
+  options: ServerlessOptions = {},
+): ServiceBusQueueHandler {
+  return serviceBusHandler(lazyEdd(source, options), queueName);
+}
+
+export function serviceBusHandler(edd: LazyEdd, queueName: string): ServiceBusQueueHandler {
+  return async (message, context) => {
+    const metadata = context.triggerMetadata ?? {};
+    const realm = applicationProperty(context, realmAttribute);
+    const outcome = await dispatchQueuedCommand(await edd.engine(), {
+      body: message instanceof Uint8Array ? Buffer.from(message).toString("utf8") : message,
+      ...(realm === undefined ? {} : { realm }),
+      source: `servicebus:${queueName}`,
+      attempt: Number(metadata.deliveryCount ?? 1),
+    });
+    await edd.deliverEffects();
+    if (outcome.outcome === "retry") {
+      throw new Error(`edd: message ${String(metadata.messageId)} will be retried (${outcome.reason})`);
+    }
+    if (outcome.outcome === "dead-lettered") {
+      context.warn(`edd: message ${String(metadata.messageId)} stored as dead letter ${outcome.deadLetterId} (${outcome.reason})`);
+    }
+  };
+}
+
+/** Custom properties arrive as `applicationProperties` (extension 5.x) or `userProperties` (older hosts). */
+function applicationProperty(context: InvocationContext, name: string): string | undefined {
+  const metadata = context.triggerMetadata ?? {};
+  for (const key of ["applicationProperties", "userProperties"]) {
+    const properties = metadata[key];
+    if (typeof properties === "object" && properties !== null) {
+      const value = (properties as Record<string, unknown>)[name];
+      if (typeof value === "string") return value;
+    }
+  }
+  return undefined;
+}

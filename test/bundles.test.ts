@@ -1,0 +1,43 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type BankRuntime, type BundleReport, buildBank } from "../examples/bank/build.js";
+import { type BundleKind, runBundle } from "./parity/bundle-runner.js";
+
+const kinds: Record<BankRuntime, BundleKind> = {
+  "aws-lambda": "lambda",
+  "azure-functions": "azure",
+  "cloud-run": "server",
+  node: "server",
+};
+
+let outRoot = "";
+let reports: BundleReport[] = [];
+
+beforeAll(async () => {
+  outRoot = mkdtempSync(join(tmpdir(), "edd-bundles-"));
+  reports = await buildBank(outRoot);
+}, 60_000);
+
+afterAll(() => rmSync(outRoot, { recursive: true, force: true }));
+
+describe("built bundles", () => {
+  it.each(Object.entries(kinds) as [BankRuntime, BundleKind][])(
+    "%s runs on its own in a fresh node process and answers a command",
+    async (runtime, kind) => {
+      const report = reports.find((r) => r.name === runtime);
+      expect(report?.file).toBe(join(outRoot, runtime, "index.mjs"));
+      const run = await runBundle(kind, report?.file ?? "");
+      expect(run.status).toBe(200);
+      expect(run.body).toMatchObject({ result: { commands: [{ command: "OpenAccount", aggregateId: "acc-1", version: 1 }] } });
+    },
+  );
+
+  it("keeps the Postgres store out of what loads at start, and the Lambda bundle under 1 MB", () => {
+    const lambda = reports.find((r) => r.name === "aws-lambda");
+    expect(lambda?.startupBytes).toBeLessThan(1024 * 1024);
+    // pg and the Postgres adapter are only imported when DATABASE_URL is set.
+    expect(lambda?.lazyBytes).toBeGreaterThan(50 * 1024);
+  });
+});
