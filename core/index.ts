@@ -34,3 +34,28 @@ export { deliverToTransport, publishCommand, type PublishOptions } from "./pipel
 export { offloadIfLarge, parseLargeCommandReference, resolveLargeCommand, type LargeCommandReference } from "./pipeline/large-commands.js";
 export * from "./ports/transport.js";
 export * from "./ports/object-store.js";
+export {
+  defineProjection,
+  type Projection,
+  type ProjectionHandlers,
+  type ProjectionResult,
+  type ProjectionSpec,
+} from "./model/projection.js";
+export {
+  defaultPageSize,
+  maxPageSize,
+  maxResultWindow,
+  parseViewQuery,
+  viewFilterSchema,
+  viewQuerySchema,
+  where,
+  type ViewFilter,
+  type ViewQuery,
+  type ViewScalar,
+  type ViewSort,
+} from "./model/view-query.js";
+export * from "./ports/view-store.js";
+export type { CheckpointStore } from "./ports/checkpoints.js";
+export { createProjector, type ProjectionStep, type Projector, type ProjectorOptions } from "./pipeline/projection.js";
+export { startProjectionWorker, type ProjectionWorker, type ProjectionWorkerOptions } from "./pipeline/projection-worker.js";
+export { countFeed, rebuildProjection, type RebuildOptions, type RebuildProgress, type RebuildResult } from "./pipeline/rebuild.js";

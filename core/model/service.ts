@@ -2,6 +2,8 @@ import type { z } from "zod";
 import type { Principal } from "./principal.js";
 import type { Rejection } from "./rejection.js";
 import type { StoredEvent } from "./events.js";
+import type { ViewQuery } from "./view-query.js";
+import type { ViewDocument, ViewPage } from "../ports/view-store.js";
 import type { CommandTypes, QueryTypes } from "./typing.js";
 
 /** Event type name → event data, accumulated as events are declared. */
@@ -58,6 +60,11 @@ export interface QueryContext<S, D> {
   readonly aggregates: { get(aggregateId: string): Promise<AggregateView<S> | undefined> };
   /** Finds the aggregate that claimed a unique name in this service, in the caller's realm. */
   readonly identities: { find(name: string): Promise<string | undefined> };
+  /** Searches the deployment's views, in the caller's realm (docs/views.md); eventually consistent. */
+  readonly views: {
+    search(view: string, query: ViewQuery): Promise<ViewPage>;
+    get(view: string, id: string): Promise<ViewDocument | undefined>;
+  };
 }
 
 /** A command an effect asks for, delivered later through the outbox. */

@@ -4,6 +4,7 @@ import type { Clock, IdGenerator } from "../ports/clock.js";
 import type { Logger } from "../ports/logger.js";
 import type { Tracer } from "../ports/tracer.js";
 import type { Store } from "../ports/store.js";
+import type { ViewStore } from "../ports/view-store.js";
 import type { Principal } from "../model/principal.js";
 import type { Breadcrumbs } from "../model/breadcrumbs.js";
 
@@ -21,6 +22,8 @@ export type RemoteQuery = (request: {
 export interface EngineConfig {
   readonly services: readonly Service[];
   readonly store: Store;
+  /** Where projections write and `QueryContext.views` reads; queries using views fail without it. */
+  readonly views?: ViewStore;
   readonly authenticator?: Authenticator;
   readonly clock?: Clock;
   readonly ids?: IdGenerator;

@@ -4,6 +4,8 @@ import type { Logger } from "../ports/logger.js";
 import { EddError } from "../model/errors.js";
 import type { Principal } from "../model/principal.js";
 import type { Service } from "../model/service.js";
+import { parseViewQuery, type ViewQuery } from "../model/view-query.js";
+import type { ViewStore } from "../ports/view-store.js";
 import { loadAggregate } from "./aggregate.js";
 import { authorize } from "./authorize.js";
 import { type DependencyScope, resolveDependencies } from "./dependencies.js";
@@ -110,5 +112,14 @@ function queryContext(rt: Runtime, service: Service, principal: Principal, deps:
     identities: {
       find: (name: string) => rt.store.findIdentity(realm, service.name, name),
     },
+    views: {
+      search: (view: string, query: ViewQuery) => viewStore(rt).search(realm, view, parseViewQuery(query)),
+      get: (view: string, id: string) => viewStore(rt).get(realm, view, id),
+    },
   };
+}
+
+function viewStore(rt: Runtime): ViewStore {
+  if (rt.views === undefined) throw new Error("this query reads views, but the engine has no view store: pass `views` to createEngine");
+  return rt.views;
 }

@@ -38,6 +38,7 @@ export function createEngine(config: EngineConfig): Engine {
   const rt: Runtime = {
     registry,
     store: config.store,
+    ...(config.views !== undefined && { views: config.views }),
     clock: config.clock ?? systemClock,
     ids: config.ids ?? randomIds,
     logger: config.logger ?? silentLogger,

@@ -2,6 +2,7 @@ import type { Clock, IdGenerator } from "../ports/clock.js";
 import type { Logger } from "../ports/logger.js";
 import type { Tracer } from "../ports/tracer.js";
 import type { Store } from "../ports/store.js";
+import type { ViewStore } from "../ports/view-store.js";
 import type { QueryRunner } from "./dependencies.js";
 import type { ServiceRegistry } from "./registry.js";
 
@@ -9,6 +10,7 @@ import type { ServiceRegistry } from "./registry.js";
 export interface Runtime {
   readonly registry: ServiceRegistry;
   readonly store: Store;
+  readonly views?: ViewStore;
   readonly clock: Clock;
   readonly ids: IdGenerator;
   readonly logger: Logger;

@@ -2,6 +2,8 @@ import type { EventMeta, StoredEvent } from "../model/events.js";
 import { anonymousPrincipal, type Principal } from "../model/principal.js";
 import { isRejection } from "../model/rejection.js";
 import type { EventMap, EventOf, Service } from "../model/service.js";
+import type { ViewQuery } from "../model/view-query.js";
+import type { ViewStore } from "../ports/view-store.js";
 import { evolveAll } from "../pipeline/aggregate.js";
 import { assertEqual, SpecificationError } from "./equal.js";
 
@@ -131,7 +133,7 @@ export function querySpecification<S, E extends EventMap>(service: Service<S, E>
         async query(
           name: string,
           attributes: unknown,
-          options: { deps?: Record<string, unknown>; user?: Principal } = {},
+          options: { deps?: Record<string, unknown>; user?: Principal; views?: Pick<ViewStore, "search" | "get"> } = {},
         ): Promise<unknown> {
           const definition = erased.queries[name];
           if (definition === undefined) throw new Error(`${service.name} has no query ${name}`);
@@ -150,6 +152,16 @@ export function querySpecification<S, E extends EventMap>(service: Service<S, E>
               },
             },
             identities: { find: async (identity: string) => identities[identity] },
+            views: {
+              search: async (view: string, query: ViewQuery) => {
+                if (options.views === undefined) throw new Error(`${name} searches views: pass { views } to query()`);
+                return options.views.search(user.realm, view, query);
+              },
+              get: async (view: string, id: string) => {
+                if (options.views === undefined) throw new Error(`${name} reads views: pass { views } to query()`);
+                return options.views.get(user.realm, view, id);
+              },
+            },
           });
         },
       };

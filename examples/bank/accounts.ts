@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { defineService, reject } from "../../core/index.js";
+import { accountSearchQuery, accountSearchSchema, accountSummaryView } from "./account-search.js";
 
 export interface AccountState {
   readonly status: "new" | "open" | "closed";
@@ -95,6 +96,14 @@ export const accounts = defineService<AccountState>("accounts", {
       const id = await identities.find(owner);
       const account = id === undefined ? undefined : await aggregates.get(id);
       return account === undefined ? null : { id: account.id, version: account.version, ...account.state };
+    },
+  })
+
+  .query("SearchAccounts", {
+    schema: accountSearchSchema,
+    handle: async (search, { views }) => {
+      const page = await views.search(accountSummaryView, accountSearchQuery(search));
+      return { total: page.total, accounts: page.items.map((item) => ({ id: item.id, version: item.version, ...item.data })) };
     },
   })
 

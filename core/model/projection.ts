@@ -1,0 +1,58 @@
+import type { StoredEvent } from "./events.js";
+import type { EventMap, Service } from "./service.js";
+
+/**
+ * What a projection handler returns for one event: the document's new data, `null` to delete it,
+ * or `undefined` to leave it as it is. Handlers must be pure: redelivery and concurrent projectors
+ * rely on the same event and document always giving the same result.
+ */
+export type ProjectionResult<D> = D | null | undefined;
+
+export type ProjectionHandlers<E extends EventMap, D> = {
+  readonly [K in keyof E & string]?: (event: StoredEvent<E[K], K>, current: D | undefined) => ProjectionResult<D>;
+};
+
+export interface ProjectionSpec<E extends EventMap, D> {
+  /** Names the projection's checkpoint: change it (or rebuild) when the handlers change meaning. */
+  readonly name: string;
+  /** The view it writes, conventionally `<service>.<view>`, e.g. `accounts.summary`. */
+  readonly view: string;
+  readonly events: ProjectionHandlers<E, D>;
+}
+
+/**
+ * A projection as the pipeline sees it: one document per aggregate of one service, keyed by the
+ * aggregate id and versioned by the sequence of the last event that changed it.
+ */
+export interface Projection<D = Record<string, unknown>> {
+  readonly name: string;
+  readonly service: string;
+  readonly view: string;
+  handles(event: StoredEvent): boolean;
+  apply(event: StoredEvent, current: D | undefined): ProjectionResult<D>;
+}
+
+const projectionNamePattern = /^[a-z][a-z0-9]*(?:[-.][a-z0-9]+)*$/;
+
+/** Declares a projection of a service's events, typed by the events that service declares. */
+export function defineProjection<E extends EventMap, D extends Record<string, unknown>>(
+  service: Service<unknown, E>,
+  spec: ProjectionSpec<E, D>,
+): Projection<D> {
+  if (!projectionNamePattern.test(spec.name)) throw new Error(`projection name must be lower-case words joined by - or .: ${spec.name}`);
+  const handlers = spec.events as unknown as Readonly<Record<string, (event: StoredEvent, current: D | undefined) => ProjectionResult<D>>>;
+  for (const type of Object.keys(handlers)) {
+    if (!Object.hasOwn(service.events, type))
+      throw new Error(`projection ${spec.name} handles ${type}, which service ${service.name} does not declare`);
+  }
+  return {
+    name: spec.name,
+    service: service.name,
+    view: spec.view,
+    handles: (event) => event.service === service.name && Object.hasOwn(handlers, event.type),
+    apply(event, current) {
+      const handler = handlers[event.type];
+      return handler === undefined ? undefined : handler(event, current);
+    },
+  };
+}

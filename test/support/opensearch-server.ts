@@ -1,0 +1,227 @@
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { DslError, filterSource, type Json, matchesQuery, type Source, sortHits, type TextFields } from "./opensearch-query-dsl.js";
+
+/**
+ * A small OpenSearch on loopback for tests: the REST calls the view store makes (index create /
+ * delete, aliases, `_bulk` with external versions, `_mget`, `_search`), with OpenSearch's status
+ * codes and response shapes, so the adapter is exercised through the real client.
+ */
+interface StoredDoc {
+  source: Source;
+  version: number;
+}
+
+interface Index {
+  readonly settings: Record<string, Json>;
+  readonly mappings: Record<string, Json>;
+  readonly docs: Map<string, StoredDoc>;
+  readonly aliases: Set<string>;
+}
+
+type Reply = { status: number; body?: unknown };
+
+export interface OpenSearchTestServer {
+  readonly url: string;
+  /** Every request as `METHOD /path`, for tests that check which calls were made. */
+  readonly requests: string[];
+  close(): Promise<void>;
+}
+
+export async function startOpenSearchTestServer(): Promise<OpenSearchTestServer> {
+  const indices = new Map<string, Index>();
+  const requests: string[] = [];
+
+  const error = (status: number, type: string, reason: string): Reply => ({ status, body: { error: { type, reason }, status } });
+  const resolve = (name: string): string[] =>
+    indices.has(name) ? [name] : [...indices.entries()].filter(([, index]) => index.aliases.has(name)).map(([indexName]) => indexName);
+  const single = (name: string): [string, Index] | Reply => {
+    const [target, ...more] = resolve(name);
+    if (target === undefined) return error(404, "index_not_found_exception", `no such index [${name}]`);
+    if (more.length > 0) return error(400, "illegal_argument_exception", `alias [${name}] has more than one index`);
+    return [target, indices.get(target) as Index];
+  };
+
+  function createIndex(name: string, body: Record<string, Json>): Reply {
+    if (resolve(name).length > 0) return error(400, "resource_already_exists_exception", `index [${name}] already exists`);
+    const aliases = new Set(Object.keys((body.aliases ?? {}) as Record<string, Json>));
+    const settings = (body.settings ?? {}) as Record<string, Json>;
+    indices.set(name, { settings, mappings: (body.mappings ?? {}) as Record<string, Json>, docs: new Map(), aliases });
+    return { status: 200, body: { acknowledged: true, shards_acknowledged: true, index: name } };
+  }
+
+  function updateAliases(body: { actions?: Record<string, { index: string; alias: string }>[] }): Reply {
+    const actions = (body.actions ?? []).map((action) => Object.entries(action)[0] as [string, { index: string; alias: string }]);
+    for (const [, target] of actions)
+      if (!indices.has(target.index)) return error(404, "index_not_found_exception", `no such index [${target.index}]`);
+    // Validated first, applied together: readers never see a half-swapped alias.
+    for (const [kind, target] of actions) {
+      const aliases = (indices.get(target.index) as Index).aliases;
+      if (kind === "add") aliases.add(target.alias);
+      else aliases.delete(target.alias);
+    }
+    return { status: 200, body: { acknowledged: true } };
+  }
+
+  function bulk(lines: Record<string, Json>[], defaultIndex: string | undefined): Reply {
+    const items: unknown[] = [];
+    for (let i = 0; i < lines.length; i += 2) {
+      const [action, meta] = Object.entries(lines[i] as Record<string, Json>)[0] as [string, Record<string, Json>];
+      if (action !== "index") throw new DslError(`bulk action ${action} is not implemented by the test server`);
+      const id = String(meta._id);
+      const target = single(String(meta._index ?? defaultIndex));
+      if (!Array.isArray(target)) {
+        items.push({ index: { _id: id, status: target.status, error: (target.body as { error: unknown }).error } });
+        continue;
+      }
+      const [name, index] = target;
+      const version = Number(meta.version);
+      if (meta.version_type !== "external" || !Number.isInteger(version))
+        throw new DslError("the test server only indexes with external versions");
+      const stored = index.docs.get(id);
+      if (stored !== undefined && stored.version >= version) {
+        const reason = `[${id}]: version conflict, current version [${stored.version}] is higher or equal to the one provided [${version}]`;
+        items.push({ index: { _index: name, _id: id, status: 409, error: { type: "version_conflict_engine_exception", reason } } });
+        continue;
+      }
+      index.docs.set(id, { source: structuredClone(lines[i + 1] as Source), version });
+      items.push({
+        index: { _index: name, _id: id, _version: version, result: stored ? "updated" : "created", status: stored ? 200 : 201 },
+      });
+    }
+    return {
+      status: 200,
+      body: { took: 0, errors: items.some((item) => (item as { index: { status: number } }).index.status >= 300), items },
+    };
+  }
+
+  function search(name: string, body: Record<string, Json>): Reply {
+    const targets = resolve(name);
+    if (targets.length === 0) return error(404, "index_not_found_exception", `no such index [${name}]`);
+    const hits = targets.flatMap((indexName) => {
+      const index = indices.get(indexName) as Index;
+      const fields = textFields(index);
+      return [...index.docs.entries()]
+        .filter(([, doc]) => matchesQuery(doc.source, body.query as Record<string, Json> | undefined, fields))
+        .map(([id, doc]) => ({ indexName, id, source: doc.source, version: doc.version }));
+    });
+    const sorted = sortHits(hits, body.sort);
+    const from = Number(body.from ?? 0);
+    const size = Number(body.size ?? 10);
+    const page = sorted
+      .slice(from, from + size)
+      .map((hit) => ({ _index: hit.indexName, _id: hit.id, _score: null, _source: filterSource(hit.source, body._source) }));
+    return {
+      status: 200,
+      body: { took: 0, timed_out: false, hits: { total: { value: hits.length, relation: "eq" }, max_score: null, hits: page } },
+    };
+  }
+
+  function mget(name: string, body: { ids?: string[] }): Reply {
+    const target = single(name);
+    if (!Array.isArray(target)) return target;
+    const [indexName, index] = target;
+    const docs = (body.ids ?? []).map((id) => {
+      const doc = index.docs.get(id);
+      return doc === undefined
+        ? { _index: indexName, _id: id, found: false }
+        : { _index: indexName, _id: id, _version: doc.version, found: true, _source: doc.source };
+    });
+    return { status: 200, body: { docs } };
+  }
+
+  function route(method: string, segments: string[], body: string): Reply {
+    const [first, second] = segments;
+    const json = () => (body === "" ? {} : (JSON.parse(body) as Record<string, Json>));
+    if (method === "POST" && first === "_bulk") return bulk(ndjson(body), undefined);
+    if (method === "POST" && first === "_aliases") return updateAliases(json() as never);
+    if (first === "_alias" && second !== undefined && (method === "GET" || method === "HEAD")) {
+      const owners = [...indices.entries()].filter(([, index]) => index.aliases.has(second));
+      if (owners.length === 0) return error(404, "alias_missing", `alias [${second}] missing`);
+      return { status: 200, body: Object.fromEntries(owners.map(([name]) => [name, { aliases: { [second]: {} } }])) };
+    }
+    if (first === undefined || first.startsWith("_"))
+      return error(400, "invalid_request", `${method} /${segments.join("/")} is not implemented by the test server`);
+    if (second === undefined) {
+      if (method === "PUT") return createIndex(first, json());
+      if (method === "HEAD" || method === "GET")
+        return resolve(first).length > 0 ? { status: 200, body: {} } : error(404, "index_not_found_exception", first);
+      if (method === "DELETE") {
+        if (!indices.delete(first)) return error(404, "index_not_found_exception", `no such index [${first}]`);
+        return { status: 200, body: { acknowledged: true } };
+      }
+    }
+    if (second === "_bulk" && method === "POST") return bulk(ndjson(body), first);
+    if (second === "_mget") return mget(first, json() as never);
+    if (second === "_search") return search(first, json());
+    if (second === "_refresh") return { status: 200, body: { _shards: { total: 1, successful: 1, failed: 0 } } };
+    return error(400, "invalid_request", `${method} /${segments.join("/")} is not implemented by the test server`);
+  }
+
+  const server = createServer(async (req: IncomingMessage, res: ServerResponse) => {
+    const url = new URL(req.url ?? "/", "http://localhost");
+    const segments = url.pathname.split("/").filter(Boolean).map(decodeURIComponent);
+    requests.push(`${req.method} ${url.pathname}`);
+    let reply: Reply;
+    try {
+      reply = route(req.method ?? "GET", segments, await readBody(req));
+    } catch (failure) {
+      reply =
+        failure instanceof DslError || failure instanceof SyntaxError
+          ? error(400, "parsing_exception", failure.message)
+          : error(500, "exception", String(failure));
+    }
+    res.writeHead(reply.status, { "content-type": "application/json" });
+    res.end(req.method === "HEAD" || reply.body === undefined ? undefined : JSON.stringify(reply.body));
+  });
+  await new Promise<void>((done) => server.listen(0, "127.0.0.1", done));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    requests,
+    close: () => new Promise((done) => server.close(() => done())),
+  };
+}
+
+async function readBody(req: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString("utf8");
+}
+
+function ndjson(body: string): Record<string, Json>[] {
+  return body
+    .split("\n")
+    .filter((line) => line.trim() !== "")
+    .map((line) => JSON.parse(line) as Record<string, Json>);
+}
+
+/** Reads the index's dynamic templates and analysis settings to find `<field>.<sub>` text sub-fields. */
+function textFields(index: Index): TextFields {
+  const templates = (
+    (index.mappings.dynamic_templates ?? []) as Record<
+      string,
+      { mapping?: { fields?: Record<string, { type?: string; analyzer?: string }> } }
+    >[]
+  )
+    .flatMap((entry) => Object.values(entry))
+    .flatMap((template) => Object.entries(template.mapping?.fields ?? {}));
+  const analysis = ((index.settings as { analysis?: Record<string, Record<string, Record<string, Json>>> }).analysis ?? {}) as Record<
+    string,
+    Record<string, Record<string, Json>>
+  >;
+  return {
+    analyzerFor(path) {
+      const sub = path.slice(path.lastIndexOf(".") + 1);
+      const field = templates.find(([name, mapping]) => name === sub && mapping.type === "text")?.[1];
+      if (field === undefined) return undefined;
+      const analyzer = analysis.analyzer?.[field.analyzer ?? ""] as { tokenizer?: string; filter?: string[] } | undefined;
+      const tokenizer = analysis.tokenizer?.[analyzer?.tokenizer ?? ""] as { type?: string; pattern?: string } | undefined;
+      if (tokenizer?.type !== "pattern" || tokenizer.pattern === undefined)
+        throw new DslError(`the test server supports pattern tokenizers only (${path})`);
+      const split = new RegExp(tokenizer.pattern, "u");
+      const lower = analyzer?.filter?.includes("lowercase") ?? false;
+      return (value) => (lower ? value.toLowerCase() : value).split(split).filter((word) => word.length > 0);
+    },
+  };
+}
