@@ -1,6 +1,13 @@
 import { randomUUID } from "node:crypto";
 import type { AddressInfo } from "node:net";
-import rhea, { type Delivery, type EventContext, type Message, type Sender } from "rhea";
+import rhea, { type Delivery, type EventContext, type Message, type Receiver, type Sender } from "rhea";
+
+/** rhea keeps each end's attach frame on the link at run time but leaves it out of its typings. */
+interface AttachFrames {
+  readonly remote: { readonly attach?: { readonly source?: unknown; readonly target?: unknown } };
+  readonly local: { attach: { properties?: Record<string, unknown> } };
+}
+const ends = (link: Sender | Receiver): AttachFrames => link as unknown as AttachFrames;
 
 /**
  * The smallest AMQP 1.0 peer that @azure/service-bus talks to as if it were a namespace: SASL
@@ -135,7 +142,7 @@ export async function startServiceBusPeer(): Promise<ServiceBusPeer> {
 
   container.on("sender_open", (context: EventContext) => {
     const link = context.sender as Sender;
-    const source = link.remote.attach?.source as { address?: string; filter?: Record<string, unknown> } | undefined;
+    const source = ends(link).remote.attach?.source as { address?: string; filter?: Record<string, unknown> } | undefined;
     const address = source?.address ?? "";
     if (address === "$cbs") return;
     const deadLetters = address.toLowerCase().endsWith(deadLetterSuffix);
@@ -170,7 +177,7 @@ export async function startServiceBusPeer(): Promise<ServiceBusPeer> {
     const ticks = BigInt(Date.now() + 60_000) * 10_000n + epochTicks;
     const lockedUntil = Buffer.alloc(8);
     lockedUntil.writeBigInt64BE(ticks);
-    link.local.attach.properties = { "com.microsoft:locked-until-utc": lockedUntil };
+    ends(link).local.attach.properties = { "com.microsoft:locked-until-utc": lockedUntil };
     consumers.set(link, { queue, deadLetters: false, sessionId });
   });
 
@@ -192,7 +199,7 @@ export async function startServiceBusPeer(): Promise<ServiceBusPeer> {
   container.on("message", (context: EventContext) => {
     const receiver = context.receiver;
     const message = context.message as Message;
-    const address = (receiver?.remote.attach?.target as { address?: string } | undefined)?.address ?? "";
+    const address = ((receiver === undefined ? undefined : ends(receiver).remote.attach?.target) as { address?: string } | undefined)?.address ?? "";
     if (address === "$cbs") {
       answerClaim(context, message);
       return;
@@ -215,7 +222,7 @@ export async function startServiceBusPeer(): Promise<ServiceBusPeer> {
   /** The claims-based-security handshake: every put-token is accepted with 202. */
   function answerClaim(context: EventContext, request: Message): void {
     const replyLink = context.connection.find_sender(
-      (s: Sender) => (s.remote.attach?.source as { address?: string } | undefined)?.address === "$cbs",
+      (s: Sender) => (ends(s).remote.attach?.source as { address?: string } | undefined)?.address === "$cbs",
     );
     replyLink?.send({
       to: request.reply_to,
