@@ -1,1 +1,2 @@
 export { MemoryStore } from "./store.js";
+export { memoryAuditReader } from "./audit.js";

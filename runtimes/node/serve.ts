@@ -1,5 +1,6 @@
 import type { AddressInfo } from "node:net";
 import { serve as serveHono } from "@hono/node-server";
+import type { Hono } from "hono";
 import type { Engine } from "../../core/pipeline/engine.js";
 import type { Logger } from "../../core/ports/logger.js";
 import { silentLogger } from "../../core/ports/logger.js";
@@ -13,6 +14,8 @@ export interface NodeServerOptions extends HttpAppOptions {
   /** Run the outbox relay in this process (default true). */
   readonly relay?: boolean;
   readonly logger?: Logger;
+  /** Adds routes beside the edd API before serving, e.g. the audit explorer (runtimes/explorer). */
+  readonly mount?: (app: Hono) => void;
 }
 
 export interface NodeServer {
@@ -26,6 +29,7 @@ export interface NodeServer {
 export function serveNode(engine: Engine, options: NodeServerOptions = {}): Promise<NodeServer> {
   const logger = options.logger ?? silentLogger;
   const app = createHttpApp(engine, options);
+  options.mount?.(app);
   const port = options.port ?? Number(process.env.PORT ?? 3000);
   const hostname = options.hostname ?? "127.0.0.1";
   return new Promise((resolve, reject) => {

@@ -17,6 +17,7 @@ const entryPoints: Record<string, string> = {
   "edd/pino": "adapters/pino/index.ts",
   "edd/opentelemetry": "adapters/opentelemetry/index.ts",
   "edd/testing": "core/testing/index.ts",
+  "edd/explorer": "runtimes/explorer/index.ts",
   "edd/examples/bank": "examples/bank/services.ts",
 };
 

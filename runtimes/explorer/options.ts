@@ -1,0 +1,36 @@
+import type { StoredEvent } from "../../core/model/events.js";
+import type { Principal } from "../../core/model/principal.js";
+import type { Engine } from "../../core/pipeline/engine.js";
+import type { AuditReader } from "../../core/ports/audit.js";
+
+/** The first event of an aggregate whose hash does not follow from the ones before it. */
+export interface ChainBreak {
+  readonly sequence: number;
+  readonly reason: string;
+}
+
+/** Checks the hash chain of one aggregate's events (all of them, from sequence 1); see adapters/sql/hash.ts. */
+export type ChainVerifier = (events: readonly StoredEvent[]) => ChainBreak | undefined;
+
+export interface ExplorerOptions {
+  readonly engine: Engine;
+  readonly audit: AuditReader;
+  /** The role a principal needs for any page (default "operator"). */
+  readonly requireRole?: string;
+  /**
+   * Every request runs as a local operator without authentication. For a demo on a loopback
+   * address only: requests whose Host header is not a loopback name are then refused.
+   */
+  readonly allowAnonymousOperator?: boolean;
+  /** Realms an operator may inspect; default only the principal's own realm. */
+  readonly realmsFor?: (principal: Principal) => readonly string[];
+  /** Verifies hash chains; without it the timeline says the chain was not checked. */
+  readonly verifyChain?: ChainVerifier;
+  /** Where the explorer is mounted (default "/_edd"); links are built from it. */
+  readonly basePath?: string;
+  /** Rows per page of aggregate and request lists (default 50). */
+  readonly pageSize?: number;
+}
+
+export const defaultBasePath = "/_edd";
+export const defaultOperatorRole = "operator";
