@@ -15,6 +15,7 @@ import {
   type StoredResponse,
   type UnitOfWork,
 } from "../../core/ports/store.js";
+import { eventHash } from "../sql/hash.js";
 
 interface OutboxRow extends Omit<OutboxItem, "attempts"> {
   attempts: number;
@@ -67,19 +68,25 @@ export class MemoryStore implements Store {
     this.beforeApply?.(unit);
 
     const written: StoredEvent[] = [];
+    // Stored as SQL stores return it, so hashes (which cover the time) match across stores.
+    const time = new Date(unit.time).toISOString();
     for (const change of unit.changes) {
       const ref = { realm: unit.realm, service: change.service, aggregateId: change.aggregateId };
       const key = streamKey(ref);
       const stream = this.#streams.get(key) ?? [];
       change.events.forEach((event, i) => {
-        const stored: StoredEvent = {
+        const fields = {
           ...ref,
           sequence: change.expectedVersion + i + 1,
           type: event.type,
           data: clone(event.data),
           meta: clone(change.meta),
-          time: unit.time,
+          time,
+        };
+        const stored: StoredEvent = {
+          ...fields,
           position: String(this.#events.length + 1),
+          hash: eventHash(stream.at(-1)?.hash ?? null, fields),
         };
         stream.push(stored);
         this.#events.push(stored);

@@ -1,3 +1,4 @@
+/** @jsxRuntime automatic @jsxImportSource hono/jsx */
 import type { Child } from "hono/jsx";
 import type { Breadcrumbs } from "../../../core/model/breadcrumbs.js";
 import type { OperatorView } from "../access.js";

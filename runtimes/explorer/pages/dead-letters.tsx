@@ -1,3 +1,4 @@
+/** @jsxRuntime automatic @jsxImportSource hono/jsx */
 import type { DeadLetter } from "../../../core/ports/store.js";
 import type { OperatorView } from "../access.js";
 import type { ExplorerLinks } from "../links.js";

@@ -1,3 +1,4 @@
+/** @jsxRuntime automatic @jsxImportSource hono/jsx */
 import type { AuditedRequest, Page, TouchedAggregate } from "../../../core/ports/audit.js";
 import type { OperatorView } from "../access.js";
 import type { ExplorerLinks } from "../links.js";

@@ -1,3 +1,4 @@
+/** @jsxRuntime automatic @jsxImportSource hono/jsx */
 import type { StateField } from "../state-diff.js";
 
 const changeLabels: Record<StateField["change"], string> = {

@@ -1,3 +1,4 @@
+/** @jsxRuntime automatic @jsxImportSource hono/jsx */
 import type { OperatorView } from "../access.js";
 import type { ExplorerLinks } from "../links.js";
 import type { ChainMark, ChainSummary, Timeline, TimelineEntry } from "../timeline.js";

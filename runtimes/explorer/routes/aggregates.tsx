@@ -1,3 +1,4 @@
+/** @jsxRuntime automatic @jsxImportSource hono/jsx */
 import { HomePage } from "../pages/home.js";
 import { TimelinePage } from "../pages/timeline.js";
 import { renderPage } from "../render.js";

@@ -1,3 +1,4 @@
+/** @jsxRuntime automatic @jsxImportSource hono/jsx */
 import { findDeadLetter, redriveDeadLetter } from "../../../core/pipeline/dead-letters.js";
 import { type DeadLetterNotice, DeadLettersPage, DiscardPage } from "../pages/dead-letters.js";
 import { renderPage } from "../render.js";

@@ -1,3 +1,4 @@
+/** @jsxRuntime automatic @jsxImportSource hono/jsx */
 import { RequestsPage } from "../pages/requests.js";
 import { renderPage } from "../render.js";
 import { type ExplorerApp, linksFor, param, type RouteDeps } from "./deps.js";

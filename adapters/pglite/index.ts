@@ -1,0 +1,2 @@
+export { createPgliteClient } from "./client.js";
+export { createPgliteStore, defaultDataDir, type PgliteStoreOptions } from "./store.js";

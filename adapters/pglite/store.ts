@@ -1,0 +1,26 @@
+import { migrate } from "../sql/migrations.js";
+import { defaultSchema } from "../sql/schema.js";
+import { SqlStore, type SqlStoreOptions } from "../sql/store.js";
+import { createPgliteClient } from "./client.js";
+
+/** Where the embedded store persists by default, relative to the working directory (gitignored). */
+export const defaultDataDir = ".edd-data";
+
+export interface PgliteStoreOptions extends SqlStoreOptions {
+  /** Folder the database persists in; in memory (gone on close) when omitted. */
+  readonly dataDir?: string;
+}
+
+/** The embedded default: the same SQL store on PGlite, no server to run. Migrates on open. */
+export async function createPgliteStore(options: PgliteStoreOptions = {}): Promise<SqlStore> {
+  const { dataDir, ...storeOptions } = options;
+  const schema = options.schema ?? defaultSchema;
+  const client = await createPgliteClient(dataDir);
+  try {
+    await migrate(client, schema);
+  } catch (error) {
+    await client.close();
+    throw error;
+  }
+  return new SqlStore(client, { ...storeOptions, schema });
+}

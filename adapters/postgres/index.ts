@@ -1,0 +1,2 @@
+export { createPostgresClient, type PostgresClientOptions } from "./client.js";
+export { createPostgresStore, type PostgresStoreOptions } from "./store.js";

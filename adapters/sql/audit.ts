@@ -1,0 +1,134 @@
+import type { Breadcrumbs } from "../../core/model/breadcrumbs.js";
+import type { AuditedRequest, AuditReader, Page, TouchedAggregate } from "../../core/ports/audit.js";
+import type { RequestOutcome } from "../../core/ports/store.js";
+import type { SqlExecutor } from "./client.js";
+import { toIso } from "./rows.js";
+import { defaultSchema, tablesIn } from "./schema.js";
+
+/**
+ * The audit reads on the SQL store's tables (see migrations.ts). Read-only: any executor will do,
+ * including a read replica's. Aggregates are listed from `snapshots`, one row per aggregate on its
+ * primary key, rather than by grouping `events`.
+ */
+export function sqlAuditReader(db: SqlExecutor, options: { readonly schema?: string } = {}): AuditReader {
+  const t = tablesIn(options.schema ?? defaultSchema);
+  const sql = {
+    aggregates: `SELECT service, aggregate_id, version, updated_at FROM ${t.snapshots}
+      WHERE realm = $1 AND service = $2 AND starts_with(aggregate_id, $3) AND ($4::text IS NULL OR aggregate_id > $4)
+      ORDER BY aggregate_id LIMIT $5`,
+    requests: `SELECT id::text AS id, realm, request_id, interaction_id, invocation_id, breadcrumbs, kind, body, received_at,
+        status, error_code, finished_at FROM ${t.requestLog}
+      WHERE realm = $1 AND ($2::text IS NULL OR request_id = $2) AND ($3::text IS NULL OR interaction_id = $3)
+        AND ($4::bigint IS NULL OR id < $4::bigint)
+      ORDER BY id DESC LIMIT $5`,
+    // No index on meta->>'requestId': an operator's lookup scans the realm's events.
+    touched: `SELECT meta->>'requestId' AS request_id, meta->'breadcrumbs' AS breadcrumbs, service, aggregate_id,
+        array_agg(sequence ORDER BY sequence) AS sequences
+      FROM ${t.events} WHERE realm = $1 AND meta->>'requestId' = ANY($2::text[])
+      GROUP BY 1, 2, 3, 4 ORDER BY min(position)`,
+  };
+  return {
+    async listAggregates(search) {
+      const rows = await db.query<AggregateRow>(sql.aggregates, [
+        search.realm,
+        search.service,
+        search.idPrefix ?? "",
+        search.after ?? null,
+        search.limit + 1,
+      ]);
+      return page(
+        rows.map((row) => ({
+          service: row.service,
+          aggregateId: row.aggregate_id,
+          version: Number(row.version),
+          updatedAt: toIso(row.updated_at),
+        })),
+        search.limit,
+        (summary) => summary.aggregateId,
+      );
+    },
+
+    async searchRequests(search) {
+      const rows = await db.query<RequestRow>(sql.requests, [
+        search.realm,
+        search.requestId ?? null,
+        search.interactionId ?? null,
+        search.before ?? null,
+        search.limit + 1,
+      ]);
+      return page(rows.map(toAuditedRequest), search.limit, (row) => row.id);
+    },
+
+    async aggregatesTouched(realm, requestIds) {
+      if (requestIds.length === 0) return [];
+      const rows = await db.query<TouchedRow>(sql.touched, [realm, [...requestIds]]);
+      return rows.map(
+        (row): TouchedAggregate => ({
+          requestId: row.request_id,
+          breadcrumbs: row.breadcrumbs,
+          service: row.service,
+          aggregateId: row.aggregate_id,
+          sequences: row.sequences.map(Number),
+        }),
+      );
+    },
+  };
+}
+
+/** Queries ask for one row more than the page: its presence says there is a next page. */
+function page<T>(rows: readonly T[], limit: number, cursorOf: (item: T) => string): Page<T> {
+  const items = rows.slice(0, limit);
+  const last = items.at(-1);
+  return rows.length > limit && last !== undefined ? { items, nextCursor: cursorOf(last) } : { items };
+}
+
+interface AggregateRow {
+  readonly service: string;
+  readonly aggregate_id: string;
+  readonly version: number;
+  readonly updated_at: Date | string;
+}
+
+interface TouchedRow {
+  readonly request_id: string;
+  readonly breadcrumbs: Breadcrumbs;
+  readonly service: string;
+  readonly aggregate_id: string;
+  readonly sequences: readonly (number | string)[];
+}
+
+interface RequestRow {
+  readonly id: string;
+  readonly realm: string;
+  readonly request_id: string;
+  readonly interaction_id: string;
+  readonly invocation_id: string;
+  readonly breadcrumbs: Breadcrumbs;
+  readonly kind: "command" | "query";
+  readonly body: unknown;
+  readonly received_at: Date | string;
+  readonly status: number | null;
+  readonly error_code: string | null;
+  readonly finished_at: Date | string | null;
+}
+
+function toAuditedRequest(row: RequestRow): AuditedRequest {
+  const entry = {
+    id: row.id,
+    realm: row.realm,
+    requestId: row.request_id,
+    interactionId: row.interaction_id,
+    invocationId: row.invocation_id,
+    breadcrumbs: row.breadcrumbs,
+    kind: row.kind,
+    body: row.body,
+    receivedAt: toIso(row.received_at),
+  };
+  if (row.status === null || row.finished_at === null) return entry;
+  const outcome: RequestOutcome = {
+    status: Number(row.status),
+    ...(row.error_code === null ? {} : { errorCode: row.error_code }),
+    finishedAt: toIso(row.finished_at),
+  };
+  return { ...entry, outcome };
+}

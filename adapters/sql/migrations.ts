@@ -1,0 +1,146 @@
+import type { SqlClient } from "./client.js";
+import { type Tables, tablesIn } from "./schema.js";
+
+export interface Migration {
+  readonly version: number;
+  readonly name: string;
+  /** Statements run in order inside the migration transaction. */
+  statements(t: Tables): readonly string[];
+}
+
+/**
+ * Every schema change, in order. Append new versions; never edit one that has shipped, since
+ * databases that already applied it would not see the change.
+ */
+export const migrations: readonly Migration[] = [
+  {
+    version: 1,
+    name: "event store",
+    statements: (t) => [
+      `CREATE TABLE ${t.events} (
+        position bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        realm text NOT NULL,
+        service text NOT NULL,
+        aggregate_id text NOT NULL,
+        sequence integer NOT NULL CHECK (sequence > 0),
+        type text NOT NULL,
+        data jsonb NOT NULL,
+        meta jsonb NOT NULL,
+        "time" timestamptz NOT NULL,
+        transaction_id xid8 NOT NULL DEFAULT pg_current_xact_id(),
+        hash text NOT NULL,
+        CONSTRAINT events_sequence_unique UNIQUE (realm, service, aggregate_id, sequence)
+      )`,
+      `CREATE INDEX events_feed ON ${t.events} (realm, transaction_id, position)`,
+      `CREATE TABLE ${t.snapshots} (
+        realm text NOT NULL,
+        service text NOT NULL,
+        aggregate_id text NOT NULL,
+        version integer NOT NULL,
+        state jsonb NOT NULL,
+        event_hash text,
+        updated_at timestamptz NOT NULL,
+        PRIMARY KEY (realm, service, aggregate_id)
+      )`,
+      `CREATE TABLE ${t.requestLog} (
+        id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        realm text NOT NULL,
+        request_id text NOT NULL,
+        interaction_id text NOT NULL,
+        invocation_id text NOT NULL,
+        breadcrumbs jsonb NOT NULL,
+        kind text NOT NULL CHECK (kind IN ('command', 'query')),
+        body jsonb NOT NULL,
+        received_at timestamptz NOT NULL,
+        status integer,
+        error_code text,
+        finished_at timestamptz
+      )`,
+      `CREATE INDEX request_log_request ON ${t.requestLog} (realm, request_id)`,
+      `CREATE TABLE ${t.responses} (
+        realm text NOT NULL,
+        idempotency_key text NOT NULL,
+        status integer NOT NULL,
+        body jsonb NOT NULL,
+        created_at timestamptz NOT NULL DEFAULT now(),
+        CONSTRAINT responses_key UNIQUE (realm, idempotency_key)
+      )`,
+      `CREATE TABLE ${t.outbox} (
+        id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        realm text NOT NULL,
+        target_service text NOT NULL,
+        aggregate_id text NOT NULL,
+        request jsonb NOT NULL,
+        status text NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'delivered')),
+        attempts integer NOT NULL DEFAULT 0,
+        due_at timestamptz NOT NULL DEFAULT now(),
+        leased_until timestamptz,
+        last_error text,
+        first_failed_at timestamptz,
+        created_at timestamptz NOT NULL DEFAULT now(),
+        delivered_at timestamptz
+      )`,
+      `CREATE INDEX outbox_pending ON ${t.outbox} (realm, target_service, aggregate_id, id) WHERE status = 'pending'`,
+      `CREATE TABLE ${t.identities} (
+        realm text NOT NULL,
+        service text NOT NULL,
+        name text NOT NULL,
+        aggregate_id text NOT NULL,
+        claimed_at timestamptz NOT NULL DEFAULT now(),
+        PRIMARY KEY (realm, service, name)
+      )`,
+      `CREATE TABLE ${t.deadLetters} (
+        id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        realm text NOT NULL,
+        source text NOT NULL,
+        message jsonb NOT NULL,
+        error_code text NOT NULL,
+        error_message text NOT NULL,
+        attempts integer NOT NULL,
+        first_failed_at timestamptz NOT NULL,
+        last_failed_at timestamptz NOT NULL
+      )`,
+      `CREATE TABLE ${t.checkpoints} (
+        consumer text NOT NULL,
+        realm text NOT NULL,
+        transaction_id xid8 NOT NULL,
+        position bigint NOT NULL,
+        updated_at timestamptz NOT NULL DEFAULT now(),
+        PRIMARY KEY (consumer, realm)
+      )`,
+    ],
+  },
+];
+
+export interface MigrationReport {
+  readonly schema: string;
+  readonly applied: readonly number[];
+  readonly current: number;
+}
+
+/**
+ * Brings `schema` up to the latest version. Everything runs in one transaction behind an
+ * advisory lock keyed on the schema, so processes starting at once apply each version exactly
+ * once and none of them sees a half-built schema.
+ */
+export async function migrate(client: SqlClient, schema: string, all: readonly Migration[] = migrations): Promise<MigrationReport> {
+  const t = tablesIn(schema);
+  return client.transaction(async (tx) => {
+    await tx.query("SELECT pg_advisory_xact_lock(hashtext($1))", [`edd.migrate:${schema}`]);
+    await tx.query(`CREATE SCHEMA IF NOT EXISTS ${t.schema}`);
+    await tx.query(
+      `CREATE TABLE IF NOT EXISTS ${t.migrations} (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`,
+    );
+    const rows = await tx.query<{ version: number }>(`SELECT version FROM ${t.migrations}`);
+    const done = new Set(rows.map((row) => Number(row.version)));
+    const applied: number[] = [];
+    for (const migration of [...all].sort((a, b) => a.version - b.version)) {
+      if (done.has(migration.version)) continue;
+      for (const statement of migration.statements(t)) await tx.query(statement);
+      await tx.query(`INSERT INTO ${t.migrations} (version, name) VALUES ($1, $2)`, [migration.version, migration.name]);
+      applied.push(migration.version);
+    }
+    const current = Math.max(0, ...done, ...applied);
+    return { schema, applied, current };
+  });
+}

@@ -1,0 +1,293 @@
+import type { StoredEvent } from "../../core/model/events.js";
+import {
+  type AggregateRef,
+  type CommittedEvents,
+  ConcurrencyError,
+  type DeadLetter,
+  type EventFeedPage,
+  type NewDeadLetter,
+  type OutboxItem,
+  type RequestLogEntry,
+  type RequestOutcome,
+  type Snapshot,
+  type Store,
+  type StoredResponse,
+  type UnitOfWork,
+} from "../../core/ports/store.js";
+import type { AuditReader } from "../../core/ports/audit.js";
+import { sqlAuditReader } from "./audit.js";
+import { type SqlClient, sqlErrorFields, sqlState } from "./client.js";
+import { type CommitHooks, commitStatements, commitUnit } from "./commit.js";
+import { commitSingleStatement, fitsSingleStatement, singleStatementCommitSql } from "./commit-single.js";
+import { decodeCheckpoint, encodeCheckpoint, feedStatement, readFeedPage } from "./feed.js";
+import { type OutboxRow, outboxStatements, toOutboxItem } from "./outbox.js";
+import { RequestLogWriter } from "./request-log.js";
+import { compareIds, type EventRow, eventColumns, toIso, toStoredEvent } from "./rows.js";
+import { KnownHeads } from "./known-heads.js";
+import { defaultSchema, tablesIn } from "./schema.js";
+
+export interface SqlStoreOptions {
+  /** Postgres schema holding every table (default "edd"); tests use one schema each. */
+  readonly schema?: string;
+  /** Test hooks to fail or pause a commit between its writes (forces the multi-statement commit). */
+  readonly hooks?: CommitHooks;
+  /** Commit simple units (one aggregate, no identities) in one statement (default true). */
+  readonly singleStatementCommit?: boolean;
+}
+
+/** A request log row as tests and operators read it back. */
+export interface LoggedRequest extends RequestLogEntry {
+  readonly id: string;
+  readonly outcome?: RequestOutcome;
+}
+
+/**
+ * The Store port on any Postgres-compatible engine reached through a SqlClient. One class for
+ * PostgreSQL and PGlite: the engines differ only in how connections and transactions are made.
+ * Migrations are not run here; see migrate() and the adapters' factories.
+ */
+export class SqlStore implements Store {
+  readonly schema: string;
+  readonly #db: SqlClient;
+  readonly #hooks: CommitHooks;
+  readonly #singleStatement: boolean;
+  readonly #heads = new KnownHeads();
+  readonly #commit;
+  readonly #commitSingle: string;
+  readonly #outbox;
+  readonly #sql;
+  readonly #requestLogWriter: RequestLogWriter;
+
+  constructor(db: SqlClient, options: SqlStoreOptions = {}) {
+    this.schema = options.schema ?? defaultSchema;
+    const t = tablesIn(this.schema);
+    this.#db = db;
+    this.#hooks = options.hooks ?? {};
+    this.#singleStatement = options.singleStatementCommit !== false && this.#hooks.beforeStep === undefined;
+    this.#commit = commitStatements(t);
+    this.#commitSingle = singleStatementCommitSql(t);
+    this.#outbox = outboxStatements(t);
+    this.#sql = {
+      snapshot: `SELECT version, state, event_hash FROM ${t.snapshots} WHERE realm = $1 AND service = $2 AND aggregate_id = $3`,
+      aggregateEvents: `SELECT ${eventColumns} FROM ${t.events}
+        WHERE realm = $1 AND service = $2 AND aggregate_id = $3 AND sequence > $4 ORDER BY sequence`,
+      feed: feedStatement(t),
+      identity: `SELECT aggregate_id FROM ${t.identities} WHERE realm = $1 AND service = $2 AND name = $3`,
+      response: `SELECT status, body FROM ${t.responses} WHERE realm = $1 AND idempotency_key = $2`,
+      requestLog: `SELECT id::text AS id, realm, request_id, interaction_id, invocation_id, breadcrumbs, kind, body, received_at,
+          status, error_code, finished_at FROM ${t.requestLog} WHERE realm = $1 ORDER BY id`,
+      addDeadLetter: `INSERT INTO ${t.deadLetters} (realm, source, message, error_code, error_message, attempts, first_failed_at, last_failed_at)
+        VALUES ($1, $2, $3::jsonb, $4, $5, $6, $7, $8) RETURNING id::text AS id`,
+      listDeadLetters: `SELECT id::text AS id, realm, source, message, error_code, error_message, attempts, first_failed_at, last_failed_at
+        FROM ${t.deadLetters} WHERE $1::text IS NULL OR realm = $1 ORDER BY id`,
+      removeDeadLetter: `DELETE FROM ${t.deadLetters} WHERE id = $1::bigint`,
+      readCheckpoint: `SELECT transaction_id::text AS transaction_id, position::text AS position FROM ${t.checkpoints}
+        WHERE consumer = $1 AND realm = $2`,
+      writeCheckpoint: `INSERT INTO ${t.checkpoints} (consumer, realm, transaction_id, position) VALUES ($1, $2, $3::xid8, $4::bigint)
+        ON CONFLICT (consumer, realm) DO UPDATE
+          SET transaction_id = EXCLUDED.transaction_id, position = EXCLUDED.position, updated_at = now()`,
+    };
+    this.#requestLogWriter = new RequestLogWriter(db, t);
+  }
+
+  async commit(unit: UnitOfWork): Promise<CommittedEvents> {
+    const first = unit.changes[0];
+    const previousHash = first === undefined ? null : this.#heads.hashAt(refOf(unit.realm, first), first.expectedVersion);
+    let committed: CommittedEvents;
+    try {
+      committed =
+        this.#singleStatement && fitsSingleStatement(unit, previousHash)
+          ? await commitSingleStatement(this.#db, this.#commitSingle, unit, previousHash ?? null)
+          : await this.#db.transaction((tx) => commitUnit(tx, this.#commit, unit, this.#hooks));
+    } catch (error) {
+      throw asConcurrencyError(error) ?? error;
+    }
+    for (const event of committed.events) this.#heads.remember(event, event.sequence, event.hash);
+    return committed;
+  }
+
+  async loadSnapshot(ref: AggregateRef): Promise<Snapshot | undefined> {
+    const [row] = await this.#db.query<{ version: number; state: unknown; event_hash: string | null }>(this.#sql.snapshot, [
+      ref.realm,
+      ref.service,
+      ref.aggregateId,
+    ]);
+    if (row === undefined) return undefined;
+    this.#heads.remember(ref, Number(row.version), row.event_hash);
+    return { state: row.state, version: Number(row.version) };
+  }
+
+  async readAggregateEvents(ref: AggregateRef, afterSequence = 0): Promise<readonly StoredEvent[]> {
+    const rows = await this.#db.query<EventRow>(this.#sql.aggregateEvents, [ref.realm, ref.service, ref.aggregateId, afterSequence]);
+    const last = rows.at(-1);
+    if (last !== undefined) this.#heads.remember(ref, Number(last.sequence), last.hash);
+    return rows.map(toStoredEvent);
+  }
+
+  readFeed(realm: string, checkpoint: string | undefined, limit: number): Promise<EventFeedPage> {
+    return readFeedPage(this.#db, this.#sql.feed, realm, checkpoint, limit);
+  }
+
+  async findIdentity(realm: string, service: string, name: string): Promise<string | undefined> {
+    const [row] = await this.#db.query<{ aggregate_id: string }>(this.#sql.identity, [realm, service, name]);
+    return row?.aggregate_id;
+  }
+
+  async findResponse(realm: string, idempotencyKey: string): Promise<StoredResponse | undefined> {
+    const [row] = await this.#db.query<{ status: number; body: unknown }>(this.#sql.response, [realm, idempotencyKey]);
+    return row === undefined ? undefined : { status: Number(row.status), body: row.body };
+  }
+
+  logRequest(entry: RequestLogEntry): Promise<string> {
+    return this.#requestLogWriter.log(entry);
+  }
+
+  async recordOutcome(realm: string, logId: string, outcome: RequestOutcome): Promise<void> {
+    await this.#requestLogWriter.recordOutcome(realm, logId, outcome);
+  }
+
+  /** The request log of a realm, oldest first: for tests and the audit explorer. */
+  async requestLog(realm: string): Promise<readonly LoggedRequest[]> {
+    const rows = await this.#db.query<RequestLogRow>(this.#sql.requestLog, [realm]);
+    return rows.map(toLoggedRequest);
+  }
+
+  async claimOutbox(limit: number, leaseMs: number): Promise<readonly OutboxItem[]> {
+    const rows = await this.#db.query<OutboxRow>(this.#outbox.claim, [limit, leaseMs]);
+    return rows.map(toOutboxItem).sort((a, b) => compareIds(a.id, b.id));
+  }
+
+  async markDelivered(id: string): Promise<void> {
+    await this.#db.query(this.#outbox.delivered, [id]);
+  }
+
+  async markFailed(id: string, error: string, retryInMs: number): Promise<void> {
+    await this.#db.query(this.#outbox.failed, [id, error, retryInMs]);
+  }
+
+  async deadLetterOutbox(id: string, error: { code: string; message: string }): Promise<void> {
+    await this.#db.query(this.#outbox.deadLetter, [id, error.code, error.message]);
+  }
+
+  async addDeadLetter(letter: NewDeadLetter): Promise<string> {
+    const [row] = await this.#db.query<{ id: string }>(this.#sql.addDeadLetter, [
+      letter.realm,
+      letter.source,
+      JSON.stringify(letter.message ?? null),
+      letter.error.code,
+      letter.error.message,
+      letter.attempts,
+      letter.firstFailedAt,
+      letter.lastFailedAt,
+    ]);
+    return (row as { id: string }).id;
+  }
+
+  async listDeadLetters(realm?: string): Promise<readonly DeadLetter[]> {
+    const rows = await this.#db.query<DeadLetterRow>(this.#sql.listDeadLetters, [realm ?? null]);
+    return rows.map((row) => ({
+      id: row.id,
+      realm: row.realm,
+      source: row.source,
+      message: row.message,
+      error: { code: row.error_code, message: row.error_message },
+      attempts: Number(row.attempts),
+      firstFailedAt: toIso(row.first_failed_at),
+      lastFailedAt: toIso(row.last_failed_at),
+    }));
+  }
+
+  async removeDeadLetter(id: string): Promise<void> {
+    await this.#db.query(this.#sql.removeDeadLetter, [id]);
+  }
+
+  /** Where a feed consumer got to in a realm: pass it back to readFeed. */
+  async readCheckpoint(consumer: string, realm: string): Promise<string | undefined> {
+    const [row] = await this.#db.query<{ transaction_id: string; position: string }>(this.#sql.readCheckpoint, [consumer, realm]);
+    return row === undefined ? undefined : encodeCheckpoint({ transactionId: row.transaction_id, position: row.position });
+  }
+
+  async writeCheckpoint(consumer: string, realm: string, checkpoint: string): Promise<void> {
+    const cursor = decodeCheckpoint(checkpoint);
+    await this.#db.query(this.#sql.writeCheckpoint, [consumer, realm, cursor.transactionId, cursor.position]);
+  }
+
+  /** Read-only audit queries on this store's tables, for the audit explorer. */
+  auditReader(): AuditReader {
+    return sqlAuditReader(this.#db, { schema: this.schema });
+  }
+
+  close(): Promise<void> {
+    return this.#db.close();
+  }
+}
+
+/**
+ * The unique keys are the optimistic lock: a duplicate sequence or an already stored response
+ * means another writer got there first. Deadlocks and serialisation failures are retryable too.
+ */
+function asConcurrencyError(error: unknown): ConcurrencyError | undefined {
+  const { code, constraint } = sqlErrorFields(error);
+  if (code === sqlState.uniqueViolation && constraint === "events_sequence_unique") {
+    return new ConcurrencyError("another writer appended to the aggregate first");
+  }
+  if (code === sqlState.uniqueViolation && constraint === "responses_key") {
+    return new ConcurrencyError("the request was answered meanwhile");
+  }
+  if (code === sqlState.deadlockDetected || code === sqlState.serializationFailure) {
+    return new ConcurrencyError(`transaction aborted by the database (${code}); retry`);
+  }
+  return undefined;
+}
+
+function refOf(realm: string, change: { service: string; aggregateId: string }): AggregateRef {
+  return { realm, service: change.service, aggregateId: change.aggregateId };
+}
+
+interface RequestLogRow {
+  readonly id: string;
+  readonly realm: string;
+  readonly request_id: string;
+  readonly interaction_id: string;
+  readonly invocation_id: string;
+  readonly breadcrumbs: number[];
+  readonly kind: "command" | "query";
+  readonly body: unknown;
+  readonly received_at: Date | string;
+  readonly status: number | null;
+  readonly error_code: string | null;
+  readonly finished_at: Date | string | null;
+}
+
+function toLoggedRequest(row: RequestLogRow): LoggedRequest {
+  const entry = {
+    id: row.id,
+    realm: row.realm,
+    requestId: row.request_id,
+    interactionId: row.interaction_id,
+    invocationId: row.invocation_id,
+    breadcrumbs: row.breadcrumbs,
+    kind: row.kind,
+    body: row.body,
+    receivedAt: toIso(row.received_at),
+  };
+  if (row.status === null || row.finished_at === null) return entry;
+  const outcome: RequestOutcome = {
+    status: Number(row.status),
+    ...(row.error_code === null ? {} : { errorCode: row.error_code }),
+    finishedAt: toIso(row.finished_at),
+  };
+  return { ...entry, outcome };
+}
+
+interface DeadLetterRow {
+  readonly id: string;
+  readonly realm: string;
+  readonly source: string;
+  readonly message: unknown;
+  readonly error_code: string;
+  readonly error_message: string;
+  readonly attempts: number;
+  readonly first_failed_at: Date | string;
+  readonly last_failed_at: Date | string;
+}

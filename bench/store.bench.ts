@@ -1,0 +1,404 @@
+import { randomBytes, randomUUID } from "node:crypto";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { CommandHandler, type Event } from "@event-driven-io/emmett";
+import { getPostgreSQLEventStore } from "@event-driven-io/emmett-postgresql";
+import pg from "pg";
+import { createPgliteStore } from "../adapters/pglite/index.js";
+import { createPostgresStore } from "../adapters/postgres/index.js";
+import type { SqlStore } from "../adapters/sql/store.js";
+import { anonymousPrincipal, createEngine, type Engine } from "../core/index.js";
+import { evolveAll, loadAggregate } from "../core/pipeline/aggregate.js";
+import { accounts, bankServices } from "../examples/bank/services.js";
+import { serveNode } from "../runtimes/node/index.js";
+import type { BenchReport } from "./run.js";
+
+/**
+ * The deposit command, 16 clients, on local PostgreSQL: edd in process, a hand-written pg floor,
+ * Emmett's CommandHandler, and edd over HTTP; then PGlite, and aggregate load times.
+ * Each client deposits into its own accounts, so the figures measure throughput, not conflicts.
+ */
+const databaseUrl = process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test";
+const clients = 16;
+const accountsPerClient = 8;
+const warmupMs = 1000;
+/** Measured per round; floor, edd and Emmett alternate over two rounds so background load drifts hit them alike. */
+const measureMs = 4000;
+const rounds = 2;
+
+interface Sample {
+  readonly latencies: number[];
+  /** CPU spent in this process and in PostgreSQL during the measured window. */
+  readonly nodeCpuMs: number;
+  readonly postgresCpuMs: number | undefined;
+}
+
+interface Figures {
+  readonly commands: number;
+  readonly commandsPerSecond: number;
+  readonly p50Ms: number;
+  readonly p99Ms: number;
+  readonly nodeCpuMsPerCommand: number;
+  readonly postgresCpuMsPerCommand: number | null;
+}
+
+type Deposit = (client: number, account: string, amount: number) => Promise<void>;
+
+interface Variant {
+  readonly deposit: Deposit;
+  close(): Promise<void>;
+}
+
+/** Runs `deposit` from 16 clients for warmup + measure; keeps commands that start and end in the window. */
+async function measure(deposit: Deposit): Promise<Sample> {
+  const from = performance.now() + warmupMs;
+  const until = from + measureMs;
+  const latencies: number[] = [];
+  // Taken by the first command of the window (PGlite can keep timers from firing: it never yields to them).
+  let cpu: { node: NodeJS.CpuUsage; postgres: number | undefined } | undefined;
+  await Promise.all(
+    Array.from({ length: clients }, async (_, client) => {
+      for (let i = 0; performance.now() < until; i++) {
+        const began = performance.now();
+        if (cpu === undefined && began >= from) cpu = { node: process.cpuUsage(), postgres: postgresCpuSeconds() };
+        await deposit(client, accountId(client, i % accountsPerClient), (i % 9) + 1);
+        const ended = performance.now();
+        if (began >= from && ended <= until) latencies.push(ended - began);
+      }
+    }),
+  );
+  const node = cpu === undefined ? undefined : process.cpuUsage(cpu.node);
+  const postgresNow = postgresCpuSeconds();
+  return {
+    latencies,
+    nodeCpuMs: node === undefined ? 0 : (node.user + node.system) / 1000,
+    postgresCpuMs: cpu?.postgres === undefined || postgresNow === undefined ? undefined : (postgresNow - cpu.postgres) * 1000,
+  };
+}
+
+function summarise(samples: readonly Sample[]): Figures {
+  const latencies = samples.flatMap((sample) => sample.latencies).sort((a, b) => a - b);
+  const at = (q: number) => round(latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? 0);
+  const commands = latencies.length;
+  const postgres = samples.every((sample) => sample.postgresCpuMs !== undefined)
+    ? round3(samples.reduce((sum, sample) => sum + (sample.postgresCpuMs ?? 0), 0) / commands)
+    : null;
+  return {
+    commands,
+    commandsPerSecond: Math.round(commands / ((samples.length * measureMs) / 1000)),
+    p50Ms: at(0.5),
+    p99Ms: at(0.99),
+    nodeCpuMsPerCommand: round3(samples.reduce((sum, sample) => sum + sample.nodeCpuMs, 0) / commands),
+    postgresCpuMsPerCommand: postgres,
+  };
+}
+
+/** CPU seconds of every local postgres process (Linux /proc), to see where time goes; undefined elsewhere. */
+function postgresCpuSeconds(): number | undefined {
+  try {
+    let ticks = 0;
+    for (const pid of readdirSync("/proc").filter((name) => /^\d+$/.test(name))) {
+      try {
+        if (!readFileSync(`/proc/${pid}/comm`, "utf8").startsWith("postgres")) continue;
+        const fields = (readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1] ?? "").split(" ");
+        ticks += Number(fields[11]) + Number(fields[12]);
+      } catch {
+        // The process ended meanwhile.
+      }
+    }
+    return ticks / 100;
+  } catch {
+    return undefined;
+  }
+}
+
+const accountId = (client: number, n: number) => `acc-${client}-${n}`;
+const allAccounts = () => Array.from({ length: clients * accountsPerClient }, (_, i) => accountId(i % clients, Math.floor(i / clients)));
+const round = (n: number) => Math.round(n * 100) / 100;
+const round3 = (n: number) => Math.round(n * 1000) / 1000;
+const schemaName = (part: string) => `edd_bench_${part}_${randomBytes(4).toString("hex")}`;
+
+function depositRequest(account: string, amount: number) {
+  return {
+    requestId: randomUUID(),
+    interactionId: randomUUID(),
+    commands: [{ command: "Deposit", aggregateId: account, attributes: { amount } }],
+  };
+}
+
+async function openAccounts(engine: Engine): Promise<void> {
+  for (const id of allAccounts()) {
+    const result = await engine.command(
+      {
+        requestId: randomUUID(),
+        interactionId: randomUUID(),
+        commands: [{ command: "OpenAccount", aggregateId: id, attributes: { owner: `${id}@example.com` } }],
+      },
+      anonymousPrincipal,
+    );
+    if (result.status !== 200) throw new Error(`open ${id}: ${JSON.stringify(result.body)}`);
+  }
+}
+
+const expectOk = (status: number, body: unknown) => {
+  if (status !== 200) throw new Error(`deposit failed: ${status} ${JSON.stringify(body)}`);
+};
+
+/** edd's pipeline in process on a fresh schema of the given store. */
+async function eddVariant(store: SqlStore): Promise<Variant> {
+  const engine = createEngine({ services: bankServices, store });
+  await openAccounts(engine);
+  return {
+    deposit: async (_client, account, amount) => {
+      const result = await engine.command(depositRequest(account, amount), anonymousPrincipal);
+      expectOk(result.status, result.body);
+    },
+    close: () => store.close(),
+  };
+}
+
+async function eddHttpVariant(store: SqlStore): Promise<Variant> {
+  const engine = createEngine({ services: bankServices, store });
+  await openAccounts(engine);
+  const server = await serveNode(engine, { port: 0 });
+  return {
+    deposit: async (_client, account, amount) => {
+      const response = await fetch(`${server.url}/command`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify(depositRequest(account, amount)),
+      });
+      expectOk(response.status, await response.json());
+    },
+    close: () => server.close(), // also closes the store
+  };
+}
+
+/** A Postgres schema of its own, dropped when the variant closes. */
+async function postgresEdd(part: string, make: (store: SqlStore) => Promise<Variant>): Promise<Variant> {
+  const schema = schemaName(part);
+  const variant = await make(await createPostgresStore({ connectionString: databaseUrl, schema, poolSize: clients }));
+  return { deposit: variant.deposit, close: () => variant.close().then(() => dropSchema(schema)) };
+}
+
+async function dropSchema(schema: string): Promise<void> {
+  const admin = new pg.Client({ connectionString: databaseUrl });
+  await admin.connect();
+  await admin.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+  await admin.end();
+}
+
+/** The least a correct deposit needs: read the state, then event + snapshot + response in one transaction. */
+async function floorVariant(): Promise<Variant> {
+  const schema = schemaName("floor");
+  const pool = new pg.Pool({ connectionString: databaseUrl, max: clients });
+  await pool.query(`CREATE SCHEMA ${schema}`);
+  await pool.query(`CREATE TABLE ${schema}.events (position bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, aggregate_id text NOT NULL,
+    sequence int NOT NULL, type text NOT NULL, data jsonb NOT NULL, "time" timestamptz NOT NULL DEFAULT now(), UNIQUE (aggregate_id, sequence))`);
+  await pool.query(`CREATE TABLE ${schema}.snapshots (aggregate_id text PRIMARY KEY, version int NOT NULL, state jsonb NOT NULL)`);
+  await pool.query(`CREATE TABLE ${schema}.responses (request_id text PRIMARY KEY, body jsonb NOT NULL)`);
+  for (const id of allAccounts()) {
+    await pool.query(`INSERT INTO ${schema}.snapshots VALUES ($1, 1, $2)`, [
+      id,
+      JSON.stringify({ status: "open", owner: "x", balance: 0 }),
+    ]);
+  }
+  const read = { name: "floor_read", text: `SELECT version, state FROM ${schema}.snapshots WHERE aggregate_id = $1` };
+  const event = {
+    name: "floor_event",
+    text: `INSERT INTO ${schema}.events (aggregate_id, sequence, type, data) VALUES ($1, $2, 'Deposited', $3)`,
+  };
+  const snapshot = {
+    name: "floor_snapshot",
+    text: `INSERT INTO ${schema}.snapshots VALUES ($1, $2, $3) ON CONFLICT (aggregate_id) DO UPDATE SET version = EXCLUDED.version, state = EXCLUDED.state`,
+  };
+  const response = { name: "floor_response", text: `INSERT INTO ${schema}.responses VALUES ($1, $2)` };
+  return {
+    deposit: async (_client, account, amount) => {
+      const current = (await pool.query({ ...read, values: [account] })).rows[0] as {
+        version: number;
+        state: { status: string; balance: number };
+      };
+      if (current.state.status !== "open") throw new Error("account not open");
+      const client = await pool.connect();
+      try {
+        await client.query("BEGIN");
+        await client.query({ ...event, values: [account, current.version + 1, JSON.stringify({ amount })] });
+        const state = { ...current.state, balance: current.state.balance + amount };
+        await client.query({ ...snapshot, values: [account, current.version + 1, JSON.stringify(state)] });
+        await client.query({ ...response, values: [randomUUID(), JSON.stringify({ result: { version: current.version + 1 } })] });
+        await client.query("COMMIT");
+      } catch (error) {
+        await client.query("ROLLBACK");
+        throw error;
+      } finally {
+        client.release();
+      }
+    },
+    close: async () => {
+      await pool.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+      await pool.end();
+    },
+  };
+}
+
+type EmmettAccountEvent = Event<"AccountOpened", { owner: string }> | Event<"Deposited", { amount: number }>;
+interface EmmettAccount {
+  readonly open: boolean;
+  readonly balance: number;
+}
+
+/** Emmett's recommended path: CommandHandler (read the stream, decide, append with the expected version). */
+async function emmettVariant(): Promise<Variant> {
+  const schema = schemaName("emmett");
+  const admin = new pg.Client({ connectionString: databaseUrl });
+  await admin.connect();
+  await admin.query(`CREATE SCHEMA ${schema}`);
+  await admin.end();
+  const pool = new pg.Pool({ connectionString: databaseUrl, max: clients, options: `-c search_path=${schema}` });
+  const eventStore = getPostgreSQLEventStore(databaseUrl, { connectionOptions: { pool }, schema: { autoMigration: "None" } });
+  // Emmett 0.42 can hang when many callers create its schema at once: migrate once, up front.
+  await eventStore.schema.migrate();
+  const handle = CommandHandler<EmmettAccount, EmmettAccountEvent>({
+    initialState: () => ({ open: false, balance: 0 }),
+    evolve: (state, event) =>
+      event.type === "AccountOpened" ? { ...state, open: true } : { ...state, balance: state.balance + event.data.amount },
+  });
+  for (const id of allAccounts()) await handle(eventStore, id, () => ({ type: "AccountOpened", data: { owner: `${id}@example.com` } }));
+  return {
+    deposit: async (_client, account, amount) => {
+      await handle(eventStore, account, (state) => {
+        if (!state.open) throw new Error("account not open");
+        return { type: "Deposited", data: { amount } };
+      });
+    },
+    close: async () => {
+      await eventStore.close();
+      await pool.end().catch(() => {});
+      await dropSchema(schema);
+    },
+  };
+}
+
+/** Median time to load one aggregate: as the pipeline does (snapshot + tail) and by replaying every event. */
+async function benchLoad(store: SqlStore): Promise<Record<string, number>> {
+  const figures: Record<string, number> = {};
+  for (const size of [10, 10_000]) {
+    const ref = { realm: "bench", service: "accounts", aggregateId: `load-${size}` };
+    const events = [
+      { type: "AccountOpened", data: { owner: "load@example.com" } },
+      ...Array.from({ length: size - 1 }, () => ({ type: "Deposited", data: { amount: 1 } })),
+    ];
+    const state = { status: "open", owner: "load@example.com", balance: size - 1 };
+    const meta = {
+      requestId: randomUUID(),
+      interactionId: randomUUID(),
+      invocationId: "bench",
+      breadcrumbs: [0],
+      user: "bench",
+      command: "Load",
+    };
+    await store.commit({
+      realm: "bench",
+      idempotencyKey: `load-${size}`,
+      changes: [
+        { service: "accounts", aggregateId: ref.aggregateId, expectedVersion: 0, events, meta, snapshot: { state, version: size } },
+      ],
+      identities: [],
+      effects: [],
+      response: { status: 200, body: {} },
+      time: new Date().toISOString(),
+    });
+    figures[`snapshot${size}Ms`] = await median(20, () => loadAggregate(store, accounts, ref));
+    figures[`replay${size}Ms`] = await median(20, async () =>
+      evolveAll(accounts, accounts.initialState(), await store.readAggregateEvents(ref)),
+    );
+  }
+  return figures;
+}
+
+async function median(times: number, task: () => Promise<unknown>): Promise<number> {
+  const samples: number[] = [];
+  for (let i = 0; i < times; i++) {
+    const began = performance.now();
+    await task();
+    samples.push(performance.now() - began);
+  }
+  samples.sort((a, b) => a - b);
+  return round(samples[Math.floor(times / 2)] ?? 0);
+}
+
+async function sample(name: string, setup: () => Promise<Variant>): Promise<Sample> {
+  console.error(`store bench: ${name}`);
+  const variant = await setup();
+  try {
+    return await measure(variant.deposit);
+  } finally {
+    await variant.close();
+  }
+}
+
+export async function run(): Promise<BenchReport> {
+  const compared = {
+    floor: floorVariant,
+    edd: () => postgresEdd("edd", eddVariant),
+    emmett: emmettVariant,
+  };
+  const samples: Record<keyof typeof compared, Sample[]> = { floor: [], edd: [], emmett: [] };
+  for (let r = 0; r < rounds; r++) {
+    for (const [name, setup] of Object.entries(compared) as [keyof typeof compared, () => Promise<Variant>][]) {
+      samples[name].push(await sample(`${name}, round ${r + 1}`, setup));
+    }
+  }
+  const floor = summarise(samples.floor);
+  const edd = summarise(samples.edd);
+  const emmett = summarise(samples.emmett);
+  const eddHttp = summarise([await sample("edd over HTTP", () => postgresEdd("http", eddHttpVariant))]);
+  const dataDir = mkdtempSync(join(tmpdir(), "edd-bench-pglite-"));
+  const pglite = summarise([await sample("pglite", async () => eddVariant(await createPgliteStore({ dataDir })))]);
+  rmSync(dataDir, { recursive: true, force: true });
+  console.error("store bench: aggregate load");
+  const loadSchema = schemaName("load");
+  const loadStore = await createPostgresStore({ connectionString: databaseUrl, schema: loadSchema, poolSize: 2 });
+  const load = await benchLoad(loadStore).finally(() => loadStore.close().then(() => dropSchema(loadSchema)));
+
+  const ratios = {
+    eddToFloor: round(edd.commandsPerSecond / floor.commandsPerSecond),
+    eddToEmmett: round(edd.commandsPerSecond / emmett.commandsPerSecond),
+  };
+  const variants = { floor, edd, emmett, eddHttp, pglite };
+  const cpu = (value: number | null) => (value === null ? "n/a" : String(value));
+  const row = (name: string, f: Figures) =>
+    `| ${name} | ${f.commandsPerSecond} | ${f.p50Ms} | ${f.p99Ms} | ${cpu(f.nodeCpuMsPerCommand)} | ${cpu(f.postgresCpuMsPerCommand)} |`;
+  const markdown = [
+    "## store: deposit command, 16 clients",
+    "",
+    `Local PostgreSQL, ${clients} concurrent clients, ${clients * accountsPerClient} accounts (no two clients share one), ${warmupMs / 1000} s warm-up, ` +
+      `${measureMs / 1000} s measured per round; floor, edd and Emmett alternate over ${rounds} rounds. CPU columns: milliseconds of CPU per command ` +
+      "in this Node process and in all local postgres processes (the machine is shared, so these include some noise).",
+    "",
+    "| variant | commands/s | p50 ms | p99 ms | Node CPU ms/cmd | Postgres CPU ms/cmd |",
+    "|---|---:|---:|---:|---:|---:|",
+    row("raw pg floor (read snapshot; event + snapshot + response in one transaction)", floor),
+    row("edd pipeline in process (PostgreSQL)", edd),
+    row("Emmett 0.42 CommandHandler (PostgreSQL)", emmett),
+    row("edd over HTTP, Node runtime (PostgreSQL, client in the same process)", eddHttp),
+    row("edd pipeline in process (PGlite, persisted, one connection)", pglite),
+    "",
+    `edd / floor: **${ratios.eddToFloor}**; edd / Emmett: **${ratios.eddToEmmett}**.`,
+    "",
+    "Aggregate load (median of 20, ms): as the pipeline loads it (snapshot + events after it) and by replaying every event.",
+    "",
+    "| events | snapshot + tail | full replay |",
+    "|---:|---:|---:|",
+    `| 10 | ${load.snapshot10Ms} | ${load.replay10Ms} |`,
+    `| 10,000 | ${load.snapshot10000Ms} | ${load.replay10000Ms} |`,
+    "",
+  ].join("\n");
+  return {
+    name: "store",
+    results: { clients, accounts: clients * accountsPerClient, warmupMs, measureMs, rounds, variants, ratios, load },
+    markdown,
+  };
+}
