@@ -55,6 +55,18 @@ describe("command pipeline", () => {
     expect(store.requestLog("default")).toHaveLength(2);
   });
 
+  it("answers a replay from the response store even when deciding again would fail", async () => {
+    const store = new MemoryStore();
+    const engine = bank(store);
+    const open = commandRequest({ command: "OpenAccount", aggregateId: "a", attributes: { owner }, expectedVersion: 0 });
+    const first = await engine.command(open, anonymousPrincipal);
+    // Deciding again now fails twice over: the account is at version 1 and already open.
+    expect(await engine.command(open, anonymousPrincipal)).toEqual(first);
+    const trusted = await engine.command(open, { id: "system", realm: "default", roles: [] }, { trusted: true });
+    expect(trusted).toEqual(first);
+    expect(await events(store, "a")).toHaveLength(1);
+  });
+
   it("stores a rejection as the answer, so a replay is rejected the same way", async () => {
     const store = new MemoryStore();
     const engine = bank(store);

@@ -54,6 +54,14 @@ export function describeStoreContract(name: string, createStore: () => Promise<S
         expect(await store.loadSnapshot(ref("r1", "acc"))).toEqual({ state: { seen: 3 }, version: 3 });
       });
 
+      it("loads snapshot and tail in one call where the store offers it, the same as the two reads", async () => {
+        if (store.loadAggregateState === undefined) return;
+        expect(await store.loadAggregateState(ref("r1", "acc"))).toEqual({ tail: [] });
+        await store.commit(unit("r1", "k1", [change("acc", 0, ["A", "B"])]));
+        const snapshot = await store.loadSnapshot(ref("r1", "acc"));
+        expect(await store.loadAggregateState(ref("r1", "acc"))).toEqual({ snapshot, tail: [] });
+      });
+
       it("answers unknown aggregates with nothing", async () => {
         expect(await store.loadSnapshot(ref("r1", "nobody"))).toBeUndefined();
         expect(await store.readAggregateEvents(ref("r1", "nobody"))).toEqual([]);

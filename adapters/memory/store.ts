@@ -43,9 +43,11 @@ export class MemoryStore implements Store {
   readonly #identities = new Map<string, string>();
   readonly #responses = new Map<string, StoredResponse>();
   readonly #requestLog: RequestLogRow[] = [];
+  readonly #requestLogById = new Map<string, RequestLogRow>();
   readonly #outbox = new Map<string, OutboxRow>();
   readonly #deadLetters = new Map<string, DeadLetter>();
   #nextId = 1;
+  readonly recordsOutcomeInCommit = true;
   /** Test hook: runs inside commit after all checks, to simulate a failure mid-transaction. */
   beforeApply?: (unit: UnitOfWork) => void;
 
@@ -101,6 +103,7 @@ export class MemoryStore implements Store {
       this.#outbox.set(id, { ...clone(effect), id, realm: unit.realm, attempts: 0, dueAt: 0 });
     }
     this.#responses.set(responseKey, clone(unit.response));
+    if (unit.requestLog !== undefined) this.#closeRequestLog(unit.realm, unit.requestLog.logId, unit.requestLog.outcome);
     return { events: written.map(clone) };
   }
 
@@ -132,13 +135,19 @@ export class MemoryStore implements Store {
 
   async logRequest(entry: RequestLogEntry): Promise<string> {
     const id = String(this.#nextId++);
-    this.#requestLog.push({ ...clone(entry), id });
+    const row = { ...clone(entry), id };
+    this.#requestLog.push(row);
+    this.#requestLogById.set(id, row);
     return id;
   }
 
   async recordOutcome(realm: string, logId: string, outcome: RequestOutcome): Promise<void> {
-    const row = this.#requestLog.find((entry) => entry.id === logId && entry.realm === realm);
-    if (row !== undefined) row.outcome = clone(outcome);
+    this.#closeRequestLog(realm, logId, outcome);
+  }
+
+  #closeRequestLog(realm: string, logId: string, outcome: RequestOutcome): void {
+    const row = this.#requestLogById.get(logId);
+    if (row !== undefined && row.realm === realm) row.outcome = clone(outcome);
   }
 
   /** The request log, for tests and the audit explorer. */

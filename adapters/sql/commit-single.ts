@@ -36,6 +36,9 @@ export function singleStatementCommitSql(t: Tables): string {
     ), response AS (
       INSERT INTO ${t.responses} (realm, idempotency_key, status, body)
       SELECT $1, $18, $19, $20::jsonb FROM checked WHERE checked.ok
+    ), outcome AS (
+      UPDATE ${t.requestLog} SET status = $19, error_code = $22, finished_at = $23::timestamptz
+      FROM checked WHERE checked.ok AND $21::bigint IS NOT NULL AND id = $21::bigint AND realm = $1
     )
     SELECT checked.ok, (SELECT version FROM head) AS version,
       (SELECT coalesce(json_agg(json_build_object('position', position, 'sequence', sequence)), '[]'::json) FROM inserted) AS events
@@ -77,6 +80,9 @@ export async function commitSingleStatement(
     unit.idempotencyKey,
     unit.response.status,
     JSON.stringify(unit.response.body),
+    unit.requestLog?.logId ?? null,
+    unit.requestLog?.outcome.errorCode ?? null,
+    unit.requestLog?.outcome.finishedAt ?? null,
   ]);
   if (row === undefined || !row.ok) {
     throw new ConcurrencyError(`${change?.service}/${change?.aggregateId} moved past version ${change?.expectedVersion}`);

@@ -50,6 +50,7 @@ export function commitStatements(t: Tables) {
       FROM unnest($2::text[], $3::text[], $4::text[]) WITH ORDINALITY AS o(target_service, aggregate_id, request, n)
       ORDER BY o.n`,
     insertResponse: `INSERT INTO ${t.responses} (realm, idempotency_key, status, body) VALUES ($1, $2, $3, $4::jsonb)`,
+    closeRequestLog: `UPDATE ${t.requestLog} SET status = $3, error_code = $4, finished_at = $5::timestamptz WHERE id = $2::bigint AND realm = $1`,
   };
 }
 
@@ -108,6 +109,10 @@ export async function commitUnit(
   }
   await hooks.beforeStep?.("response", unit);
   await tx.query(sql.insertResponse, [unit.realm, unit.idempotencyKey, unit.response.status, JSON.stringify(unit.response.body)]);
+  if (unit.requestLog !== undefined) {
+    const { logId, outcome } = unit.requestLog;
+    await tx.query(sql.closeRequestLog, [unit.realm, logId, outcome.status, outcome.errorCode ?? null, outcome.finishedAt]);
+  }
   return { events: stored };
 }
 

@@ -1,6 +1,7 @@
 import type { StoredEvent } from "../../core/model/events.js";
 import {
   type AggregateRef,
+  type AggregateState,
   type CommittedEvents,
   ConcurrencyError,
   type DeadLetter,
@@ -48,6 +49,8 @@ export interface LoggedRequest extends RequestLogEntry {
  */
 export class SqlStore implements Store {
   readonly schema: string;
+  /** Commits close the request's log entry in the same statement or transaction. */
+  readonly recordsOutcomeInCommit = true;
   readonly #db: SqlClient;
   readonly #hooks: CommitHooks;
   readonly #singleStatement: boolean;
@@ -69,6 +72,13 @@ export class SqlStore implements Store {
     this.#outbox = outboxStatements(t);
     this.#sql = {
       snapshot: `SELECT version, state, event_hash FROM ${t.snapshots} WHERE realm = $1 AND service = $2 AND aggregate_id = $3`,
+      // One round trip: the snapshot (if any) beside each event after it, or one row without events.
+      aggregateState: `SELECT s.version AS snapshot_version, s.state AS snapshot_state, s.event_hash AS snapshot_hash, e.*
+        FROM (SELECT 1) AS one
+        LEFT JOIN ${t.snapshots} s ON s.realm = $1 AND s.service = $2 AND s.aggregate_id = $3
+        LEFT JOIN LATERAL (SELECT ${eventColumns} FROM ${t.events}
+          WHERE realm = $1 AND service = $2 AND aggregate_id = $3 AND sequence > coalesce(s.version, 0) ORDER BY sequence) e ON true
+        ORDER BY e.sequence`,
       aggregateEvents: `SELECT ${eventColumns} FROM ${t.events}
         WHERE realm = $1 AND service = $2 AND aggregate_id = $3 AND sequence > $4 ORDER BY sequence`,
       feed: feedStatement(t),
@@ -115,6 +125,19 @@ export class SqlStore implements Store {
     if (row === undefined) return undefined;
     this.#heads.remember(ref, Number(row.version), row.event_hash);
     return { state: row.state, version: Number(row.version) };
+  }
+
+  async loadAggregateState(ref: AggregateRef): Promise<AggregateState> {
+    type Row = Partial<EventRow> & { snapshot_version: number | null; snapshot_state: unknown; snapshot_hash: string | null };
+    const rows = await this.#db.query<Row>(this.#sql.aggregateState, [ref.realm, ref.service, ref.aggregateId]);
+    const first = rows[0];
+    const snapshot = first?.snapshot_version == null ? undefined : { version: Number(first.snapshot_version), state: first.snapshot_state };
+    if (snapshot !== undefined) this.#heads.remember(ref, snapshot.version, first?.snapshot_hash ?? null);
+    const events = rows.filter((row): row is Row & EventRow => row.sequence != null);
+    const last = events.at(-1);
+    if (last !== undefined) this.#heads.remember(ref, Number(last.sequence), last.hash);
+    const tail = events.map(toStoredEvent);
+    return snapshot === undefined ? { tail } : { snapshot, tail };
   }
 
   async readAggregateEvents(ref: AggregateRef, afterSequence = 0): Promise<readonly StoredEvent[]> {

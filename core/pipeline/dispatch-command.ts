@@ -3,9 +3,9 @@ import { type CommandRequest, commandRequestSchema, describeIssues } from "../mo
 import { EddError, errorStatus } from "../model/errors.js";
 import type { Rejection } from "../model/rejection.js";
 import type { Principal } from "../model/principal.js";
-import { ConcurrencyError, IdentityConflictError } from "../ports/store.js";
+import { ConcurrencyError, IdentityConflictError, type RequestOutcome } from "../ports/store.js";
 import type { Runtime } from "./runtime.js";
-import { decideRequest, type ValidCommand } from "./decide.js";
+import { type Decided, decideRequest, type ValidCommand } from "./decide.js";
 import { authorize } from "./authorize.js";
 import { type DispatchResult, failure, idsFrom, internalError, type ResponseIds, success } from "./result.js";
 import { backoffDelay, delay } from "./retry.js";
@@ -59,8 +59,9 @@ export async function dispatchCommand(
   });
   const span = rt.tracer.startSpan("edd.command", requestSpanAttributes(ids, principal));
   let result: DispatchResult;
+  const tracking: RequestLogTracking = { logId, closedByCommit: false };
   try {
-    result = await rt.tracer.withSpan(span, () => processRequest(rt, request, principal, ids, options));
+    result = await rt.tracer.withSpan(span, () => processRequest(rt, request, principal, ids, options, tracking));
   } catch (error) {
     if (error instanceof EddError) {
       result = failure(ids, error);
@@ -71,16 +72,27 @@ export async function dispatchCommand(
     }
   }
   const errorCode = "error" in result.body ? result.body.error.code : undefined;
-  await rt.store.recordOutcome(principal.realm, logId, {
-    status: result.status,
-    ...(errorCode === undefined ? {} : { errorCode }),
-    finishedAt: rt.clock.now().toISOString(),
-  });
+  // Written by the commit when the store can; replays, rejections not stored and failures get their own write.
+  if (!tracking.closedByCommit) await rt.store.recordOutcome(principal.realm, logId, outcomeOf(result.status, errorCode, rt.clock.now()));
   logEnd(result);
   span.setAttribute("edd.status", result.status);
   if (errorCode !== undefined) span.setAttribute("edd.error_code", errorCode);
   span.end();
   return result;
+}
+
+/** The request's log entry, and whether the commit that answered it also wrote its outcome. */
+interface RequestLogTracking {
+  readonly logId: string;
+  closedByCommit: boolean;
+}
+
+function errorCodeOf(result: DispatchResult): string | undefined {
+  return "error" in result.body ? result.body.error.code : undefined;
+}
+
+function outcomeOf(status: number, errorCode: string | undefined, now: Date): RequestOutcome {
+  return { status, ...(errorCode === undefined ? {} : { errorCode }), finishedAt: now.toISOString() };
 }
 
 async function processRequest(
@@ -89,6 +101,7 @@ async function processRequest(
   principal: Principal,
   ids: ResponseIds,
   options: DispatchOptions,
+  tracking: RequestLogTracking,
 ): Promise<DispatchResult> {
   const breadcrumbs = request.breadcrumbs ?? rootBreadcrumbs;
   if (breadcrumbs.length > rt.maxEffectDepth) {
@@ -100,23 +113,43 @@ async function processRequest(
   const commands = validateCommands(rt, request, principal, options);
   const key = idempotencyKey(request.requestId, breadcrumbs);
 
+  const storedAnswer = async () => (await rt.store.findResponse(principal.realm, key)) as DispatchResult | undefined;
+
   for (let attempt = 1; ; attempt++) {
-    const stored = await rt.store.findResponse(principal.realm, key);
-    if (stored !== undefined) return stored as DispatchResult;
+    // The first attempt does not look for a stored answer: the commit inserts the response under
+    // the unique idempotency key, so a replay cannot commit twice and comes back here as a conflict.
+    // Every other way out of the first attempt (rejection, error) looks the answer up first.
+    if (attempt > 1) {
+      const stored = await storedAnswer();
+      if (stored !== undefined) return stored;
+    }
     const now = rt.clock.now();
-    const decided = await decideRequest({
-      store: rt.store,
-      realm: principal.realm,
-      principal,
-      requestId: request.requestId,
-      interactionId: request.interactionId,
-      invocationId: ids.invocationId,
-      breadcrumbs,
-      commands,
-      now,
-      runQuery: rt.runQuery,
-      tracer: rt.tracer,
-    });
+    let decided: Decided;
+    try {
+      decided = await decideRequest({
+        store: rt.store,
+        realm: principal.realm,
+        principal,
+        requestId: request.requestId,
+        interactionId: request.interactionId,
+        invocationId: ids.invocationId,
+        breadcrumbs,
+        commands,
+        now,
+        runQuery: rt.runQuery,
+        tracer: rt.tracer,
+      });
+    } catch (error) {
+      if (attempt === 1) {
+        const stored = await storedAnswer();
+        if (stored !== undefined) return stored;
+      }
+      throw error;
+    }
+    if (decided.kind === "rejected" && attempt === 1) {
+      const stored = await storedAnswer();
+      if (stored !== undefined) return stored;
+    }
     const response =
       decided.kind === "rejected"
         ? rejected(ids, decided.index, decided.rejection)
@@ -140,12 +173,18 @@ async function processRequest(
           effects: decided.kind === "accepted" ? decided.effects : [],
           response: { status: response.status, body: response.body },
           time: now.toISOString(),
+          ...(rt.store.recordsOutcomeInCommit === true
+            ? { requestLog: { logId: tracking.logId, outcome: outcomeOf(response.status, errorCodeOf(response), now) } }
+            : {}),
         }),
       );
+      tracking.closedByCommit = rt.store.recordsOutcomeInCommit === true;
       if (decided.kind === "accepted" && decided.effects.length > 0) rt.onEffectsStored();
       return response;
     } catch (error) {
       if (error instanceof IdentityConflictError) {
+        const stored = attempt === 1 ? await storedAnswer() : undefined;
+        if (stored !== undefined) return stored;
         throw new EddError("identity-conflict", error.message, { service: error.service, identity: error.identity });
       }
       if (!(error instanceof ConcurrencyError)) throw error;

@@ -13,6 +13,12 @@ export interface Snapshot {
   readonly version: number;
 }
 
+export interface AggregateState {
+  readonly snapshot?: Snapshot;
+  /** Events after the snapshot's version, in sequence order; normally none. */
+  readonly tail: readonly StoredEvent[];
+}
+
 /** The events of one aggregate written by one command, with the snapshot after them. */
 export interface AggregateChange {
   readonly service: string;
@@ -66,6 +72,11 @@ export interface UnitOfWork {
   readonly effects: readonly OutboxEntry[];
   readonly response: StoredResponse;
   readonly time: string;
+  /**
+   * The request-log entry to close with the response's outcome in the same commit, saving a write.
+   * A store that sets `recordsOutcomeInCommit` writes it; the pipeline then skips recordOutcome.
+   */
+  readonly requestLog?: { readonly logId: string; readonly outcome: RequestOutcome };
 }
 
 export interface CommittedEvents {
@@ -136,6 +147,11 @@ export interface Store {
   commit(unit: UnitOfWork): Promise<CommittedEvents>;
 
   loadSnapshot(ref: AggregateRef): Promise<Snapshot | undefined>;
+  /**
+   * Optional fast path for loading an aggregate: the snapshot and any events after it in one round
+   * trip. Without it the pipeline calls loadSnapshot and readAggregateEvents.
+   */
+  loadAggregateState?(ref: AggregateRef): Promise<AggregateState>;
   readAggregateEvents(ref: AggregateRef, afterSequence?: number): Promise<readonly StoredEvent[]>;
   /** Events of a realm in a stable order that never skips; see EventFeedPage. */
   readFeed(realm: string, checkpoint: string | undefined, limit: number): Promise<EventFeedPage>;
@@ -144,6 +160,8 @@ export interface Store {
   findResponse(realm: string, idempotencyKey: string): Promise<StoredResponse | undefined>;
 
   logRequest(entry: RequestLogEntry): Promise<string>;
+  /** True when commit writes `UnitOfWork.requestLog` itself. */
+  readonly recordsOutcomeInCommit?: boolean;
   recordOutcome(realm: string, logId: string, outcome: RequestOutcome): Promise<void>;
 
   /** Takes up to `limit` due outbox items, at most one per target aggregate, leased for `leaseMs`. */
