@@ -66,13 +66,45 @@ describe("Lambda HTTP events", () => {
 describe("Lambda event detection", () => {
   it.each([
     ["an S3 notification", { Records: [{ eventSource: "aws:s3", s3: {} }] }, /from aws:s3/],
-    ["an EventBridge event", { source: "aws.events", "detail-type": "Scheduled Event", detail: {} }, /keys: source, detail-type, detail/],
+    [
+      "an EventBridge event that is not a schedule",
+      { source: "aws.s3", "detail-type": "Object Created", detail: {} },
+      /keys: source, detail-type, detail/,
+    ],
     ["an ALB request", { httpMethod: "GET", path: "/health", requestContext: { elb: {} } }, /keys: httpMethod, path, requestContext/],
     ["nothing", null, /of type null/],
   ])("throws, naming the event, for %s", async (_name, event, detail) => {
     const handler = createLambdaHandler(createBankTestEngine().engine);
     await expect(handler(event)).rejects.toThrow(/unrecognised Lambda event/);
     await expect(handler(event)).rejects.toThrow(detail);
+  });
+
+  it("sweeps the outbox on an EventBridge schedule and reports what it delivered", async () => {
+    const { engine } = createBankTestEngine();
+    const system = { id: "test", realm: "default", roles: [] };
+    // Stored straight into the engine: no invocation drained these effects.
+    await engine.command(
+      commandRequest([
+        { command: "OpenAccount", aggregateId: "acc-1", attributes: { owner: "ada@example.com" } },
+        { command: "Deposit", aggregateId: "acc-1", attributes: { amount: 5 } },
+        { command: "OpenAccount", aggregateId: "acc-2", attributes: { owner: "bob@example.com" } },
+      ]),
+      system,
+    );
+    await engine.command(
+      commandRequest({
+        service: "transfers",
+        command: "RequestTransfer",
+        aggregateId: "t-1",
+        attributes: { from: "acc-1", to: "acc-2", amount: 2 },
+      }),
+      system,
+    );
+    const handler = createLambdaHandler(engine);
+    expect(await handler({ source: "aws.events", "detail-type": "Scheduled Event", detail: {} })).toMatchObject({
+      delivered: 4,
+      drained: true,
+    });
   });
 
   it("builds the engine on the first invocation, once, and again after a failed start", async () => {

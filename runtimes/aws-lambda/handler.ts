@@ -1,9 +1,10 @@
 import { type EngineSource, lazyEdd, type ServerlessOptions } from "../shared/engine-source.js";
+import { isScheduledEvent, type SweepReport, sweepOutbox } from "../shared/sweep.js";
 import { type ApiGatewayV1Result, isApiGatewayV1Event, requestFromV1, resultForV1 } from "./http-v1.js";
 import { type ApiGatewayV2Result, isApiGatewayV2Event, requestFromV2, resultForV2 } from "./http-v2.js";
 import { handleSqsBatch, isSqsEvent, type SqsBatchResponse } from "./sqs.js";
 
-export type LambdaResult = ApiGatewayV1Result | ApiGatewayV2Result | SqsBatchResponse;
+export type LambdaResult = ApiGatewayV1Result | ApiGatewayV2Result | SqsBatchResponse | SweepReport;
 
 export type LambdaHandlerOptions = ServerlessOptions;
 
@@ -24,6 +25,8 @@ export function createLambdaHandler(source: EngineSource, options: LambdaHandler
     return toResult(response);
   };
   return async (event) => {
+    // EventBridge schedule: deliver what earlier invocations left in the outbox (crashed, timed out, retries now due).
+    if (isScheduledEvent(event)) return sweepOutbox(await edd.engine(), options.relay === false ? {} : (options.relay ?? {}));
     if (isSqsEvent(event)) {
       const failures = await handleSqsBatch(await edd.engine(), event, edd.logger);
       await edd.deliverEffects();

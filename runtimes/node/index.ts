@@ -1,2 +1,3 @@
 export { serveNode, stopOnSignals, type NodeServer, type NodeServerOptions } from "./serve.js";
-export { startRelayWorker, type RelayWorker } from "./worker.js";
+export { startRelayWorker, type RelayWorker, type RelayWorkerOptions } from "./worker.js";
+export { startQueueWorker, type NodeQueueWorker, type NodeQueueWorkerOptions } from "./queue-worker.js";

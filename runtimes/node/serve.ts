@@ -4,15 +4,22 @@ import type { Hono } from "hono";
 import type { Engine } from "../../core/pipeline/engine.js";
 import type { Logger } from "../../core/ports/logger.js";
 import { silentLogger } from "../../core/ports/logger.js";
+import type { QueueTransport } from "../../core/ports/transport.js";
 import { createHttpApp, type HttpAppOptions } from "../http/app.js";
-import { type RelayWorker, startRelayWorker } from "./worker.js";
+import { type NodeQueueWorker, type NodeQueueWorkerOptions, startQueueWorker } from "./queue-worker.js";
+import { type RelayWorker, type RelayWorkerOptions, startRelayWorker } from "./worker.js";
 
 export interface NodeServerOptions extends HttpAppOptions {
   /** Defaults to $PORT, then 3000. 0 picks a free port. */
   readonly port?: number;
   readonly hostname?: string;
-  /** Run the outbox relay in this process (default true). */
-  readonly relay?: boolean;
+  /**
+   * Run the outbox relay in this process (default true), with options if given:
+   * `{ deliver: deliverToTransport(queue) }` publishes effects onto a queue instead of running them here.
+   */
+  readonly relay?: boolean | RelayWorkerOptions;
+  /** Command queues consumed in this process (relay → queue → worker → pipeline); stopped before the store closes. */
+  readonly queues?: readonly { readonly transport: QueueTransport; readonly options?: NodeQueueWorkerOptions }[];
   readonly logger?: Logger;
   /** Adds routes beside the edd API before serving, e.g. the audit explorer (runtimes/explorer). */
   readonly mount?: (app: Hono) => void;
@@ -34,7 +41,11 @@ export function serveNode(engine: Engine, options: NodeServerOptions = {}): Prom
   const hostname = options.hostname ?? "127.0.0.1";
   return new Promise((resolve, reject) => {
     const server = serveHono({ fetch: app.fetch, port, hostname }, (info: AddressInfo) => {
-      const worker: RelayWorker | undefined = options.relay === false ? undefined : startRelayWorker(engine, { logger });
+      const relayOptions = typeof options.relay === "object" ? options.relay : {};
+      const worker: RelayWorker | undefined = options.relay === false ? undefined : startRelayWorker(engine, { logger, ...relayOptions });
+      const consumers: NodeQueueWorker[] = (options.queues ?? []).map((queue) =>
+        startQueueWorker(engine, queue.transport, { logger, ...queue.options }),
+      );
       let closing: Promise<void> | undefined;
       // A keep-alive socket turns idle only after its last response: close it then, not at the keep-alive timeout.
       server.on("request", (_req, res) => {
@@ -53,6 +64,7 @@ export function serveNode(engine: Engine, options: NodeServerOptions = {}): Prom
               if ("closeIdleConnections" in server) server.closeIdleConnections();
             });
             await worker?.stop();
+            await Promise.all(consumers.map((consumer) => consumer.stop()));
             await engine.store.close();
           })();
           return closing;

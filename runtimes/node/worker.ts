@@ -2,6 +2,9 @@ import type { Engine } from "../../core/pipeline/engine.js";
 import { createOutboxRelay, type RelayOptions } from "../../core/pipeline/relay.js";
 import type { Logger } from "../../core/ports/logger.js";
 
+/** The relay's options plus how often the sweep runs (default 1000 ms) and where failures are logged. */
+export type RelayWorkerOptions = RelayOptions & { readonly intervalMs?: number; readonly logger?: Logger };
+
 export interface RelayWorker {
   stop(): Promise<void>;
 }
@@ -10,7 +13,7 @@ export interface RelayWorker {
  * Runs the outbox relay in this process: at once when a commit stores effects, and on an
  * interval as a sweep for retries and for effects left by a process that died.
  */
-export function startRelayWorker(engine: Engine, options: RelayOptions & { intervalMs?: number; logger?: Logger } = {}): RelayWorker {
+export function startRelayWorker(engine: Engine, options: RelayWorkerOptions = {}): RelayWorker {
   const relay = createOutboxRelay(engine, options);
   let running: Promise<unknown> | undefined;
   let again = false;
