@@ -1,42 +1,48 @@
 import { parseArgs } from "node:util";
-import { runMigrate } from "./migrate.js";
+import { commands } from "./commands.js";
+import { defaultConfigPath, type EddConfig, loadConfig } from "./config.js";
+import { type CliContext, exitCodes } from "./context.js";
 
-const usage = `usage: edd <command> [options]
+export const usage = `usage: edd [--config <file>] [--json] <command> [options]
 
 commands:
-  migrate   apply pending store migrations
-            --database-url <url>  PostgreSQL (default: $DATABASE_URL; unset: embedded PGlite)
-            --data-dir <dir>      PGlite folder (default: $EDD_DATA_DIR or .edd-data)
-            --schema <name>       schema holding the tables (default: $EDD_SCHEMA or edd)`;
+${Object.entries(commands)
+  .map(([name, entry]) => `  ${name.padEnd(9)} ${entry.summary}`)
+  .join("\n")}
 
-/** `edd <command>`: operator commands. Exits non-zero with a message on failure. */
-async function main(argv: readonly string[]): Promise<number> {
-  const [command, ...rest] = argv;
-  if (command === "migrate") {
-    const { values } = parseArgs({
-      args: [...rest],
-      options: { "database-url": { type: "string" }, "data-dir": { type: "string" }, schema: { type: "string" } },
-    });
-    const databaseUrl = values["database-url"] ?? (process.env.DATABASE_URL || undefined);
-    const dataDir = values["data-dir"] ?? (process.env.EDD_DATA_DIR || undefined);
-    const schema = values.schema ?? (process.env.EDD_SCHEMA || undefined);
-    const report = await runMigrate({
-      ...(databaseUrl === undefined ? {} : { databaseUrl }),
-      ...(dataDir === undefined ? {} : { dataDir }),
-      ...(schema === undefined ? {} : { schema }),
-    });
-    const applied = report.applied.length === 0 ? "nothing to apply" : `applied ${report.applied.join(", ")}`;
-    console.log(`${report.target}, schema ${report.schema}: ${applied}; at version ${report.current}`);
-    return 0;
+Every command reads the deployment from edd.config.ts (or --config, or $EDD_CONFIG) and the
+environment: DATABASE_URL (PostgreSQL; unset: embedded PGlite in EDD_DATA_DIR or .edd-data),
+EDD_SCHEMA. --json prints machine-readable results. \`edd <command> --help\` for its options.
+
+exit codes: 0 done, 1 the work found a problem (drift, broken chain, failed redrive),
+            2 usage error, 3 fault (store unreachable, unexpected error)`;
+
+/** `edd`: the operators' commands under one roof. Returns the exit code. */
+export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: [...argv],
+    options: { config: { type: "string" }, json: { type: "boolean" }, help: { type: "boolean", short: "h" } },
+    allowPositionals: true,
+    strict: false,
+  });
+  const commandIndex = argv.findIndex((arg) => positionals.includes(arg));
+  const name = commandIndex === -1 ? undefined : argv[commandIndex];
+  const out = (line: string) => process.stdout.write(`${line}\n`);
+  const err = (text: string) => process.stderr.write(text);
+  if (name === undefined || name === "help") {
+    (name === undefined && values.help !== true ? err : out)(`${usage}\n`);
+    return name === undefined && values.help !== true ? exitCodes.usage : exitCodes.ok;
   }
-  console.error(command === undefined || command === "help" || command === "--help" ? usage : `unknown command "${command}"\n\n${usage}`);
-  return command === undefined || command === "help" || command === "--help" ? 0 : 2;
+  const entry = commands[name];
+  if (entry === undefined) {
+    err(`edd: unknown command "${name}"\n\n${usage}\n`);
+    return exitCodes.usage;
+  }
+  const rest = argv.slice(commandIndex + 1).filter((arg) => arg !== "--json");
+  const json = values.json === true || argv.slice(commandIndex + 1).includes("--json");
+  const configPath = typeof values.config === "string" ? values.config : (env.EDD_CONFIG ?? defaultConfigPath);
+  const config: EddConfig = entry.needsConfig && !rest.includes("--help") ? await loadConfig(configPath) : { services: [] };
+  const context: CliContext = { config, env, out, err, json };
+  const command = await entry.load();
+  return command(rest, context);
 }
-
-main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (error: unknown) => {
-    console.error(`edd: ${error instanceof Error ? error.message : String(error)}`);
-    process.exit(1);
-  },
-);

@@ -20,6 +20,8 @@ export interface NodeServerOptions extends HttpAppOptions {
   readonly relay?: boolean | RelayWorkerOptions;
   /** Command queues consumed in this process (relay → queue → worker → pipeline); stopped before the store closes. */
   readonly queues?: readonly { readonly transport: QueueTransport; readonly options?: NodeQueueWorkerOptions }[];
+  /** Other background work of this process (e.g. projections), stopped before the store closes. */
+  readonly workers?: readonly { stop(): Promise<void> }[];
   readonly logger?: Logger;
   /** Adds routes beside the edd API before serving, e.g. the audit explorer (runtimes/explorer). */
   readonly mount?: (app: Hono) => void;
@@ -64,7 +66,7 @@ export function serveNode(engine: Engine, options: NodeServerOptions = {}): Prom
               if ("closeIdleConnections" in server) server.closeIdleConnections();
             });
             await worker?.stop();
-            await Promise.all(consumers.map((consumer) => consumer.stop()));
+            await Promise.all([...consumers, ...(options.workers ?? [])].map((consumer) => consumer.stop()));
             await engine.store.close();
           })();
           return closing;

@@ -4,14 +4,14 @@
  * optional halt point (EDD_E2E_HALT) where the effect consumer freezes so the test can SIGKILL it
  * at a known moment. Announces itself and any halt as JSON lines on stdout; logs go to stderr.
  *
- * Env: DATABASE_URL, EDD_SCHEMA (the store, as examples/bank/store.ts reads them),
+ * Env: DATABASE_URL, EDD_SCHEMA (the store, as runtimes/cli/open-store.ts reads them),
  * EDD_E2E_DELIVERY (in-process | postgres-queue | sqs), EDD_E2E_SQS (JSON, see delivery.ts),
  * EDD_E2E_HALT (before:<Command> | after:<Command>), EDD_E2E_LEASE_MS (relay lease, default 1000),
  * EDD_E2E_EXIT_WITH_PARENT=1 (exit when stdin closes).
  */
 import { createEngine, jsonLogger } from "../../core/index.js";
 import { bankServices } from "../../examples/bank/services.js";
-import { openBankStore } from "../../examples/bank/store.js";
+import { openStoreFromEnv } from "../../runtimes/cli/open-store.js";
 import { startQueueWorker } from "../../runtimes/node/queue-worker.js";
 import { serveNode } from "../../runtimes/node/serve.js";
 import { startRelayWorker } from "../../runtimes/node/worker.js";
@@ -24,7 +24,7 @@ const env = process.env;
 // A halted server never exits by itself: when the test runner dies (closing our stdin), die too.
 if (env.EDD_E2E_EXIT_WITH_PARENT === "1") process.stdin.once("end", () => process.exit(1)).resume();
 const logger = jsonLogger();
-const { store } = await openBankStore(env);
+const store = await openStoreFromEnv(env);
 const engine = createEngine({ services: bankServices, store, logger });
 const consumer = haltingEngine(engine, parseHaltPoint(env.EDD_E2E_HALT), (point, body) =>
   announce({ event: "halted", ...point, request: body }),

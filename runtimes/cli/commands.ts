@@ -1,0 +1,88 @@
+import { parseArgs } from "node:util";
+import type { CliCommand } from "./context.js";
+import { exitCodes } from "./context.js";
+
+/** One `edd` command: loaded only when run, so `edd --help` starts fast. */
+export interface CommandEntry {
+  readonly summary: string;
+  /** Whether it reads edd.config.ts (migrate works on the database alone). */
+  readonly needsConfig: boolean;
+  readonly load: () => Promise<CliCommand>;
+}
+
+export const commands: Readonly<Record<string, CommandEntry>> = {
+  serve: {
+    summary: "serve the configured services over HTTP on Node, with the outbox relay",
+    needsConfig: true,
+    load: async () => (await import("./serve.js")).serveCommand,
+  },
+  migrate: { summary: "apply pending store migrations", needsConfig: false, load: async () => migrateCommand },
+  verify: {
+    summary: "replay aggregates, check hash chains, compare snapshots and views",
+    needsConfig: true,
+    load: async () => (await import("./verify.js")).verifyCommand,
+  },
+  rebuild: { summary: "replay history into a projection's view, resumable", needsConfig: true, load: async () => rebuildViaSql },
+  export: {
+    summary: "write a realm's event log as JSON Lines",
+    needsConfig: true,
+    load: async () => (await import("./export.js")).exportCommand,
+  },
+  import: {
+    summary: "load a JSON Lines event log into the store",
+    needsConfig: true,
+    load: async () => (await import("./import.js")).importCommand,
+  },
+  dlq: {
+    summary: "list, show, redrive or discard dead letters",
+    needsConfig: true,
+    load: async () => (await import("./dlq.js")).dlqCommand,
+  },
+};
+
+const migrateUsage = `usage: edd migrate [--database-url <url>] [--data-dir <dir>] [--schema <name>]
+
+PostgreSQL at --database-url or $DATABASE_URL; unset: embedded PGlite in --data-dir, $EDD_DATA_DIR or .edd-data.
+Schema: --schema, $EDD_SCHEMA or edd. Safe beside running processes (advisory lock).`;
+
+const migrateCommand: CliCommand = async (args, context) => {
+  let values: { "database-url"?: string; "data-dir"?: string; schema?: string };
+  try {
+    ({ values } = parseArgs({
+      args: [...args],
+      options: { "database-url": { type: "string" }, "data-dir": { type: "string" }, schema: { type: "string" } },
+    }));
+  } catch (error) {
+    context.err(`${error instanceof Error ? error.message : String(error)}\n\n${migrateUsage}\n`);
+    return exitCodes.usage;
+  }
+  const { runMigrate } = await import("./migrate.js");
+  const databaseUrl = values["database-url"] ?? (context.env.DATABASE_URL || undefined);
+  const dataDir = values["data-dir"] ?? (context.env.EDD_DATA_DIR || undefined);
+  const schema = values.schema ?? (context.env.EDD_SCHEMA || undefined);
+  const report = await runMigrate({
+    ...(databaseUrl === undefined ? {} : { databaseUrl }),
+    ...(dataDir === undefined ? {} : { dataDir }),
+    ...(schema === undefined ? {} : { schema }),
+  });
+  if (context.json) {
+    context.out(JSON.stringify(report));
+  } else {
+    const applied = report.applied.length === 0 ? "nothing to apply" : `applied ${report.applied.join(", ")}`;
+    context.out(`${report.target}, schema ${report.schema}: ${applied}; at version ${report.current}`);
+  }
+  return exitCodes.ok;
+};
+
+/** `edd rebuild` on the default SQL database: events, views and checkpoints share one connection. */
+const rebuildViaSql: CliCommand = async (args, context) => {
+  const { rebuildCommand } = await import("./rebuild.js");
+  const { openSqlStoresFromEnv } = await import("../node/sql-stores.js");
+  const stores = await openSqlStoresFromEnv(context.env);
+  try {
+    const { store, views, checkpoints } = stores;
+    return await rebuildCommand(args, { store, views, checkpoints, projections: context.config.projections ?? [] });
+  } finally {
+    await stores.close();
+  }
+};

@@ -1,0 +1,35 @@
+import type { Projection } from "../../core/model/projection.js";
+import { createProjector } from "../../core/pipeline/projection.js";
+import { type ProjectionWorker, startProjectionWorker } from "../../core/pipeline/projection-worker.js";
+import type { CheckpointStore } from "../../core/ports/checkpoints.js";
+import type { Logger } from "../../core/ports/logger.js";
+import type { Store } from "../../core/ports/store.js";
+import type { ViewData, ViewStore } from "../../core/ports/view-store.js";
+
+export interface ProjectionsOptions {
+  readonly store: Pick<Store, "readFeed">;
+  readonly views: ViewStore;
+  readonly checkpoints: CheckpointStore;
+  readonly projections: readonly Projection<ViewData>[];
+  /** Realms whose views this process keeps up to date. */
+  readonly realms: readonly string[];
+  readonly logger?: Logger;
+}
+
+/** Keeps every projection's view up to date in every listed realm, in this process. */
+export function startProjections(options: ProjectionsOptions): ProjectionWorker {
+  const projectors = options.realms.flatMap((realm) =>
+    options.projections.map((projection) =>
+      createProjector({ store: options.store, views: options.views, checkpoints: options.checkpoints, projection, realm }),
+    ),
+  );
+  return startProjectionWorker(projectors, {
+    onError: (error) => options.logger?.error("projection failed; resuming from its checkpoint", { error: String(error) }),
+  });
+}
+
+/** Realms to project, from $EDD_REALMS (comma-separated); default the anonymous realm. */
+export function realmsFromEnv(env: NodeJS.ProcessEnv): readonly string[] {
+  const realms = (env.EDD_REALMS ?? "default").split(",").map((realm) => realm.trim());
+  return realms.filter((realm) => realm !== "");
+}

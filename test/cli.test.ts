@@ -1,0 +1,87 @@
+import { spawn } from "node:child_process";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createInterface } from "node:readline";
+import { describe, expect, it } from "vitest";
+import { commands } from "../runtimes/cli/commands.js";
+import { commandRequest } from "./support/requests.js";
+
+const bin = new URL("../runtimes/cli/edd.mjs", import.meta.url).pathname;
+const root = new URL("../", import.meta.url).pathname;
+
+function run(args: string[], env: Record<string, string> = {}) {
+  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+    const child = spawn(process.execPath, [bin, ...args], { cwd: root, env: { ...process.env, DATABASE_URL: "", ...env } });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (chunk) => {
+      stdout += chunk;
+    });
+    child.stderr.on("data", (chunk) => {
+      stderr += chunk;
+    });
+    child.on("close", (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+describe("edd CLI", () => {
+  it("lists every command under --help and exits 0", async () => {
+    const { code, stdout } = await run(["--help"]);
+    expect(code).toBe(0);
+    for (const name of ["serve", "migrate", "verify", "rebuild", "export", "import", "dlq"])
+      expect(stdout).toMatch(new RegExp(`^  ${name} `, "m"));
+    expect(Object.keys(commands).sort()).toEqual(["dlq", "export", "import", "migrate", "rebuild", "serve", "verify"]);
+    expect(stdout).toContain("exit codes");
+  });
+
+  it("exits 2 with the usage for an unknown command or none", async () => {
+    const unknown = await run(["frobnicate"]);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain('unknown command "frobnicate"');
+    expect((await run([])).code).toBe(2);
+  });
+
+  it("migrates an embedded store and reports it as JSON", async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), "edd-cli-"));
+    const first = await run(["--json", "migrate"], { EDD_DATA_DIR: dataDir });
+    expect(first.code).toBe(0);
+    expect(JSON.parse(first.stdout)).toMatchObject({ schema: "edd", applied: [1], current: 1 });
+    const again = await run(["migrate", "--json"], { EDD_DATA_DIR: dataDir });
+    expect(JSON.parse(again.stdout)).toMatchObject({ applied: [], current: 1 });
+  });
+
+  it("serves the configured services until SIGTERM, with projections feeding views", async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), "edd-cli-"));
+    const child = spawn(process.execPath, [bin, "--json", "serve", "--port", "0"], {
+      cwd: root,
+      env: { ...process.env, DATABASE_URL: "", EDD_DATA_DIR: dataDir },
+    });
+    try {
+      const [line] = await createInterface({ input: child.stdout })
+        [Symbol.asyncIterator]()
+        .next()
+        .then((r) => [r.value as string]);
+      const { url } = JSON.parse(line as string) as { url: string };
+      const send = async (path: string, body: unknown) =>
+        (await fetch(`${url}${path}`, { method: "POST", body: JSON.stringify(body) })).json();
+      const opened = await send(
+        "/command",
+        commandRequest({ command: "OpenAccount", aggregateId: "a", attributes: { owner: "a@example.com" } }),
+      );
+      expect(opened).toMatchObject({ result: { commands: [{ version: 1 }] } });
+      // The projection runs in the background: poll the view until it shows the account (bounded).
+      let total = 0;
+      for (let i = 0; i < 100 && total === 0; i++) {
+        total = ((await send("/query", { query: { query: "SearchAccounts", attributes: {} } })) as { result: { total: number } }).result
+          .total;
+        if (total === 0) await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      expect(total).toBe(1);
+    } finally {
+      const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+      child.kill("SIGTERM");
+      expect(await exited).toBe(0);
+    }
+  });
+});
