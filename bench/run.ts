@@ -1,4 +1,4 @@
-import { readdirSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 
 /**
  * Runs every `bench/*.bench.ts` in turn. Each exports `run()` returning its figures and a
@@ -26,14 +26,20 @@ for (const file of files) {
 }
 
 const machine = { node: process.version, platform: `${process.platform}-${process.arch}`, date: new Date().toISOString() };
-writeFileSync(new URL("results/latest.json", dir), `${JSON.stringify({ machine, ...Object.fromEntries(reports.map((r) => [r.name, r.results])) }, null, 2)}\n`);
+// A filtered run replaces only its own sections; the others keep their last results.
+const resultsFile = new URL("results/latest.json", dir);
+const earlier = existsSync(resultsFile) ? (JSON.parse(readFileSync(resultsFile, "utf8")) as Record<string, unknown>) : {};
+const earlierSections = (earlier.markdown ?? {}) as Record<string, string>;
+const sections = { ...earlierSections, ...Object.fromEntries(reports.map((r) => [r.name, r.markdown])) };
+const results = { ...earlier, machine, ...Object.fromEntries(reports.map((r) => [r.name, r.results])), markdown: sections };
+writeFileSync(resultsFile, `${JSON.stringify(results, null, 2)}\n`);
 const readme = [
   "# Benchmarks",
   "",
   "`npm run bench` runs every `bench/*.bench.ts` (or `npm run bench -- <name>` for some) and rewrites this file and `results/latest.json`.",
   `Last run: ${machine.date}, Node ${machine.node}, ${machine.platform}, 2 cores.`,
   "",
-  ...reports.map((r) => r.markdown),
+  ...Object.values(sections),
 ].join("\n");
 writeFileSync(new URL("README.md", dir), `${readme}\n`);
 console.error("bench: wrote bench/results/latest.json and bench/README.md");

@@ -4,6 +4,7 @@ import type { Projection } from "../../core/model/projection.js";
 import type { Service } from "../../core/model/service.js";
 import type { Store } from "../../core/ports/store.js";
 import type { ViewStore } from "../../core/ports/view-store.js";
+import type { DataTools } from "./export.js";
 
 /**
  * What every `edd` command reads: the deployment's services and projections and how to open
@@ -16,6 +17,8 @@ export interface EddConfig {
   readonly openStore?: (env: NodeJS.ProcessEnv) => Promise<Store>;
   /** Opens the view store the projections write to. Default: views in the same database as the events. */
   readonly openViews?: (env: NodeJS.ProcessEnv) => Promise<ViewStore>;
+  /** What verify, export and import need beyond the Store port (aggregate listing, importer). Default: the SQL store from the environment. */
+  readonly openDataTools?: (env: NodeJS.ProcessEnv) => Promise<DataTools>;
 }
 
 export function defineConfig(config: EddConfig): EddConfig {

@@ -1,0 +1,3 @@
+export { DynamoTable, ensureTable, type DynamoTableOptions } from "./client.js";
+export { DynamoStore } from "./store.js";
+export { dynamoImporter } from "./importer.js";

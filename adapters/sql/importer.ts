@@ -1,0 +1,140 @@
+import {
+  type AggregateKey,
+  AggregateNotEmptyError,
+  type EventImporter,
+  type IdentityReader,
+  type ImportBatch,
+} from "../../core/ports/importer.js";
+import { type IdentityClaim, IdentityConflictError } from "../../core/ports/store.js";
+import type { SqlClient, SqlExecutor } from "./client.js";
+import { defaultSchema, tablesIn } from "./schema.js";
+
+/**
+ * `edd import` and `edd export` on the SQL store's tables: events go in exactly as exported
+ * (sequence, time, meta, hash), one transaction per batch, in the batch's order, so the new
+ * positions keep the exported feed order. Needs the client itself, not a SqlStore.
+ */
+export function sqlImporter(db: SqlClient, options: { readonly schema?: string } = {}): EventImporter & IdentityReader {
+  const t = tablesIn(options.schema ?? defaultSchema);
+  const sql = {
+    nonEmpty: `SELECT DISTINCT k.service, k.aggregate_id FROM unnest($2::text[], $3::text[]) AS k(service, aggregate_id)
+      WHERE EXISTS (SELECT 1 FROM ${t.snapshots} s WHERE s.realm = $1 AND s.service = k.service AND s.aggregate_id = k.aggregate_id)
+         OR EXISTS (SELECT 1 FROM ${t.events} e WHERE e.realm = $1 AND e.service = k.service AND e.aggregate_id = k.aggregate_id)`,
+    insertEvents: `INSERT INTO ${t.events} (realm, service, aggregate_id, sequence, type, data, meta, "time", hash)
+      SELECT $1, e.service, e.aggregate_id, e.sequence, e.type, e.data::jsonb, e.meta::jsonb, e.time::timestamptz, e.hash
+      FROM unnest($2::text[], $3::text[], $4::int[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[])
+        WITH ORDINALITY AS e(service, aggregate_id, sequence, type, data, meta, time, hash, n)
+      ORDER BY e.n`,
+    upsertSnapshots: `INSERT INTO ${t.snapshots} (realm, service, aggregate_id, version, state, event_hash, updated_at)
+      SELECT $1, s.service, s.aggregate_id, s.version, s.state::jsonb, s.event_hash, s.updated_at::timestamptz
+      FROM unnest($2::text[], $3::text[], $4::int[], $5::text[], $6::text[], $7::text[])
+        AS s(service, aggregate_id, version, state, event_hash, updated_at)
+      ON CONFLICT (realm, service, aggregate_id) DO UPDATE
+        SET version = EXCLUDED.version, state = EXCLUDED.state, event_hash = EXCLUDED.event_hash, updated_at = EXCLUDED.updated_at`,
+    claim: `INSERT INTO ${t.identities} AS i (realm, service, name, aggregate_id)
+      SELECT $1, c.service, c.name, c.aggregate_id FROM unnest($2::text[], $3::text[], $4::text[]) AS c(service, name, aggregate_id)
+      ON CONFLICT (realm, service, name) DO UPDATE SET aggregate_id = i.aggregate_id
+      RETURNING service, name, aggregate_id`,
+    identities: `SELECT service, name, aggregate_id FROM ${t.identities}
+      WHERE realm = $1 AND (service, name) > ($2, $3) ORDER BY service, name LIMIT $4`,
+  };
+
+  const nonEmpty = async (tx: SqlExecutor, realm: string, aggregates: readonly AggregateKey[]) => {
+    if (aggregates.length === 0) return [];
+    const rows = await tx.query<{ service: string; aggregate_id: string }>(sql.nonEmpty, [
+      realm,
+      aggregates.map((a) => a.service),
+      aggregates.map((a) => a.aggregateId),
+    ]);
+    return rows.map((row) => ({ service: row.service, aggregateId: row.aggregate_id }));
+  };
+
+  return {
+    nonEmpty: (realm, aggregates) => nonEmpty(db, realm, aggregates),
+
+    async importEvents(batch: ImportBatch) {
+      await db.transaction(async (tx) => {
+        const taken = await nonEmpty(tx, batch.realm, startingAggregates(batch));
+        if (taken.length > 0) throw new AggregateNotEmptyError(batch.realm, taken);
+        const { events, snapshots } = batch;
+        if (events.length > 0) {
+          await tx.query(sql.insertEvents, [
+            batch.realm,
+            events.map((e) => e.service),
+            events.map((e) => e.aggregateId),
+            events.map((e) => e.sequence),
+            events.map((e) => e.type),
+            events.map((e) => JSON.stringify(e.data)),
+            events.map((e) => JSON.stringify(e.meta)),
+            events.map((e) => e.time),
+            events.map((e) => requireHash(e.hash)),
+          ]);
+        }
+        const heads = lastEventPerAggregate(batch);
+        if (snapshots.length > 0) {
+          await tx.query(sql.upsertSnapshots, [
+            batch.realm,
+            snapshots.map((s) => s.service),
+            snapshots.map((s) => s.aggregateId),
+            snapshots.map((s) => s.snapshot.version),
+            snapshots.map((s) => JSON.stringify(s.snapshot.state)),
+            snapshots.map((s) => heads.get(keyOf(s))?.hash ?? null),
+            snapshots.map((s) => heads.get(keyOf(s))?.time ?? new Date(0).toISOString()),
+          ]);
+        }
+      });
+    },
+
+    async importIdentities(realm, identities) {
+      if (identities.length === 0) return;
+      await db.transaction(async (tx) => {
+        const owners = await tx.query<{ service: string; name: string; aggregate_id: string }>(sql.claim, [
+          realm,
+          identities.map((c) => c.service),
+          identities.map((c) => c.name),
+          identities.map((c) => c.aggregateId),
+        ]);
+        const wanted = new Map(identities.map((c) => [`${c.service}\u0000${c.name}`, c.aggregateId]));
+        for (const owner of owners) {
+          if (wanted.get(`${owner.service}\u0000${owner.name}`) !== owner.aggregate_id)
+            throw new IdentityConflictError(owner.service, owner.name);
+        }
+      });
+    },
+
+    async *listIdentities(realm): AsyncIterable<IdentityClaim> {
+      const pageSize = 1000;
+      let after = { service: "", name: "" };
+      for (;;) {
+        const rows = await db.query<{ service: string; name: string; aggregate_id: string }>(sql.identities, [
+          realm,
+          after.service,
+          after.name,
+          pageSize,
+        ]);
+        for (const row of rows) yield { service: row.service, name: row.name, aggregateId: row.aggregate_id };
+        const last = rows.at(-1);
+        if (last === undefined || rows.length < pageSize) return;
+        after = { service: last.service, name: last.name };
+      }
+    },
+  };
+}
+
+/** Aggregates whose history starts in this batch: they must not exist yet. */
+export function startingAggregates(batch: ImportBatch): AggregateKey[] {
+  return batch.events.filter((e) => e.sequence === 1).map((e) => ({ service: e.service, aggregateId: e.aggregateId }));
+}
+
+function lastEventPerAggregate(batch: ImportBatch) {
+  const heads = new Map<string, { hash: string; time: string }>();
+  for (const event of batch.events) heads.set(keyOf(event), { hash: requireHash(event.hash), time: event.time });
+  return heads;
+}
+
+const keyOf = (key: AggregateKey) => `${key.service}\u0000${key.aggregateId}`;
+
+function requireHash(hash: string | undefined): string {
+  if (hash === undefined) throw new Error("an imported event has no hash");
+  return hash;
+}

@@ -1,0 +1,133 @@
+import { createWriteStream } from "node:fs";
+import { resolve } from "node:path";
+import { once } from "node:events";
+import { parseArgs } from "node:util";
+import { createPgliteClient, defaultDataDir } from "../../adapters/pglite/index.js";
+import { createPostgresClient } from "../../adapters/postgres/index.js";
+import { ensureViewTables, PostgresViewStore } from "../../adapters/postgres/view-store.js";
+import { sqlAuditReader } from "../../adapters/sql/audit.js";
+import type { SqlClient } from "../../adapters/sql/client.js";
+import { sqlImporter } from "../../adapters/sql/importer.js";
+import { migrate } from "../../adapters/sql/migrations.js";
+import { defaultSchema } from "../../adapters/sql/schema.js";
+import { SqlStore } from "../../adapters/sql/store.js";
+import { exportRealm } from "../../core/pipeline/export.js";
+import { type AggregateLister, auditAggregateLister, feedAggregateLister } from "../../core/pipeline/verify.js";
+import type { EventImporter, IdentityReader } from "../../core/ports/importer.js";
+import type { Store } from "../../core/ports/store.js";
+import type { ViewStore } from "../../core/ports/view-store.js";
+import { type CliCommand, type CliContext, exitCodes } from "./context.js";
+
+/** What `edd verify`, `edd export` and `edd import` work on, beyond the Store port. */
+export interface DataTools {
+  readonly store: Store;
+  readonly views?: ViewStore;
+  readonly listAggregates: AggregateLister;
+  readonly importer?: EventImporter;
+  readonly identities?: IdentityReader;
+  close(): Promise<void>;
+}
+
+/**
+ * Opens the deployment's stores for the data commands: `openDataTools` from the config when given;
+ * else the default SQL store (PostgreSQL at $DATABASE_URL, else PGlite in $EDD_DATA_DIR or
+ * .edd-data; schema $EDD_SCHEMA or edd) with its audit listing and importer. A config that only
+ * has `openStore` gets the feed listing and no importer.
+ */
+export async function openDataTools(context: CliContext, wanted: { views: boolean }): Promise<DataTools> {
+  const config = context.config;
+  if (config.openDataTools !== undefined) return config.openDataTools(context.env);
+  const openViews = wanted.views ? context.config.openViews : undefined;
+  if (context.config.openStore !== undefined) {
+    const store = await context.config.openStore(context.env);
+    const views = await openViews?.(context.env);
+    return {
+      store,
+      ...(views === undefined ? {} : { views }),
+      listAggregates: feedAggregateLister(store),
+      close: async () => {
+        await Promise.all([store.close(), views?.close()]);
+      },
+    };
+  }
+  return openDefaultSqlTools(context.env, wanted.views && (context.config.projections ?? []).length > 0);
+}
+
+async function openDefaultSqlTools(env: NodeJS.ProcessEnv, withViews: boolean): Promise<DataTools> {
+  const schema = env.EDD_SCHEMA || defaultSchema;
+  const client: SqlClient = env.DATABASE_URL
+    ? createPostgresClient({ connectionString: env.DATABASE_URL, poolSize: 4 })
+    : await createPgliteClient(resolve(env.EDD_DATA_DIR || defaultDataDir));
+  await migrate(client, schema);
+  if (withViews) await ensureViewTables({ query: async (text, params) => ({ rows: await client.query(text, params) }) }, schema);
+  return sqlDataTools(client, schema, withViews);
+}
+
+/** The data tools on one SQL database: events, audit listing, importer and (optionally) views in `schema`. */
+export function sqlDataTools(client: SqlClient, schema: string, withViews: boolean): DataTools {
+  const importer = sqlImporter(client, { schema });
+  const views = withViews
+    ? new PostgresViewStore({ query: async (text, params) => ({ rows: await client.query(text, params) }) }, { schema })
+    : undefined;
+  return {
+    store: new SqlStore(client, { schema }),
+    ...(views === undefined ? {} : { views }),
+    listAggregates: auditAggregateLister(sqlAuditReader(client, { schema })),
+    importer,
+    identities: importer,
+    close: () => client.close(),
+  };
+}
+
+export const exportUsage = `usage: edd export --realm <realm> [--out <file>]
+
+Writes the realm's whole event log (events with metadata and hashes, then identities) as JSON
+Lines, to <file> or standard output. The format is in docs/data-format.md.`;
+
+/** `edd export`: 0 written, 2 usage, 3 fault. */
+export const exportCommand: CliCommand = async (args, context) => {
+  let options: { realm: string; out: string | undefined };
+  try {
+    const { values } = parseArgs({ args: [...args], options: { realm: { type: "string" }, out: { type: "string" } } });
+    if (values.realm === undefined || values.realm === "") throw new Error("--realm is required");
+    options = { realm: values.realm, out: values.out };
+  } catch (error) {
+    context.err(`${error instanceof Error ? error.message : String(error)}\n\n${exportUsage}\n`);
+    return exitCodes.usage;
+  }
+  const tools = await openDataTools(context, { views: false });
+  try {
+    if (tools.identities === undefined) throw new Error("this store has no identity listing: configure openDataTools");
+    const lines = exportRealm({
+      store: tools.store,
+      identities: tools.identities,
+      realm: options.realm,
+      onProgress: (events) => context.err(`\rexport ${options.realm}: ${events} events\u001b[K`),
+    });
+    if (options.out === undefined) {
+      for await (const line of lines) context.out(line);
+    } else {
+      await writeLines(options.out, lines);
+    }
+    context.err(`\nexported realm ${options.realm}${options.out === undefined ? "" : ` to ${options.out}`}\n`);
+    return exitCodes.ok;
+  } catch (error) {
+    context.err(`\nexport failed: ${error instanceof Error ? error.message : String(error)}\n`);
+    return exitCodes.fault;
+  } finally {
+    await tools.close();
+  }
+};
+
+/** Streams lines to a file, waiting for the disk when its buffer is full. */
+export async function writeLines(path: string, lines: AsyncIterable<string>): Promise<void> {
+  const file = createWriteStream(path, { encoding: "utf8" });
+  try {
+    for await (const line of lines) {
+      if (!file.write(`${line}\n`)) await once(file, "drain");
+    }
+  } finally {
+    file.end();
+    await once(file, "close");
+  }
+}

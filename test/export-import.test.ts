@@ -1,0 +1,213 @@
+import { randomUUID } from "node:crypto";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { dynamoImporter } from "../adapters/dynamodb/importer.js";
+import { memoryImporter } from "../adapters/memory/importer.js";
+import { MemoryStore } from "../adapters/memory/store.js";
+import { createPgliteClient } from "../adapters/pglite/index.js";
+import { createPostgresClient } from "../adapters/postgres/index.js";
+import type { SqlClient } from "../adapters/sql/client.js";
+import { migrate } from "../adapters/sql/migrations.js";
+import { anonymousPrincipal, createEngine, createOutboxRelay } from "../core/index.js";
+import { feedAggregateLister } from "../core/pipeline/verify.js";
+import { bankServices } from "../examples/bank/services.js";
+import type { CliCommand, CliContext } from "../runtimes/cli/context.js";
+import { type DataTools, exportCommand, sqlDataTools } from "../runtimes/cli/export.js";
+import { importCommand } from "../runtimes/cli/import.js";
+import { verifyCommand } from "../runtimes/cli/verify.js";
+import { databaseUrl, describePostgres, dropSchemas, testSchema } from "./store-postgres-support.js";
+import { type DynamoTarget, dynamoStores, startDynalite } from "./support/dynalite.js";
+
+const realm = anonymousPrincipal.realm;
+const folder = mkdtempSync(join(tmpdir(), "edd-export-"));
+const file = (name: string) => join(folder, `${name}.jsonl`);
+
+let dynalite: DynamoTarget;
+let dynamo: Awaited<ReturnType<typeof dynamoStores>>;
+const sqlClients: SqlClient[] = [];
+const schemas: string[] = [];
+
+beforeAll(async () => {
+  dynalite = await startDynalite();
+  dynamo = await dynamoStores(dynalite);
+});
+afterAll(async () => {
+  await Promise.all(sqlClients.map((client) => client.close()));
+  await dynamo.drop();
+  await dynalite.close();
+  await dropSchemas(schemas);
+  rmSync(folder, { recursive: true, force: true });
+});
+
+async function pgliteTools(): Promise<DataTools> {
+  const client = await createPgliteClient();
+  sqlClients.push(client);
+  await migrate(client, "edd");
+  return sqlDataTools(client, "edd", false);
+}
+
+async function postgresTools(): Promise<DataTools> {
+  const schema = testSchema();
+  schemas.push(schema);
+  const client = createPostgresClient({ connectionString: databaseUrl, poolSize: 4 });
+  sqlClients.push(client);
+  await migrate(client, schema);
+  return sqlDataTools(client, schema, false);
+}
+
+function dynamoTools(): DataTools {
+  const store = dynamo.create();
+  const importer = dynamoImporter(store);
+  return { store, listAggregates: feedAggregateLister(store), importer, identities: importer, close: async () => {} };
+}
+
+/** Accounts with identities, deposits, a withdrawal, a transfer carried by effects, and a rejection. */
+async function bankScenario(tools: DataTools): Promise<void> {
+  const engine = createEngine({ services: bankServices, store: tools.store });
+  const send = async (service: string, command: string, aggregateId: string, attributes: Record<string, unknown>, status = 200) => {
+    const request = { requestId: randomUUID(), interactionId: randomUUID(), commands: [{ service, command, aggregateId, attributes }] };
+    const result = await engine.command(request, anonymousPrincipal);
+    expect(result.status, JSON.stringify(result.body)).toBe(status);
+  };
+  await send("accounts", "OpenAccount", "a", { owner: "ana@example.com" });
+  await send("accounts", "OpenAccount", "b", { owner: "bo@example.org" });
+  await send("accounts", "Deposit", "a", { amount: 500 });
+  await send("accounts", "Withdraw", "b", { amount: 1 }, 422); // rejected: nothing stored but the response
+  await send("transfers", "RequestTransfer", "t1", { from: "a", to: "b", amount: 125 });
+  await send("accounts", "Deposit", "b", { amount: 7 });
+  await createOutboxRelay(engine).drain();
+}
+
+/** Runs a CLI command against the given tools; returns the exit code and what it printed. */
+async function run(command: CliCommand, tools: DataTools, args: readonly string[]) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const context: CliContext = {
+    config: { services: bankServices, ...{ openDataTools: async () => ({ ...tools, close: async () => {} }) } },
+    env: {},
+    out: (line) => out.push(line),
+    err: (text) => err.push(text),
+    json: false,
+  };
+  const code = await command(args, context);
+  return { code, out: out.join("\n"), err: err.join("") };
+}
+
+async function exportTo(tools: DataTools, name: string): Promise<string> {
+  const result = await run(exportCommand, tools, ["--realm", realm, "--out", file(name)]);
+  expect(result.code, result.err).toBe(0);
+  return readFileSync(file(name), "utf8");
+}
+
+async function importAndVerify(tools: DataTools, from: string): Promise<void> {
+  const imported = await run(importCommand, tools, ["--realm", realm, file(from)]);
+  expect(imported.code, imported.err).toBe(0);
+  const verified = await run(verifyCommand, tools, ["--realm", realm]);
+  expect(verified.code, verified.out).toBe(0);
+}
+
+describePostgres("export and import", () => {
+  it("moves the bank PGlite → PostgreSQL → DynamoDB → PGlite; verify passes and every export is byte-identical", async () => {
+    const source = await pgliteTools();
+    await bankScenario(source);
+    expect((await run(verifyCommand, source, ["--realm", realm])).code).toBe(0);
+    const original = await exportTo(source, "pglite");
+    const lines = original.trimEnd().split("\n");
+    expect(JSON.parse(lines[0] as string)).toEqual({ kind: "header", format: "edd.realm-export", version: 1, realm });
+    expect(lines.filter((line) => line.startsWith('{"kind":"event"'))).toHaveLength(9);
+    expect(lines.filter((line) => line.startsWith('{"kind":"identity"'))).toHaveLength(2);
+    expect(JSON.parse(lines.at(-1) as string)).toEqual({ kind: "end", events: 9, identities: 2 });
+
+    const postgres = await postgresTools();
+    await importAndVerify(postgres, "pglite");
+    expect(await exportTo(postgres, "postgres")).toBe(original);
+
+    const dynamoStore = dynamoTools();
+    await importAndVerify(dynamoStore, "postgres");
+    expect(await exportTo(dynamoStore, "dynamodb")).toBe(original);
+
+    const target = await pgliteTools();
+    await importAndVerify(target, "dynamodb");
+    expect(await exportTo(target, "pglite-again")).toBe(original);
+    expect(await target.store.findIdentity(realm, "accounts", "bo@example.org")).toBe("b");
+    expect(await target.store.loadSnapshot({ realm, service: "accounts", aggregateId: "b" })).toEqual({
+      state: { status: "open", owner: "bo@example.org", balance: 132 },
+      version: 3,
+    });
+  });
+});
+
+describe("import refuses", () => {
+  let exported: string;
+  beforeAll(async () => {
+    const source = await pgliteTools();
+    await bankScenario(source);
+    exported = await exportTo(source, "refusals");
+  });
+
+  for (const [name, open] of [
+    ["PGlite", pgliteTools],
+    ["DynamoDB", async () => dynamoTools()],
+  ] as const) {
+    it(`to mix into aggregates that exist (${name}), writing nothing`, async () => {
+      const tools = await open();
+      await importAndVerify(tools, "refusals");
+      const again = await run(importCommand, tools, ["--realm", realm, file("refusals")]);
+      expect(again.code).toBe(1);
+      expect(again.err).toMatch(/already has 3 of the imported aggregates \(accounts\/a, accounts\/b, transfers\/t1\)/);
+      expect(await exportTo(tools, `refusals-${name}`)).toBe(exported);
+    });
+  }
+
+  it("into a MemoryStore too, which verify then passes", async () => {
+    const memory = new MemoryStore();
+    const tools: DataTools = {
+      store: memory,
+      listAggregates: feedAggregateLister(memory),
+      importer: memoryImporter(memory),
+      close: async () => {},
+    };
+    await importAndVerify(tools, "refusals");
+    expect(await memory.findIdentity(realm, "accounts", "ana@example.com")).toBe("a");
+    expect((await memory.readFeed(realm, undefined, 100)).events).toHaveLength(9);
+  });
+
+  it("writes the lines docs/data-format.md shows, keys in the documented order", () => {
+    const doc = readFileSync(new URL("../docs/data-format.md", import.meta.url), "utf8");
+    const example = (/```jsonl\n([\s\S]*?)```/.exec(doc)?.[1] ?? "")
+      .trimEnd()
+      .split("\n")
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    const real = exported
+      .trimEnd()
+      .split("\n")
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(example.map((line) => line.kind)).toEqual(["header", "event", "identity", "end"]);
+    for (const line of example) {
+      const same = real.find((candidate) => candidate.kind === line.kind) as Record<string, unknown>;
+      expect(Object.keys(line)).toEqual(Object.keys(same));
+      if (line.kind === "event") expect(Object.keys(line.meta as object)).toEqual(Object.keys(same.meta as object));
+    }
+  });
+
+  it("a tampered file, a cut-off file and a file of another realm", async () => {
+    const tools = await pgliteTools();
+    const tampered = exported.replace('"amount":500', '"amount":5000');
+    writeFileSync(file("tampered"), tampered);
+    const lines = exported.trimEnd().split("\n");
+    writeFileSync(file("cut"), `${lines.slice(0, -1).join("\n")}\n`);
+    for (const [name, message] of [
+      ["tampered", /line \d+: accounts\/a sequence 2: the hash does not match the event/],
+      ["cut", /no end line: the file is cut off/],
+    ] as const) {
+      const result = await run(importCommand, tools, ["--realm", realm, file(name)]);
+      expect(result.code).toBe(1);
+      expect(result.err).toMatch(message);
+    }
+    const elsewhere = await run(importCommand, tools, ["--realm", "other", file("refusals")]);
+    expect(elsewhere.err).toMatch(/holds realm default/);
+    expect(await tools.store.readFeed(realm, undefined, 10)).toMatchObject({ events: [] });
+  });
+});

@@ -1,0 +1,177 @@
+import { randomUUID } from "node:crypto";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { MemoryCheckpointStore } from "../adapters/memory/checkpoints.js";
+import { createPgliteClient } from "../adapters/pglite/index.js";
+import { createPostgresClient } from "../adapters/postgres/index.js";
+import { ensureViewTables } from "../adapters/postgres/view-store.js";
+import type { SqlClient } from "../adapters/sql/client.js";
+import { migrate } from "../adapters/sql/migrations.js";
+import { anonymousPrincipal, createEngine, createOutboxRelay } from "../core/index.js";
+import { createProjector } from "../core/pipeline/projection.js";
+import type { VerifyProblem } from "../core/pipeline/verify.js";
+import { bankServices } from "../examples/bank/services.js";
+import { accountSummaries } from "../examples/bank/views.js";
+import type { CliContext } from "../runtimes/cli/context.js";
+import { type DataTools, sqlDataTools } from "../runtimes/cli/export.js";
+import { verifyCommand } from "../runtimes/cli/verify.js";
+import { databaseUrl, describePostgres, dropSchemas, testSchema } from "./store-postgres-support.js";
+
+const realm = anonymousPrincipal.realm;
+
+/** Accounts a–e with deposits, a withdrawal and one transfer (effects through the outbox), views projected. */
+async function bankScenario(tools: DataTools): Promise<void> {
+  const engine = createEngine({ services: bankServices, store: tools.store });
+  const send = async (service: string, command: string, aggregateId: string, attributes: Record<string, unknown>) => {
+    const request = { requestId: randomUUID(), interactionId: randomUUID(), commands: [{ service, command, aggregateId, attributes }] };
+    const result = await engine.command(request, anonymousPrincipal);
+    expect(result.status, JSON.stringify(result.body)).toBe(200);
+  };
+  for (const [id, owner] of [
+    ["a", "ana@example.com"],
+    ["b", "bob@example.org"],
+    ["c", "cy@example.net"],
+    ["d", "dee@example.com"],
+    ["e", "eve@example.com"],
+  ]) {
+    await send("accounts", "OpenAccount", id as string, { owner });
+  }
+  await send("accounts", "Deposit", "a", { amount: 500 });
+  await send("accounts", "Deposit", "b", { amount: 80 });
+  await send("accounts", "Deposit", "c", { amount: 70 });
+  await send("accounts", "Withdraw", "a", { amount: 120 });
+  await send("accounts", "Deposit", "b", { amount: 5 });
+  await send("transfers", "RequestTransfer", "t1", { from: "a", to: "c", amount: 30 });
+  await createOutboxRelay(engine).drain();
+  await projectAll(tools);
+}
+
+/** Projects until the view has seen every event: on PostgreSQL the feed shows a commit once older transactions end. */
+async function projectAll(tools: DataTools): Promise<void> {
+  const projector = createProjector({
+    store: tools.store,
+    views: tools.views as NonNullable<DataTools["views"]>,
+    checkpoints: new MemoryCheckpointStore(),
+    projection: accountSummaries,
+    realm,
+  });
+  const total = (await tools.store.readAggregateEvents({ realm, service: "accounts", aggregateId: "a" })).length;
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    await projector.drain();
+    const document = await tools.views?.get(realm, accountSummaries.view, "a");
+    if (document?.version === total) return;
+    if (Date.now() > deadline) throw new Error("projection did not catch up");
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+async function runVerify(tools: DataTools, args: readonly string[] = []) {
+  const out: string[] = [];
+  const context: CliContext = {
+    config: {
+      services: bankServices,
+      projections: [accountSummaries],
+      // openDataTools hands over the test's stores; verify must not close them.
+      ...{ openDataTools: async () => ({ ...tools, close: async () => {} }) },
+    },
+    env: {},
+    out: (line) => out.push(line),
+    err: () => {},
+    json: true,
+  };
+  const code = await verifyCommand(["--realm", realm, ...args], context);
+  const report = JSON.parse(out.join("\n")) as { ok: boolean; aggregates: number; events: number; problems: VerifyProblem[] };
+  return { code, report };
+}
+
+function describeVerify(name: string, open: () => Promise<{ client: SqlClient; schema: string }>, cleanup: () => Promise<void>) {
+  describe(`edd verify on ${name}`, () => {
+    let client: SqlClient;
+    let schema: string;
+    let tools: DataTools;
+    const sql = (text: string) => client.query(text.replaceAll("$schema", `"${schema}"`));
+
+    beforeAll(async () => {
+      ({ client, schema } = await open());
+      await migrate(client, schema);
+      await ensureViewTables({ query: async (text, params) => ({ rows: await client.query(text, params) }) }, schema);
+      tools = sqlDataTools(client, schema, true);
+      await bankScenario(tools);
+    });
+    afterAll(async () => {
+      await client.close();
+      await cleanup();
+    });
+
+    it("passes on what the pipeline wrote", async () => {
+      const { code, report } = await runVerify(tools);
+      expect(report.problems).toEqual([]);
+      expect(report).toMatchObject({ ok: true, aggregates: 6 });
+      expect(report.events).toBeGreaterThanOrEqual(14);
+      expect(code).toBe(0);
+    });
+
+    it("names an edited event and a deleted event by aggregate and sequence", async () => {
+      await sql(`UPDATE $schema.events SET data = jsonb_set(data, '{amount}', '999') WHERE aggregate_id = 'b' AND sequence = 2`);
+      await sql(`DELETE FROM $schema.events WHERE service = 'accounts' AND aggregate_id = 'a' AND sequence = 2`);
+      await sql(`DELETE FROM $schema.events WHERE service = 'accounts' AND aggregate_id = 'd' AND sequence = 1`);
+      const { code, report } = await runVerify(tools);
+      expect(code).toBe(1);
+      const chains = report.problems.filter((p) => p.kind === "broken-chain");
+      expect(chains).toEqual([
+        expect.objectContaining({ service: "accounts", aggregateId: "a", sequence: 2, reason: expect.stringContaining("missing") }),
+        expect.objectContaining({ service: "accounts", aggregateId: "b", sequence: 2, reason: expect.stringMatching(/^hash /) }),
+        expect.objectContaining({ service: "accounts", aggregateId: "d", sequence: 1, reason: expect.stringContaining("missing") }),
+      ]);
+      // The replay follows the edited amount, so the snapshot no longer agrees either.
+      expect(report.problems).toContainEqual(
+        expect.objectContaining({ kind: "drift", aggregateId: "b", target: "snapshot", path: "state.balance", expected: 1004, found: 85 }),
+      );
+    });
+
+    it("reports a snapshot edited behind the store's back, with the field", async () => {
+      await sql(`UPDATE $schema.snapshots SET state = jsonb_set(state, '{balance}', '12345') WHERE aggregate_id = 'c'`);
+      const { code, report } = await runVerify(tools, ["--service", "accounts", "--aggregate", "c"]);
+      expect(code).toBe(1);
+      expect(report.problems).toEqual([
+        { kind: "drift", service: "accounts", aggregateId: "c", target: "snapshot", path: "state.balance", expected: 100, found: 12345 },
+      ]);
+    });
+
+    it("reports an edited view document, with the field", async () => {
+      await sql(`UPDATE $schema.view_documents SET data = jsonb_set(data, '{owner}', '"mallory@example.com"') WHERE id = 'e'`);
+      const { code, report } = await runVerify(tools, ["--aggregate", "e"]);
+      expect(code).toBe(1);
+      expect(report.problems).toEqual([
+        {
+          kind: "drift",
+          service: "accounts",
+          aggregateId: "e",
+          target: "view accounts.summary (accounts.summary)",
+          path: "data.owner",
+          expected: "eve@example.com",
+          found: "mallory@example.com",
+        },
+      ]);
+    });
+  });
+}
+
+describeVerify(
+  "PGlite",
+  async () => ({ client: await createPgliteClient(), schema: "edd" }),
+  async () => {},
+);
+
+const schemas: string[] = [];
+describePostgres("PostgreSQL", () => {
+  describeVerify(
+    "PostgreSQL",
+    async () => {
+      const schema = testSchema();
+      schemas.push(schema);
+      return { client: createPostgresClient({ connectionString: databaseUrl, poolSize: 4 }), schema };
+    },
+    () => dropSchemas(schemas),
+  );
+});
