@@ -2,7 +2,14 @@ import { defineConfig } from "vitest/config";
 
 export default defineConfig({
   test: {
-    include: ["core/**/*.test.ts", "client/**/*.test.ts", "adapters/**/*.test.ts", "runtimes/**/*.test.ts", "examples/**/*.test.ts", "test/**/*.test.ts"],
+    include: [
+      "core/**/*.test.ts",
+      "client/**/*.test.ts",
+      "adapters/**/*.test.ts",
+      "runtimes/**/*.test.ts",
+      "examples/**/*.test.ts",
+      "test/**/*.test.ts",
+    ],
     testTimeout: 30_000,
     hookTimeout: 60_000,
   },

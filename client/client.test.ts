@@ -197,7 +197,11 @@ describe("docs/client.md", () => {
 });
 
 // Type-level checks: these lines compile only while the client is typed from the bank's services.
-export async function typedBankClientCompiles() {
+it("types commands and queries from the bank's service definitions (checked by tsc)", () => {
+  expectTypeOf(typedBankClientCompiles).toBeFunction();
+});
+
+async function typedBankClientCompiles() {
   const client = createClient<typeof bankServices>({ baseUrl: "http://127.0.0.1:9" });
   await client.command("OpenAccount", "a", { owner: "x@example.com" });
   await client.command("RequestTransfer", "t", { from: "a", to: "b", amount: 1 });

@@ -10,11 +10,19 @@ const owner = "ana@example.com";
 
 function setup(options: { authenticator?: Authenticator; maxBodyBytes?: number } = {}) {
   const store = new MemoryStore();
-  const engine = createEngine({ services: bankServices, store, ...(options.authenticator ? { authenticator: options.authenticator } : {}) });
+  const engine = createEngine({
+    services: bankServices,
+    store,
+    ...(options.authenticator ? { authenticator: options.authenticator } : {}),
+  });
   const app = createHttpApp(engine, options.maxBodyBytes === undefined ? {} : { maxBodyBytes: options.maxBodyBytes });
   const post = async (path: string, body: unknown, headers: Record<string, string> = {}) => {
     const response = await app.request(path, { method: "POST", body: typeof body === "string" ? body : JSON.stringify(body), headers });
-    return { status: response.status, body: (await response.json()) as Record<string, unknown>, type: response.headers.get("content-type") };
+    return {
+      status: response.status,
+      body: (await response.json()) as Record<string, unknown>,
+      type: response.headers.get("content-type"),
+    };
   };
   const eventCount = async () => (await store.readFeed("default", undefined, 10_000)).events.length;
   return { app, store, post, eventCount };
@@ -30,7 +38,9 @@ describe("HTTP API", () => {
     const opened = await openAccount(post);
     expect(opened.status).toBe(200);
     expect(opened.type).toContain("application/json");
-    expect(opened.body).toMatchObject({ result: { commands: [{ aggregateId: "a", version: 1, events: [{ type: "AccountOpened", sequence: 1 }] }], identities: [owner] } });
+    expect(opened.body).toMatchObject({
+      result: { commands: [{ aggregateId: "a", version: 1, events: [{ type: "AccountOpened", sequence: 1 }] }], identities: [owner] },
+    });
     const found = await post("/query", queryRequest("FindAccountByOwner", { owner }));
     expect(found.body).toMatchObject({ result: { id: "a", owner, balance: 0 } });
   });
@@ -54,18 +64,53 @@ describe("HTTP API", () => {
   });
 
   // Each case: what is sent, the status and code expected. None may change anything.
-  const badRequests: [string, (s: ReturnType<typeof setup>) => Promise<{ status: number; body: Record<string, unknown> }>, number, string][] = [
+  const badRequests: [
+    string,
+    (s: ReturnType<typeof setup>) => Promise<{ status: number; body: Record<string, unknown> }>,
+    number,
+    string,
+  ][] = [
     ["malformed JSON", (s) => s.post("/command", "{not json"), 400, "malformed-json"],
     ["a body that is not an envelope", (s) => s.post("/command", [1, 2]), 400, "invalid-envelope"],
-    ["a missing request id", (s) => s.post("/command", { interactionId: crypto.randomUUID(), commands: [{ command: "Deposit", aggregateId: "a" }] }), 400, "invalid-envelope"],
-    ["a request id that is not a UUID", (s) => s.post("/command", { ...commandRequest({ command: "Deposit", aggregateId: "a" }), requestId: "42" }), 400, "invalid-envelope"],
+    [
+      "a missing request id",
+      (s) => s.post("/command", { interactionId: crypto.randomUUID(), commands: [{ command: "Deposit", aggregateId: "a" }] }),
+      400,
+      "invalid-envelope",
+    ],
+    [
+      "a request id that is not a UUID",
+      (s) => s.post("/command", { ...commandRequest({ command: "Deposit", aggregateId: "a" }), requestId: "42" }),
+      400,
+      "invalid-envelope",
+    ],
     ["no commands", (s) => s.post("/command", { ...commandRequest([]), commands: [] }), 400, "invalid-envelope"],
-    ["unknown envelope fields", (s) => s.post("/command", { ...commandRequest({ command: "Deposit", aggregateId: "a" }), extra: 1 }), 400, "invalid-envelope"],
-    ["wrong attribute types", (s) => s.post("/command", commandRequest({ command: "Deposit", aggregateId: "a", attributes: { amount: "5" } })), 400, "invalid-command"],
+    [
+      "unknown envelope fields",
+      (s) => s.post("/command", { ...commandRequest({ command: "Deposit", aggregateId: "a" }), extra: 1 }),
+      400,
+      "invalid-envelope",
+    ],
+    [
+      "wrong attribute types",
+      (s) => s.post("/command", commandRequest({ command: "Deposit", aggregateId: "a", attributes: { amount: "5" } })),
+      400,
+      "invalid-command",
+    ],
     ["an unknown command", (s) => s.post("/command", commandRequest({ command: "Launch", aggregateId: "a" })), 404, "unknown-command"],
     ["an unknown query", (s) => s.post("/query", queryRequest("Nothing", {})), 404, "unknown-query"],
-    ["invalid query attributes", (s) => s.post("/query", queryRequest("FindAccountByOwner", { owner: "not-an-email" })), 400, "invalid-query"],
-    ["a business rejection", (s) => s.post("/command", commandRequest({ command: "Withdraw", aggregateId: "a", attributes: { amount: 1 } })), 422, "account-not-open"],
+    [
+      "invalid query attributes",
+      (s) => s.post("/query", queryRequest("FindAccountByOwner", { owner: "not-an-email" })),
+      400,
+      "invalid-query",
+    ],
+    [
+      "a business rejection",
+      (s) => s.post("/command", commandRequest({ command: "Withdraw", aggregateId: "a", attributes: { amount: 1 } })),
+      422,
+      "account-not-open",
+    ],
     ["an unknown path", (s) => s.post("/commandz", {}), 404, "not-found"],
     ["a body over the limit", (s) => s.post("/command", JSON.stringify({ pad: "x".repeat(5000) })), 413, "payload-too-large"],
   ];
@@ -90,7 +135,9 @@ describe("HTTP API", () => {
   });
 
   it("answers 401 when the authenticator refuses, before reading the body", async () => {
-    const { post, eventCount } = setup({ authenticator: async () => ({ ok: false, code: "unauthenticated", message: "Send a bearer token." }) });
+    const { post, eventCount } = setup({
+      authenticator: async () => ({ ok: false, code: "unauthenticated", message: "Send a bearer token." }),
+    });
     const response = await post("/command", commandRequest({ command: "OpenAccount", aggregateId: "a", attributes: { owner } }));
     expect(response.status).toBe(401);
     expect(response.body).toMatchObject({ error: { code: "unauthenticated" } });
@@ -103,7 +150,10 @@ describe("HTTP API", () => {
       .command("OpenVault", { schema: z.object({}), roles: ["banker"], handle: () => [{ type: "Opened", data: {} }] })
       .build();
     const engine = createEngine({ services: [vault], store: new MemoryStore() });
-    const response = await createHttpApp(engine).request("/command", { method: "POST", body: JSON.stringify(commandRequest({ command: "OpenVault", aggregateId: "v" })) });
+    const response = await createHttpApp(engine).request("/command", {
+      method: "POST",
+      body: JSON.stringify(commandRequest({ command: "OpenVault", aggregateId: "v" })),
+    });
     expect(response.status).toBe(403);
     expect(await response.json()).toMatchObject({ error: { code: "forbidden", message: expect.stringContaining("banker") } });
   });
@@ -133,7 +183,10 @@ describe("HTTP API", () => {
       })
       .build();
     const app = createHttpApp(createEngine({ services: [broken], store: new MemoryStore() }));
-    const response = await app.request("/command", { method: "POST", body: JSON.stringify(commandRequest({ command: "Explode", aggregateId: "x" })) });
+    const response = await app.request("/command", {
+      method: "POST",
+      body: JSON.stringify(commandRequest({ command: "Explode", aggregateId: "x" })),
+    });
     const body = await response.json();
     expect(response.status).toBe(500);
     expect(body).toMatchObject({ error: { code: "internal-error" } });
@@ -154,7 +207,10 @@ describe("HTTP API", () => {
   it("serves health and an OpenAPI document that describes every command and query", async () => {
     const { app } = setup();
     expect(await (await app.request("/health")).json()).toEqual({ status: "ok", services: ["accounts", "transfers"] });
-    const doc = (await (await app.request("/openapi.json")).json()) as { paths: Record<string, unknown>; components: { schemas: Record<string, unknown> } };
+    const doc = (await (await app.request("/openapi.json")).json()) as {
+      paths: Record<string, unknown>;
+      components: { schemas: Record<string, unknown> };
+    };
     expect(Object.keys(doc.paths).sort()).toEqual(["/command", "/health", "/query"]);
     for (const service of bankServices) {
       for (const name of Object.keys(service.commands)) expect(doc.components.schemas).toHaveProperty(`${service.name}.${name}`);

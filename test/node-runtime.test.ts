@@ -11,7 +11,8 @@ describe("Node runtime", () => {
     const engine = createEngine({ services: bankServices, store: new MemoryStore() });
     const server = await serveNode(engine, { port: 0 });
     try {
-      const send = async (path: string, body: unknown) => (await fetch(`${server.url}${path}`, { method: "POST", body: JSON.stringify(body) })).json();
+      const send = async (path: string, body: unknown) =>
+        (await fetch(`${server.url}${path}`, { method: "POST", body: JSON.stringify(body) })).json();
       await send(
         "/command",
         commandRequest([
@@ -20,7 +21,10 @@ describe("Node runtime", () => {
           { command: "OpenAccount", aggregateId: "b", attributes: { owner: "b@example.com" } },
         ]),
       );
-      await send("/command", commandRequest({ command: "RequestTransfer", aggregateId: "t", attributes: { from: "a", to: "b", amount: 4 } }));
+      await send(
+        "/command",
+        commandRequest({ command: "RequestTransfer", aggregateId: "t", attributes: { from: "a", to: "b", amount: 4 } }),
+      );
       // The relay is woken by the commit; poll the real state until the saga has finished.
       let status = "";
       for (let i = 0; i < 200 && status !== "completed"; i++) {

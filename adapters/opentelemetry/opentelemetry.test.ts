@@ -17,7 +17,7 @@ import {
 } from "@opentelemetry/api";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { anonymousPrincipal, createEngine } from "../../core/index.js";
-import { traced, type Tracer as EddTracer } from "../../core/ports/tracer.js";
+import { traced } from "../../core/ports/tracer.js";
 import { bankServices } from "../../examples/bank/services.js";
 import { MemoryStore } from "../memory/index.js";
 import { openTelemetryTracer } from "./index.js";

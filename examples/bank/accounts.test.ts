@@ -17,7 +17,10 @@ describe("accounts", () => {
   });
 
   it("deposits into an open account only", () => {
-    spec.given([opened]).when("Deposit", { amount: 100 }).thenEmits([{ type: "Deposited", data: { amount: 100 } }]);
+    spec
+      .given([opened])
+      .when("Deposit", { amount: 100 })
+      .thenEmits([{ type: "Deposited", data: { amount: 100 } }]);
     spec.given([]).when("Deposit", { amount: 100 }).thenRejects("account-not-open");
   });
 
@@ -37,7 +40,12 @@ describe("accounts", () => {
   });
 
   it("the test kit fails when the expectation is wrong", () => {
-    expect(() => spec.given([opened]).when("Deposit", { amount: 1 }).thenEmits([{ type: "Deposited", data: { amount: 2 } }])).toThrow(/other events/);
+    expect(() =>
+      spec
+        .given([opened])
+        .when("Deposit", { amount: 1 })
+        .thenEmits([{ type: "Deposited", data: { amount: 2 } }]),
+    ).toThrow(/other events/);
     expect(() => spec.given([opened]).when("Deposit", { amount: 1 }).thenRejects("nope")).toThrow(/not rejected/);
   });
 

@@ -9,15 +9,24 @@ const open = { id: "x", status: "open" };
 
 describe("transfers", () => {
   it("requests a transfer between existing accounts", () => {
-    spec.given([]).when("RequestTransfer", request, { deps: { source: open, target: open } }).thenEmits([requested]);
+    spec
+      .given([])
+      .when("RequestTransfer", request, { deps: { source: open, target: open } })
+      .thenEmits([requested]);
   });
 
   it("rejects a transfer to an unknown account", () => {
-    spec.given([]).when("RequestTransfer", request, { deps: { source: open, target: null } }).thenRejects("unknown-account");
+    spec
+      .given([])
+      .when("RequestTransfer", request, { deps: { source: open, target: null } })
+      .thenRejects("unknown-account");
   });
 
   it("records the debit with what the credit step needs", () => {
-    spec.given([requested]).when("MarkDebited", {}).thenEmits([{ type: "TransferDebited", data: { to: "b", amount: 10 } }]);
+    spec
+      .given([requested])
+      .when("MarkDebited", {})
+      .thenEmits([{ type: "TransferDebited", data: { to: "b", amount: 10 } }]);
   });
 
   it("compensates a refused credit by refunding the source", () => {
@@ -28,6 +37,9 @@ describe("transfers", () => {
   });
 
   it("ignores a step that arrives twice", () => {
-    spec.given([requested, { type: "TransferDebited", data: { to: "b", amount: 10 } }]).when("MarkDebited", {}).thenEmits([]);
+    spec
+      .given([requested, { type: "TransferDebited", data: { to: "b", amount: 10 } }])
+      .when("MarkDebited", {})
+      .thenEmits([]);
   });
 });

@@ -199,7 +199,8 @@ export async function startServiceBusPeer(): Promise<ServiceBusPeer> {
   container.on("message", (context: EventContext) => {
     const receiver = context.receiver;
     const message = context.message as Message;
-    const address = ((receiver === undefined ? undefined : ends(receiver).remote.attach?.target) as { address?: string } | undefined)?.address ?? "";
+    const address =
+      ((receiver === undefined ? undefined : ends(receiver).remote.attach?.target) as { address?: string } | undefined)?.address ?? "";
     if (address === "$cbs") {
       answerClaim(context, message);
       return;
