@@ -10,6 +10,11 @@ import { buildOpenApi } from "./openapi.js";
 export interface HttpAppOptions {
   /** Largest accepted body in bytes (default 1 MiB). */
   readonly maxBodyBytes?: number;
+  /**
+   * Claims the platform already verified (an API Gateway authorizer, say), read from the
+   * request's environment and handed to the authenticator as `verifiedClaims`.
+   */
+  readonly verifiedClaims?: (c: Context) => Readonly<Record<string, unknown>> | undefined;
 }
 
 export const defaultMaxBodyBytes = 1024 * 1024;
@@ -28,14 +33,14 @@ export function createHttpApp(engine: Engine, options: HttpAppOptions = {}): Hon
   let openApi: unknown;
 
   const command = async (c: Context) => {
-    const auth = await authenticate(engine, c);
+    const auth = await authenticate(engine, c, options.verifiedClaims);
     if (!auth.ok) return reply(c, auth.result);
     const parsed = await readJson(c);
     if (!parsed.ok) return reply(c, parsed.result);
     return reply(c, await engine.command(parsed.value, auth.principal));
   };
   const query = async (c: Context, body: unknown) => {
-    const auth = await authenticate(engine, c);
+    const auth = await authenticate(engine, c, options.verifiedClaims);
     if (!auth.ok) return reply(c, auth.result);
     return reply(c, await engine.query(body, auth.principal));
   };
@@ -90,12 +95,13 @@ async function readJson(c: Context): Promise<Outcome<unknown>> {
   return parseJson(await c.req.text());
 }
 
-async function authenticate(engine: Engine, c: Context) {
+async function authenticate(engine: Engine, c: Context, verifiedClaims: HttpAppOptions["verifiedClaims"]) {
   const headers: Record<string, string> = {};
   c.req.raw.headers.forEach((value, key) => {
     headers[key] = value;
   });
-  const auth = await engine.authenticate({ headers });
+  const claims = verifiedClaims?.(c);
+  const auth = await engine.authenticate(claims === undefined ? { headers } : { headers, verifiedClaims: claims });
   if (auth.ok) return { ok: true as const, principal: auth.principal };
   return { ok: false as const, result: error(auth.code, auth.message) };
 }
