@@ -1,8 +1,7 @@
 import type { Breadcrumbs } from "../../core/model/breadcrumbs.js";
-import type { AuditedRequest, AuditReader, Page, TouchedAggregate } from "../../core/ports/audit.js";
-import type { RequestOutcome } from "../../core/ports/store.js";
+import type { AuditReader, Page, TouchedAggregate } from "../../core/ports/audit.js";
 import type { SqlExecutor } from "./client.js";
-import { toIso } from "./rows.js";
+import { type RequestLogRow, toIso, toLoggedRequest } from "./rows.js";
 import { defaultSchema, tablesIn } from "./schema.js";
 
 /**
@@ -49,14 +48,14 @@ export function sqlAuditReader(db: SqlExecutor, options: { readonly schema?: str
     },
 
     async searchRequests(search) {
-      const rows = await db.query<RequestRow>(sql.requests, [
+      const rows = await db.query<RequestLogRow>(sql.requests, [
         search.realm,
         search.requestId ?? null,
         search.interactionId ?? null,
         search.before ?? null,
         search.limit + 1,
       ]);
-      return page(rows.map(toAuditedRequest), search.limit, (row) => row.id);
+      return page(rows.map(toLoggedRequest), search.limit, (row) => row.id);
     },
 
     async aggregatesTouched(realm, requestIds) {
@@ -95,40 +94,4 @@ interface TouchedRow {
   readonly service: string;
   readonly aggregate_id: string;
   readonly sequences: readonly (number | string)[];
-}
-
-interface RequestRow {
-  readonly id: string;
-  readonly realm: string;
-  readonly request_id: string;
-  readonly interaction_id: string;
-  readonly invocation_id: string;
-  readonly breadcrumbs: Breadcrumbs;
-  readonly kind: "command" | "query";
-  readonly body: unknown;
-  readonly received_at: Date | string;
-  readonly status: number | null;
-  readonly error_code: string | null;
-  readonly finished_at: Date | string | null;
-}
-
-function toAuditedRequest(row: RequestRow): AuditedRequest {
-  const entry = {
-    id: row.id,
-    realm: row.realm,
-    requestId: row.request_id,
-    interactionId: row.interaction_id,
-    invocationId: row.invocation_id,
-    breadcrumbs: row.breadcrumbs,
-    kind: row.kind,
-    body: row.body,
-    receivedAt: toIso(row.received_at),
-  };
-  if (row.status === null || row.finished_at === null) return entry;
-  const outcome: RequestOutcome = {
-    status: Number(row.status),
-    ...(row.error_code === null ? {} : { errorCode: row.error_code }),
-    finishedAt: toIso(row.finished_at),
-  };
-  return { ...entry, outcome };
 }

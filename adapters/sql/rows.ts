@@ -1,4 +1,6 @@
 import type { EventMeta, StoredEvent } from "../../core/model/events.js";
+import type { AuditedRequest } from "../../core/ports/audit.js";
+import type { RequestOutcome } from "../../core/ports/store.js";
 
 /**
  * An events row as the store selects it. Positions and ids are cast to text in SQL: `pg`
@@ -45,4 +47,42 @@ export function compareIds(a: string, b: string): number {
   const x = BigInt(a);
   const y = BigInt(b);
   return x < y ? -1 : x > y ? 1 : 0;
+}
+
+/** A request_log row as SELECTed with `id::text AS id`. */
+export interface RequestLogRow {
+  readonly id: string;
+  readonly realm: string;
+  readonly request_id: string;
+  readonly interaction_id: string;
+  readonly invocation_id: string;
+  readonly breadcrumbs: readonly number[];
+  readonly kind: "command" | "query";
+  readonly body: unknown;
+  readonly received_at: Date | string;
+  readonly status: number | null;
+  readonly error_code: string | null;
+  readonly finished_at: Date | string | null;
+}
+
+/** The log entry, with its outcome once the request was answered. */
+export function toLoggedRequest(row: RequestLogRow): AuditedRequest {
+  const entry = {
+    id: row.id,
+    realm: row.realm,
+    requestId: row.request_id,
+    interactionId: row.interaction_id,
+    invocationId: row.invocation_id,
+    breadcrumbs: row.breadcrumbs,
+    kind: row.kind,
+    body: row.body,
+    receivedAt: toIso(row.received_at),
+  };
+  if (row.status === null || row.finished_at === null) return entry;
+  const outcome: RequestOutcome = {
+    status: Number(row.status),
+    ...(row.error_code === null ? {} : { errorCode: row.error_code }),
+    finishedAt: toIso(row.finished_at),
+  };
+  return { ...entry, outcome };
 }

@@ -15,7 +15,7 @@ import {
   type StoredResponse,
   type UnitOfWork,
 } from "../../core/ports/store.js";
-import type { AuditReader } from "../../core/ports/audit.js";
+import type { AuditedRequest, AuditReader } from "../../core/ports/audit.js";
 import { sqlAuditReader } from "./audit.js";
 import { type SqlClient, sqlErrorFields, sqlState } from "./client.js";
 import { type CommitHooks, commitStatements, commitUnit } from "./commit.js";
@@ -23,7 +23,7 @@ import { commitSingleStatement, fitsSingleStatement, singleStatementCommitSql } 
 import { decodeCheckpoint, encodeCheckpoint, feedStatement, readFeedPage } from "./feed.js";
 import { type OutboxRow, outboxStatements, toOutboxItem } from "./outbox.js";
 import { RequestLogWriter } from "./request-log.js";
-import { compareIds, type EventRow, eventColumns, toIso, toStoredEvent } from "./rows.js";
+import { compareIds, type EventRow, eventColumns, type RequestLogRow, toIso, toLoggedRequest, toStoredEvent } from "./rows.js";
 import { KnownHeads } from "./known-heads.js";
 import { defaultSchema, tablesIn } from "./schema.js";
 
@@ -37,10 +37,7 @@ export interface SqlStoreOptions {
 }
 
 /** A request log row as tests and operators read it back. */
-export interface LoggedRequest extends RequestLogEntry {
-  readonly id: string;
-  readonly outcome?: RequestOutcome;
-}
+export type LoggedRequest = AuditedRequest;
 
 /**
  * The Store port on any Postgres-compatible engine reached through a SqlClient. One class for
@@ -265,42 +262,6 @@ function asConcurrencyError(error: unknown): ConcurrencyError | undefined {
 
 function refOf(realm: string, change: { service: string; aggregateId: string }): AggregateRef {
   return { realm, service: change.service, aggregateId: change.aggregateId };
-}
-
-interface RequestLogRow {
-  readonly id: string;
-  readonly realm: string;
-  readonly request_id: string;
-  readonly interaction_id: string;
-  readonly invocation_id: string;
-  readonly breadcrumbs: number[];
-  readonly kind: "command" | "query";
-  readonly body: unknown;
-  readonly received_at: Date | string;
-  readonly status: number | null;
-  readonly error_code: string | null;
-  readonly finished_at: Date | string | null;
-}
-
-function toLoggedRequest(row: RequestLogRow): LoggedRequest {
-  const entry = {
-    id: row.id,
-    realm: row.realm,
-    requestId: row.request_id,
-    interactionId: row.interaction_id,
-    invocationId: row.invocation_id,
-    breadcrumbs: row.breadcrumbs,
-    kind: row.kind,
-    body: row.body,
-    receivedAt: toIso(row.received_at),
-  };
-  if (row.status === null || row.finished_at === null) return entry;
-  const outcome: RequestOutcome = {
-    status: Number(row.status),
-    ...(row.error_code === null ? {} : { errorCode: row.error_code }),
-    finishedAt: toIso(row.finished_at),
-  };
-  return { ...entry, outcome };
 }
 
 interface DeadLetterRow {
