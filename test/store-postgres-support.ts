@@ -21,6 +21,9 @@ async function unreachableReason(): Promise<string | undefined> {
 
 const reason = await unreachableReason();
 
+/** Why PostgreSQL cannot be used here, or undefined when it answers; measured once per test file. */
+export const postgresUnreachable: string | undefined = reason;
+
 /**
  * `describe` for suites that need PostgreSQL. Unreachable: skipped with the reason in the name,
  * or, when EDD_REQUIRE_POSTGRES=1 (CI), one failing test that says why.

@@ -1,22 +1,12 @@
-import pg from "pg";
+import { databaseUrl, postgresUnreachable, testSchema } from "../store-postgres-support.js";
 
-export const postgresUrl = process.env.EDD_POSTGRES_URL ?? "postgres://postgres@127.0.0.1:5432/test";
+export const postgresUrl = databaseUrl;
 
 /** Why Postgres cannot be used here, or undefined when it answers. With EDD_REQUIRE_POSTGRES=1 a missing server fails instead. */
 export async function postgresUnavailable(): Promise<string | undefined> {
-  const client = new pg.Client({ connectionString: postgresUrl, connectionTimeoutMillis: 2000 });
-  try {
-    await client.connect();
-    await client.query("SELECT 1");
-    return undefined;
-  } catch (error) {
-    if (process.env.EDD_REQUIRE_POSTGRES === "1") throw error;
-    return `PostgreSQL at ${postgresUrl} unreachable: ${String(error)}`;
-  } finally {
-    await client.end().catch(() => undefined);
-  }
+  if (postgresUnreachable === undefined) return undefined;
+  if (process.env.EDD_REQUIRE_POSTGRES === "1") throw new Error(`PostgreSQL at ${postgresUrl} unreachable: ${postgresUnreachable}`);
+  return `PostgreSQL at ${postgresUrl} unreachable: ${postgresUnreachable}`;
 }
 
-export function randomSchema(): string {
-  return `edd_test_${Math.random().toString(36).slice(2, 10)}`;
-}
+export const randomSchema = testSchema;
