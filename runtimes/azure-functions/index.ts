@@ -2,3 +2,4 @@ export { registerEdd, type AzureFunctionsApp, type EddAzureHandlers, type EddAzu
 export { createAzureHttpHandler, responseInit, toFetchRequest } from "./http.js";
 export { createAzureServiceBusHandler } from "./service-bus.js";
 export type { EngineSource } from "../shared/engine-source.js";
+export { appServiceAuthClaims } from "./claims.js";
