@@ -46,9 +46,9 @@ describe("edd CLI", () => {
     const dataDir = mkdtempSync(join(tmpdir(), "edd-cli-"));
     const first = await run(["--json", "migrate"], { EDD_DATA_DIR: dataDir });
     expect(first.code).toBe(0);
-    expect(JSON.parse(first.stdout)).toMatchObject({ schema: "edd", applied: [1], current: 1 });
+    expect(JSON.parse(first.stdout)).toMatchObject({ schema: "edd", applied: [1, 2], current: 2 });
     const again = await run(["migrate", "--json"], { EDD_DATA_DIR: dataDir });
-    expect(JSON.parse(again.stdout)).toMatchObject({ applied: [], current: 1 });
+    expect(JSON.parse(again.stdout)).toMatchObject({ applied: [], current: 2 });
   });
 
   it("serves the configured services until SIGTERM, with projections feeding views", async () => {

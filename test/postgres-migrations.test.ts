@@ -16,16 +16,16 @@ describePostgres("migrations on PostgreSQL", () => {
     const clients = Array.from({ length: 4 }, () => createPostgresClient({ connectionString: databaseUrl, poolSize: 1 }));
     try {
       const reports = await Promise.all(clients.map((client) => migrate(client, schema)));
-      expect(reports.flatMap((report) => report.applied)).toEqual([1]);
-      expect(reports.map((report) => report.current)).toEqual([1, 1, 1, 1]);
+      expect(reports.flatMap((report) => report.applied)).toEqual([1, 2]);
+      expect(reports.map((report) => report.current)).toEqual([2, 2, 2, 2]);
     } finally {
       await Promise.all(clients.map((client) => client.close()));
     }
     const db = new pg.Client({ connectionString: databaseUrl });
     await db.connect();
     try {
-      const rows = (await db.query(`SELECT version FROM "${schema}".migrations`)).rows;
-      expect(rows).toEqual([{ version: 1 }]);
+      const rows = (await db.query(`SELECT version FROM "${schema}".migrations ORDER BY version`)).rows;
+      expect(rows).toEqual([{ version: 1 }, { version: 2 }]);
     } finally {
       await db.end();
     }
@@ -34,8 +34,8 @@ describePostgres("migrations on PostgreSQL", () => {
   it("runs as the operator command, and again with nothing to do", async () => {
     const schema = testSchema();
     schemas.push(schema);
-    expect(await runMigrate({ databaseUrl, schema })).toMatchObject({ schema, applied: [1], current: 1 });
-    expect(await runMigrate({ databaseUrl, schema })).toMatchObject({ schema, applied: [], current: 1 });
+    expect(await runMigrate({ databaseUrl, schema })).toMatchObject({ schema, applied: [1, 2], current: 2 });
+    expect(await runMigrate({ databaseUrl, schema })).toMatchObject({ schema, applied: [], current: 2 });
   });
 
   it("refuses a schema name that is not a plain identifier", async () => {

@@ -20,7 +20,7 @@ export function sqlAuditReader(db: SqlExecutor, options: { readonly schema?: str
       WHERE realm = $1 AND ($2::text IS NULL OR request_id = $2) AND ($3::text IS NULL OR interaction_id = $3)
         AND ($4::bigint IS NULL OR id < $4::bigint)
       ORDER BY id DESC LIMIT $5`,
-    // No index on meta->>'requestId': an operator's lookup scans the realm's events.
+    // Served by the events_request index (migration 2).
     touched: `SELECT meta->>'requestId' AS request_id, meta->'breadcrumbs' AS breadcrumbs, service, aggregate_id,
         array_agg(sequence ORDER BY sequence) AS sequences
       FROM ${t.events} WHERE realm = $1 AND meta->>'requestId' = ANY($2::text[])

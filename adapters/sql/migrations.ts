@@ -110,6 +110,15 @@ export const migrations: readonly Migration[] = [
       )`,
     ],
   },
+  {
+    version: 2,
+    name: "audit indexes",
+    // The audit explorer follows a request to the events it wrote and lists an interaction's requests.
+    statements: (t) => [
+      `CREATE INDEX events_request ON ${t.events} (realm, (meta->>'requestId'))`,
+      `CREATE INDEX request_log_interaction ON ${t.requestLog} (realm, interaction_id)`,
+    ],
+  },
 ];
 
 export interface MigrationReport {
