@@ -114,6 +114,8 @@ async function processRequest(
   const key = idempotencyKey(request.requestId, breadcrumbs);
 
   const storedAnswer = async () => (await rt.store.findResponse(principal.realm, key)) as DispatchResult | undefined;
+  // The first attempt skips the lookup; every way out of it but a successful commit makes up for that.
+  const replayedAnswer = (attempt: number) => (attempt === 1 ? storedAnswer() : Promise.resolve(undefined));
 
   for (let attempt = 1; ; attempt++) {
     // The first attempt does not look for a stored answer: the commit inserts the response under
@@ -140,14 +142,12 @@ async function processRequest(
         tracer: rt.tracer,
       });
     } catch (error) {
-      if (attempt === 1) {
-        const stored = await storedAnswer();
-        if (stored !== undefined) return stored;
-      }
+      const stored = await replayedAnswer(attempt);
+      if (stored !== undefined) return stored;
       throw error;
     }
-    if (decided.kind === "rejected" && attempt === 1) {
-      const stored = await storedAnswer();
+    if (decided.kind === "rejected") {
+      const stored = await replayedAnswer(attempt);
       if (stored !== undefined) return stored;
     }
     const response =
@@ -183,7 +183,7 @@ async function processRequest(
       return response;
     } catch (error) {
       if (error instanceof IdentityConflictError) {
-        const stored = attempt === 1 ? await storedAnswer() : undefined;
+        const stored = await replayedAnswer(attempt);
         if (stored !== undefined) return stored;
         throw new EddError("identity-conflict", error.message, { service: error.service, identity: error.identity });
       }
