@@ -228,6 +228,17 @@ export function describeStoreContract(name: string, createStore: () => Promise<S
       });
     });
 
+    describe("feed across digit boundaries", () => {
+      it("orders positions as numbers, not text: 9 comes before 10, page after page", async () => {
+        // One unit, so one transaction: the order inside it is by position alone.
+        const types = Array.from({ length: 23 }, (_, i) => `E${i}`);
+        const { events: written } = await store.commit(unit("r1", "k1", [change("agg", 0, types)]));
+        const read = await readFeedUntil(store, "r1", written.length, 4);
+        expect(read.events.map((e) => e.sequence)).toEqual(written.map((e) => e.sequence));
+        expect(read.events.map((e) => e.position)).toEqual(written.map((e) => e.position));
+      });
+    });
+
     describe("realm isolation", () => {
       it("keeps aggregates, responses, identities and dead letters of one realm out of another", async () => {
         await store.commit(unit("alpha", "k1", [change("acc", 0, ["A"])], { identities: [claim("same@example.com", "acc")] }));

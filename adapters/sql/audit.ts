@@ -16,10 +16,10 @@ export function sqlAuditReader(db: SqlExecutor, options: { readonly schema?: str
       WHERE realm = $1 AND service = $2 AND starts_with(aggregate_id, $3) AND ($4::text IS NULL OR aggregate_id > $4)
       ORDER BY aggregate_id LIMIT $5`,
     requests: `SELECT id::text AS id, realm, request_id, interaction_id, invocation_id, breadcrumbs, kind, body, received_at,
-        status, error_code, finished_at FROM ${t.requestLog}
+        status, error_code, finished_at FROM ${t.requestLog} AS r
       WHERE realm = $1 AND ($2::text IS NULL OR request_id = $2) AND ($3::text IS NULL OR interaction_id = $3)
-        AND ($4::bigint IS NULL OR id < $4::bigint)
-      ORDER BY id DESC LIMIT $5`,
+        AND ($4::bigint IS NULL OR r.id < $4::bigint)
+      ORDER BY r.id DESC LIMIT $5`,
     // Served by the events_request index (migration 2).
     touched: `SELECT meta->>'requestId' AS request_id, meta->'breadcrumbs' AS breadcrumbs, service, aggregate_id,
         array_agg(sequence ORDER BY sequence) AS sequences

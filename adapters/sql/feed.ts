@@ -30,10 +30,11 @@ export function decodeCheckpoint(checkpoint: string | undefined): FeedCursor {
 export function feedStatement(t: Tables): string {
   // Only rows of transactions older than every transaction still running are read: those can no
   // longer be joined by an earlier row, so the order below is final once a row is visible.
-  return `SELECT ${eventColumns}, transaction_id::text AS transaction_id FROM ${t.events}
-    WHERE realm = $1 AND (transaction_id, position) > ($2::xid8, $3::bigint)
-      AND transaction_id < pg_snapshot_xmin(pg_current_snapshot())
-    ORDER BY transaction_id, position
+  // ORDER BY names the table's columns: a bare name would mean the `::text` output aliases and sort as text.
+  return `SELECT ${eventColumns}, transaction_id::text AS transaction_id FROM ${t.events} AS e
+    WHERE realm = $1 AND (e.transaction_id, e.position) > ($2::xid8, $3::bigint)
+      AND e.transaction_id < pg_snapshot_xmin(pg_current_snapshot())
+    ORDER BY e.transaction_id, e.position
     LIMIT $4`;
 }
 

@@ -28,7 +28,7 @@ export class RequestLogWriter {
         ORDER BY e.n
         RETURNING id
       )
-      SELECT id::text AS id FROM inserted ORDER BY id`;
+      SELECT i.id::text AS id FROM inserted AS i ORDER BY i.id`;
     const update = `UPDATE ${t.requestLog} r SET status = o.status, error_code = o.error_code, finished_at = o.finished_at
       FROM unnest($1::bigint[], $2::text[], $3::int[], $4::text[], $5::timestamptz[]) AS o(id, realm, status, error_code, finished_at),
         ${relaxedCommit}

@@ -82,11 +82,11 @@ export class SqlStore implements Store {
       identity: `SELECT aggregate_id FROM ${t.identities} WHERE realm = $1 AND service = $2 AND name = $3`,
       response: `SELECT status, body FROM ${t.responses} WHERE realm = $1 AND idempotency_key = $2`,
       requestLog: `SELECT id::text AS id, realm, request_id, interaction_id, invocation_id, breadcrumbs, kind, body, received_at,
-          status, error_code, finished_at FROM ${t.requestLog} WHERE realm = $1 ORDER BY id`,
+          status, error_code, finished_at FROM ${t.requestLog} AS r WHERE realm = $1 ORDER BY r.id`,
       addDeadLetter: `INSERT INTO ${t.deadLetters} (realm, source, message, error_code, error_message, attempts, first_failed_at, last_failed_at)
         VALUES ($1, $2, $3::jsonb, $4, $5, $6, $7, $8) RETURNING id::text AS id`,
       listDeadLetters: `SELECT id::text AS id, realm, source, message, error_code, error_message, attempts, first_failed_at, last_failed_at
-        FROM ${t.deadLetters} WHERE $1::text IS NULL OR realm = $1 ORDER BY id`,
+        FROM ${t.deadLetters} AS d WHERE $1::text IS NULL OR realm = $1 ORDER BY d.id`,
       removeDeadLetter: `DELETE FROM ${t.deadLetters} WHERE id = $1::bigint`,
       readCheckpoint: `SELECT transaction_id::text AS transaction_id, position::text AS position FROM ${t.checkpoints}
         WHERE consumer = $1 AND realm = $2`,

@@ -117,7 +117,7 @@ export class PostgresQueueTransport implements QueueTransport {
   async receiveDeadLetters(options: ReceiveOptions): Promise<readonly ReceivedMessage[]> {
     await this.ensureReady();
     const { rows } = await this.pool.query<Row>(
-      `SELECT id::text, body, realm, ordering_key, attempts FROM ${this.table} WHERE queue = $1 AND state = 'dead' ORDER BY id LIMIT $2`,
+      `SELECT d.id::text, body, realm, ordering_key, attempts FROM ${this.table} AS d WHERE queue = $1 AND state = 'dead' ORDER BY d.id LIMIT $2`,
       [this.queue, options.maxMessages],
     );
     return rows.map((row) => this.toMessage(row, true));
