@@ -88,7 +88,7 @@ async function rawReplay(schema: string, realm: string): Promise<number> {
         time: Date;
       }>(
         `SELECT position::text AS position, aggregate_id, sequence, type, data, meta, "time" FROM "${schema}".events
-         WHERE realm = $1 AND position > $2::bigint ORDER BY position LIMIT 5000`,
+         WHERE realm = $1 AND position > $2::bigint ORDER BY events.position LIMIT 5000`,
         [realm, after],
       );
       if (rows.length === 0) return count;
@@ -151,6 +151,9 @@ export async function run(): Promise<BenchReport> {
       }),
     );
     const floor = await timed(() => rawReplay(schema, "rebuild"));
+    if (floor.result !== rebuildEvents || rebuild.result.events !== rebuildEvents) {
+      throw new Error(`verify bench: floor read ${floor.result} and rebuild ${rebuild.result.events} of ${rebuildEvents} events`);
+    }
 
     const perSecond = (events: number, seconds: number) => Math.round(events / seconds);
     const results = {
