@@ -79,7 +79,7 @@ export class PostgresViewStore implements ViewStore {
 
   async write(realm: string, view: string, writes: readonly ViewWrite[], slot: ViewSlot = "live"): Promise<readonly string[]> {
     if (writes.length === 0) return [];
-    const generation = await this.#generation(realm, view, slot);
+    const generation = await this.#generationParameter(realm, view, slot);
     const rows = latestPerId(writes).map((write) => ({
       id: write.id,
       version: write.version,
@@ -88,23 +88,23 @@ export class PostgresViewStore implements ViewStore {
     }));
     const result = await this.#client.query(
       `INSERT INTO ${this.#docs} AS d (realm, view, generation, id, version, deleted, data)
-       SELECT $1, $2, $3, w.id, w.version, w.deleted, w.data
+       SELECT $1, $2, ${generation.sql}, w.id, w.version, w.deleted, w.data
        FROM jsonb_to_recordset($4::jsonb) AS w(id text, version bigint, deleted boolean, data jsonb)
        ON CONFLICT (realm, view, generation, id) DO UPDATE
          SET version = excluded.version, deleted = excluded.deleted, data = excluded.data, updated_at = now()
          WHERE d.version < excluded.version
        RETURNING d.id`,
-      [realm, view, generation, JSON.stringify(rows)],
+      [realm, view, generation.value, JSON.stringify(rows)],
     );
     return result.rows.map((row) => String(row.id));
   }
 
   async read(realm: string, view: string, ids: readonly string[], slot: ViewSlot = "live"): Promise<ReadonlyMap<string, ViewRecord>> {
-    const generation = await this.#generation(realm, view, slot);
+    const generation = await this.#generationParameter(realm, view, slot);
     const result = await this.#client.query(
       `SELECT id, version, deleted, data FROM ${this.#docs}
-       WHERE realm = $1 AND view = $2 AND generation = $3 AND id = ANY($4::text[])`,
-      [realm, view, generation, [...ids]],
+       WHERE realm = $1 AND view = $2 AND generation = ${generation.sql} AND id = ANY($4::text[])`,
+      [realm, view, generation.value, [...ids]],
     );
     return new Map(result.rows.map((row) => [String(row.id), toRecord(row)]));
   }
@@ -193,6 +193,20 @@ export class PostgresViewStore implements ViewStore {
 
   /** The client belongs to the caller (it may serve the event store too): closing it is theirs. */
   async close(): Promise<void> {}
+
+  /**
+   * The generation as SQL for parameter $3 of a statement whose $1, $2 are realm and view. The live
+   * one is looked up inside the statement itself: a projector's read and write save a round trip
+   * each, and the lookup sees the same snapshot as the write it serves.
+   */
+  async #generationParameter(realm: string, view: string, slot: ViewSlot): Promise<{ sql: string; value: number | null }> {
+    if (slot === "shadow") return { sql: "$3::bigint", value: await this.#generation(realm, view, slot) };
+    assertViewName(view);
+    return {
+      sql: `coalesce((SELECT g.live FROM ${this.#generations} AS g WHERE g.realm = $1 AND g.view = $2), $3::bigint)`,
+      value: 0,
+    };
+  }
 
   async #generation(realm: string, view: string, slot: ViewSlot): Promise<number> {
     assertViewName(view);
