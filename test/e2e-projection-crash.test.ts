@@ -1,6 +1,3 @@
-import { spawn } from "node:child_process";
-import { fileURLToPath } from "node:url";
-import { createInterface } from "node:readline";
 import pg from "pg";
 import { afterAll, expect, it, vi } from "vitest";
 import { MemoryCheckpointStore } from "../adapters/memory/checkpoints.js";
@@ -19,9 +16,7 @@ import { openSqlStoresFromEnv, type SqlStores } from "../runtimes/node/sql-store
 import { databaseUrl, describePostgres, dropSchemas, testSchema } from "./store-postgres-support.js";
 import { commandRequest } from "./support/requests.js";
 import { viewContents } from "./support/projection-fixtures.js";
-
-const repoRoot = fileURLToPath(new URL("..", import.meta.url));
-const script = fileURLToPath(new URL("./e2e/projector.ts", import.meta.url));
+import { type JsonLinesProcess, startJsonLinesProcess } from "./e2e/json-lines-process.js";
 
 const realm = "bank";
 const batchSize = 25;
@@ -81,92 +76,22 @@ async function seedBank(store: SqlStore): Promise<string[]> {
   return ids;
 }
 
-type Line = Record<string, unknown>;
-
-interface ProjectorProcess {
-  readonly lines: readonly Line[];
-  /** Resolves with the first line (past or future) that matches; fails on timeout or exit first. */
-  printed(match: (line: Line) => boolean, timeoutMs?: number): Promise<Line>;
-  /** How it ended: an exit code, or the signal that killed it. */
-  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-  kill(): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-}
-
 /** Starts test/e2e/projector.ts on `schema`; it exits by itself when our stdin pipe to it closes. */
-function startProjector(schema: string, env: { batch: number; haltAfterWrite?: number }): ProjectorProcess {
-  const child = spawn(process.execPath, ["--import", "tsx", script], {
-    cwd: repoRoot,
-    env: {
-      ...process.env,
-      DATABASE_URL: databaseUrl,
-      EDD_SCHEMA: schema,
-      EDD_E2E_REALM: realm,
-      EDD_E2E_BATCH: String(env.batch),
-      EDD_E2E_HALT_AFTER_WRITE: env.haltAfterWrite === undefined ? "" : String(env.haltAfterWrite),
-    },
-    stdio: ["pipe", "pipe", "pipe"],
+function startProjector(schema: string, env: { batch: number; haltAfterWrite?: number }): JsonLinesProcess {
+  return startJsonLinesProcess("./projector.ts", {
+    DATABASE_URL: databaseUrl,
+    EDD_SCHEMA: schema,
+    EDD_E2E_REALM: realm,
+    EDD_E2E_BATCH: String(env.batch),
+    EDD_E2E_HALT_AFTER_WRITE: env.haltAfterWrite === undefined ? "" : String(env.haltAfterWrite),
   });
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.once("exit", (code, signal) => resolve({ code, signal })),
-  );
-  let stderr = "";
-  child.stderr?.on("data", (chunk: Buffer) => {
-    stderr = (stderr + chunk.toString()).slice(-8000);
-  });
-  const lines: Line[] = [];
-  const waiters = new Set<() => void>();
-  createInterface({ input: child.stdout as NodeJS.ReadableStream }).on("line", (text) => {
-    lines.push(JSON.parse(text) as Line);
-    for (const wake of [...waiters]) wake();
-  });
-  const describe = () => `printed ${lines.length} lines, last ${JSON.stringify(lines.at(-1))}\nstderr:\n${stderr}`;
-
-  const printed = (match: (line: Line) => boolean, timeoutMs = 20_000) =>
-    new Promise<Line>((resolve, reject) => {
-      const check = () => {
-        const found = lines.find(match);
-        if (found === undefined) return;
-        finish();
-        resolve(found);
-      };
-      const timer = setTimeout(() => {
-        finish();
-        reject(new Error(`projector printed no matching line within ${timeoutMs} ms; ${describe()}`));
-      }, timeoutMs);
-      const finish = () => {
-        clearTimeout(timer);
-        waiters.delete(check);
-      };
-      waiters.add(check);
-      check();
-      exited.then((how) => {
-        // Lines still buffered in the pipe arrive before readline closes: look once more.
-        setImmediate(() => {
-          if (!waiters.has(check)) return;
-          check();
-          if (!waiters.has(check)) return;
-          finish();
-          reject(new Error(`projector exited (${JSON.stringify(how)}); ${describe()}`));
-        });
-      });
-    });
-
-  return {
-    lines,
-    printed,
-    exited,
-    async kill() {
-      child.kill("SIGKILL");
-      return exited;
-    },
-  };
 }
 
 const byId = (records: ReadonlyMap<string, ViewRecord>) => [...records.values()].sort((a, b) => (a.id < b.id ? -1 : 1));
 
 describePostgres("projection crash: a projector SIGKILLed mid-stream on PostgreSQL resumes from its checkpoint", () => {
   const schema = testSchema();
-  const started: ProjectorProcess[] = [];
+  const started: JsonLinesProcess[] = [];
   let store: SqlStore | undefined;
   let stores: SqlStores | undefined;
 
@@ -261,7 +186,7 @@ describePostgres("projection crash: a projector SIGKILLed mid-stream on PostgreS
       });
     }
 
-    const steps = (run: ProjectorProcess) => run.lines.filter((line) => typeof line.step === "number").length;
+    const steps = (run: JsonLinesProcess) => run.lines.filter((line) => typeof line.step === "number").length;
     console.info(
       `projection crash: ${stored} events seeded in ${seeded} ms; run 1 killed after step ${steps(first)} of ~${totalSteps} ` +
         `(${killed1.ahead} of the next page's events already in the view); run 2 killed after step ${steps(second)}, ` +

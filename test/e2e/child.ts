@@ -1,9 +1,4 @@
-import { type ChildProcess, spawn } from "node:child_process";
-import { createInterface } from "node:readline";
-import { fileURLToPath } from "node:url";
-
-const repoRoot = fileURLToPath(new URL("../..", import.meta.url));
-const script = fileURLToPath(new URL("./bank-server.ts", import.meta.url));
+import { type Line, startJsonLinesProcess } from "./json-lines-process.js";
 
 /** One JSON line the server announced on stdout. */
 export type Announcement = { readonly event: string } & Record<string, unknown>;
@@ -20,59 +15,18 @@ export interface BankProcess {
 
 /** Starts test/e2e/bank-server.ts with `env` and waits until it listens. */
 export async function startBankProcess(env: Record<string, string>, startTimeoutMs = 30_000): Promise<BankProcess> {
-  const child: ChildProcess = spawn(process.execPath, ["--import", "tsx", script], {
-    cwd: repoRoot,
-    env: { ...process.env, ...env, EDD_E2E_EXIT_WITH_PARENT: "1" },
-    stdio: ["pipe", "pipe", "pipe"],
-  });
-  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
-  let stderr = "";
-  child.stderr?.on("data", (chunk: Buffer) => {
-    stderr = (stderr + chunk.toString()).slice(-8000);
-  });
-  const lines: Announcement[] = [];
-  const waiters = new Set<() => void>();
-  createInterface({ input: child.stdout as NodeJS.ReadableStream }).on("line", (text) => {
-    lines.push(JSON.parse(text) as Announcement);
-    for (const wake of [...waiters]) wake();
-  });
-
-  const announced = (match: (line: Announcement) => boolean, timeoutMs = 20_000) =>
-    new Promise<Announcement>((resolve, reject) => {
-      const check = () => {
-        const found = lines.find(match);
-        if (found === undefined) return;
-        finish();
-        resolve(found);
-      };
-      const timer = setTimeout(() => {
-        finish();
-        reject(new Error(`no matching announcement within ${timeoutMs} ms; got ${JSON.stringify(lines)}\nstderr:\n${stderr}`));
-      }, timeoutMs);
-      const finish = () => {
-        clearTimeout(timer);
-        waiters.delete(check);
-      };
-      waiters.add(check);
-      check();
-      exited.then(() => {
-        if (!waiters.has(check)) return;
-        finish();
-        reject(new Error(`bank server exited; announced ${JSON.stringify(lines)}\nstderr:\n${stderr}`));
-      });
-    });
-
+  const child = startJsonLinesProcess("./bank-server.ts", { ...env, EDD_E2E_EXIT_WITH_PARENT: "1" });
+  const announced = async (match: (line: Announcement) => boolean, timeoutMs?: number) =>
+    (await child.printed((line: Line) => match(line as Announcement), timeoutMs)) as Announcement;
   const listening = await announced((line) => line.event === "listening", startTimeoutMs);
   return {
     url: String(listening.url),
     announced,
     async kill() {
-      child.kill("SIGKILL");
-      await exited;
+      await child.kill();
     },
     async stop() {
-      child.kill("SIGTERM");
-      return exited;
+      return (await child.stop()).code;
     },
   };
 }
