@@ -2,10 +2,11 @@ import { SQSClient } from "@aws-sdk/client-sqs";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ensureFifoQueues } from "../adapters/sqs/index.js";
-import { type DeliveryPathName, deliveryPaths, type SqsSettings } from "./e2e/delivery.js";
+import { type DeliveryPathName, deliveryPaths, type ServiceBusSettings, type SqsSettings } from "./e2e/delivery.js";
 import { runTransferScenario, type TransferOutcome } from "./e2e/transfer-scenario.js";
 import { startAwsEmulator } from "./support/fauxqs.js";
 import { postgresUnavailable, postgresUrl, randomSchema } from "./support/postgres-available.js";
+import { type ServiceBusPeer, startServiceBusPeer } from "./support/service-bus-peer.js";
 
 /** The one right answer, whatever carried the effects and wherever the process was killed. */
 const expected: TransferOutcome = {
@@ -31,15 +32,18 @@ if (unavailable !== undefined) {
     const schemas: string[] = [];
     let aws: Awaited<ReturnType<typeof startAwsEmulator>>;
     let sqs: SQSClient;
+    let serviceBus: ServiceBusPeer;
 
     beforeAll(async () => {
-      // The emulator lives in the test process, so queued messages survive the killed server.
+      // The emulators live in the test process, so queued messages survive the killed server.
       aws = await startAwsEmulator();
       sqs = new SQSClient(aws.clientConfig);
+      serviceBus = await startServiceBusPeer();
     });
     afterAll(async () => {
       sqs?.destroy();
       await aws?.stop();
+      await serviceBus?.stop();
       const db = new pg.Client({ connectionString: postgresUrl });
       await db.connect();
       for (const schema of schemas) await db.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
@@ -50,6 +54,12 @@ if (unavailable !== undefined) {
       const schema = randomSchema();
       schemas.push(schema);
       const env: Record<string, string> = { DATABASE_URL: postgresUrl, EDD_SCHEMA: schema, EDD_E2E_DELIVERY: delivery };
+      if (delivery === "service-bus") {
+        const queue = `e2e-${schema}`;
+        serviceBus.createQueue(queue, { requiresSession: true, requiresDuplicateDetection: true, maxDeliveryCount: 5 });
+        const settings: ServiceBusSettings = { connectionString: serviceBus.connectionString, queue, maxAttempts: 5 };
+        return { ...env, EDD_E2E_SERVICE_BUS: JSON.stringify(settings) };
+      }
       if (delivery !== "sqs") return env;
       const maxAttempts = 5;
       const pair = await ensureFifoQueues(sqs, {

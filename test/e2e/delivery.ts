@@ -1,11 +1,12 @@
 import { PostgresQueueTransport } from "../../adapters/postgres/queue/index.js";
+import { ServiceBusTransport } from "../../adapters/service-bus/index.js";
 import { SqsTransport } from "../../adapters/sqs/index.js";
 import type { Engine } from "../../core/pipeline/engine.js";
 import { deliverToTransport } from "../../core/pipeline/queue-publish.js";
 import { type Deliver, systemPrincipal } from "../../core/pipeline/relay.js";
 import type { QueueTransport } from "../../core/ports/transport.js";
 
-export const deliveryPaths = ["in-process", "postgres-queue", "sqs"] as const;
+export const deliveryPaths = ["in-process", "postgres-queue", "sqs", "service-bus"] as const;
 export type DeliveryPathName = (typeof deliveryPaths)[number];
 
 /** SQS queues the test created on its emulator, handed to the child in EDD_E2E_SQS. */
@@ -13,6 +14,13 @@ export interface SqsSettings {
   readonly endpoint: string;
   readonly queueUrl: string;
   readonly deadLetterQueueUrl: string;
+  readonly maxAttempts: number;
+}
+
+/** The Service Bus queue the test created on its AMQP peer, handed to the child in EDD_E2E_SERVICE_BUS. */
+export interface ServiceBusSettings {
+  readonly connectionString: string;
+  readonly queue: string;
   readonly maxAttempts: number;
 }
 
@@ -54,6 +62,10 @@ function openTransport(name: DeliveryPathName, env: NodeJS.ProcessEnv): QueueTra
       maxAttempts: sqs.maxAttempts,
       client: { endpoint: sqs.endpoint, region: "us-east-1", credentials: { accessKeyId: "test", secretAccessKey: "test" } },
     });
+  }
+  if (name === "service-bus") {
+    const bus = JSON.parse(required(env, "EDD_E2E_SERVICE_BUS")) as ServiceBusSettings;
+    return new ServiceBusTransport({ connectionString: bus.connectionString, queue: bus.queue, maxAttempts: bus.maxAttempts });
   }
   throw new Error(`EDD_E2E_DELIVERY must be one of ${deliveryPaths.join(", ")}, not "${name}"`);
 }
