@@ -16,6 +16,7 @@ import { auditAggregateLister, verifyRealm } from "../core/pipeline/verify.js";
 import { accounts } from "../examples/bank/services.js";
 import { accountSummaries } from "../examples/bank/views.js";
 import type { BenchReport } from "./run.js";
+import { viewSqlClient } from "../runtimes/node/sql-stores.js";
 
 /**
  * `verify` and a projection rebuild on local PostgreSQL, over synthetic bank histories loaded
@@ -117,9 +118,7 @@ async function rawReplay(schema: string, realm: string): Promise<number> {
 export async function run(): Promise<BenchReport> {
   const schema = `edd_bench_${randomBytes(4).toString("hex")}`;
   const client = createPostgresClient({ connectionString: databaseUrl, poolSize: 8 });
-  const views = {
-    query: async (text: string, params?: unknown[]) => ({ rows: await client.query<Record<string, unknown>>(text, params) }),
-  };
+  const views = viewSqlClient(client);
   try {
     await migrate(client, schema);
     await ensureViewTables(views, schema);

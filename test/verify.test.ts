@@ -15,6 +15,7 @@ import type { CliContext } from "../runtimes/cli/context.js";
 import { type DataTools, sqlDataTools } from "../runtimes/cli/export.js";
 import { verifyCommand } from "../runtimes/cli/verify.js";
 import { databaseUrl, describePostgres, dropSchemas, testSchema } from "./store-postgres-support.js";
+import { viewSqlClient } from "../runtimes/node/sql-stores.js";
 
 const realm = anonymousPrincipal.realm;
 
@@ -94,7 +95,7 @@ function describeVerify(name: string, open: () => Promise<{ client: SqlClient; s
     beforeAll(async () => {
       ({ client, schema } = await open());
       await migrate(client, schema);
-      await ensureViewTables({ query: async (text, params) => ({ rows: await client.query(text, params) }) }, schema);
+      await ensureViewTables(viewSqlClient(client), schema);
       tools = sqlDataTools(client, schema, true);
       await bankScenario(tools);
     });

@@ -1,16 +1,12 @@
 import { createWriteStream } from "node:fs";
-import { resolve } from "node:path";
 import { once } from "node:events";
 import { parseArgs } from "node:util";
-import { createPgliteClient, defaultDataDir } from "../../adapters/pglite/index.js";
-import { createPostgresClient } from "../../adapters/postgres/index.js";
 import { ensureViewTables, PostgresViewStore } from "../../adapters/postgres/view-store.js";
 import { sqlAuditReader } from "../../adapters/sql/audit.js";
 import type { SqlClient } from "../../adapters/sql/client.js";
 import { sqlImporter } from "../../adapters/sql/importer.js";
-import { migrate } from "../../adapters/sql/migrations.js";
-import { defaultSchema } from "../../adapters/sql/schema.js";
 import { SqlStore } from "../../adapters/sql/store.js";
+import { openSqlDatabaseFromEnv, viewSqlClient } from "../node/sql-stores.js";
 import { exportRealm } from "../../core/pipeline/export.js";
 import { type AggregateLister, auditAggregateLister, feedAggregateLister } from "../../core/pipeline/verify.js";
 import type { EventImporter, IdentityReader } from "../../core/ports/importer.js";
@@ -54,21 +50,15 @@ export async function openDataTools(context: CliContext, wanted: { views: boolea
 }
 
 async function openDefaultSqlTools(env: NodeJS.ProcessEnv, withViews: boolean): Promise<DataTools> {
-  const schema = env.EDD_SCHEMA || defaultSchema;
-  const client: SqlClient = env.DATABASE_URL
-    ? createPostgresClient({ connectionString: env.DATABASE_URL, poolSize: 4 })
-    : await createPgliteClient(resolve(env.EDD_DATA_DIR || defaultDataDir));
-  await migrate(client, schema);
-  if (withViews) await ensureViewTables({ query: async (text, params) => ({ rows: await client.query(text, params) }) }, schema);
+  const { client, schema } = await openSqlDatabaseFromEnv(env, { poolSize: 4 });
+  if (withViews) await ensureViewTables(viewSqlClient(client), schema);
   return sqlDataTools(client, schema, withViews);
 }
 
 /** The data tools on one SQL database: events, audit listing, importer and (optionally) views in `schema`. */
 export function sqlDataTools(client: SqlClient, schema: string, withViews: boolean): DataTools {
   const importer = sqlImporter(client, { schema });
-  const views = withViews
-    ? new PostgresViewStore({ query: async (text, params) => ({ rows: await client.query(text, params) }) }, { schema })
-    : undefined;
+  const views = withViews ? new PostgresViewStore(viewSqlClient(client), { schema }) : undefined;
   return {
     store: new SqlStore(client, { schema }),
     ...(views === undefined ? {} : { views }),

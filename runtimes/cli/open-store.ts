@@ -1,7 +1,5 @@
-import { resolve } from "node:path";
-import { createPgliteStore, defaultDataDir } from "../../adapters/pglite/index.js";
-import { createPostgresStore } from "../../adapters/postgres/index.js";
-import type { SqlStore } from "../../adapters/sql/store.js";
+import { SqlStore } from "../../adapters/sql/store.js";
+import { describeSqlTarget, openSqlDatabaseFromEnv } from "../node/sql-stores.js";
 
 /**
  * The store every CLI command opens when the config has no `openStore`: PostgreSQL at
@@ -9,21 +7,9 @@ import type { SqlStore } from "../../adapters/sql/store.js";
  * schema $EDD_SCHEMA (default "edd"). The same rules as the bank example, so `edd` finds its data.
  */
 export async function openStoreFromEnv(env: NodeJS.ProcessEnv = process.env): Promise<SqlStore> {
-  const schema = env.EDD_SCHEMA || undefined;
-  const url = env.DATABASE_URL || undefined;
-  if (url !== undefined) return createPostgresStore({ connectionString: url, poolSize: 2, ...(schema === undefined ? {} : { schema }) });
-  return createPgliteStore({ dataDir: resolve(env.EDD_DATA_DIR || defaultDataDir), ...(schema === undefined ? {} : { schema }) });
+  const { client, schema } = await openSqlDatabaseFromEnv(env, { poolSize: 2 });
+  return new SqlStore(client, { schema });
 }
 
 /** Which store `openStoreFromEnv` picks, safe to print: never the password. */
-export function describeStoreTarget(env: NodeJS.ProcessEnv = process.env): string {
-  const schema = env.EDD_SCHEMA || "edd";
-  const url = env.DATABASE_URL || undefined;
-  if (url === undefined) return `pglite ${resolve(env.EDD_DATA_DIR || defaultDataDir)} schema ${schema}`;
-  try {
-    const parsed = new URL(url);
-    return `postgres ${parsed.host}${parsed.pathname} schema ${schema}`;
-  } catch {
-    return `postgres (unparsable DATABASE_URL) schema ${schema}`;
-  }
-}
+export const describeStoreTarget = describeSqlTarget;

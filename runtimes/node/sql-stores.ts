@@ -22,17 +22,48 @@ export interface SqlStores {
   close(): Promise<void>;
 }
 
+/** The default SQL database from the environment, migrated, with one client for every store on it. */
+export interface SqlDatabase {
+  readonly client: SqlClient;
+  readonly schema: string;
+  /** Where the data lives, safe to print (no password). */
+  readonly description: string;
+}
+
 /**
  * The on-prem default: PostgreSQL at $DATABASE_URL, else embedded PGlite persisted in
  * $EDD_DATA_DIR (default .edd-data); schema $EDD_SCHEMA (default edd). Migrates on open.
- * PGlite allows one process per folder, so every store shares this one client.
+ * PGlite allows one process per folder, so every store of a process must share this one client.
  */
-export async function openSqlStoresFromEnv(env: NodeJS.ProcessEnv = process.env): Promise<SqlStores> {
+export async function openSqlDatabaseFromEnv(
+  env: NodeJS.ProcessEnv = process.env,
+  options: { poolSize?: number } = {},
+): Promise<SqlDatabase> {
   const schema = env.EDD_SCHEMA || defaultSchema;
   const url = env.DATABASE_URL || undefined;
-  const dataDir = resolve(env.EDD_DATA_DIR || defaultDataDir);
-  const client: SqlClient = url === undefined ? await createPgliteClient(dataDir) : createPostgresClient({ connectionString: url });
-  await migrate(client, schema);
+  const client: SqlClient =
+    url === undefined
+      ? await createPgliteClient(dataDirFromEnv(env))
+      : createPostgresClient({ connectionString: url, ...(options.poolSize === undefined ? {} : { poolSize: options.poolSize }) });
+  try {
+    await migrate(client, schema);
+  } catch (error) {
+    await client.close();
+    throw error;
+  }
+  return { client, schema, description: describeSqlTarget(env) };
+}
+
+/** Which database `openSqlDatabaseFromEnv` picks, safe to print: never the password. */
+export function describeSqlTarget(env: NodeJS.ProcessEnv = process.env): string {
+  const schema = env.EDD_SCHEMA || defaultSchema;
+  const url = env.DATABASE_URL || undefined;
+  return url === undefined ? `pglite ${dataDirFromEnv(env)} schema ${schema}` : `postgres ${withoutCredentials(url)} schema ${schema}`;
+}
+
+/** Events, views, checkpoints and the audit reader of the default SQL database, on one client. */
+export async function openSqlStoresFromEnv(env: NodeJS.ProcessEnv = process.env): Promise<SqlStores> {
+  const { client, schema, description } = await openSqlDatabaseFromEnv(env);
   const views = viewSqlClient(client);
   await ensureViewTables(views, schema);
   await ensureCheckpointTables(views, schema);
@@ -42,13 +73,18 @@ export async function openSqlStoresFromEnv(env: NodeJS.ProcessEnv = process.env)
     views: new PostgresViewStore(views, { schema }),
     checkpoints: new PostgresCheckpointStore(views, { schema }),
     audit: store.auditReader(),
-    description: url === undefined ? `pglite ${dataDir} schema ${schema}` : `postgres ${withoutCredentials(url)} schema ${schema}`,
+    description,
     close: () => client.close(),
   };
 }
 
-function viewSqlClient(client: SqlClient): ViewSqlClient {
+/** The view and checkpoint stores take `{ rows }` answers; the SQL client answers rows. */
+export function viewSqlClient(client: SqlClient): ViewSqlClient {
   return { query: async (text, params) => ({ rows: await client.query(text, params) }) };
+}
+
+function dataDirFromEnv(env: NodeJS.ProcessEnv): string {
+  return resolve(env.EDD_DATA_DIR || defaultDataDir);
 }
 
 function withoutCredentials(url: string): string {
