@@ -99,13 +99,6 @@ describePostgres("PostgreSQL feed never skips a late commit", () => {
       await client.end();
     }
   });
-
-  it("persists a consumer's checkpoint", async () => {
-    const page = await store.readFeed("feed", undefined, 2);
-    await store.writeCheckpoint("projector", "feed", page.checkpoint);
-    expect(await store.readCheckpoint("projector", "feed")).toBe(page.checkpoint);
-    expect(await store.readCheckpoint("projector", "other")).toBeUndefined();
-  });
 });
 
 async function rawQuery<Row>(sql: string): Promise<Row[]> {

@@ -100,14 +100,6 @@ export const migrations: readonly Migration[] = [
         first_failed_at timestamptz NOT NULL,
         last_failed_at timestamptz NOT NULL
       )`,
-      `CREATE TABLE ${t.checkpoints} (
-        consumer text NOT NULL,
-        realm text NOT NULL,
-        transaction_id xid8 NOT NULL,
-        position bigint NOT NULL,
-        updated_at timestamptz NOT NULL DEFAULT now(),
-        PRIMARY KEY (consumer, realm)
-      )`,
     ],
   },
   {

@@ -23,7 +23,6 @@ export interface Tables {
   readonly outbox: string;
   readonly identities: string;
   readonly deadLetters: string;
-  readonly checkpoints: string;
   readonly migrations: string;
 }
 
@@ -40,7 +39,6 @@ export function tablesIn(schema: string): Tables {
     outbox: table("outbox"),
     identities: table("identities"),
     deadLetters: table("dead_letters"),
-    checkpoints: table("checkpoints"),
     migrations: table("migrations"),
   };
 }

@@ -20,7 +20,7 @@ import { sqlAuditReader } from "./audit.js";
 import { type SqlClient, sqlErrorFields, sqlState } from "./client.js";
 import { type CommitHooks, commitStatements, commitUnit } from "./commit.js";
 import { commitSingleStatement, fitsSingleStatement, singleStatementCommitSql } from "./commit-single.js";
-import { decodeCheckpoint, encodeCheckpoint, feedStatement, readFeedPage } from "./feed.js";
+import { feedStatement, readFeedPage } from "./feed.js";
 import { type OutboxRow, outboxStatements, toOutboxItem } from "./outbox.js";
 import { RequestLogWriter } from "./request-log.js";
 import { compareIds, type EventRow, eventColumns, type RequestLogRow, toIso, toLoggedRequest, toStoredEvent } from "./rows.js";
@@ -88,11 +88,6 @@ export class SqlStore implements Store {
       listDeadLetters: `SELECT id::text AS id, realm, source, message, error_code, error_message, attempts, first_failed_at, last_failed_at
         FROM ${t.deadLetters} AS d WHERE $1::text IS NULL OR realm = $1 ORDER BY d.id`,
       removeDeadLetter: `DELETE FROM ${t.deadLetters} WHERE id = $1::bigint`,
-      readCheckpoint: `SELECT transaction_id::text AS transaction_id, position::text AS position FROM ${t.checkpoints}
-        WHERE consumer = $1 AND realm = $2`,
-      writeCheckpoint: `INSERT INTO ${t.checkpoints} (consumer, realm, transaction_id, position) VALUES ($1, $2, $3::xid8, $4::bigint)
-        ON CONFLICT (consumer, realm) DO UPDATE
-          SET transaction_id = EXCLUDED.transaction_id, position = EXCLUDED.position, updated_at = now()`,
     };
     this.#requestLogWriter = new RequestLogWriter(db, t);
   }
@@ -222,15 +217,6 @@ export class SqlStore implements Store {
   }
 
   /** Where a feed consumer got to in a realm: pass it back to readFeed. */
-  async readCheckpoint(consumer: string, realm: string): Promise<string | undefined> {
-    const [row] = await this.#db.query<{ transaction_id: string; position: string }>(this.#sql.readCheckpoint, [consumer, realm]);
-    return row === undefined ? undefined : encodeCheckpoint({ transactionId: row.transaction_id, position: row.position });
-  }
-
-  async writeCheckpoint(consumer: string, realm: string, checkpoint: string): Promise<void> {
-    const cursor = decodeCheckpoint(checkpoint);
-    await this.#db.query(this.#sql.writeCheckpoint, [consumer, realm, cursor.transactionId, cursor.position]);
-  }
 
   /** Read-only audit queries on this store's tables, for the audit explorer. */
   auditReader(): AuditReader {
