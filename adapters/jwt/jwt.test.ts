@@ -90,6 +90,53 @@ describe("jwtAuthenticator with an HS256 secret", () => {
   });
 });
 
+describe("finding 8: jwtAuthenticator refuses weak settings and tokens", () => {
+  const unsigned = (claims: JWTPayload, alg = "HS256", key = secretKey) =>
+    new SignJWT({ realm: "bank-a", ...claims })
+      .setProtectedHeader({ alg })
+      .setSubject("user-1")
+      .setIssuer(issuer)
+      .setAudience(audience)
+      .sign(key);
+
+  it("finding 8: refuses a token without exp by default", async () => {
+    const result = await hs256(bearer(await unsigned({})));
+    expect(result).toMatchObject({ ok: false, code: "unauthenticated", message: expect.stringContaining("exp") });
+  });
+
+  it("finding 8: accepts a token without exp only when told to", async () => {
+    const lenient = jwtAuthenticator({ secret, issuer, audience, requireExpiry: false });
+    expect(await lenient(bearer(await unsigned({})))).toMatchObject({ ok: true });
+  });
+
+  it("finding 8: refuses an HMAC secret under 32 bytes at construction", () => {
+    expect(() => jwtAuthenticator({ secret: "12345", issuer, audience })).toThrow(/32 bytes/);
+    expect(() => jwtAuthenticator({ secret: new Uint8Array(31), issuer, audience })).toThrow(/32 bytes/);
+    // "€" is three bytes: 11 of them are 33 bytes, though only 11 characters.
+    expect(() => jwtAuthenticator({ secret: "€".repeat(11), issuer, audience })).not.toThrow();
+  });
+
+  it("finding 8: pins HS256 for a secret by default and refuses other algorithms", async () => {
+    const hs512 = await unsigned({ exp: nowSeconds() + 60 }, "HS512", new TextEncoder().encode("x".repeat(64)));
+    const pinned = jwtAuthenticator({ secret: "x".repeat(64), issuer, audience });
+    expect(await pinned(bearer(hs512))).toMatchObject({
+      ok: false,
+      code: "unauthenticated",
+      message: expect.stringContaining("algorithm"),
+    });
+    const widened = jwtAuthenticator({ secret: "x".repeat(64), issuer, audience, algorithms: ["HS512"] });
+    expect(await widened(bearer(hs512))).toMatchObject({ ok: true });
+  });
+
+  it("finding 8: refuses algorithms that do not fit the key, and HS384/HS512 secrets shorter than their hash", () => {
+    expect(() => jwtAuthenticator({ secret, issuer, audience, algorithms: ["RS256"] })).toThrow(/RS256/);
+    expect(() => jwtAuthenticator({ secret, issuer, audience, algorithms: ["none"] })).toThrow(/none/);
+    expect(() => jwtAuthenticator({ jwksUrl: "https://idp.test/jwks.json", issuer, audience, algorithms: ["HS256"] })).toThrow(/HS256/);
+    expect(() => jwtAuthenticator({ secret: "x".repeat(40), issuer, audience, algorithms: ["HS512"] })).toThrow(/64 bytes/);
+    expect(() => jwtAuthenticator({ secret, issuer, audience, algorithms: [] })).toThrow(/algorithm/);
+  });
+});
+
 describe("jwtAuthenticator with a JWKS", () => {
   let close: () => Promise<void>;
   let jwksUrl: string;
