@@ -12,6 +12,9 @@ const kinds: Record<BankRuntime, BundleKind> = {
   node: "server",
 };
 
+/** The Cloud Run bundle refuses to start without a push authenticator. */
+const bundleEnv: Partial<Record<BankRuntime, Record<string, string>>> = { "cloud-run": { EDD_PUSH_TOKEN: crypto.randomUUID() } };
+
 let outRoot = "";
 let reports: BundleReport[] = [];
 
@@ -28,7 +31,7 @@ describe("built bundles", () => {
     async (runtime, kind) => {
       const report = reports.find((r) => r.name === runtime);
       expect(report?.file).toBe(join(outRoot, runtime, "index.mjs"));
-      const run = await runBundle(kind, report?.file ?? "");
+      const run = await runBundle(kind, report?.file ?? "", bundleEnv[runtime]);
       expect(run.status).toBe(200);
       expect(run.body).toMatchObject({ result: { commands: [{ command: "OpenAccount", aggregateId: "acc-1", version: 1 }] } });
     },

@@ -50,7 +50,7 @@ describe("claims a platform verified, on Azure and Cloud Run", () => {
 
   it("Cloud Run: runs the request in the realm of the claims ESPv2 forwarded", async () => {
     const { engine, versionIn } = bank();
-    const app = createCloudRunApp(engine, { verifiedClaims: endpointsUserInfoClaims });
+    const app = createCloudRunApp(engine, { verifiedClaims: endpointsUserInfoClaims, allowUnauthenticatedLocalPush: true });
     const userInfo = Buffer.from(JSON.stringify({ sub: "bo", realm: "globex" })).toString("base64url");
     expect((await app.request("/command", { method: "POST", body: open })).status).toBe(401);
     const accepted = await app.request("/command", { method: "POST", body: open, headers: { "x-endpoint-api-userinfo": userInfo } });
@@ -60,7 +60,7 @@ describe("claims a platform verified, on Azure and Cloud Run", () => {
 
   it("ignores a header that is not what the platform sends", async () => {
     const { engine } = bank();
-    const app = createCloudRunApp(engine, { verifiedClaims: endpointsUserInfoClaims });
+    const app = createCloudRunApp(engine, { verifiedClaims: endpointsUserInfoClaims, allowUnauthenticatedLocalPush: true });
     const garbage = await app.request("/command", {
       method: "POST",
       body: open,

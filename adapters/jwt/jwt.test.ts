@@ -1,13 +1,11 @@
-import type { AddressInfo } from "node:net";
-import { serve } from "@hono/node-server";
-import { Hono } from "hono";
-import { exportJWK, generateKeyPair, type JWTPayload, SignJWT } from "jose";
+import { type JWTPayload, SignJWT } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { createEngine, defineService, type Authenticator } from "../../core/index.js";
 import { bankServices } from "../../examples/bank/services.js";
 import { createHttpApp } from "../../runtimes/http/app.js";
 import { runDocExamples } from "../../test/support/doc-examples.js";
+import { type LocalJwks, startLocalJwks } from "../../test/support/local-jwks.js";
 import { MemoryStore } from "../memory/index.js";
 import { jwtAuthenticator, platformClaimsAuthenticator } from "./index.js";
 
@@ -110,8 +108,8 @@ describe("finding 8: jwtAuthenticator refuses weak settings and tokens", () => {
   });
 
   it("finding 8: refuses an HMAC secret under 32 bytes at construction", () => {
-    expect(() => jwtAuthenticator({ secret: "12345", issuer, audience })).toThrow(/32 bytes/);
-    expect(() => jwtAuthenticator({ secret: new Uint8Array(31), issuer, audience })).toThrow(/32 bytes/);
+    expect(() => jwtAuthenticator({ secret: "12345", issuer, audience })).toThrow(/at least 32 bytes/);
+    expect(() => jwtAuthenticator({ secret: new Uint8Array(31), issuer, audience })).toThrow(/at least 32 bytes/);
     // "€" is three bytes: 11 of them are 33 bytes, though only 11 characters.
     expect(() => jwtAuthenticator({ secret: "€".repeat(11), issuer, audience })).not.toThrow();
   });
@@ -138,49 +136,28 @@ describe("finding 8: jwtAuthenticator refuses weak settings and tokens", () => {
 });
 
 describe("jwtAuthenticator with a JWKS", () => {
-  let close: () => Promise<void>;
-  let jwksUrl: string;
-  let privateKey: CryptoKey;
-
+  let idp: LocalJwks;
   beforeAll(async () => {
-    const pair = await generateKeyPair("ES256");
-    privateKey = pair.privateKey;
-    const jwk = { ...(await exportJWK(pair.publicKey)), kid: "k1", alg: "ES256", use: "sig" };
-    const idp = new Hono()
-      .get("/.well-known/jwks.json", (c) => c.json({ keys: [jwk] }))
-      .get("/broken/jwks.json", (c) => c.json({ keys: "not a key set" }));
-    const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
-      const started = serve({ fetch: idp.fetch, port: 0, hostname: "127.0.0.1" }, (info: AddressInfo) => {
-        jwksUrl = `http://127.0.0.1:${info.port}/.well-known/jwks.json`;
-        resolve(started);
-      });
-    });
-    close = () => new Promise((done) => server.close(() => done()));
+    idp = await startLocalJwks("ES256");
   });
-  afterAll(() => close());
+  afterAll(() => idp.close());
 
   const esToken = (kid: string) =>
-    new SignJWT({ realm: "bank-a", roles: "teller auditor" })
-      .setProtectedHeader({ alg: "ES256", kid })
-      .setSubject("user-2")
-      .setIssuer(issuer)
-      .setAudience(audience)
-      .setExpirationTime("5m")
-      .sign(privateKey);
+    idp.sign({ realm: "bank-a", roles: "teller auditor", sub: "user-2", iss: issuer, aud: audience, exp: nowSeconds() + 300 }, { kid });
 
   it("verifies a token against the fetched key set", async () => {
-    const authenticate = jwtAuthenticator({ jwksUrl, issuer, audience });
+    const authenticate = jwtAuthenticator({ jwksUrl: idp.url, issuer, audience });
     const result = await authenticate(bearer(await esToken("k1")));
     expect(result).toEqual({ ok: true, principal: { id: "user-2", realm: "bank-a", roles: ["teller", "auditor"] } });
   });
 
   it("refuses a token whose key is not in the set", async () => {
-    const authenticate = jwtAuthenticator({ jwksUrl, issuer, audience });
+    const authenticate = jwtAuthenticator({ jwksUrl: idp.url, issuer, audience });
     expect(await authenticate(bearer(await esToken("unknown")))).toMatchObject({ ok: false, code: "unauthenticated" });
   });
 
   it("throws when the key set is broken: our fault (500), not the caller's (401)", async () => {
-    const authenticate = jwtAuthenticator({ jwksUrl: jwksUrl.replace(".well-known", "broken"), issuer, audience });
+    const authenticate = jwtAuthenticator({ jwksUrl: idp.brokenUrl, issuer, audience });
     await expect(authenticate(bearer(await esToken("k1")))).rejects.toThrow(/JSON Web Key Set/);
   });
 });

@@ -1,19 +1,15 @@
 import { type Context, Hono } from "hono";
 import type { Engine } from "../../core/pipeline/engine.js";
+import { realmAttribute } from "../../core/pipeline/queue.js";
 import { jsonLogger } from "../../core/ports/logger.js";
 import { createHttpApp } from "../http/app.js";
 import { effectsDelivery } from "../shared/effects.js";
 import type { ServerlessOptions } from "../shared/engine-source.js";
 import { dispatchPushedMessage, isPubSubPushBody, pushStatus } from "./push.js";
+import { choosePushAuthenticator, type PushAuthChoice, type PushAuthResult } from "./push-auth.js";
 
-export interface CloudRunAppOptions extends ServerlessOptions {
-  /**
-   * If set, push requests must carry `?token=<pushToken>` in the push endpoint URL. Pushed commands
-   * run as the trusted system principal, so keep the push routes closed: this token, or Cloud Run IAM
-   * with an authenticated push subscription.
-   */
-  readonly pushToken?: string;
-}
+/** Give exactly one of the `PushAuthChoice` options (see push-auth.ts), or the app refuses to start. */
+export interface CloudRunAppOptions extends ServerlessOptions, PushAuthChoice {}
 
 const cloudEventType = "google.cloud.pubsub.topic.v1.messagePublished";
 
@@ -21,7 +17,8 @@ const cloudEventType = "google.cloud.pubsub.topic.v1.messagePublished";
  * The Cloud Run service: edd's one HTTP app, plus the endpoints Pub/Sub push (`POST /_edd/pubsub`)
  * and Eventarc (binary-mode CloudEvents on `POST /` or `POST /_edd/events`) deliver queued commands to.
  */
-export function createCloudRunApp(engine: Engine, options: CloudRunAppOptions = {}): Hono {
+export function createCloudRunApp(engine: Engine, options: CloudRunAppOptions): Hono {
+  const authenticatePush = choosePushAuthenticator(options);
   const edd = createHttpApp(engine, options);
   const logger = options.logger ?? jsonLogger();
   const deliverEffects = effectsDelivery(engine, options.relay ?? {}, logger);
@@ -33,12 +30,21 @@ export function createCloudRunApp(engine: Engine, options: CloudRunAppOptions = 
   });
 
   const push = async (c: Context) => {
-    if (options.pushToken !== undefined && c.req.query("token") !== options.pushToken) {
-      return problem(c, 401, "unauthenticated", "The push endpoint needs ?token= matching EDD_PUSH_TOKEN.");
+    let auth: PushAuthResult;
+    try {
+      auth = await authenticatePush(c);
+    } catch (error) {
+      logger.error("push authentication failed; it will be redelivered", { reason: String(error) });
+      return c.body(null, 503);
     }
+    if (!auth.ok) return problem(c, auth.status, auth.status === 401 ? "unauthenticated" : "forbidden", auth.message);
     const body: unknown = await c.req.json().catch(() => undefined);
     // Not a push body at all: a caller's mistake, not a message to keep. A 400 also nacks a real push.
     if (!isPubSubPushBody(body)) return problem(c, 400, "invalid-envelope", "Expected a Pub/Sub push body {message, subscription}.");
+    const realm = body.message.attributes?.[realmAttribute];
+    if (!auth.trustRealm && realm !== undefined && realm !== "default") {
+      return problem(c, 403, "forbidden", `Only an authenticated push may name realm "${realm}".`);
+    }
     const messageId = body.message.messageId;
     try {
       const outcome = await dispatchPushedMessage(engine, body);
@@ -66,6 +72,6 @@ export function createCloudRunApp(engine: Engine, options: CloudRunAppOptions = 
   return app;
 }
 
-function problem(c: Context, status: 400 | 401, code: string, message: string): Response {
+function problem(c: Context, status: 400 | 401 | 403, code: string, message: string): Response {
   return c.json({ error: { code, message } }, status);
 }

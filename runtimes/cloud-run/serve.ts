@@ -2,6 +2,7 @@ import type { AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
 import { type EngineSource, lazyEdd } from "../shared/engine-source.js";
 import { type CloudRunAppOptions, createCloudRunApp } from "./app.js";
+import { choosePushAuthenticator } from "./push-auth.js";
 
 export interface CloudRunServerOptions extends CloudRunAppOptions {
   /** Defaults to $PORT, then 8080 (Cloud Run sets PORT). 0 picks a free port. */
@@ -18,7 +19,9 @@ export interface CloudRunServer {
 }
 
 /** Starts the Cloud Run service: the engine is built first, then the port opens. */
-export async function serveCloudRun(source: EngineSource, options: CloudRunServerOptions = {}): Promise<CloudRunServer> {
+export async function serveCloudRun(source: EngineSource, options: CloudRunServerOptions): Promise<CloudRunServer> {
+  // Refuse before the engine opens its store: without a push authenticator there is nothing to serve.
+  choosePushAuthenticator(options);
   const engine = await lazyEdd(source).engine();
   const app = createCloudRunApp(engine, options);
   const port = options.port ?? Number(process.env.PORT ?? 8080);

@@ -1,11 +1,11 @@
 // Google Cloud Run entry: listens on $PORT; Pub/Sub push and Eventarc deliver queued commands.
+// Pushes must authenticate (EDD_PUSH_AUDIENCE + EDD_PUSH_SERVICE_ACCOUNT, or EDD_PUSH_TOKEN); see docs/deploy.md.
 import { jsonLogger } from "../../../core/index.js";
-import { serveCloudRun } from "../../../runtimes/cloud-run/index.js";
+import { pushAuthFromEnv, serveCloudRun } from "../../../runtimes/cloud-run/index.js";
 import { stopOnSignals } from "../../../runtimes/node/index.js";
 import { createBankEngine } from "./engine.js";
 
 const logger = jsonLogger();
-const pushToken = process.env.EDD_PUSH_TOKEN;
-const server = await serveCloudRun(createBankEngine, pushToken === undefined || pushToken === "" ? {} : { pushToken });
+const server = await serveCloudRun(createBankEngine, pushAuthFromEnv(process.env));
 stopOnSignals(server, logger);
 logger.info("bank listening", { url: server.url, runtime: "cloud-run" });

@@ -8,7 +8,8 @@ export type CloudRunDelivery = "pubsub-push" | "eventarc";
 
 /** The Cloud Run server on a free port; queued commands arrive as Pub/Sub pushes or Eventarc CloudEvents. */
 export async function cloudRunDriver(engine: Engine, delivery: CloudRunDelivery): Promise<RuntimeDriver> {
-  const server = await serveCloudRun(engine, { port: 0, hostname: "127.0.0.1", logger: silentLogger });
+  const pushToken = crypto.randomUUID();
+  const server = await serveCloudRun(engine, { port: 0, hostname: "127.0.0.1", logger: silentLogger, pushToken });
   return {
     http: (call) => fetchCall(server.url, call),
     async enqueue(message) {
@@ -22,7 +23,11 @@ export async function cloudRunDriver(engine: Engine, delivery: CloudRunDelivery)
         delivery === "eventarc"
           ? { path: "/", ...eventarcRequest(published) }
           : { path: "/_edd/pubsub", headers: { "content-type": "application/json" }, body: JSON.stringify(pubSubPushBody(published)) };
-      const response = await fetch(`${server.url}${request.path}`, { method: "POST", headers: request.headers, body: request.body });
+      const response = await fetch(`${server.url}${request.path}?token=${pushToken}`, {
+        method: "POST",
+        headers: request.headers,
+        body: request.body,
+      });
       await response.arrayBuffer();
       // Pub/Sub's rule: 102, 200, 201, 202 and 204 acknowledge; anything else is redelivered.
       return [102, 200, 201, 202, 204].includes(response.status) ? "acknowledged" : "redelivered";

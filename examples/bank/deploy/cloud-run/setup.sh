@@ -7,7 +7,10 @@ PROJECT="${PROJECT:?set PROJECT}"
 REGION="${REGION:-europe-west1}"
 SERVICE="${SERVICE:-edd-bank}"
 IMAGE="${REGION}-docker.pkg.dev/${PROJECT}/edd/${SERVICE}"
-PUSH_TOKEN="${EDD_PUSH_TOKEN:-$(openssl rand -hex 16)}"
+# Pub/Sub pushes as this service account with a Google-signed OIDC token; edd verifies it (docs/deploy.md).
+PUSH_ACCOUNT_NAME="${SERVICE}-push"
+PUSH_ACCOUNT="${PUSH_ACCOUNT_NAME}@${PROJECT}.iam.gserviceaccount.com"
+PUSH_AUDIENCE="${SERVICE}-push"
 
 # The image holds only dist/cloud-run (see the Dockerfile); Artifact Registry keeps it.
 gcloud artifacts repositories create edd --project "$PROJECT" --location "$REGION" --repository-format docker 2>/dev/null || true
@@ -15,9 +18,12 @@ gcloud auth configure-docker "${REGION}-docker.pkg.dev" --quiet
 docker build -f examples/bank/deploy/cloud-run/Dockerfile -t "$IMAGE" dist/cloud-run
 docker push "$IMAGE"
 
-# Public HTTP: edd's authenticator decides who may call. The push route is closed by EDD_PUSH_TOKEN.
+gcloud iam service-accounts create "$PUSH_ACCOUNT_NAME" --project "$PROJECT" --display-name "Pub/Sub push to ${SERVICE}" 2>/dev/null || true
+
+# Public HTTP: edd's authenticator decides who may call. The push routes accept only the push
+# account's OIDC tokens for this audience; without EDD_PUSH_* settings the service refuses to start.
 gcloud run deploy "$SERVICE" --project "$PROJECT" --region "$REGION" --image "$IMAGE" \
-  --allow-unauthenticated --set-env-vars "EDD_PUSH_TOKEN=${PUSH_TOKEN}"
+  --allow-unauthenticated --set-env-vars "EDD_PUSH_AUDIENCE=${PUSH_AUDIENCE},EDD_PUSH_SERVICE_ACCOUNT=${PUSH_ACCOUNT}"
 URL="$(gcloud run services describe "$SERVICE" --project "$PROJECT" --region "$REGION" --format 'value(status.url)')"
 
 # Commands in, and where Pub/Sub puts those that keep failing (it needs a subscription, or they are lost).
@@ -28,9 +34,13 @@ gcloud pubsub subscriptions create edd-bank-commands-dead-sub --project "$PROJEC
 PROJECT_NUMBER="$(gcloud projects describe "$PROJECT" --format 'value(projectNumber)')"
 PUBSUB_AGENT="serviceAccount:service-${PROJECT_NUMBER}@gcp-sa-pubsub.iam.gserviceaccount.com"
 
+# Pub/Sub's service agent mints the push account's tokens.
+gcloud iam service-accounts add-iam-policy-binding "$PUSH_ACCOUNT" --project "$PROJECT" --member "$PUBSUB_AGENT" --role roles/iam.serviceAccountTokenCreator
+
 gcloud pubsub subscriptions create edd-bank-commands-push --project "$PROJECT" \
   --topic edd-bank-commands \
-  --push-endpoint "${URL}/_edd/pubsub?token=${PUSH_TOKEN}" \
+  --push-endpoint "${URL}/_edd/pubsub" \
+  --push-auth-service-account "$PUSH_ACCOUNT" --push-auth-token-audience "$PUSH_AUDIENCE" \
   --enable-message-ordering \
   --ack-deadline 60 \
   --min-retry-delay 1s --max-retry-delay 60s \
