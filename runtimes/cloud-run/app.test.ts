@@ -1,11 +1,10 @@
-import type { AddressInfo } from "node:net";
-import { serve } from "@hono/node-server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { silentLogger } from "../../core/index.js";
 import { createBankTestEngine } from "../../test/parity/engine.js";
 import { eventarcRequest, pubSubPushBody } from "../../test/parity/fixtures/google.js";
 import { commandRequest } from "../../test/support/requests.js";
 import { type LocalJwks, startLocalJwks } from "../../test/support/local-jwks.js";
+import { serveApp } from "../../test/support/serve-app.js";
 import { type CloudRunAppOptions, createCloudRunApp, pubSubOidcAuthenticator, pushAuthFromEnv } from "./index.js";
 
 const open = (id: string) =>
@@ -203,11 +202,7 @@ describe("finding 2: Cloud Run push routes fail closed", () => {
 
   it("finding 2: trusts the realm attribute only from an authenticated push", async () => {
     const { app, store } = setup({ allowUnauthenticatedLocalPush: true });
-    const server = await new Promise<{ url: string; close: () => Promise<void> }>((resolve) => {
-      const started = serve({ fetch: app.fetch, port: 0, hostname: "127.0.0.1" }, (info: AddressInfo) =>
-        resolve({ url: `http://127.0.0.1:${info.port}`, close: () => new Promise((done) => started.close(() => done())) }),
-      );
-    });
+    const server = await serveApp(app);
     try {
       const send = (attributes: Record<string, string>, id: string, headers: Record<string, string> = {}) =>
         fetch(`${server.url}/_edd/pubsub`, {

@@ -1,6 +1,8 @@
-import type { MiddlewareHandler } from "hono";
+import type { Context, MiddlewareHandler } from "hono";
 import type { Principal } from "../../core/model/principal.js";
 import type { Engine } from "../../core/pipeline/engine.js";
+import { authenticateRequest, type ClaimsSource } from "../http/authenticate.js";
+import { directLoopbackPeer, hostName, loopbackHostNames } from "../shared/loopback.js";
 import { defaultOperatorRole, type ExplorerOptions } from "./options.js";
 
 /** Who is looking, and at which realm: set on every explorer request by `operatorAccess`. */
@@ -16,21 +18,19 @@ export type ExplorerEnv = { Variables: { operator: OperatorView } };
 
 export type AccessRefusal = { readonly status: 401 | 403; readonly message: string };
 
-const loopbackHosts = new Set(["localhost", "127.0.0.1", "[::1]"]);
-
 /**
  * Authenticates every request with the engine's authenticator and requires the operator role.
  * Refusals are rendered by `refuse`, so this file decides who gets in and nothing about HTML.
  */
 export function operatorAccess(
-  options: Pick<ExplorerOptions, "engine" | "requireRole" | "allowAnonymousOperator" | "realmsFor">,
+  options: Pick<ExplorerOptions, "engine" | "requireRole" | "allowAnonymousOperator" | "realmsFor" | "verifiedClaims">,
   refuse: (refusal: AccessRefusal) => Response,
 ): MiddlewareHandler<ExplorerEnv> {
   const role = options.requireRole ?? defaultOperatorRole;
   return async (c, next) => {
     const found = options.allowAnonymousOperator
-      ? anonymousOperator(c.req.header("host"), role)
-      : await authenticatedOperator(options.engine, c.req.raw.headers, role);
+      ? anonymousOperator(c, role)
+      : await authenticatedOperator(options.engine, c, role, options.verifiedClaims);
     if (!found.ok) return refuse(found.refusal);
     const realms = options.realmsFor?.(found.principal) ?? [found.principal.realm];
     const [first] = realms;
@@ -46,12 +46,8 @@ export function operatorAccess(
 
 type Found = { ok: true; principal: Principal } | { ok: false; refusal: AccessRefusal };
 
-async function authenticatedOperator(engine: Engine, raw: Headers, role: string): Promise<Found> {
-  const headers: Record<string, string> = {};
-  raw.forEach((value, key) => {
-    headers[key] = value;
-  });
-  const auth = await engine.authenticate({ headers });
+async function authenticatedOperator(engine: Engine, c: Context, role: string, verifiedClaims: ClaimsSource | undefined): Promise<Found> {
+  const auth = await authenticateRequest(engine, c, verifiedClaims);
   if (!auth.ok) return { ok: false, refusal: { status: auth.code === "forbidden" ? 403 : 401, message: auth.message } };
   if (!auth.principal.roles.includes(role)) {
     return { ok: false, refusal: { status: 403, message: `The audit explorer needs the role "${role}".` } };
@@ -59,11 +55,18 @@ async function authenticatedOperator(engine: Engine, raw: Headers, role: string)
   return { ok: true, principal: auth.principal };
 }
 
-/** A loopback Host also defeats DNS rebinding: a foreign page cannot make the browser send it. */
-function anonymousOperator(host: string | undefined, role: string): Found {
-  const name = host?.replace(/:\d+$/, "").toLowerCase();
-  if (name === undefined || !loopbackHosts.has(name)) {
+/**
+ * Only someone at this machine: a loopback Host (a page that rebinds its DNS name to 127.0.0.1
+ * still sends its own name) and a loopback peer that no proxy stands in front of (a local nginx
+ * would otherwise hand the whole network the operator's pages).
+ */
+function anonymousOperator(c: Context, role: string): Found {
+  const name = hostName(c.req.header("host"));
+  if (name === undefined || !loopbackHostNames.includes(name)) {
     return { ok: false, refusal: { status: 403, message: "Anonymous operator access is served on localhost only." } };
   }
+  const local = directLoopbackPeer(c);
+  if (!local.ok)
+    return { ok: false, refusal: { status: 403, message: `Anonymous operator access is for this machine only: ${local.reason}.` } };
   return { ok: true, principal: { id: "local-operator", realm: "default", roles: [role] } };
 }

@@ -9,6 +9,7 @@ import { aggregateRoutes } from "./routes/aggregates.js";
 import { deadLetterRoutes } from "./routes/dead-letters.js";
 import type { ExplorerContext, RouteDeps } from "./routes/deps.js";
 import { requestRoutes } from "./routes/requests.js";
+import { storableParams } from "./params.js";
 import { sameOriginPosts } from "./same-origin.js";
 import { explorerStyle } from "./style.js";
 
@@ -33,16 +34,16 @@ export function createExplorer(options: ExplorerOptions): Hono<ExplorerEnv> {
     `${base}/*`,
     operatorAccess(options, (refusal) => {
       const title = refusal.status === 401 ? "Sign in needed" : "Not allowed";
-      const headers: Record<string, string> = refusal.status === 401 ? { "www-authenticate": "Bearer" } : {};
-      return new Response(`<!doctype html><title>${title}</title><h1>${title}</h1><p>${escapeText(refusal.message)}</p>`, {
-        status: refusal.status,
-        headers: { "content-type": "text/html; charset=utf-8", ...headers },
-      });
+      return refusalPage(refusal.status, title, refusal.message, refusal.status === 401 ? { "www-authenticate": "Bearer" } : {});
     }),
   );
   app.use(
     `${base}/*`,
-    sameOriginPosts((message) => new Response(escapeText(message), { status: 403 })),
+    sameOriginPosts((message) => refusalPage(403, "Not allowed", message)),
+  );
+  app.use(
+    `${base}/*`,
+    storableParams((message) => refusalPage(400, "Bad request", message)),
   );
 
   app.get(stylePath, (c) => c.body(explorerStyle, 200, { "content-type": "text/css; charset=utf-8" }));
@@ -66,6 +67,13 @@ export function createExplorer(options: ExplorerOptions): Hono<ExplorerEnv> {
 }
 
 /** Refusals are answered before the page machinery runs, so they escape their one line of text here. */
+function refusalPage(status: 400 | 401 | 403, title: string, message: string, headers: Record<string, string> = {}): Response {
+  return new Response(`<!doctype html><title>${title}</title><h1>${title}</h1><p>${escapeText(message)}</p>`, {
+    status,
+    headers: { "content-type": "text/html; charset=utf-8", ...headers },
+  });
+}
+
 function escapeText(text: string): string {
   return text.replace(/[&<>"']/g, (char) => `&#${char.charCodeAt(0)};`);
 }

@@ -1,6 +1,8 @@
 import type { Hono } from "hono";
 import type { StoredEvent } from "../../core/model/events.js";
 import { verifyChain } from "../../adapters/sql/hash.js";
+import { claimsSourceOf } from "../http/authenticate.js";
+import { isLoopbackHost } from "../shared/loopback.js";
 import { createExplorer } from "./app.js";
 import { type ChainVerifier, defaultBasePath, type ExplorerOptions } from "./options.js";
 
@@ -16,7 +18,11 @@ export const verifyEventChain: ChainVerifier = (events: readonly StoredEvent[]) 
  * served until this is called: the explorer is off unless mounted.
  */
 export function mountExplorer<A extends Hono>(app: A, options: ExplorerOptions): A {
-  app.route("/", createExplorer({ verifyChain: verifyEventChain, ...options }));
+  const verifiedClaims = options.verifiedClaims ?? claimsSourceOf(app);
+  app.route(
+    "/",
+    createExplorer({ verifyChain: verifyEventChain, ...options, ...(verifiedClaims === undefined ? {} : { verifiedClaims }) }),
+  );
   return app;
 }
 
@@ -29,9 +35,5 @@ export function explorerSettingsFromEnv(
   hostname: string,
 ): Pick<ExplorerOptions, "allowAnonymousOperator" | "basePath"> | undefined {
   if (env.EDD_EXPLORER !== "1") return undefined;
-  return { allowAnonymousOperator: isLoopback(hostname), basePath: defaultBasePath };
-}
-
-export function isLoopback(hostname: string): boolean {
-  return hostname === "localhost" || hostname === "::1" || /^127\.\d+\.\d+\.\d+$/.test(hostname);
+  return { allowAnonymousOperator: isLoopbackHost(hostname), basePath: defaultBasePath };
 }

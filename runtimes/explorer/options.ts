@@ -2,6 +2,7 @@ import type { StoredEvent } from "../../core/model/events.js";
 import type { Principal } from "../../core/model/principal.js";
 import type { Engine } from "../../core/pipeline/engine.js";
 import type { AuditReader } from "../../core/ports/audit.js";
+import type { ClaimsSource } from "../http/authenticate.js";
 
 /** The first event of an aggregate whose hash does not follow from the ones before it. */
 export interface ChainBreak {
@@ -18,8 +19,14 @@ export interface ExplorerOptions {
   /** The role a principal needs for any page (default "operator"). */
   readonly requireRole?: string;
   /**
+   * Claims a platform verified, for a platform authenticator (see docs/auth.md). `mountExplorer`
+   * takes the one its app was created with (`createHttpApp(engine, { verifiedClaims })`).
+   */
+  readonly verifiedClaims?: ClaimsSource;
+  /**
    * Every request runs as a local operator without authentication. For a demo on a loopback
-   * address only: requests whose Host header is not a loopback name are then refused.
+   * address only: requests are refused unless their Host is a loopback name, their socket's peer is
+   * a loopback address and they carry no proxy header (Forwarded, X-Forwarded-For, Via, …).
    */
   readonly allowAnonymousOperator?: boolean;
   /** Realms an operator may inspect; default only the principal's own realm. */

@@ -5,6 +5,7 @@ import { EddError } from "../../core/model/errors.js";
 import type { Engine } from "../../core/pipeline/engine.js";
 import type { DispatchResult } from "../../core/pipeline/result.js";
 import { failure, internalError } from "../../core/pipeline/result.js";
+import { authenticateRequest, type ClaimsSource, rememberClaimsSource } from "./authenticate.js";
 import { buildOpenApi } from "./openapi.js";
 
 export interface HttpAppOptions {
@@ -14,7 +15,7 @@ export interface HttpAppOptions {
    * Claims the platform already verified (an API Gateway authorizer, say), read from the
    * request's environment and handed to the authenticator as `verifiedClaims`.
    */
-  readonly verifiedClaims?: (c: Context) => Readonly<Record<string, unknown>> | undefined;
+  readonly verifiedClaims?: ClaimsSource;
 }
 
 export const defaultMaxBodyBytes = 1024 * 1024;
@@ -25,6 +26,7 @@ export const defaultMaxBodyBytes = 1024 * 1024;
  */
 export function createHttpApp(engine: Engine, options: HttpAppOptions = {}): Hono {
   const app = new Hono();
+  rememberClaimsSource(app, options.verifiedClaims);
   const maxBodyBytes = options.maxBodyBytes ?? defaultMaxBodyBytes;
   const limit = bodyLimit({
     maxSize: maxBodyBytes,
@@ -95,13 +97,8 @@ async function readJson(c: Context): Promise<Outcome<unknown>> {
   return parseJson(await c.req.text());
 }
 
-async function authenticate(engine: Engine, c: Context, verifiedClaims: HttpAppOptions["verifiedClaims"]) {
-  const headers: Record<string, string> = {};
-  c.req.raw.headers.forEach((value, key) => {
-    headers[key] = value;
-  });
-  const claims = verifiedClaims?.(c);
-  const auth = await engine.authenticate(claims === undefined ? { headers } : { headers, verifiedClaims: claims });
+async function authenticate(engine: Engine, c: Context, verifiedClaims: ClaimsSource | undefined) {
+  const auth = await authenticateRequest(engine, c, verifiedClaims);
   if (auth.ok) return { ok: true as const, principal: auth.principal };
   return { ok: false as const, result: error(auth.code, auth.message) };
 }
