@@ -2,17 +2,25 @@ import { existsSync, mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import type { AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
+import { buildSync } from "esbuild";
+import { Hono } from "hono";
+import { SignJWT } from "jose";
 import { type Browser, chromium } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { jwtAuthenticator } from "../adapters/jwt/index.js";
+import type { createClient as createClientType } from "../client/index.js";
 import { memoryAuditReader } from "../adapters/memory/audit.js";
 import { MemoryStore } from "../adapters/memory/index.js";
 import { createEngine, dispatchQueuedCommand } from "../core/index.js";
 import { bankServices } from "../examples/bank/services.js";
 import { createHttpApp } from "../runtimes/http/app.js";
 import { explorerSettingsFromEnv, mountExplorer } from "../runtimes/explorer/index.js";
+import { serveNode } from "../runtimes/node/index.js";
+import { serveApp } from "./support/serve-app.js";
 
 const chromiumPath = "/usr/bin/chromium";
 const hasChromium = existsSync(chromiumPath);
+const clientEntry = new URL("../client/index.ts", import.meta.url).pathname;
 const screenshot = new URL("../test-results/explorer-timeline.png", import.meta.url).pathname;
 
 const store = new MemoryStore();
@@ -113,5 +121,71 @@ describe.skipIf(!hasChromium)(
       expect(bob.map((event) => event.type)).toEqual(["AccountOpened", "Deposited", "Withdrawn"]);
       expect(await store.listDeadLetters()).toEqual([]);
     });
+
+    it("finding 10: the typed client works from a page on another origin, and a page on an origin not allowed is refused", async () => {
+      const secret = "a-browser-test-secret-of-32-bytes!";
+      const apiStore = new MemoryStore();
+      const authenticator = jwtAuthenticator({ secret, issuer: "https://idp.test", audience: "bank" });
+      const token = await new SignJWT({ realm: "default", roles: [] })
+        .setProtectedHeader({ alg: "HS256" })
+        .setSubject("ana")
+        .setIssuer("https://idp.test")
+        .setAudience("bank")
+        .setExpirationTime("5m")
+        .sign(new TextEncoder().encode(secret));
+      // The front end and a stranger, each on an origin of its own, both serving the client bundle.
+      const frontEnd = await serveApp(clientPage());
+      const stranger = await serveApp(clientPage(), "localhost");
+      const strangerOrigin = stranger.url.replace("127.0.0.1", "localhost");
+      const api = await serveNode(createEngine({ services: bankServices, store: apiStore, authenticator }), {
+        port: 0,
+        relay: false,
+        cors: { origins: [frontEnd.url] },
+      });
+      try {
+        const page = await (browser as Browser).newPage();
+        page.setDefaultTimeout(8000);
+        const call = (origin: string) =>
+          page.goto(`${origin}/`).then(async () => {
+            await page.locator("body[data-ready]").waitFor({ state: "attached" });
+            return page.evaluate(
+              async ({ apiUrl, bearer }) => {
+                const { createClient } = window as unknown as { createClient: typeof createClientType };
+                const client = createClient<typeof bankServices>({ baseUrl: apiUrl, token: () => bearer, retries: 0 });
+                const opened = await client.command("OpenAccount", "acc-web", { owner: "web@example.com" });
+                const account = await client.query("GetAccount", { id: "acc-web" });
+                return { opened, account };
+              },
+              { apiUrl: api.url, bearer: token },
+            );
+          });
+        const allowed = await call(frontEnd.url);
+        expect(allowed.opened).toMatchObject({ ok: true, result: { commands: [{ command: "OpenAccount", version: 1 }] } });
+        expect(allowed.account).toMatchObject({ ok: true, result: { owner: "web@example.com", balance: 0 } });
+
+        // The browser's preflight is refused, so the command never leaves the stranger's page.
+        const refused = await call(strangerOrigin);
+        expect(refused.opened).toMatchObject({ ok: false, status: 0, error: { code: "network-error" } });
+        const events = await apiStore.readFeed("default", undefined, 10);
+        expect(events.events.map((event) => event.type)).toEqual(["AccountOpened"]);
+        await page.close();
+      } finally {
+        await api.close();
+        await frontEnd.close();
+        await stranger.close();
+      }
+    });
   },
 );
+
+/** A page and the typed client (client/index.ts, bundled for browsers) on one origin. */
+function clientPage(): Hono {
+  const bundle = buildSync({ entryPoints: [clientEntry], bundle: true, format: "esm", platform: "browser", write: false });
+  const script = bundle.outputFiles[0]?.text ?? "";
+  return new Hono()
+    .get("/", (c) =>
+      c.html(`<!doctype html><title>front end</title><h1>front end</h1>
+<script type="module">import { createClient } from "/client.js"; window.createClient = createClient; document.body.dataset.ready = "";</script>`),
+    )
+    .get("/client.js", (c) => c.body(script, 200, { "content-type": "text/javascript; charset=utf-8" }));
+}

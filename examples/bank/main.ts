@@ -1,14 +1,18 @@
 import { createEngine, jsonLogger } from "../../core/index.js";
 import { explorerSettingsFromEnv, mountExplorer } from "../../runtimes/explorer/index.js";
-import { realmsFromEnv, serveNode, startProjections, stopOnSignals } from "../../runtimes/node/index.js";
+import { realmsFromEnv, serveNode, serveSettingsFromEnv, startProjections, stopOnSignals } from "../../runtimes/node/index.js";
 import { openSqlStoresFromEnv } from "../../runtimes/node/sql-stores.js";
 import { bankServices } from "./services.js";
 import { accountSummaries } from "./views.js";
 
 // PGlite in .edd-data/ by default; DATABASE_URL switches to PostgreSQL with no code change.
 const logger = jsonLogger();
+// HOST, EDD_JWT_*, EDD_CORS_ORIGINS, EDD_ALLOWED_HOSTS, EDD_ANONYMOUS (docs/auth.md), checked before the store opens:
+// without an authenticator on a non-loopback HOST the example refuses to start unless EDD_ANONYMOUS=1.
+const settings = refuseToStartUnless(() => serveSettingsFromEnv(process.env));
 const { store, views, checkpoints, audit, description } = await openSqlStoresFromEnv();
-const engine = createEngine({ services: bankServices, store, views, logger });
+const authenticator = settings.authenticator;
+const engine = createEngine({ services: bankServices, store, views, logger, ...(authenticator === undefined ? {} : { authenticator }) });
 const projections = startProjections({
   store,
   views,
@@ -17,14 +21,27 @@ const projections = startProjections({
   realms: realmsFromEnv(process.env),
   logger,
 });
-const hostname = process.env.HOST ?? "127.0.0.1";
 // The audit explorer at /_edd/ is on only with EDD_EXPLORER=1; anonymous operators only on loopback.
-const explorer = explorerSettingsFromEnv(process.env, hostname);
+const explorer = explorerSettingsFromEnv(process.env, settings.server.hostname);
 const server = await serveNode(engine, {
   logger,
-  hostname,
+  ...settings.server,
   workers: [projections],
   ...(explorer === undefined ? {} : { mount: (app) => mountExplorer(app, { engine, audit, ...explorer }) }),
 });
 stopOnSignals(server, logger);
-logger.info("bank example listening", { url: server.url, store: description, explorer: explorer !== undefined });
+logger.info("bank example listening", {
+  url: server.url,
+  store: description,
+  explorer: explorer !== undefined,
+  authenticated: authenticator !== undefined,
+});
+
+function refuseToStartUnless<T>(settle: () => T): T {
+  try {
+    return settle();
+  } catch (error) {
+    logger.error("refusing to start", { reason: error instanceof Error ? error.message : String(error) });
+    process.exit(1);
+  }
+}

@@ -2,7 +2,7 @@ import { parseArgs } from "node:util";
 import { createEngine } from "../../core/pipeline/engine.js";
 import { jsonLogger } from "../../core/ports/logger.js";
 import { explorerSettingsFromEnv, mountExplorer } from "../explorer/index.js";
-import { realmsFromEnv, serveNode, startProjections, stopOnSignals } from "../node/index.js";
+import { realmsFromEnv, type ServeSettings, serveNode, serveSettingsFromEnv, startProjections, stopOnSignals } from "../node/index.js";
 import { openSqlStoresFromEnv } from "../node/sql-stores.js";
 import { type CliCommand, exitCodes } from "./context.js";
 
@@ -11,7 +11,10 @@ export const serveUsage = `usage: edd serve [--port <port>] [--host <host>] [--e
 Serves the configured services over HTTP on plain Node (POST /command, POST /query, …) with the
 outbox relay and the configured projections (realms in $EDD_REALMS, default "default") in process,
 until SIGTERM or Ctrl-C. --explorer mounts the audit explorer at /_edd/ (anonymous operators only on
-a loopback host). Port: --port, else $PORT, else 3000. Stores: $DATABASE_URL, else PGlite.`;
+a loopback host). Port: --port, else $PORT, else 3000. Stores: $DATABASE_URL, else PGlite.
+Authentication: EDD_JWT_SECRET or EDD_JWT_JWKS_URL with EDD_JWT_ISSUER and EDD_JWT_AUDIENCE (docs/auth.md).
+Without one it serves everyone anonymously, so a host other than loopback is refused unless EDD_ANONYMOUS=1.
+Browsers: EDD_CORS_ORIGINS and EDD_ALLOWED_HOSTS, comma-separated.`;
 
 /** `edd serve`: runs until stopped; 2 usage. */
 export const serveCommand: CliCommand = async (args, context) => {
@@ -30,9 +33,23 @@ export const serveCommand: CliCommand = async (args, context) => {
     context.err(`--port must be a port number\n\n${serveUsage}\n`);
     return exitCodes.usage;
   }
+  let settings: ServeSettings;
+  try {
+    settings = serveSettingsFromEnv(context.env, values.host || context.env.HOST || "127.0.0.1");
+  } catch (error) {
+    context.err(`refusing to start: ${error instanceof Error ? error.message : String(error)}\n`);
+    return exitCodes.usage;
+  }
   const logger = jsonLogger();
   const { store, views, checkpoints, audit, description } = await openSqlStoresFromEnv(context.env);
-  const engine = createEngine({ services: context.config.services, store, views, logger });
+  const { authenticator } = settings;
+  const engine = createEngine({
+    services: context.config.services,
+    store,
+    views,
+    logger,
+    ...(authenticator === undefined ? {} : { authenticator }),
+  });
   const projections = startProjections({
     store,
     views,
@@ -41,11 +58,10 @@ export const serveCommand: CliCommand = async (args, context) => {
     realms: realmsFromEnv(context.env),
     logger,
   });
-  const hostname = values.host ?? context.env.HOST ?? "127.0.0.1";
-  const explorer = explorerSettingsFromEnv({ ...context.env, ...(values.explorer ? { EDD_EXPLORER: "1" } : {}) }, hostname);
+  const explorer = explorerSettingsFromEnv({ ...context.env, ...(values.explorer ? { EDD_EXPLORER: "1" } : {}) }, settings.server.hostname);
   const server = await serveNode(engine, {
     port,
-    hostname,
+    ...settings.server,
     logger,
     workers: [projections],
     ...(explorer === undefined ? {} : { mount: (app) => mountExplorer(app, { engine, audit, ...explorer }) }),

@@ -6,9 +6,10 @@ import type { Engine } from "../../core/pipeline/engine.js";
 import type { DispatchResult } from "../../core/pipeline/result.js";
 import { failure, internalError } from "../../core/pipeline/result.js";
 import { authenticateRequest, type ClaimsSource, rememberClaimsSource } from "./authenticate.js";
+import { type BrowserGuardOptions, browserGuards } from "./cors.js";
 import { buildOpenApi } from "./openapi.js";
 
-export interface HttpAppOptions {
+export interface HttpAppOptions extends BrowserGuardOptions {
   /** Largest accepted body in bytes (default 1 MiB). */
   readonly maxBodyBytes?: number;
   /**
@@ -27,6 +28,8 @@ export const defaultMaxBodyBytes = 1024 * 1024;
 export function createHttpApp(engine: Engine, options: HttpAppOptions = {}): Hono {
   const app = new Hono();
   rememberClaimsSource(app, options.verifiedClaims);
+  // CORS, cross-site refusals and the Host allow-list (cors.ts) come before every route.
+  for (const guard of browserGuards(options, (c, message) => reply(c, error("forbidden", message)))) app.use(guard);
   const maxBodyBytes = options.maxBodyBytes ?? defaultMaxBodyBytes;
   const limit = bodyLimit({
     maxSize: maxBodyBytes,

@@ -2,10 +2,13 @@ import type { AddressInfo } from "node:net";
 import { serve as serveHono } from "@hono/node-server";
 import type { Hono } from "hono";
 import type { Engine } from "../../core/pipeline/engine.js";
+import { anonymousAuthenticator } from "../../core/ports/auth.js";
 import type { Logger } from "../../core/ports/logger.js";
 import { silentLogger } from "../../core/ports/logger.js";
 import type { QueueTransport } from "../../core/ports/transport.js";
 import { createHttpApp, type HttpAppOptions } from "../http/app.js";
+import { loopbackHostNames } from "../shared/loopback.js";
+import { checkAnonymousExposure, warnAnonymousOnNetwork } from "./exposure.js";
 import { type NodeQueueWorker, type NodeQueueWorkerOptions, startQueueWorker } from "./queue-worker.js";
 import { type RelayWorker, type RelayWorkerOptions, startRelayWorker } from "./worker.js";
 
@@ -25,6 +28,12 @@ export interface NodeServerOptions extends HttpAppOptions {
   readonly logger?: Logger;
   /** Adds routes beside the edd API before serving, e.g. the audit explorer (runtimes/explorer). */
   readonly mount?: (app: Hono) => void;
+  /**
+   * An engine without an authenticator serves everyone as the anonymous principal, so it is served
+   * on a loopback hostname only (and answers only to loopback `Host` names). Set this to serve it
+   * on any other address anyway, for a network you trust: it is logged as a warning at start.
+   */
+  readonly allowAnonymousOnNetwork?: boolean;
 }
 
 export interface NodeServer {
@@ -35,12 +44,13 @@ export interface NodeServer {
 }
 
 /** Serves an engine over HTTP on plain Node: the on-prem runtime. */
-export function serveNode(engine: Engine, options: NodeServerOptions = {}): Promise<NodeServer> {
+export async function serveNode(engine: Engine, options: NodeServerOptions = {}): Promise<NodeServer> {
   const logger = options.logger ?? silentLogger;
-  const app = createHttpApp(engine, options);
-  options.mount?.(app);
   const port = options.port ?? Number(process.env.PORT ?? 3000);
   const hostname = options.hostname ?? "127.0.0.1";
+  const allowedHosts = anonymousExposure(engine, hostname, options, logger);
+  const app = createHttpApp(engine, { ...options, ...(allowedHosts === undefined ? {} : { allowedHosts }) });
+  options.mount?.(app);
   return new Promise((resolve, reject) => {
     const server = serveHono({ fetch: app.fetch, port, hostname }, (info: AddressInfo) => {
       const relayOptions = typeof options.relay === "object" ? options.relay : {};
@@ -75,6 +85,15 @@ export function serveNode(engine: Engine, options: NodeServerOptions = {}): Prom
     });
     server.once("error", reject);
   });
+}
+
+/** An anonymous engine on loopback answers only to loopback Host names (DNS rebinding); see exposure.ts. */
+function anonymousExposure(engine: Engine, hostname: string, options: NodeServerOptions, logger: Logger): readonly string[] | undefined {
+  if (engine.authenticate !== anonymousAuthenticator) return options.allowedHosts;
+  const exposure = checkAnonymousExposure(hostname, options.allowAnonymousOnNetwork === true);
+  if (exposure === "local") return options.allowedHosts ?? loopbackHostNames;
+  warnAnonymousOnNetwork(hostname, logger);
+  return options.allowedHosts;
 }
 
 /** Closes the server gracefully on SIGTERM and SIGINT, then exits. */

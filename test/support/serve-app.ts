@@ -39,6 +39,7 @@ export function rawRequest(
   path: string,
   headers: Record<string, string>,
   method = "GET",
+  body?: string,
 ): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
     const req = httpRequest({ host: address, port, path, method, headers, setHost: false }, (res) => {
@@ -50,6 +51,6 @@ export function rawRequest(
       res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
     });
     req.once("error", reject);
-    req.end();
+    req.end(body);
   });
 }

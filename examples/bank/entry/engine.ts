@@ -1,10 +1,15 @@
 import { MemoryStore } from "../../../adapters/memory/index.js";
-import { createEngine, type Engine, jsonLogger, type Store } from "../../../core/index.js";
+import { type Authenticator, createEngine, type Engine, jsonLogger, type Store } from "../../../core/index.js";
 import { bankServices } from "../services.js";
 
 /** The bank's engine as every deployed entry builds it: on first use, on the store the environment names. */
-export async function createBankEngine(): Promise<Engine> {
-  return createEngine({ services: bankServices, store: await openDeployedStore(), logger: jsonLogger() });
+export async function createBankEngine(authenticator?: Authenticator): Promise<Engine> {
+  return createEngine({
+    services: bankServices,
+    store: await openDeployedStore(),
+    logger: jsonLogger(),
+    ...(authenticator === undefined ? {} : { authenticator }),
+  });
 }
 
 /** In memory unless DATABASE_URL is set; the Postgres code is loaded only then, so cold starts never pay for it. */
