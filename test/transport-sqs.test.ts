@@ -1,4 +1,4 @@
-import { CreateBucketCommand, S3Client } from "@aws-sdk/client-s3";
+import { CreateBucketCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { ReceiveMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MemoryStore } from "../adapters/memory/index.js";
@@ -79,6 +79,37 @@ describe("sqs specifics", () => {
     expect(done).toBe(2);
     const answer = await engine.query({ query: { query: "GetAccount", attributes: { id: "acc-s3" } } }, anonymousPrincipal);
     expect(answer.body).toMatchObject({ result: { balance: 12 } });
+    objects.close();
+    await transport.close();
+  });
+
+  it("finding 13: a large-command reference may name only the configured bucket", async () => {
+    const s3 = new S3Client(aws.s3Config);
+    await s3.send(new CreateBucketCommand({ Bucket: "edd-large-only" }));
+    await s3.send(new CreateBucketCommand({ Bucket: "payroll" }));
+    // Another team's bucket, readable with this service's credentials, holding a valid command.
+    const planted = commandRequest("OpenAccount", "acc-planted", { owner: "planted@example.com" });
+    await s3.send(new PutObjectCommand({ Bucket: "payroll", Key: "salaries.json", Body: JSON.stringify(planted) }));
+    s3.destroy();
+    const objects = new S3ObjectStore({ bucket: "edd-large-only", client: aws.s3Config });
+    await expect(objects.get({ store: "s3", bucket: "payroll", key: "salaries.json" })).rejects.toThrow(/only "edd-large-only"/);
+
+    const transport = await freshTransport(2);
+    const engine = createEngine({ services: bankServices, store: new MemoryStore() });
+    // What anyone allowed to publish to the queue can send: a reference of their choosing.
+    const reference = { eddLargeCommand: { store: "s3", bucket: "payroll", key: "salaries.json", bytes: 1 } };
+    await transport.publish({
+      body: JSON.stringify(reference),
+      realm: "default",
+      orderingKey: "acc-planted",
+      deduplicationId: "planted-1",
+    });
+    const worker = createQueueWorker(engine, transport, { objectStore: objects, retryDelayMs: () => 0 });
+    let round = await worker.runOnce(1000);
+    for (const deadline = Date.now() + 15_000; round.received === 0 && Date.now() < deadline; ) round = await worker.runOnce(1000);
+    expect(round).toMatchObject({ received: 1, done: 0, retried: 1 });
+    const answer = await engine.query({ query: { query: "GetAccount", attributes: { id: "acc-planted" } } }, anonymousPrincipal);
+    expect(answer.body).toMatchObject({ result: null });
     objects.close();
     await transport.close();
   });

@@ -1,4 +1,4 @@
-import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
+import { mkdir, readFile, realpath, rename, writeFile } from "node:fs/promises";
 import { dirname, isAbsolute, join, normalize, sep } from "node:path";
 import type { ObjectRef, ObjectStore } from "../../core/ports/object-store.js";
 
@@ -21,15 +21,24 @@ export class FileObjectStore implements ObjectStore {
     return { store: this.kind, key };
   }
 
+  /**
+   * References arrive in queue messages, which anyone who may publish can write: only files under
+   * the root are read, also when a link inside it points elsewhere (a confused deputy otherwise).
+   */
   async get(ref: ObjectRef): Promise<string> {
     if (ref.store !== this.kind) throw new Error(`A "${ref.store}" reference cannot be read from the filesystem store.`);
-    return readFile(this.pathOf(ref.key), "utf8");
+    if (ref.bucket !== undefined) throw new Error("A filesystem large-command reference has no bucket.");
+    const path = await realpath(this.pathOf(ref.key));
+    const root = await realpath(this.root);
+    if (!path.startsWith(`${root}${sep}`)) throw new Error(`Object key ${ref.key} leaves the store's root.`);
+    return readFile(path, "utf8");
   }
 
   private pathOf(key: string): string {
     const relative = normalize(key);
     // A reference comes from a message: never let it point outside the root.
-    if (isAbsolute(relative) || relative.split(sep).includes("..")) throw new Error(`Object key ${key} leaves the store's root.`);
+    if (key === "" || isAbsolute(relative) || relative.split(sep).includes(".."))
+      throw new Error(`Object key ${key} leaves the store's root.`);
     return join(this.root, relative);
   }
 }

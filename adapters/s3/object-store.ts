@@ -22,10 +22,20 @@ export class S3ObjectStore implements ObjectStore {
     return { store: this.kind, bucket: this.options.bucket, key };
   }
 
+  /**
+   * References arrive in queue messages, which anyone who may publish can write: only objects of
+   * the configured bucket are read, so a message cannot make this process, with its credentials,
+   * fetch another bucket's objects (a confused deputy).
+   */
   async get(ref: ObjectRef): Promise<string> {
     if (ref.store !== this.kind) throw new Error(`A "${ref.store}" reference cannot be read from S3.`);
-    const object = await this.s3().send(new GetObjectCommand({ Bucket: ref.bucket ?? this.options.bucket, Key: ref.key }));
-    if (object.Body === undefined) throw new Error(`s3://${ref.bucket}/${ref.key} has no body.`);
+    const bucket = ref.bucket ?? this.options.bucket;
+    if (bucket !== this.options.bucket) {
+      throw new Error(`A large-command reference names bucket "${bucket}"; only "${this.options.bucket}" is read.`);
+    }
+    if (ref.key === "") throw new Error("A large-command reference has an empty key.");
+    const object = await this.s3().send(new GetObjectCommand({ Bucket: bucket, Key: ref.key }));
+    if (object.Body === undefined) throw new Error(`s3://${bucket}/${ref.key} has no body.`);
     return object.Body.transformToString("utf-8");
   }
 
