@@ -1,8 +1,15 @@
 import { randomBytes } from "node:crypto";
 import { Client } from "@opensearch-project/opensearch";
 import { describe, expect, it } from "vitest";
+import { MemoryCheckpointStore } from "../adapters/memory/checkpoints.js";
+import { MemoryStore } from "../adapters/memory/index.js";
 import { OpenSearchViewStore } from "../adapters/opensearch/view-store.js";
+import { createEngine } from "../core/index.js";
+import { createProjector } from "../core/pipeline/projection.js";
+import { bankServices } from "../examples/bank/services.js";
+import { accountSummaries } from "../examples/bank/views.js";
 import { startOpenSearchTestServer } from "./support/opensearch-server.js";
+import { commandRequest } from "./support/requests.js";
 import { describeViewStoreContract } from "./view-store-contract.js";
 
 describeViewStoreContract("opensearch (loopback test server)", async () => {
@@ -36,6 +43,68 @@ describe("opensearch view store: requests it makes", () => {
       expect(calls.filter((call) => call === "POST /_bulk")).toHaveLength(2);
       expect(calls.filter((call) => call === "POST /_aliases")).toHaveLength(1);
       expect(calls).toContain("DELETE /t-_41_cme.accounts.summary_g0");
+    } finally {
+      await client.close();
+      await server.close();
+    }
+  });
+});
+
+describe("finding 13: view ids past OpenSearch's 512-byte _id", () => {
+  const long = "€".repeat(200); // 200 characters, 600 bytes: within the envelope, over OpenSearch's _id limit
+
+  it("finding 13: stores, reads, searches and deletes a document whose id is over 512 bytes", async () => {
+    const server = await startOpenSearchTestServer();
+    const client = new Client({ node: server.url });
+    try {
+      const views = new OpenSearchViewStore({ client });
+      expect(await views.write("default", "accounts.summary", [{ id: long, version: 1, data: { n: 1 } }])).toEqual([long]);
+      expect(await views.get("default", "accounts.summary", long)).toEqual({ id: long, version: 1, data: { n: 1 } });
+      expect((await views.read("default", "accounts.summary", [long, "other"])).get(long)).toMatchObject({ version: 1 });
+      expect((await views.search("default", "accounts.summary", {})).items).toEqual([{ id: long, version: 1, data: { n: 1 } }]);
+      // Still "never older": the hashed _id carries the external version like any other.
+      expect(await views.write("default", "accounts.summary", [{ id: long, version: 1, data: { n: 9 } }])).toEqual([]);
+      expect(await views.delete("default", "accounts.summary", long, 2)).toBe(true);
+      expect(await views.get("default", "accounts.summary", long)).toBeUndefined();
+      // Ids that look like the hashed form are hashed too, so two ids never share one _id.
+      const lookalike = `edd-sha256-${"0".repeat(64)}`;
+      await views.write("default", "accounts.summary", [
+        { id: lookalike, version: 1, data: { n: 2 } },
+        { id: "", version: 1, data: { n: 3 } },
+      ]);
+      expect((await views.get("default", "accounts.summary", lookalike))?.data).toEqual({ n: 2 });
+      expect((await views.get("default", "accounts.summary", ""))?.data).toEqual({ n: 3 });
+    } finally {
+      await client.close();
+      await server.close();
+    }
+  });
+
+  it("finding 13: the projector gets past an aggregate id over 512 bytes instead of retrying forever", async () => {
+    const server = await startOpenSearchTestServer();
+    const client = new Client({ node: server.url });
+    try {
+      const store = new MemoryStore();
+      const engine = createEngine({ services: bankServices, store });
+      const principal = { id: "clerk", realm: "default", roles: [] };
+      for (const [i, id] of [long, "acc-after"].entries()) {
+        const opened = await engine.command(
+          commandRequest({ command: "OpenAccount", aggregateId: id, attributes: { owner: `owner${i}@example.com` } }),
+          principal,
+        );
+        expect(opened.status).toBe(200);
+      }
+      const views = new OpenSearchViewStore({ client });
+      const projector = createProjector({
+        store,
+        views,
+        checkpoints: new MemoryCheckpointStore(),
+        projection: accountSummaries,
+        realm: "default",
+      });
+      expect(await projector.drain()).toBe(2);
+      const ids = (await views.search("default", accountSummaries.view, {})).items.map((item) => item.id).sort();
+      expect(ids).toEqual(["acc-after", long].sort());
     } finally {
       await client.close();
       await server.close();

@@ -11,6 +11,7 @@ import {
   type ViewStore,
   type ViewWrite,
 } from "../../core/ports/view-store.js";
+import { documentId } from "./document-ids.js";
 import { assertIndexPrefix, type ViewIndexNames, viewIndexNames } from "./index-names.js";
 import { compileSearchBody, type Dsl, viewIndexBody } from "./query-dsl.js";
 
@@ -55,8 +56,10 @@ export class OpenSearchViewStore implements ViewStore {
   async write(realm: string, view: string, writes: readonly ViewWrite[], slot: ViewSlot = "live"): Promise<readonly string[]> {
     if (writes.length === 0) return [];
     const index = await this.#target(realm, view, slot);
-    const body = latestPerId(writes).flatMap((write) => [
-      { index: { _index: index, _id: write.id, version: write.version, version_type: "external" } },
+    const latest = latestPerId(writes);
+    const idOf = new Map(latest.map((write) => [documentId(write.id), write.id]));
+    const body = latest.flatMap((write) => [
+      { index: { _index: index, _id: documentId(write.id), version: write.version, version_type: "external" } },
       { id: write.id, version: write.version, deleted: write.data === null, data: write.data ?? {} },
     ]);
     const response = await this.#client.bulk({ body, refresh: this.#refresh });
@@ -64,7 +67,7 @@ export class OpenSearchViewStore implements ViewStore {
     for (const item of response.body.items) {
       const result = item.index;
       if (result === undefined) continue;
-      if (result.status === 200 || result.status === 201) landed.push(String(result._id));
+      if (result.status === 200 || result.status === 201) landed.push(idOf.get(String(result._id)) ?? String(result._id));
       else if (result.status !== 409) throw new Error(`OpenSearch refused a view write to ${index}: ${JSON.stringify(result.error)}`);
     }
     return landed;
@@ -74,7 +77,7 @@ export class OpenSearchViewStore implements ViewStore {
     const records = new Map<string, ViewRecord>();
     if (ids.length === 0) return records;
     const index = await this.#target(realm, view, slot);
-    const response = await this.#client.mget({ index, body: { ids: [...ids] } });
+    const response = await this.#client.mget({ index, body: { ids: ids.map(documentId) } });
     for (const doc of response.body.docs as { found?: boolean; _source?: StoredSource }[]) {
       const source = doc._source;
       if (doc.found !== true || source === undefined) continue;

@@ -64,6 +64,17 @@ export async function startOpenSearchTestServer(): Promise<OpenSearchTestServer>
   }
 
   function bulk(lines: Record<string, Json>[], defaultIndex: string | undefined): Reply {
+    // As OpenSearch validates a bulk request: one bad id refuses the whole request.
+    for (let i = 0; i < lines.length; i += 2) {
+      const meta = Object.values(lines[i] as Record<string, Json>)[0] as Record<string, Json>;
+      const id = meta._id === undefined ? undefined : String(meta._id);
+      if (id === "")
+        return error(400, "action_request_validation_exception", "Validation Failed: 1: if _id is specified it must not be empty;");
+      if (id !== undefined && Buffer.byteLength(id) > 512) {
+        const reason = `Validation Failed: 1: id [${id}] is too long, must be no longer than 512 bytes but was: ${Buffer.byteLength(id)};`;
+        return error(400, "action_request_validation_exception", reason);
+      }
+    }
     const items: unknown[] = [];
     for (let i = 0; i < lines.length; i += 2) {
       const [action, meta] = Object.entries(lines[i] as Record<string, Json>)[0] as [string, Record<string, Json>];
