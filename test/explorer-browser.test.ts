@@ -4,7 +4,6 @@ import type { AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
 import { buildSync } from "esbuild";
 import { Hono } from "hono";
-import { SignJWT } from "jose";
 import { type Browser, chromium } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { jwtAuthenticator } from "../adapters/jwt/index.js";
@@ -16,6 +15,7 @@ import { bankServices } from "../examples/bank/services.js";
 import { createHttpApp } from "../runtimes/http/app.js";
 import { explorerSettingsFromEnv, mountExplorer } from "../runtimes/explorer/index.js";
 import { serveNode } from "../runtimes/node/index.js";
+import { hmacToken } from "./support/hmac-token.js";
 import { serveApp } from "./support/serve-app.js";
 
 const chromiumPath = "/usr/bin/chromium";
@@ -126,13 +126,7 @@ describe.skipIf(!hasChromium)(
       const secret = "a-browser-test-secret-of-32-bytes!";
       const apiStore = new MemoryStore();
       const authenticator = jwtAuthenticator({ secret, issuer: "https://idp.test", audience: "bank" });
-      const token = await new SignJWT({ realm: "default", roles: [] })
-        .setProtectedHeader({ alg: "HS256" })
-        .setSubject("ana")
-        .setIssuer("https://idp.test")
-        .setAudience("bank")
-        .setExpirationTime("5m")
-        .sign(new TextEncoder().encode(secret));
+      const token = await hmacToken(secret);
       // The front end and a stranger, each on an origin of its own, both serving the client bundle.
       const frontEnd = await serveApp(clientPage());
       const stranger = await serveApp(clientPage(), "localhost");

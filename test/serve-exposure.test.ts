@@ -3,12 +3,12 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
-import { SignJWT } from "jose";
 import { afterAll, describe, expect, it } from "vitest";
 import { MemoryStore } from "../adapters/memory/index.js";
 import { createEngine, type Logger } from "../core/index.js";
 import { bankServices } from "../examples/bank/services.js";
 import { serveNode, serveSettingsFromEnv } from "../runtimes/node/index.js";
+import { hmacToken } from "./support/hmac-token.js";
 import { commandRequest } from "./support/requests.js";
 
 const root = new URL("../", import.meta.url).pathname;
@@ -20,14 +20,7 @@ afterAll(() => {
 
 const secret = "a-serve-test-secret-of-32-bytes!!";
 const jwtEnv = { EDD_JWT_SECRET: secret, EDD_JWT_ISSUER: "https://idp.test", EDD_JWT_AUDIENCE: "bank" };
-const token = () =>
-  new SignJWT({ realm: "default", roles: [] })
-    .setProtectedHeader({ alg: "HS256" })
-    .setSubject("ana")
-    .setIssuer("https://idp.test")
-    .setAudience("bank")
-    .setExpirationTime("5m")
-    .sign(new TextEncoder().encode(secret));
+const token = () => hmacToken(secret);
 
 describe("finding 13: serving without an authenticator fails closed", () => {
   it("finding 13: refuses a non-loopback HOST without an authenticator unless EDD_ANONYMOUS=1", () => {
