@@ -1,10 +1,13 @@
 /**
  * Runs calls that arrive while earlier ones are in flight as one batch: no timer, so a lone call
  * goes out at once, and under load many calls share one statement (and one commit). Each caller
- * gets its own result; if a batch fails, every caller in it gets the error.
+ * gets its own result. Calls often come from different requests (any realm), so one call's data
+ * must never fail another's: when a batch fails, each of its calls is run again on its own, and
+ * only those that fail alone get an error. `run` must therefore be all-or-nothing per batch
+ * (one statement is).
  */
 export class NaturalBatcher<In, Out> {
-  readonly #waiting: { readonly input: In; readonly resolve: (out: Out) => void; readonly reject: (error: unknown) => void }[] = [];
+  readonly #waiting: Waiting<In, Out>[] = [];
   #inFlight = 0;
 
   constructor(
@@ -25,10 +28,10 @@ export class NaturalBatcher<In, Out> {
     while (this.#inFlight < this.maxInFlight && this.#waiting.length > 0) {
       const batch = this.#waiting.splice(0, this.maxBatch);
       this.#inFlight++;
-      this.run(batch.map((call) => call.input))
-        .then((outputs) => {
-          if (outputs.length !== batch.length) throw new Error(`batch returned ${outputs.length} results for ${batch.length} calls`);
-          for (const [i, call] of batch.entries()) call.resolve(outputs[i] as Out);
+      this.#runBatch(batch)
+        .catch((error: unknown) => {
+          if (batch.length === 1) throw error;
+          return Promise.all(batch.map((call) => this.#runBatch([call]).catch(call.reject)));
         })
         .catch((error: unknown) => {
           for (const call of batch) call.reject(error);
@@ -39,4 +42,17 @@ export class NaturalBatcher<In, Out> {
         });
     }
   }
+
+  async #runBatch(batch: readonly Waiting<In, Out>[]): Promise<void> {
+    // Called through a promise so a synchronous throw (e.g. while encoding) fails the batch, not the drain loop.
+    const outputs = await Promise.resolve().then(() => this.run(batch.map((call) => call.input)));
+    if (outputs.length !== batch.length) throw new Error(`batch returned ${outputs.length} results for ${batch.length} calls`);
+    for (const [i, call] of batch.entries()) call.resolve(outputs[i] as Out);
+  }
+}
+
+interface Waiting<In, Out> {
+  readonly input: In;
+  readonly resolve: (out: Out) => void;
+  readonly reject: (error: unknown) => void;
 }
