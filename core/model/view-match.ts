@@ -45,7 +45,7 @@ function leafMatches(node: Leaf, value: unknown): boolean {
     case "prefix":
       return typeof value === "string" && value.startsWith(node.prefix);
     case "wildcard":
-      return typeof value === "string" && wildcardRegExp(node.pattern).test(value);
+      return typeof value === "string" && wildcardMatches(node.pattern, value);
     case "range":
       return (
         inBound(value, node.gt, (c) => c > 0) &&
@@ -73,13 +73,36 @@ function inBound(value: unknown, bound: RangeValue | undefined, accept: (compari
   return accept(compareScalars(value as RangeValue, bound));
 }
 
-function wildcardRegExp(pattern: string): RegExp {
-  const source = wildcardParts(pattern)
-    .map((part) =>
-      "literal" in part ? part.literal.replace(/[.*+?^${}()|[\]\\]/g, "\\$&") : part.any === "many" ? "[\\s\\S]*" : "[\\s\\S]",
-    )
-    .join("");
-  return new RegExp(`^${source}$`, "u");
+/**
+ * Whole-string wildcard match over code points, without a regular expression: backtracking only
+ * to the last `*`, so it takes at most pattern × text steps however the pattern is built.
+ */
+function wildcardMatches(pattern: string, value: string): boolean {
+  const tokens = wildcardParts(pattern).flatMap((part): (string | "many" | "one")[] =>
+    "literal" in part ? Array.from(part.literal, (char) => `=${char}`) : [part.any],
+  );
+  const text = Array.from(value);
+  let t = 0;
+  let p = 0;
+  let star = -1;
+  let resume = 0;
+  while (t < text.length) {
+    const token = tokens[p];
+    if (token === "one" || (token !== undefined && token !== "many" && token.slice(1) === text[t])) {
+      t++;
+      p++;
+    } else if (token === "many") {
+      star = p++;
+      resume = t;
+    } else if (star >= 0) {
+      p = star + 1;
+      t = ++resume;
+    } else {
+      return false;
+    }
+  }
+  while (tokens[p] === "many") p++;
+  return p === tokens.length;
 }
 
 /** Numbers numerically, strings by code point (as Postgres jsonpath and OpenSearch keywords do). */

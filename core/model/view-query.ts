@@ -1,4 +1,6 @@
 import { z } from "zod";
+import { describeIssues } from "./envelope.js";
+import { EddError } from "./errors.js";
 
 /**
  * The one query language every view store understands. A query is plain JSON, so it can travel
@@ -13,6 +15,22 @@ export const maxPageSize = 1000;
 /** Deepest result a search reaches (`from + size`): OpenSearch's default result window. */
 export const maxResultWindow = 10_000;
 export const defaultPageSize = 20;
+
+/**
+ * What one query may ask of a store, whoever wrote it. Each bound keeps a cost in check: nodes
+ * and depth the recursion of every compiler, `in` values PostgreSQL's 65,535 parameters (two
+ * each), wildcards the backtracking of pattern matching.
+ */
+export const viewQueryLimits = {
+  /** Filter nodes (leaves and and/or/not) in one query. */
+  maxNodes: 100,
+  /** Nesting of filter nodes, the leaf included. */
+  maxDepth: 16,
+  /** Values of every `in` of a query together. */
+  maxInValues: 1000,
+  /** `*` and `?` of every wildcard of a query together. */
+  maxWildcards: 32,
+} as const;
 
 export type FieldPath = string;
 /** Values are compared with their JSON type: 5 never equals "5". */
@@ -77,7 +95,7 @@ export const viewFilterSchema: z.ZodType<ViewFilter> = z.lazy(() =>
   ]),
 );
 
-export const viewQuerySchema: z.ZodType<ViewQuery> = z
+const viewQueryShape = z
   .strictObject({
     filter: viewFilterSchema.optional(),
     sort: z
@@ -93,9 +111,67 @@ export const viewQuerySchema: z.ZodType<ViewQuery> = z
     `from + size may not exceed ${maxResultWindow}`,
   );
 
-/** Validates a query from outside (e.g. a query's attributes); throws a ZodError naming the bad part. */
+/** A view query within `viewQueryLimits`: the bounds are checked before the (recursive) schema runs. */
+export const viewQuerySchema: z.ZodType<ViewQuery> = z
+  .unknown()
+  .superRefine((input, context) => {
+    const problem = limitProblem(input);
+    if (problem !== undefined) context.addIssue({ code: "custom", message: problem.message, path: problem.path });
+  })
+  .pipe(viewQueryShape);
+
+/**
+ * Validates a query from outside (e.g. a query's attributes). Throws EddError `invalid-query`
+ * (400) naming each bad part, so a query that passes a client's view query on answers 400, not 500.
+ */
 export function parseViewQuery(input: unknown): ViewQuery {
-  return viewQuerySchema.parse(input);
+  const parsed = viewQuerySchema.safeParse(input);
+  if (parsed.success) return parsed.data;
+  const issues = describeIssues(parsed.error);
+  const first = issues[0];
+  const summary = first === undefined ? "" : `: ${first.path || "the query"}: ${first.message}`;
+  throw new EddError("invalid-query", `The view query is invalid${summary}.`, { issues });
+}
+
+/**
+ * The first bound of `viewQueryLimits` the query's filter breaks, or its first bad field path.
+ * Iterative and counting as it goes, so a filter a million nodes wide or deep costs no more
+ * than reading it.
+ */
+function limitProblem(input: unknown): { path: (string | number)[]; message: string } | undefined {
+  if (typeof input !== "object" || input === null) return undefined;
+  const root = (input as { filter?: unknown }).filter;
+  if (root === undefined) return undefined;
+  const { maxNodes, maxDepth, maxInValues, maxWildcards } = viewQueryLimits;
+  const stack: { node: unknown; path: (string | number)[]; depth: number }[] = [{ node: root, path: ["filter"], depth: 1 }];
+  let nodes = 0;
+  let inValues = 0;
+  let wildcards = 0;
+  while (stack.length > 0) {
+    const { node, path, depth } = stack.pop() as (typeof stack)[number];
+    nodes++;
+    if (depth > maxDepth) return { path, message: `filters nest at most ${maxDepth} deep` };
+    if (typeof node !== "object" || node === null) continue;
+    const { and, or, not, in: values, wildcard, field } = node as Record<string, unknown>;
+    // Checked here too: inside the schema's union a bad path would only say "Invalid input".
+    if (typeof field === "string" && !fieldPathPattern.test(field)) {
+      return { path: [...path, "field"], message: "a field path is dotted identifiers, e.g. address.city" };
+    }
+    const children: { node: unknown; path: (string | number)[] }[] = [];
+    if (Array.isArray(and)) children.push(...and.slice(0, maxNodes + 1).map((child, i) => ({ node: child, path: [...path, "and", i] })));
+    if (Array.isArray(or)) children.push(...or.slice(0, maxNodes + 1).map((child, i) => ({ node: child, path: [...path, "or", i] })));
+    if (not !== undefined) children.push({ node: not, path: [...path, "not"] });
+    if (nodes + stack.length + children.length > maxNodes) return { path, message: `a query has at most ${maxNodes} filter nodes` };
+    for (const child of children) stack.push({ ...child, depth: depth + 1 });
+    if (Array.isArray(values)) inValues += values.length;
+    if (inValues > maxInValues)
+      return { path: [...path, "in"], message: `the in lists of a query hold at most ${maxInValues} values together` };
+    if (typeof wildcard === "string") wildcards += wildcardParts(wildcard).filter((part) => "any" in part).length;
+    if (wildcards > maxWildcards) {
+      return { path: [...path, "wildcard"], message: `the wildcards of a query hold at most ${maxWildcards} * and ? together` };
+    }
+  }
+  return undefined;
 }
 
 export function pageOf(query: ViewQuery): { from: number; size: number } {
