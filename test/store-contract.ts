@@ -119,6 +119,19 @@ export function describeStoreContract(name: string, createStore: () => Promise<S
         expect(await store.findResponse("r1", "req:0")).toEqual(response);
       });
 
+      it("keeps the response's principal and request hash, and its body exactly as written, key order included (finding 5)", async () => {
+        // Keys deliberately out of sorted and length order: jsonb, for one, would reorder them.
+        const body = { zebra: 1, a: { yy: [{ d: 1, c: "two" }], b: null }, requestId: "r", result: { version: 2, events: [] } };
+        const response = { status: 200, body, principal: "ana", requestHash: "f".repeat(64) };
+        await store.commit({ ...unit("r1", "req:0", [change("acc", 0, ["A"])]), response });
+        const found = await store.findResponse("r1", "req:0");
+        expect(found).toEqual(response);
+        expect(JSON.stringify(found?.body)).toBe(JSON.stringify(body));
+        const rejection = { status: 422, body: { error: { message: "no", code: "x" } }, principal: "bob", requestHash: "0".repeat(64) };
+        await store.commit({ ...unit("r1", "req:1", []), response: rejection });
+        expect(JSON.stringify(await store.findResponse("r1", "req:1"))).toBe(JSON.stringify(rejection));
+      });
+
       it("stores the response of a unit without changes (a rejection)", async () => {
         const response = { status: 422, body: { error: { code: "insufficient-funds", message: "no" } } };
         await store.commit({ ...unit("r1", "req:0", []), response });

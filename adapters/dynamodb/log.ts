@@ -14,7 +14,13 @@ export interface LogEntry {
   readonly snapshots: readonly (Snapshot & { readonly service: string; readonly aggregateId: string })[];
   readonly identities: readonly IdentityClaim[];
   readonly effects: readonly OutboxEntry[];
-  readonly response?: { readonly key: string; readonly status: number; readonly body: unknown };
+  readonly response?: {
+    readonly key: string;
+    readonly status: number;
+    readonly body: unknown;
+    readonly principal?: string;
+    readonly requestHash?: string;
+  };
 }
 
 export interface LogItem {
@@ -110,8 +116,14 @@ export class RealmLog {
       writes.push(t.client.send(new PutItemCommand({ TableName: t.name, Item })));
     }
     if (entry.response !== undefined) {
-      const { key, status, body } = entry.response;
-      const Item = { ...responseKey(t, realm, key), status: attr.n(status), body: attr.json(body) };
+      const { key, status, body, principal, requestHash } = entry.response;
+      const Item = {
+        ...responseKey(t, realm, key),
+        status: attr.n(status),
+        body: attr.json(body),
+        ...(principal === undefined ? {} : { principal: attr.s(principal) }),
+        ...(requestHash === undefined ? {} : { requestHash: attr.s(requestHash) }),
+      };
       writes.push(t.client.send(new PutItemCommand({ TableName: t.name, Item })));
     }
     for (const [index, effect] of entry.effects.entries()) writes.push(this.#putOutboxItem(realm, item.first, index, effect));

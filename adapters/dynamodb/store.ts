@@ -125,7 +125,15 @@ export class DynamoStore implements Store {
     const { Item } = await this.table.client.send(
       new GetItemCommand({ TableName: this.table.name, Key: responseKey(this.table, realm, idempotencyKey), ConsistentRead: true }),
     );
-    return Item === undefined ? undefined : { status: read.n(Item, "status"), body: read.json(Item, "body") };
+    if (Item === undefined) return undefined;
+    const principal = read.optionalS(Item, "principal");
+    const requestHash = read.optionalS(Item, "requestHash");
+    return {
+      status: read.n(Item, "status"),
+      body: read.json(Item, "body"),
+      ...(principal === undefined ? {} : { principal }),
+      ...(requestHash === undefined ? {} : { requestHash }),
+    };
   }
 
   /** Request log rows: one partition per realm, ids sortable by arrival. */

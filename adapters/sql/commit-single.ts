@@ -34,8 +34,8 @@ export function singleStatementCommitSql(t: Tables): string {
       FROM unnest($15::text[], $16::text[], $17::text[]) WITH ORDINALITY AS o(target_service, aggregate_id, request, n), checked
       WHERE checked.ok ORDER BY o.n
     ), response AS (
-      INSERT INTO ${t.responses} (realm, idempotency_key, status, body)
-      SELECT $1, $18, $19, $20::jsonb FROM checked WHERE checked.ok
+      INSERT INTO ${t.responses} (realm, idempotency_key, status, body, principal, request_hash)
+      SELECT $1, $18, $19, $20::json, $24, $25 FROM checked WHERE checked.ok
     ), outcome AS (
       UPDATE ${t.requestLog} SET status = $19, error_code = $22, finished_at = $23::timestamptz
       FROM checked WHERE checked.ok AND $21::bigint IS NOT NULL AND id = $21::bigint AND realm = $1
@@ -83,6 +83,8 @@ export async function commitSingleStatement(
     unit.requestLog?.logId ?? null,
     unit.requestLog?.outcome.errorCode ?? null,
     unit.requestLog?.outcome.finishedAt ?? null,
+    unit.response.principal ?? null,
+    unit.response.requestHash ?? null,
   ]);
   if (row === undefined || !row.ok) {
     throw new ConcurrencyError(`${change?.service}/${change?.aggregateId} moved past version ${change?.expectedVersion}`);

@@ -49,7 +49,8 @@ export function commitStatements(t: Tables) {
       SELECT $1, o.target_service, o.aggregate_id, o.request::jsonb
       FROM unnest($2::text[], $3::text[], $4::text[]) WITH ORDINALITY AS o(target_service, aggregate_id, request, n)
       ORDER BY o.n`,
-    insertResponse: `INSERT INTO ${t.responses} (realm, idempotency_key, status, body) VALUES ($1, $2, $3, $4::jsonb)`,
+    insertResponse: `INSERT INTO ${t.responses} (realm, idempotency_key, status, body, principal, request_hash)
+      VALUES ($1, $2, $3, $4::json, $5, $6)`,
     closeRequestLog: `UPDATE ${t.requestLog} SET status = $3, error_code = $4, finished_at = $5::timestamptz WHERE id = $2::bigint AND realm = $1`,
   };
 }
@@ -108,7 +109,15 @@ export async function commitUnit(
     ]);
   }
   await hooks.beforeStep?.("response", unit);
-  await tx.query(sql.insertResponse, [unit.realm, unit.idempotencyKey, unit.response.status, JSON.stringify(unit.response.body)]);
+  const { response } = unit;
+  await tx.query(sql.insertResponse, [
+    unit.realm,
+    unit.idempotencyKey,
+    response.status,
+    JSON.stringify(response.body),
+    response.principal ?? null,
+    response.requestHash ?? null,
+  ]);
   if (unit.requestLog !== undefined) {
     const { logId, outcome } = unit.requestLog;
     await tx.query(sql.closeRequestLog, [unit.realm, logId, outcome.status, outcome.errorCode ?? null, outcome.finishedAt]);

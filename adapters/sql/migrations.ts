@@ -111,6 +111,18 @@ export const migrations: readonly Migration[] = [
       `CREATE INDEX request_log_interaction ON ${t.requestLog} (realm, interaction_id)`,
     ],
   },
+  {
+    version: 3,
+    name: "responses bound to their request",
+    // A replay must return the first answer's bytes: json keeps the text as written, jsonb
+    // reorders keys. The principal and a hash of the request's commands bind the answer to the
+    // request that got it, so a reused request id replays nothing (answers stored before carry neither).
+    // Changing the column's type rewrites the responses table once.
+    statements: (t) => [
+      `ALTER TABLE ${t.responses} ALTER COLUMN body TYPE json USING body::json`,
+      `ALTER TABLE ${t.responses} ADD COLUMN principal text, ADD COLUMN request_hash text`,
+    ],
+  },
 ];
 
 export interface MigrationReport {

@@ -80,7 +80,8 @@ export class SqlStore implements Store {
         WHERE realm = $1 AND service = $2 AND aggregate_id = $3 AND sequence > $4 ORDER BY sequence`,
       feed: feedStatement(t),
       identity: `SELECT aggregate_id FROM ${t.identities} WHERE realm = $1 AND service = $2 AND name = $3`,
-      response: `SELECT status, body FROM ${t.responses} WHERE realm = $1 AND idempotency_key = $2`,
+      // The body as the text that was written: parsed here, its key order is the first answer's.
+      response: `SELECT status, body::text AS body, principal, request_hash FROM ${t.responses} WHERE realm = $1 AND idempotency_key = $2`,
       requestLog: `SELECT id::text AS id, realm, request_id, interaction_id, invocation_id, breadcrumbs, kind, body, received_at,
           status, error_code, finished_at FROM ${t.requestLog} AS r WHERE realm = $1 ORDER BY r.id`,
       addDeadLetter: `INSERT INTO ${t.deadLetters} (realm, source, message, error_code, error_message, attempts, first_failed_at, last_failed_at)
@@ -149,8 +150,17 @@ export class SqlStore implements Store {
   }
 
   async findResponse(realm: string, idempotencyKey: string): Promise<StoredResponse | undefined> {
-    const [row] = await this.#db.query<{ status: number; body: unknown }>(this.#sql.response, [realm, idempotencyKey]);
-    return row === undefined ? undefined : { status: Number(row.status), body: row.body };
+    const [row] = await this.#db.query<{ status: number; body: string; principal: string | null; request_hash: string | null }>(
+      this.#sql.response,
+      [realm, idempotencyKey],
+    );
+    if (row === undefined) return undefined;
+    return {
+      status: Number(row.status),
+      body: JSON.parse(row.body),
+      ...(row.principal === null ? {} : { principal: row.principal }),
+      ...(row.request_hash === null ? {} : { requestHash: row.request_hash }),
+    };
   }
 
   logRequest(entry: RequestLogEntry): Promise<string> {

@@ -58,9 +58,18 @@ export interface CommandRequestBody {
   }[];
 }
 
+/**
+ * A request's answer, kept under its idempotency key. `body` must come back exactly as it was
+ * written (key order included), so a replay is byte-identical; `principal` and `requestHash` bind
+ * it to the request that got it (absent only on answers stored before they existed).
+ */
 export interface StoredResponse {
   readonly status: number;
   readonly body: unknown;
+  /** The id of the principal whose request got this answer. */
+  readonly principal?: string;
+  /** A hash of that request's commands (see core/pipeline/request-hash.ts). */
+  readonly requestHash?: string;
 }
 
 /** Everything one request changes, committed all together or not at all. */
@@ -157,6 +166,7 @@ export interface Store {
   readFeed(realm: string, checkpoint: string | undefined, limit: number): Promise<EventFeedPage>;
 
   findIdentity(realm: string, service: string, name: string): Promise<string | undefined>;
+  /** The answer stored under the key, with its body exactly as written and its principal and request hash. */
   findResponse(realm: string, idempotencyKey: string): Promise<StoredResponse | undefined>;
 
   logRequest(entry: RequestLogEntry): Promise<string>;
