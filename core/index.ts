@@ -14,7 +14,7 @@ export type {
 } from "./model/service.js";
 export { reject, isRejection, type Rejection } from "./model/rejection.js";
 export type { EventMeta, Json, NewEvent, StoredEvent } from "./model/events.js";
-export { anonymousPrincipal, type Principal } from "./model/principal.js";
+export { anonymousPrincipal, isTrustedService, serviceRole, type Principal } from "./model/principal.js";
 export { EddError, errorStatus, type ErrorBody, type ErrorCode } from "./model/errors.js";
 export { commandRequestSchema, queryRequestSchema, type CommandRequest, type QueryRequest } from "./model/envelope.js";
 export { childBreadcrumbs, idempotencyKey, rootBreadcrumbs, type Breadcrumbs } from "./model/breadcrumbs.js";

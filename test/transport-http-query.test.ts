@@ -77,6 +77,7 @@ describe("http remote query", () => {
     expect(peer.seen[0]?.body).toEqual({
       ...scope,
       principal: undefined,
+      realm: anonymousPrincipal.realm,
       query: { service: "accounts", query: "GetAccount", attributes: { id: "acc-9" } },
     });
     expect(peer.seen[0]?.headers.authorization).toBe("Bearer service-token");

@@ -11,7 +11,12 @@ export interface HttpQueryOptions {
   /** Extra attempts after a network error, timeout or 5xx; a 4xx is never retried (default 2). */
   readonly retries?: number;
   readonly retryBaseMs?: number;
-  /** Headers for the remote's authenticator, e.g. a service token; the principal is passed in for delegation. */
+  /**
+   * Headers for the remote's authenticator, e.g. a service token; the principal is passed in for
+   * delegation. The request names the caller's realm; the remote honours another realm than its
+   * principal's own only for a trusted service principal (role `edd:service`), so a service token
+   * must carry that role.
+   */
   readonly headers?: (request: RemoteQueryRequest) => Record<string, string> | Promise<Record<string, string>>;
   /** How long answers stay cached for the same request id (default 30 s); 0 disables the cache. */
   readonly cacheTtlMs?: number;
@@ -44,6 +49,8 @@ export function createHttpQuery(options: HttpQueryOptions): RemoteQuery {
       requestId: request.requestId,
       interactionId: request.interactionId,
       breadcrumbs: request.breadcrumbs,
+      // The remote reads this realm only if it trusts the caller as a service (role edd:service).
+      realm: request.principal.realm,
       query: { service: request.service, query: request.query, attributes: request.attributes },
     });
     let response: Response;

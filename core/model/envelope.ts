@@ -15,8 +15,12 @@ export const commandRequestSchema = z
   .object({
     requestId: z.uuid().describe("Client-chosen idempotency key: resending it returns the stored response"),
     interactionId: z.uuid().describe("Groups the requests of one user session"),
-    breadcrumbs: z.array(z.number().int().min(0)).min(1).optional().describe("Set by effects; [0] for a client request"),
-    meta: z.record(z.string(), z.unknown()).optional(),
+    breadcrumbs: z
+      .array(z.number().int().min(0))
+      .min(1)
+      .optional()
+      .describe("Set by effects and queue consumers only; a client leaves it out (it means [0])"),
+    meta: z.record(z.string(), z.unknown()).optional().describe("Free-form, stored with the request; `cause` is set by effects only"),
     commands: z.array(commandEntrySchema).min(1).max(100),
   })
   .strict();
@@ -25,7 +29,8 @@ export const queryRequestSchema = z
   .object({
     requestId: z.uuid().optional(),
     interactionId: z.uuid().optional(),
-    breadcrumbs: z.array(z.number().int().min(0)).min(1).optional(),
+    breadcrumbs: z.array(z.number().int().min(0)).min(1).optional().describe("Trace context of a dependency query"),
+    realm: z.string().min(1).optional().describe("Realm to read; another than the caller's own only for a trusted service principal"),
     meta: z.record(z.string(), z.unknown()).optional(),
     query: z
       .object({

@@ -6,3 +6,13 @@ export interface Principal {
 }
 
 export const anonymousPrincipal: Principal = Object.freeze({ id: "anonymous", realm: "default", roles: Object.freeze([]) });
+
+/**
+ * The role an authenticator gives a deployment's own service identity (never a person): such a
+ * principal may read another realm in a dependency query (`realm` in the query envelope).
+ */
+export const serviceRole = "edd:service";
+
+export function isTrustedService(principal: Principal): boolean {
+  return principal.roles.includes(serviceRole);
+}

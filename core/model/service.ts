@@ -84,6 +84,8 @@ export interface CommandDefinition<S> {
   readonly schema: z.ZodType;
   readonly dependencies?: Dependencies<unknown, DependencyRequests>;
   readonly roles?: readonly string[];
+  /** Only effects and trusted consumers may send it (a saga's steps): clients get 403. */
+  readonly internal?: boolean;
   handle(command: unknown, state: S, context: CommandContext<Record<string, unknown>>): Decision<EventMap>;
 }
 
@@ -122,6 +124,11 @@ export interface CommandSpec<S, E extends EventMap, C, M extends DependencyReque
   readonly schema: z.ZodType<C, I>;
   readonly dependencies?: Dependencies<C, M>;
   readonly roles?: readonly string[];
+  /**
+   * A step only the system takes: effects and trusted queue consumers may send it, any other
+   * caller gets 403 whatever its roles. Typed clients do not offer it; OpenAPI does not list it.
+   */
+  readonly internal?: boolean;
   handle(command: C, state: S, context: CommandContext<ResolvedDependencies<M>>): Decision<E>;
 }
 
@@ -160,14 +167,14 @@ export class ServiceBuilder<
     return new ServiceBuilder(service as Service<S, E & { [K in N]: T }, C, Q>);
   }
 
-  command<N extends string, A, M extends DependencyRequests = Record<never, never>, I = A>(
+  command<N extends string, A, M extends DependencyRequests = Record<never, never>, I = A, X extends boolean = false>(
     name: N,
-    spec: CommandSpec<S, E, A, M, I>,
-  ): ServiceBuilder<S, E, C & { [K in N]: I }, Q> {
+    spec: CommandSpec<S, E, A, M, I> & { readonly internal?: X },
+  ): ServiceBuilder<S, E, X extends true ? C : C & { [K in N]: I }, Q> {
     assertNew(this.#service.commands, name, "command");
     const definition = spec as unknown as CommandDefinition<S>;
     const service = { ...this.#service, commands: { ...this.#service.commands, [name]: definition } };
-    return new ServiceBuilder(service as Service<S, E, C & { [K in N]: I }, Q>);
+    return new ServiceBuilder(service as unknown as Service<S, E, X extends true ? C : C & { [K in N]: I }, Q>);
   }
 
   query<N extends string, A, R, M extends DependencyRequests = Record<never, never>, I = A>(

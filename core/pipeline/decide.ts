@@ -29,6 +29,8 @@ export interface DecideInput {
   readonly breadcrumbs: Breadcrumbs;
   readonly commands: readonly ValidCommand[];
   readonly now: Date;
+  /** The request came along the trusted path: its dependency queries skip role checks like its commands. */
+  readonly trusted: boolean;
   readonly runQuery: QueryRunner;
   readonly tracer: Tracer;
 }
@@ -87,6 +89,7 @@ export async function decideRequest(input: DecideInput): Promise<Decided> {
         requestId: input.requestId,
         interactionId: input.interactionId,
         breadcrumbs: input.breadcrumbs,
+        trusted: input.trusted,
       },
       input.runQuery,
     );

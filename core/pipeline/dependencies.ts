@@ -9,6 +9,11 @@ export interface DependencyScope {
   readonly requestId: string;
   readonly interactionId: string;
   readonly breadcrumbs: Breadcrumbs;
+  /**
+   * The request came along the trusted path (effects, queue consumers). Otherwise a local
+   * dependency query checks its declared roles against the principal, as if asked directly.
+   */
+  readonly trusted: boolean;
 }
 
 /** Runs one query for a dependency: in process when the service is hosted here, remotely otherwise. */
@@ -29,6 +34,10 @@ export async function resolveDependencies(
       try {
         answer = await runQuery(service, dependency.query, dependency.attributes, scope);
       } catch (error) {
+        // Not the dependency's failure but the caller's: it may not read what the command needs.
+        if (error instanceof EddError && error.code === "forbidden") {
+          throw new EddError("forbidden", `Dependency ${name} (${service}.${dependency.query}): ${error.message}`);
+        }
         const reason = error instanceof EddError ? error.toBody() : { code: "internal-error", message: "query failed" };
         throw new EddError("dependency-failed", `Dependency ${name} (${service}.${dependency.query}) failed.`, reason);
       }

@@ -12,9 +12,14 @@ import { backoffDelay, delay } from "./retry.js";
 import { logRequestStart, requestSpanAttributes } from "./request-log.js";
 import { withFields } from "../ports/logger.js";
 import { traced } from "../ports/tracer.js";
+import { edgeError, forgedFieldsError } from "./edge.js";
+import { fingerprintOf, type RequestFingerprint, replayFor } from "./request-hash.js";
 
 export interface DispatchOptions {
-  /** Set for effects and queue consumers: the message came from inside the system, roles are not checked. */
+  /**
+   * Set for effects and queue consumers: the message came from inside the system. Roles are not
+   * checked, internal commands run, and the trusted path's fields (breadcrumbs, meta.cause) are taken.
+   */
   readonly trusted?: boolean;
 }
 
@@ -29,6 +34,9 @@ export async function dispatchCommand(
   options: DispatchOptions = {},
 ): Promise<DispatchResult> {
   const invocationId = rt.ids.uuid();
+  // Nothing is logged or stored before these checks pass.
+  const unstorable = edgeError(input, principal);
+  if (unstorable !== undefined) return failure(idsFrom(input, invocationId), unstorable);
   const parsed = commandRequestSchema.safeParse(input);
   if (!parsed.success) {
     return failure(
@@ -37,8 +45,13 @@ export async function dispatchCommand(
     );
   }
   const request = parsed.data;
-  const breadcrumbs = request.breadcrumbs ?? rootBreadcrumbs;
   const ids: ResponseIds = { requestId: request.requestId, interactionId: request.interactionId, invocationId };
+  const forged = options.trusted ? undefined : forgedFieldsError(request);
+  if (forged !== undefined) return failure(ids, forged);
+  const breadcrumbs = request.breadcrumbs ?? rootBreadcrumbs;
+  // Hashed while the request is logged: no time added to the request.
+  const fingerprint = fingerprintOf(request, principal);
+  fingerprint.catch(() => {});
   const log = withFields(rt.logger, { ...ids });
   const logEnd = logRequestStart(
     log,
@@ -61,7 +74,7 @@ export async function dispatchCommand(
   let result: DispatchResult;
   const tracking: RequestLogTracking = { logId, closedByCommit: false };
   try {
-    result = await rt.tracer.withSpan(span, () => processRequest(rt, request, principal, ids, options, tracking));
+    result = await rt.tracer.withSpan(span, async () => processRequest(rt, request, principal, ids, options, tracking, await fingerprint));
   } catch (error) {
     if (error instanceof EddError) {
       result = failure(ids, error);
@@ -102,6 +115,7 @@ async function processRequest(
   ids: ResponseIds,
   options: DispatchOptions,
   tracking: RequestLogTracking,
+  fingerprint: RequestFingerprint,
 ): Promise<DispatchResult> {
   const breadcrumbs = request.breadcrumbs ?? rootBreadcrumbs;
   if (breadcrumbs.length > rt.maxEffectDepth) {
@@ -113,7 +127,12 @@ async function processRequest(
   const commands = validateCommands(rt, request, principal, options);
   const key = idempotencyKey(request.requestId, breadcrumbs);
 
-  const storedAnswer = async () => (await rt.store.findResponse(principal.realm, key)) as DispatchResult | undefined;
+  const storedAnswer = async (): Promise<DispatchResult | undefined> => {
+    const stored = await rt.store.findResponse(principal.realm, key);
+    if (stored === undefined) return undefined;
+    const { status, body } = replayFor(stored, fingerprint, request.requestId, options.trusted === true);
+    return { status, body } as DispatchResult;
+  };
   // The first attempt skips the lookup; every way out of it but a successful commit makes up for that.
   const replayedAnswer = (attempt: number) => (attempt === 1 ? storedAnswer() : Promise.resolve(undefined));
 
@@ -138,6 +157,7 @@ async function processRequest(
         breadcrumbs,
         commands,
         now,
+        trusted: options.trusted === true,
         runQuery: rt.runQuery,
         tracer: rt.tracer,
       });
@@ -171,7 +191,7 @@ async function processRequest(
           changes: decided.kind === "accepted" ? decided.changes : [],
           identities: decided.kind === "accepted" ? decided.identities : [],
           effects: decided.kind === "accepted" ? decided.effects : [],
-          response: { status: response.status, body: response.body },
+          response: { status: response.status, body: response.body, ...fingerprint },
           time: now.toISOString(),
           ...(rt.store.recordsOutcomeInCommit === true
             ? { requestLog: { logId: tracking.logId, outcome: outcomeOf(response.status, errorCodeOf(response), now) } }
@@ -199,7 +219,14 @@ async function processRequest(
 function validateCommands(rt: Runtime, request: CommandRequest, principal: Principal, options: DispatchOptions): ValidCommand[] {
   return request.commands.map((entry, index) => {
     const { service, definition } = rt.registry.command(entry.command, entry.service);
-    if (!options.trusted) authorize(principal, definition.roles, `${service.name}.${entry.command}`);
+    if (!options.trusted) {
+      if (definition.internal === true) {
+        throw new EddError("forbidden", `${service.name}.${entry.command} is internal: only effects and trusted consumers may send it.`, {
+          index,
+        });
+      }
+      authorize(principal, definition.roles, `${service.name}.${entry.command}`);
+    }
     const parsed = definition.schema.safeParse(entry.attributes);
     if (!parsed.success) {
       throw new EddError("invalid-command", `Attributes of ${entry.command} (command ${index}) are invalid.`, {

@@ -1,3 +1,4 @@
+import { z } from "zod";
 import { rootBreadcrumbs } from "../model/breadcrumbs.js";
 import { describeIssues, type QueryRequest, queryRequestSchema } from "../model/envelope.js";
 import type { Logger } from "../ports/logger.js";
@@ -13,15 +14,18 @@ import { type DispatchResult, failure, idsFrom, internalError, type ResponseIds,
 import type { Runtime } from "./runtime.js";
 import { logRequestStart, requestSpanAttributes } from "./request-log.js";
 import { withFields } from "../ports/logger.js";
+import { edgeError, principalForQuery } from "./edge.js";
 
 /** The one query pipeline: validate, resolve dependencies, run the handler. Queries change nothing. */
 export async function dispatchQuery(
   rt: Runtime,
   input: unknown,
-  principal: Principal,
+  caller: Principal,
   options: { trusted?: boolean } = {},
 ): Promise<DispatchResult> {
   const invocationId = rt.ids.uuid();
+  const unstorable = edgeError(input, caller);
+  if (unstorable !== undefined) return failure(idsFrom(input, invocationId), unstorable);
   const parsed = queryRequestSchema.safeParse(input);
   if (!parsed.success) {
     return failure(
@@ -35,6 +39,8 @@ export async function dispatchQuery(
     interactionId: request.interactionId ?? rt.ids.uuid(),
     invocationId,
   };
+  const principal = principalForQuery(caller, request.realm, options.trusted === true);
+  if (principal instanceof EddError) return failure(ids, principal);
   const log = withFields(rt.logger, { ...ids });
   const logEnd = logRequestStart(log, "query", principal, [request.query.query], rt.logPayloads ? request : undefined);
   const span = rt.tracer.startSpan("edd.query", { ...requestSpanAttributes(ids, principal), "edd.query": request.query.query });
@@ -61,6 +67,7 @@ async function answerQuery(
       requestId: ids.requestId as string,
       interactionId: ids.interactionId as string,
       breadcrumbs: request.breadcrumbs ?? rootBreadcrumbs,
+      trusted: options.trusted === true,
     };
     const answer = await runLocalQuery(
       rt,
@@ -73,6 +80,10 @@ async function answerQuery(
     return success(ids, answer ?? null);
   } catch (error) {
     if (error instanceof EddError) return failure(ids, error);
+    // A handler that parses input further (its own schema, a view query) and finds it invalid.
+    if (error instanceof z.ZodError) {
+      return failure(ids, new EddError("invalid-query", "The query's input is invalid.", { issues: describeIssues(error) }));
+    }
     log.error("query failed", { error: error instanceof Error ? (error.stack ?? error.message) : String(error) });
     return failure(ids, internalError(ids.invocationId));
   }

@@ -29,11 +29,12 @@ export function createEngine(config: EngineConfig): Engine {
   const registry = new ServiceRegistry(config.services);
   const listeners = new Set<() => void>();
   const runQuery: QueryRunner = async (service, query, attributes, scope) => {
-    if (registry.service(service) !== undefined) return runLocalQuery(rt, service, query, attributes, scope, true);
+    if (registry.service(service) !== undefined) return runLocalQuery(rt, service, query, attributes, scope, scope.trusted);
     if (config.remoteQuery === undefined) {
       throw new EddError("dependency-failed", `Service ${service} is not hosted here and no remote query client is configured.`);
     }
-    return config.remoteQuery({ service, query, attributes, ...scope });
+    const { trusted: _trusted, ...context } = scope;
+    return config.remoteQuery({ service, query, attributes, ...context });
   };
   const rt: Runtime = {
     registry,

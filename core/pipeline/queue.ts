@@ -2,7 +2,8 @@ import type { ObjectStore } from "../ports/object-store.js";
 import type { Engine } from "./engine.js";
 import { resolveLargeCommand } from "./large-commands.js";
 import { systemPrincipal } from "./relay.js";
-import type { DispatchResult } from "./result.js";
+import { storableMessage, storableText } from "../model/storable.js";
+import { type DispatchResult, isTransient } from "./result.js";
 
 /** A command request as it arrives from any queue: the same JSON as a `POST /command` body. */
 export interface QueuedCommand {
@@ -58,7 +59,7 @@ export async function dispatchQueuedCommand(engine: Engine, message: QueuedComma
   }
   if (result.status < 300) return { outcome: "done", result };
   const error = "error" in result.body ? result.body.error : { code: "internal-error", message: "unknown failure" };
-  if (result.status === 409 || result.status >= 500) return { outcome: "retry", result, reason: `${error.code}: ${error.message}` };
+  if (isTransient(result)) return { outcome: "retry", result, reason: `${error.code}: ${error.message}` };
   return deadLetter(engine, message, realm, { code: error.code, message: error.message });
 }
 
@@ -70,9 +71,11 @@ async function deadLetter(
 ): Promise<QueueOutcome> {
   const time = new Date().toISOString();
   const deadLetterId = await engine.store.addDeadLetter({
-    realm,
+    // A realm attribute with unstorable text was refused (invalid-principal): keep the letter under a cleaned name.
+    realm: storableText(realm),
     source: message.source,
-    message: message.body,
+    // A message refused for its content may hold text no store can: keep a storable copy.
+    message: storableMessage(message.body),
     error,
     attempts: message.attempt ?? 1,
     firstFailedAt: time,

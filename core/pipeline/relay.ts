@@ -1,6 +1,6 @@
 import type { Principal } from "../model/principal.js";
 import type { CommandRequestBody, OutboxItem } from "../ports/store.js";
-import type { DispatchResult } from "./result.js";
+import { type DispatchResult, isTransient } from "./result.js";
 import type { Engine } from "./engine.js";
 import { backoffDelay } from "./retry.js";
 
@@ -58,7 +58,7 @@ export function createOutboxRelay(engine: Engine, options: RelayOptions = {}): O
       return "delivered";
     }
     const error = "error" in result.body ? result.body.error : { code: "internal-error", message: "unknown failure" };
-    const permanent = result.status < 500 && result.status !== 409;
+    const permanent = !isTransient(result);
     if (permanent || item.attempts + 1 >= maxAttempts) {
       await store.deadLetterOutbox(item.id, { code: error.code, message: error.message });
       return "deadLettered";

@@ -39,3 +39,12 @@ export function idsFrom(input: unknown, invocationId: string): ResponseIds {
 export function internalError(invocationId: string): EddError {
   return new EddError("internal-error", `Internal error. Quote invocation id ${invocationId} to an operator.`);
 }
+
+/**
+ * Whether a message from the trusted path that got this answer may succeed if sent again
+ * unchanged: faults and conflicts may; a request id reused for another request never will.
+ */
+export function isTransient(result: DispatchResult): boolean {
+  const code = "error" in result.body ? result.body.error.code : undefined;
+  return result.status >= 500 || (result.status === 409 && code !== "idempotency-key-reused");
+}

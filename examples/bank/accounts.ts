@@ -62,7 +62,9 @@ export const accounts = defineService<AccountState>("accounts", {
     },
   })
   // Transfer steps never reject: a refusal is a fact the transfer must react to, so it is an event.
+  // They are internal: only the transfer saga's effects may take them, never a client.
   .command("DebitForTransfer", {
+    internal: true,
     schema: z.object(transfer),
     handle: ({ transferId, amount }, state) => {
       if (state.status !== "open") return [{ type: "TransferDebitRefused", data: { transferId, amount, reason: "account-not-open" } }];
@@ -71,6 +73,7 @@ export const accounts = defineService<AccountState>("accounts", {
     },
   })
   .command("CreditForTransfer", {
+    internal: true,
     schema: z.object(transfer),
     handle: ({ transferId, amount }, state) => {
       if (state.status !== "open") return [{ type: "TransferCreditRefused", data: { transferId, amount, reason: "account-not-open" } }];
@@ -78,6 +81,7 @@ export const accounts = defineService<AccountState>("accounts", {
     },
   })
   .command("RefundTransfer", {
+    internal: true,
     schema: z.object(transfer),
     // Money taken for a failed transfer always goes back, even to a closed account.
     handle: ({ transferId, amount }) => [{ type: "TransferRefunded", data: { transferId, amount } }],

@@ -13,7 +13,8 @@ const account = z.object({ id: z.string(), status: z.string() }).nullable();
 
 /**
  * A transfer is a small saga driven by effects: requested → debit the source → credit the target
- * → completed; a refused debit fails it, a refused credit refunds the source.
+ * → completed; a refused debit fails it, a refused credit refunds the source. Every step after
+ * RequestTransfer is internal: only the saga's effects take it.
  */
 export const transfers = defineService<TransferState>("transfers", {
   initialState: () => ({ status: "none", from: "", to: "", amount: 0 }),
@@ -48,24 +49,29 @@ export const transfers = defineService<TransferState>("transfers", {
     },
   })
   .command("MarkDebited", {
+    internal: true,
     schema: z.object({}),
     handle: (_c, state) =>
       state.status === "requested" ? [{ type: "TransferDebited", data: { to: state.to, amount: state.amount } }] : [],
   })
   .command("MarkCredited", {
+    internal: true,
     schema: z.object({}),
     handle: (_c, state) => (state.status === "debited" ? [{ type: "TransferCompleted", data: {} }] : []),
   })
   .command("FailTransfer", {
+    internal: true,
     schema: z.object({ reason: z.string() }),
     handle: ({ reason }, state) => (state.status === "requested" ? [{ type: "TransferFailed", data: { reason } }] : []),
   })
   .command("CompensateTransfer", {
+    internal: true,
     schema: z.object({ reason: z.string() }),
     handle: ({ reason }, state) =>
       state.status === "debited" ? [{ type: "TransferCompensating", data: { from: state.from, amount: state.amount, reason } }] : [],
   })
   .command("MarkRefunded", {
+    internal: true,
     schema: z.object({}),
     handle: (_c, state) => (state.status === "compensating" ? [{ type: "TransferCompensated", data: {} }] : []),
   })

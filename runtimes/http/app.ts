@@ -50,6 +50,12 @@ export function createHttpApp(engine: Engine, options: HttpAppOptions = {}): Hon
     return reply(c, await engine.query(body, auth.principal));
   };
 
+  // A query's answer depends on who asks (realm, roles): no cache, shared or private, may hand it to anyone else.
+  app.use("/query", async (c, next) => {
+    await next();
+    c.res.headers.set("Cache-Control", "private, no-store");
+    c.res.headers.append("Vary", "Authorization, Cookie");
+  });
   app.post("/command", limit, command);
   // The seed system's path, kept so its clients work unchanged.
   app.post("/commands", limit, command);

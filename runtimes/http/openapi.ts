@@ -15,6 +15,8 @@ export function commandSchemas(services: readonly Service[]): Record<string, Jso
   const schemas: Record<string, JsonSchema> = {};
   for (const service of services) {
     for (const [name, definition] of Object.entries(service.commands)) {
+      // Internal commands are the system's own steps: no client can send them.
+      if (definition.internal === true) continue;
       schemas[`${service.name}.${name}`] = {
         type: "object",
         required: ["command", "aggregateId"],
