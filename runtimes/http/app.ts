@@ -63,7 +63,7 @@ export function createHttpApp(engine: Engine, options: HttpAppOptions = {}): Hon
     const parsed = await readJson(c);
     return parsed.ok ? query(c, parsed.value) : reply(c, parsed.result);
   });
-  // A cacheable read: the query envelope, URL-encoded, in ?request=.
+  // A read for clients that can only GET: the query envelope, URL-encoded, in ?request=.
   app.get("/query", async (c) => {
     const raw = c.req.query("request");
     if (raw === undefined) return reply(c, error("invalid-envelope", "GET /query needs ?request=<URL-encoded query envelope>."));

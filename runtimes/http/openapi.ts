@@ -70,6 +70,9 @@ export function buildOpenApi(services: readonly Service[], maxBodyBytes: number)
   const queries = querySchemas(services);
   const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
   const commandEnvelope = jsonSchema(commandRequestSchema) as { properties: Record<string, JsonSchema> };
+  // What a client may send: breadcrumbs and meta.cause belong to the trusted path (effects, queue consumers).
+  delete commandEnvelope.properties.breadcrumbs;
+  commandEnvelope.properties.meta = { ...commandEnvelope.properties.meta, propertyNames: { not: { const: "cause" } } };
   commandEnvelope.properties.commands = { type: "array", minItems: 1, maxItems: 100, items: { oneOf: Object.keys(commands).map(ref) } };
   const queryEnvelope = jsonSchema(queryRequestSchema) as { properties: Record<string, JsonSchema> };
   queryEnvelope.properties.query = { oneOf: Object.keys(queries).map(ref) };
@@ -100,7 +103,7 @@ export function buildOpenApi(services: readonly Service[], maxBodyBytes: number)
           responses: { "200": ok("The query's answer in result"), ...errors },
         },
         get: {
-          summary: "Run a query; cacheable",
+          summary: "Run a query, for clients that can only GET (never cached: the answer depends on who asks)",
           parameters: [
             { name: "request", in: "query", required: true, description: "URL-encoded QueryRequest JSON", schema: { type: "string" } },
           ],
