@@ -38,6 +38,10 @@ async function seed(client: SqlClient, schema: string, realm: string, total: num
   const time = new Date(Date.UTC(2026, 0, 1)).toISOString();
   const batchSize = 2000;
   for (let offset = 0; offset < total; offset += batchSize) {
+    await importer.importAll(realm, once(batchAt(offset)));
+  }
+
+  function batchAt(offset: number) {
     const events: StoredEvent[] = [];
     for (let i = offset; i < Math.min(total, offset + batchSize); i++) {
       const aggregateId = `acc-${String(i % accountCount).padStart(6, "0")}`;
@@ -58,8 +62,12 @@ async function seed(client: SqlClient, schema: string, realm: string, total: num
       const version = events.filter((e) => e.aggregateId === aggregateId).at(-1)?.sequence as number;
       return { service: "accounts", aggregateId, snapshot: { state: head.state, version } };
     });
-    await importer.importEvents({ realm, events, snapshots });
+    return { events, snapshots, identities: [] };
   }
+}
+
+async function* once<T>(item: T): AsyncIterable<T> {
+  yield item;
 }
 
 async function timed<T>(work: () => Promise<T>): Promise<{ result: T; seconds: number }> {

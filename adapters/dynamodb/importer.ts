@@ -19,7 +19,10 @@ const entryBudgetBytes = 250_000;
 /**
  * `edd import` / `edd export` on the DynamoDB store: imported events go through the same realm
  * log as commits (so the feed orders them as the file does), each entry checked against the heads
- * of the aggregates it extends. A batch is atomic per log entry, not as a whole when it is split.
+ * of the aggregates it extends. Atomic per log entry only, not as a whole: an import that fails
+ * part way leaves the entries before the failure (the importer contract's all-or-nothing case is
+ * not met here yet; the core checks the whole file and the target first, so only a race or a
+ * fault while writing can leave part of an import).
  */
 export function dynamoImporter(store: DynamoStore): EventImporter & IdentityReader {
   const { table, log } = store;
@@ -29,33 +32,16 @@ export function dynamoImporter(store: DynamoStore): EventImporter & IdentityRead
       return aggregates.filter((_, i) => (heads[i]?.version ?? 0) > 0);
     },
 
-    async importEvents(batch: ImportBatch) {
-      for (const events of splitBySize(batch.events)) {
-        const last = new Map(events.map((e) => [keyOf(e), e.sequence]));
-        const snapshots = batch.snapshots
-          .filter((s) => last.get(keyOf(s)) === s.snapshot.version)
-          .map((s) => ({ service: s.service, aggregateId: s.aggregateId, ...s.snapshot }));
-        await log.append(batch.realm, async (first): Promise<LogEntry> => {
-          await checkHeads(batch.realm, events);
-          return {
-            events: events.map((event, i) => ({ ...event, realm: batch.realm, position: (first + BigInt(i)).toString() })),
-            snapshots,
-            identities: [],
-            effects: [],
-          };
-        });
-      }
+    async claimed(realm, names) {
+      const owners = await Promise.all(names.map((n) => identityOwner(table, realm, n.service, n.name)));
+      return names.filter((_, i) => owners[i] !== undefined);
     },
 
-    async importIdentities(realm, identities) {
-      if (identities.length === 0) return;
-      await log.append(realm, async () => {
-        const owners = await Promise.all(identities.map((c) => identityOwner(table, realm, c.service, c.name)));
-        identities.forEach((claim, i) => {
-          if (owners[i] !== undefined && owners[i] !== claim.aggregateId) throw new IdentityConflictError(claim.service, claim.name);
-        });
-        return { events: [], snapshots: [], identities, effects: [] };
-      });
+    async importAll(realm, batches) {
+      for await (const batch of batches) {
+        await importEvents(realm, batch);
+        await importIdentities(realm, batch.identities);
+      }
     },
 
     async *listIdentities(realm): AsyncIterable<IdentityClaim> {
@@ -78,6 +64,35 @@ export function dynamoImporter(store: DynamoStore): EventImporter & IdentityRead
       } while (start !== undefined);
     },
   };
+
+  async function importEvents(realm: string, batch: ImportBatch): Promise<void> {
+    for (const events of splitBySize(batch.events)) {
+      const last = new Map(events.map((e) => [keyOf(e), e.sequence]));
+      const snapshots = batch.snapshots
+        .filter((s) => last.get(keyOf(s)) === s.snapshot.version)
+        .map((s) => ({ service: s.service, aggregateId: s.aggregateId, ...s.snapshot }));
+      await log.append(realm, async (first): Promise<LogEntry> => {
+        await checkHeads(realm, events);
+        return {
+          events: events.map((event, i) => ({ ...event, realm, position: (first + BigInt(i)).toString() })),
+          snapshots,
+          identities: [],
+          effects: [],
+        };
+      });
+    }
+  }
+
+  async function importIdentities(realm: string, identities: readonly IdentityClaim[]): Promise<void> {
+    if (identities.length === 0) return;
+    await log.append(realm, async () => {
+      const owners = await Promise.all(identities.map((c) => identityOwner(table, realm, c.service, c.name)));
+      identities.forEach((claim, i) => {
+        if (owners[i] !== undefined) throw new IdentityConflictError(claim.service, claim.name);
+      });
+      return { events: [], snapshots: [], identities, effects: [] };
+    });
+  }
 
   /** Each aggregate's first event here must follow its stored head: sequence 1 only into an empty aggregate. */
   async function checkHeads(realm: string, events: readonly StoredEvent[]): Promise<void> {

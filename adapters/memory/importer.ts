@@ -1,14 +1,22 @@
 import { randomUUID } from "node:crypto";
 import type { StoredEvent } from "../../core/model/events.js";
-import { type AggregateKey, AggregateNotEmptyError, type EventImporter, type ImportBatch } from "../../core/ports/importer.js";
-import type { AggregateChange, UnitOfWork } from "../../core/ports/store.js";
+import {
+  type AggregateKey,
+  AggregateNotEmptyError,
+  type EventImporter,
+  type ImportBatch,
+  type ImportedSnapshot,
+} from "../../core/ports/importer.js";
+import { type AggregateChange, type IdentityClaim, IdentityConflictError, type UnitOfWork } from "../../core/ports/store.js";
+import { eventHash } from "../sql/hash.js";
 import type { MemoryStore } from "./store.js";
 
 /**
  * `edd import` into a MemoryStore through its public `commit`: each run of an aggregate's events
- * that one command wrote (same meta and time) becomes one unit. The store re-hashes what it
- * commits with the same function, so a hash that comes out different means the file and the store
- * disagree, and the import stops. Each unit leaves a stored response under an `import:` key.
+ * that one command wrote (same meta and time) becomes one unit, and the names one more. All or
+ * nothing: the batches are collected first, every condition is checked (empty aggregates, free
+ * names, the hashes the store will compute), and only then are the units committed, in one
+ * synchronous burst (MemoryStore.commit does not await), so nothing can run in between.
  * Listing identities for an export needs a MemoryStore method that does not exist yet.
  */
 export function memoryImporter(store: MemoryStore): EventImporter {
@@ -20,44 +28,81 @@ export function memoryImporter(store: MemoryStore): EventImporter {
       return aggregates.filter((_, i) => found[i]);
     },
 
-    async importEvents(batch: ImportBatch) {
-      const starting = batch.events.filter((e) => e.sequence === 1).map((e) => ({ service: e.service, aggregateId: e.aggregateId }));
-      const taken = await this.nonEmpty(batch.realm, starting);
-      if (taken.length > 0) throw new AggregateNotEmptyError(batch.realm, taken);
-      const finalSnapshots = new Map(batch.snapshots.map((s) => [keyOf(s), s.snapshot]));
-      for (const run of runsOf(batch.events)) {
-        const first = run[0] as StoredEvent;
-        const version = first.sequence - 1 + run.length;
-        const final = finalSnapshots.get(keyOf(first));
-        const change: AggregateChange = {
-          service: first.service,
-          aggregateId: first.aggregateId,
-          expectedVersion: first.sequence - 1,
-          events: run.map((e) => ({ type: e.type, data: e.data })),
-          meta: first.meta,
-          // Runs before an aggregate's last one in the batch get a placeholder the last run overwrites.
-          snapshot: final?.version === version ? final : { state: null, version },
-        };
-        const { events } = await store.commit(unitOf(batch.realm, first.time, change));
-        events.forEach((stored, i) => {
-          if (stored.hash !== run[i]?.hash)
-            throw new Error(`${first.service}/${first.aggregateId} sequence ${stored.sequence}: the store hashed it differently`);
-        });
-      }
+    async claimed(realm, names) {
+      const owners = await Promise.all(names.map((n) => store.findIdentity(realm, n.service, n.name)));
+      return names.filter((_, i) => owners[i] !== undefined);
     },
 
-    async importIdentities(realm, identities) {
-      if (identities.length > 0) await store.commit({ ...unitOf(realm, new Date().toISOString()), identities });
+    async importAll(realm, batches) {
+      const all: ImportBatch[] = [];
+      for await (const batch of batches) all.push(batch);
+      const events = all.flatMap((b) => b.events);
+      const identities = all.flatMap((b) => b.identities);
+      const starting = events.filter((e) => e.sequence === 1);
+      const taken = await this.nonEmpty(realm, starting);
+      if (taken.length > 0) throw new AggregateNotEmptyError(realm, taken);
+      const claimed = (await this.claimed(realm, identities))[0];
+      if (claimed !== undefined) throw new IdentityConflictError(claimed.service, claimed.name);
+      checkHashes(events);
+      const units = unitsOf(
+        realm,
+        events,
+        all.flatMap((b) => b.snapshots),
+        identities,
+      );
+      // No await between the checks' last answer and these calls would let another commit in.
+      const commits = units.map((unit) => store.commit(unit));
+      await Promise.all(commits);
     },
   };
 }
 
-function unitOf(realm: string, time: string, change?: AggregateChange): UnitOfWork {
+/** Each aggregate from sequence 1 without gaps, hashed as the store will hash it: else a different history. */
+function checkHashes(events: readonly StoredEvent[]): void {
+  const heads = new Map<string, { sequence: number; hash: string }>();
+  for (const event of events) {
+    const head = heads.get(keyOf(event));
+    const where = `${event.service}/${event.aggregateId} sequence ${event.sequence}`;
+    if (event.sequence !== (head?.sequence ?? 0) + 1) throw new Error(`${where}: expected sequence ${(head?.sequence ?? 0) + 1}`);
+    const hash = eventHash(head?.hash ?? null, event);
+    if (hash !== event.hash) throw new Error(`${where}: the store would hash it differently`);
+    heads.set(keyOf(event), { sequence: event.sequence, hash });
+  }
+}
+
+function unitsOf(
+  realm: string,
+  events: readonly StoredEvent[],
+  snapshots: readonly ImportedSnapshot[],
+  identities: readonly IdentityClaim[],
+): UnitOfWork[] {
+  const finalSnapshots = new Map(snapshots.map((s) => [keyOf(s), s.snapshot]));
+  const units: UnitOfWork[] = [];
+  for (const run of runsOf(events)) {
+    const first = run[0] as StoredEvent;
+    const version = first.sequence - 1 + run.length;
+    const final = finalSnapshots.get(keyOf(first));
+    const change: AggregateChange = {
+      service: first.service,
+      aggregateId: first.aggregateId,
+      expectedVersion: first.sequence - 1,
+      events: run.map((e) => ({ type: e.type, data: e.data })),
+      meta: first.meta,
+      // Runs before an aggregate's last one get a placeholder the last run overwrites.
+      snapshot: final?.version === version ? final : { state: null, version },
+    };
+    units.push(unitOf(realm, first.time, [change], []));
+  }
+  if (identities.length > 0) units.push(unitOf(realm, new Date().toISOString(), [], identities));
+  return units;
+}
+
+function unitOf(realm: string, time: string, changes: AggregateChange[], identities: readonly IdentityClaim[]): UnitOfWork {
   return {
     realm,
     idempotencyKey: `import:${randomUUID()}`,
-    changes: change === undefined ? [] : [change],
-    identities: [],
+    changes,
+    identities,
     effects: [],
     response: { status: 200, body: { imported: true } },
     time,

@@ -2,6 +2,7 @@ import {
   type AggregateKey,
   AggregateNotEmptyError,
   type EventImporter,
+  type IdentityName,
   type IdentityReader,
   type ImportBatch,
 } from "../../core/ports/importer.js";
@@ -11,8 +12,9 @@ import { defaultSchema, tablesIn } from "./schema.js";
 
 /**
  * `edd import` and `edd export` on the SQL store's tables: events go in exactly as exported
- * (sequence, time, meta, hash), one transaction per batch, in the batch's order, so the new
- * positions keep the exported feed order. Needs the client itself, not a SqlStore.
+ * (sequence, time, meta, hash), in the batches' order, so the new positions keep the exported
+ * feed order. The whole import is one transaction: a conflict in its last batch, or a fault
+ * anywhere, leaves nothing behind. Needs the client itself, not a SqlStore.
  */
 export function sqlImporter(db: SqlClient, options: { readonly schema?: string } = {}): EventImporter & IdentityReader {
   const t = tablesIn(options.schema ?? defaultSchema);
@@ -20,6 +22,8 @@ export function sqlImporter(db: SqlClient, options: { readonly schema?: string }
     nonEmpty: `SELECT DISTINCT k.service, k.aggregate_id FROM unnest($2::text[], $3::text[]) AS k(service, aggregate_id)
       WHERE EXISTS (SELECT 1 FROM ${t.snapshots} s WHERE s.realm = $1 AND s.service = k.service AND s.aggregate_id = k.aggregate_id)
          OR EXISTS (SELECT 1 FROM ${t.events} e WHERE e.realm = $1 AND e.service = k.service AND e.aggregate_id = k.aggregate_id)`,
+    claimed: `SELECT i.service, i.name FROM ${t.identities} i JOIN unnest($2::text[], $3::text[]) AS k(service, name)
+      ON i.service = k.service AND i.name = k.name WHERE i.realm = $1`,
     insertEvents: `INSERT INTO ${t.events} (realm, service, aggregate_id, sequence, type, data, meta, "time", hash)
       SELECT $1, e.service, e.aggregate_id, e.sequence, e.type, e.data::jsonb, e.meta::jsonb, e.time::timestamptz, e.hash
       FROM unnest($2::text[], $3::text[], $4::int[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[])
@@ -31,10 +35,10 @@ export function sqlImporter(db: SqlClient, options: { readonly schema?: string }
         AS s(service, aggregate_id, version, state, event_hash, updated_at)
       ON CONFLICT (realm, service, aggregate_id) DO UPDATE
         SET version = EXCLUDED.version, state = EXCLUDED.state, event_hash = EXCLUDED.event_hash, updated_at = EXCLUDED.updated_at`,
-    claim: `INSERT INTO ${t.identities} AS i (realm, service, name, aggregate_id)
+    claim: `INSERT INTO ${t.identities} (realm, service, name, aggregate_id)
       SELECT $1, c.service, c.name, c.aggregate_id FROM unnest($2::text[], $3::text[], $4::text[]) AS c(service, name, aggregate_id)
-      ON CONFLICT (realm, service, name) DO UPDATE SET aggregate_id = i.aggregate_id
-      RETURNING service, name, aggregate_id`,
+      ON CONFLICT (realm, service, name) DO NOTHING
+      RETURNING service, name`,
     identities: `SELECT service, name, aggregate_id FROM ${t.identities}
       WHERE realm = $1 AND (service, name) > ($2, $3) ORDER BY service, name LIMIT $4`,
   };
@@ -49,56 +53,64 @@ export function sqlImporter(db: SqlClient, options: { readonly schema?: string }
     return rows.map((row) => ({ service: row.service, aggregateId: row.aggregate_id }));
   };
 
+  const writeBatch = async (tx: SqlExecutor, realm: string, batch: ImportBatch) => {
+    const taken = await nonEmpty(tx, realm, startingAggregates(batch));
+    if (taken.length > 0) throw new AggregateNotEmptyError(realm, taken);
+    const { events, snapshots, identities } = batch;
+    if (events.length > 0) {
+      await tx.query(sql.insertEvents, [
+        realm,
+        events.map((e) => e.service),
+        events.map((e) => e.aggregateId),
+        events.map((e) => e.sequence),
+        events.map((e) => e.type),
+        events.map((e) => JSON.stringify(e.data)),
+        events.map((e) => JSON.stringify(e.meta)),
+        events.map((e) => e.time),
+        events.map((e) => requireHash(e.hash)),
+      ]);
+    }
+    const heads = lastEventPerAggregate(batch);
+    if (snapshots.length > 0) {
+      await tx.query(sql.upsertSnapshots, [
+        realm,
+        snapshots.map((s) => s.service),
+        snapshots.map((s) => s.aggregateId),
+        snapshots.map((s) => s.snapshot.version),
+        snapshots.map((s) => JSON.stringify(s.snapshot.state)),
+        snapshots.map((s) => heads.get(keyOf(s))?.hash ?? null),
+        snapshots.map((s) => heads.get(keyOf(s))?.time ?? new Date(0).toISOString()),
+      ]);
+    }
+    if (identities.length > 0) {
+      const inserted = await tx.query<{ service: string; name: string }>(sql.claim, [
+        realm,
+        identities.map((c) => c.service),
+        identities.map((c) => c.name),
+        identities.map((c) => c.aggregateId),
+      ]);
+      const claimed = new Set(inserted.map((row) => `${row.service}\u0000${row.name}`));
+      const taken = identities.find((c) => !claimed.has(`${c.service}\u0000${c.name}`));
+      if (taken !== undefined) throw new IdentityConflictError(taken.service, taken.name);
+    }
+  };
+
   return {
     nonEmpty: (realm, aggregates) => nonEmpty(db, realm, aggregates),
 
-    async importEvents(batch: ImportBatch) {
-      await db.transaction(async (tx) => {
-        const taken = await nonEmpty(tx, batch.realm, startingAggregates(batch));
-        if (taken.length > 0) throw new AggregateNotEmptyError(batch.realm, taken);
-        const { events, snapshots } = batch;
-        if (events.length > 0) {
-          await tx.query(sql.insertEvents, [
-            batch.realm,
-            events.map((e) => e.service),
-            events.map((e) => e.aggregateId),
-            events.map((e) => e.sequence),
-            events.map((e) => e.type),
-            events.map((e) => JSON.stringify(e.data)),
-            events.map((e) => JSON.stringify(e.meta)),
-            events.map((e) => e.time),
-            events.map((e) => requireHash(e.hash)),
-          ]);
-        }
-        const heads = lastEventPerAggregate(batch);
-        if (snapshots.length > 0) {
-          await tx.query(sql.upsertSnapshots, [
-            batch.realm,
-            snapshots.map((s) => s.service),
-            snapshots.map((s) => s.aggregateId),
-            snapshots.map((s) => s.snapshot.version),
-            snapshots.map((s) => JSON.stringify(s.snapshot.state)),
-            snapshots.map((s) => heads.get(keyOf(s))?.hash ?? null),
-            snapshots.map((s) => heads.get(keyOf(s))?.time ?? new Date(0).toISOString()),
-          ]);
-        }
-      });
+    async claimed(realm, names): Promise<readonly IdentityName[]> {
+      if (names.length === 0) return [];
+      const rows = await db.query<{ service: string; name: string }>(sql.claimed, [
+        realm,
+        names.map((n) => n.service),
+        names.map((n) => n.name),
+      ]);
+      return rows.map((row) => ({ service: row.service, name: row.name }));
     },
 
-    async importIdentities(realm, identities) {
-      if (identities.length === 0) return;
+    async importAll(realm, batches) {
       await db.transaction(async (tx) => {
-        const owners = await tx.query<{ service: string; name: string; aggregate_id: string }>(sql.claim, [
-          realm,
-          identities.map((c) => c.service),
-          identities.map((c) => c.name),
-          identities.map((c) => c.aggregateId),
-        ]);
-        const wanted = new Map(identities.map((c) => [`${c.service}\u0000${c.name}`, c.aggregateId]));
-        for (const owner of owners) {
-          if (wanted.get(`${owner.service}\u0000${owner.name}`) !== owner.aggregate_id)
-            throw new IdentityConflictError(owner.service, owner.name);
-        }
+        for await (const batch of batches) await writeBatch(tx, realm, batch);
       });
     },
 
@@ -122,7 +134,7 @@ export function sqlImporter(db: SqlClient, options: { readonly schema?: string }
 }
 
 /** Aggregates whose history starts in this batch: they must not exist yet. */
-export function startingAggregates(batch: ImportBatch): AggregateKey[] {
+export function startingAggregates(batch: Pick<ImportBatch, "events">): AggregateKey[] {
   return batch.events.filter((e) => e.sequence === 1).map((e) => ({ service: e.service, aggregateId: e.aggregateId }));
 }
 

@@ -1,13 +1,20 @@
-import { z } from "zod";
 import type { StoredEvent } from "../model/events.js";
 import type { Service } from "../model/service.js";
-import { type AggregateKey, AggregateNotEmptyError, type EventImporter, type ImportedSnapshot } from "../ports/importer.js";
+import type { EventImporter, ImportBatch, ImportedSnapshot } from "../ports/importer.js";
 import type { IdentityClaim } from "../ports/store.js";
 import { evolveAll } from "./aggregate.js";
-import { exportFormat, exportFormatVersion } from "./export.js";
+import {
+  type AnchoredHead,
+  checkImportFile,
+  type EventHasher,
+  ImportFileChecker,
+  ImportFileError,
+  type ImportPlan,
+  type ImportProblem,
+  keyOf,
+} from "./import-check.js";
 
-/** The hash of an event given the one before it (null for sequence 1); adapters/sql/hash.ts's eventHash. */
-export type EventHasher = (previousHash: string | null, event: StoredEvent) => string;
+export { type EventHasher, ImportFileError, type ImportProblem, describeImportProblem } from "./import-check.js";
 
 export interface ImportOptions {
   /** Opens the export file's lines; called twice: once to check the whole file, once to write it. */
@@ -16,7 +23,9 @@ export interface ImportOptions {
   readonly services: readonly Service[];
   readonly importer: EventImporter;
   readonly hashEvent: EventHasher;
-  /** Events written per batch (default 500). */
+  /** A verified anchor of the source realm: the file must hold the history it signed. */
+  readonly anchor?: ReadonlyMap<string, AnchoredHead>;
+  /** Events handed to the importer per batch (default 500); the whole import is still one write. */
   readonly batchSize?: number;
   readonly onProgress?: (events: number) => void;
 }
@@ -27,196 +36,116 @@ export interface ImportResult {
   readonly identities: number;
 }
 
-/** The file is not a complete, untampered export of the realm; nothing was written. */
-export class ImportFileError extends Error {
-  override readonly name = "ImportFileError";
-  constructor(lineNumber: number, reason: string) {
-    super(`line ${lineNumber}: ${reason}`);
-  }
-}
-
-const header = z.object({
-  kind: z.literal("header"),
-  format: z.literal(exportFormat),
-  version: z.literal(exportFormatVersion),
-  realm: z.string(),
-});
-const eventMeta = z.looseObject({
-  requestId: z.string(),
-  interactionId: z.string(),
-  invocationId: z.string(),
-  breadcrumbs: z.array(z.number().int()),
-  user: z.string(),
-  command: z.string(),
-});
-const exportLine = z.discriminatedUnion("kind", [
-  z.object({
-    kind: z.literal("event"),
-    service: z.string(),
-    aggregateId: z.string(),
-    sequence: z.number().int().positive(),
-    type: z.string(),
-    time: z.string(),
-    data: z.unknown(),
-    meta: eventMeta,
-    hash: z.string(),
-  }),
-  z.object({ kind: z.literal("identity"), service: z.string(), name: z.string(), aggregateId: z.string() }),
-  z.object({ kind: z.literal("end"), events: z.number().int().nonnegative(), identities: z.number().int().nonnegative() }),
-]);
-type ExportLine = z.infer<typeof exportLine>;
-
 /**
- * Loads an export file (docs/data-format.md) into an empty part of a store. The first pass checks
- * everything before anything is written: the format, the realm, every hash chain, the end line's
- * counts, and that none of the aggregates exists yet. The second pass writes events in file order
- * (so feed order survives), with snapshots folded by the services' own evolve functions.
+ * Loads an export file (docs/data-format.md) into an empty part of a store, all or nothing:
+ * 1. a pure pass checks the whole file (import-check.ts) and writes nothing;
+ * 2. the target is asked whether any of the file's aggregates has history or any of its names is taken;
+ * 3. one atomic write (`importAll`) appends the events in file order, with snapshots folded by the
+ *    services' own evolve functions, and claims the names. It reads the file again and checks it
+ *    again as it goes, so a file changed between the passes aborts the write.
  */
 export async function importRealm(options: ImportOptions): Promise<ImportResult> {
-  const checked = await checkFile(options);
-  const taken: AggregateKey[] = [];
-  for (let i = 0; i < checked.aggregates.length; i += 500) {
-    taken.push(...(await options.importer.nonEmpty(options.realm, checked.aggregates.slice(i, i + 500))));
-  }
-  if (taken.length > 0) throw new AggregateNotEmptyError(options.realm, taken);
-  return writeFile(options, checked.aggregates.length);
+  const plan = await checkImportFile(options.open(), options);
+  await checkTarget(options, plan);
+  await options.importer.importAll(options.realm, writeBatches(options, plan));
+  return { events: plan.events, aggregates: plan.aggregates.length, identities: plan.identities.length };
 }
 
-async function* parsedLines(options: ImportOptions): AsyncGenerator<{ line: ExportLine; number: number }> {
-  let number = 0;
-  for await (const text of options.open()) {
-    number += 1;
-    if (number === 1) {
-      const parsed = header.safeParse(parseJson(text, number));
-      if (!parsed.success) throw new ImportFileError(number, `not an ${exportFormat} version ${exportFormatVersion} header`);
-      if (parsed.data.realm !== options.realm) {
-        throw new ImportFileError(number, `the file holds realm ${parsed.data.realm}; hashes cover the realm, so it imports only into it`);
-      }
-      continue;
-    }
-    if (text.trim() === "") continue;
-    const parsed = exportLine.safeParse(parseJson(text, number));
-    if (!parsed.success) throw new ImportFileError(number, `unreadable line: ${parsed.error.issues[0]?.message ?? "invalid"}`);
-    yield { line: parsed.data, number };
-  }
-  if (number === 0) throw new ImportFileError(1, "empty file");
-}
-
-function parseJson(text: string, number: number): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    throw new ImportFileError(number, "not JSON");
-  }
-}
-
-async function checkFile(options: ImportOptions) {
-  const services = new Map(options.services.map((s) => [s.name, s]));
-  const heads = new Map<string, { sequence: number; hash: string; key: AggregateKey }>();
-  let counts = { events: 0, identities: 0 };
-  let ended = false;
-  for await (const { line, number } of parsedLines(options)) {
-    if (ended) throw new ImportFileError(number, "content after the end line");
-    if (line.kind === "end") {
-      if (line.events !== counts.events || line.identities !== counts.identities) {
-        throw new ImportFileError(
-          number,
-          `the end line counts ${line.events} events and ${line.identities} identities, the file has ${counts.events} and ${counts.identities}`,
-        );
-      }
-      ended = true;
-    } else if (line.kind === "identity") {
-      counts = { ...counts, identities: counts.identities + 1 };
-    } else {
-      const service = services.get(line.service);
-      if (service === undefined) throw new ImportFileError(number, `unknown service ${line.service}`);
-      if (!Object.hasOwn(service.events, line.type)) throw new ImportFileError(number, `${line.service} has no event type ${line.type}`);
-      const key = keyOf(line);
-      const head = heads.get(key);
-      const expected = (head?.sequence ?? 0) + 1;
-      if (line.sequence !== expected)
-        throw new ImportFileError(number, `${line.service}/${line.aggregateId}: sequence ${line.sequence}, expected ${expected}`);
-      const hash = options.hashEvent(head?.hash ?? null, toStored(options.realm, line));
-      if (hash !== line.hash)
-        throw new ImportFileError(
-          number,
-          `${line.service}/${line.aggregateId} sequence ${line.sequence}: the hash does not match the event`,
-        );
-      heads.set(key, { sequence: line.sequence, hash, key: { service: line.service, aggregateId: line.aggregateId } });
-      counts = { ...counts, events: counts.events + 1 };
+/** The file's aggregates must have no history in the target, and its names must be free there. */
+async function checkTarget(options: ImportOptions, plan: ImportPlan): Promise<void> {
+  const { importer, realm } = options;
+  const problems: ImportProblem[] = [];
+  for (let i = 0; i < plan.aggregates.length && problems.length < 20; i += 500) {
+    const chunk = plan.aggregates.slice(i, i + 500);
+    const taken = new Set((await importer.nonEmpty(realm, chunk)).map(keyOf));
+    for (const aggregate of chunk.filter((a) => taken.has(keyOf(a)))) {
+      const message = `${aggregate.service}/${aggregate.aggregateId} already has history in realm ${realm}: an import never rewrites or extends it`;
+      problems.push({ line: aggregate.line, path: "aggregateId", message });
     }
   }
-  if (!ended) throw new ImportFileError(counts.events + counts.identities + 1, "no end line: the file is cut off");
-  return { aggregates: [...heads.values()].map((head) => head.key) };
+  for (let i = 0; i < plan.identities.length && problems.length < 20; i += 500) {
+    const chunk = plan.identities.slice(i, i + 500);
+    const taken = new Set(
+      (
+        await importer.claimed(
+          realm,
+          chunk.map((c) => c.claim),
+        )
+      ).map(nameKey),
+    );
+    for (const { claim, line } of chunk.filter((c) => taken.has(nameKey(c.claim)))) {
+      problems.push({ line, path: "name", message: `${claim.service} "${claim.name}" is already claimed in realm ${realm}` });
+    }
+  }
+  if (problems.length > 0) throw new ImportFileError(problems.slice(0, 20), problems.length > 20);
 }
 
-async function writeFile(options: ImportOptions, aggregates: number): Promise<ImportResult> {
-  const { realm, importer } = options;
+/** The second pass: checks every line again and hands the importer batches of events and names. */
+async function* writeBatches(options: ImportOptions, plan: ImportPlan): AsyncGenerator<ImportBatch> {
   const batchSize = options.batchSize ?? 500;
   const services = new Map(options.services.map((s) => [s.name, s]));
   const states = new Map<string, { state: unknown; version: number }>();
+  const checker = new ImportFileChecker(options);
   let events: StoredEvent[] = [];
   let identities: IdentityClaim[] = [];
   let written = 0;
-  let claimed = 0;
 
-  const flushEvents = async () => {
-    if (events.length === 0) return;
+  const batch = (): ImportBatch => {
     const touched = new Map<string, ImportedSnapshot>();
     for (const event of events) {
-      const key = keyOf(event);
-      const state = states.get(key) as { state: unknown; version: number };
-      touched.set(key, {
-        service: event.service,
-        aggregateId: event.aggregateId,
-        snapshot: { state: asStored(state.state), version: state.version },
-      });
+      const { state, version } = states.get(keyOf(event)) as { state: unknown; version: number };
+      touched.set(keyOf(event), { service: event.service, aggregateId: event.aggregateId, snapshot: { state: asStored(state), version } });
     }
-    await importer.importEvents({ realm, events, snapshots: [...touched.values()] });
+    const ready = { events, snapshots: [...touched.values()], identities };
     written += events.length;
     events = [];
-    options.onProgress?.(written);
-  };
-  const flushIdentities = async () => {
-    await importer.importIdentities(realm, identities);
-    claimed += identities.length;
     identities = [];
+    return ready;
   };
 
-  for await (const { line } of parsedLines(options)) {
-    if (line.kind === "event") {
-      const event = toStored(realm, line);
-      const service = services.get(line.service) as Service;
-      const key = keyOf(line);
+  let number = 0;
+  for await (const text of options.open()) {
+    const line = checker.accept(text, ++number);
+    if (checker.problems.length > 0) throw changedFile(checker.problems);
+    if (line?.kind === "event") {
+      const service = services.get(line.event.service) as Service;
+      const key = keyOf(line.event);
       const previous = states.get(key)?.state ?? service.initialState();
-      states.set(key, { state: evolveAll(service, previous, [event]), version: event.sequence });
-      events.push(event);
-      if (events.length >= batchSize) await flushEvents();
-    } else if (line.kind === "identity") {
-      identities.push({ service: line.service, name: line.name, aggregateId: line.aggregateId });
-      if (identities.length >= batchSize) await flushIdentities();
+      states.set(key, { state: evolveAll(service, previous, [line.event]), version: line.event.sequence });
+      events.push(line.event);
+    } else if (line?.kind === "identity") {
+      identities.push(line.claim);
+    }
+    if (events.length + identities.length >= batchSize) {
+      yield batch();
+      options.onProgress?.(written);
     }
   }
-  await flushEvents();
-  await flushIdentities();
-  return { events: written, aggregates, identities: claimed };
+  const again = checker.finish();
+  if (checker.problems.length > 0 || fingerprint(again) !== fingerprint(plan)) throw changedFile(checker.problems);
+  if (events.length + identities.length > 0) yield batch();
+  options.onProgress?.(written);
 }
 
-function toStored(realm: string, line: Extract<ExportLine, { kind: "event" }>): StoredEvent {
-  return {
-    realm,
-    service: line.service,
-    aggregateId: line.aggregateId,
-    sequence: line.sequence,
-    type: line.type,
-    data: line.data,
-    meta: line.meta,
-    time: line.time,
-    hash: line.hash,
-  };
+function changedFile(problems: readonly ImportProblem[]): ImportFileError {
+  const first = problems[0];
+  return new ImportFileError([
+    {
+      line: first?.line ?? 0,
+      path: first?.path ?? "",
+      message: `the file changed during the import: ${first?.message ?? "it differs from the checked one"}`,
+    },
+  ]);
 }
 
-const keyOf = (key: AggregateKey) => `${key.service}\u0000${key.aggregateId}`;
+/** Equal fingerprints mean equal content: the chains end at the same hashes and the names are the same. */
+function fingerprint(plan: ImportPlan): string {
+  const heads = plan.aggregates.map((a) => `${keyOf(a)}\u0000${a.events}\u0000${a.lastHash}`);
+  const names = plan.identities.map(({ claim }) => `${claim.service}\u0000${claim.name}\u0000${claim.aggregateId}`);
+  return JSON.stringify([plan.events, heads, names]);
+}
+
+const nameKey = (name: { readonly service: string; readonly name: string }) => `${name.service}\u0000${name.name}`;
 
 /** Snapshots are stored as JSON: fold results go through it so every store holds the same thing. */
 function asStored(value: unknown): unknown {

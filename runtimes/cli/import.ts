@@ -10,10 +10,12 @@ import { openDataTools } from "./export.js";
 
 export const importUsage = `usage: edd import --realm <realm> <file>
 
-Loads a file written by \`edd export\` into the configured event store: events keep their sequence,
-time, metadata and hash; snapshots are rebuilt by folding; identities are restored. The whole file
-is checked first (format, hash chains, end line) and nothing is written if any of its aggregates
-already exists in the realm.`;
+Loads a file written by \`edd export\` into the configured event store, all or nothing: events keep
+their sequence, time, metadata and hash; snapshots are rebuilt by folding; identities are restored.
+The whole file is checked first, writing nothing: format, strict UTC times, every event against its
+type's schema, hash chains, identities only for the file's own aggregates, the end line. Then the
+target: none of the file's aggregates may have history there and none of its names may be taken.
+Only then is the file written, in one transaction. Each problem is printed with its line and path.`;
 
 /** `edd import`: 0 imported, 1 refused (bad file, aggregate not empty, identity taken), 2 usage, 3 fault. */
 export const importCommand: CliCommand = async (args, context) => {
@@ -46,7 +48,8 @@ export const importCommand: CliCommand = async (args, context) => {
     return exitCodes.ok;
   } catch (error) {
     const refused = error instanceof ImportFileError || error instanceof AggregateNotEmptyError || error instanceof IdentityConflictError;
-    context.err(`\nimport ${refused ? "refused" : "failed"}: ${error instanceof Error ? error.message : String(error)}\n`);
+    const reason = error instanceof Error ? error.message : String(error);
+    context.err(`\nimport ${refused ? "refused, nothing was written" : "failed"}:\n${reason.replace(/^/gm, "  ")}\n`);
     return refused ? exitCodes.problem : exitCodes.fault;
   } finally {
     await tools.close();

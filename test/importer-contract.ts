@@ -1,0 +1,178 @@
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { eventHash } from "../adapters/sql/hash.js";
+import type { StoredEvent } from "../core/model/events.js";
+import { AggregateNotEmptyError, type EventImporter, type ImportBatch } from "../core/ports/importer.js";
+import { IdentityConflictError, type Store } from "../core/ports/store.js";
+
+/** A fresh, empty store and the importer writing into it. */
+export interface ImporterTarget {
+  readonly store: Store;
+  readonly importer: EventImporter;
+  close(): Promise<void>;
+}
+
+export interface ImporterContractOptions {
+  /**
+   * False for a store whose importer cannot yet undo what it wrote when a later batch fails: the
+   * all-or-nothing cases are then listed as todo under this store's name instead of run.
+   */
+  readonly atomic?: boolean;
+}
+
+const realm = "r1";
+const meta = { requestId: "q", interactionId: "i", invocationId: "v", breadcrumbs: [0], user: "u", command: "Import" };
+
+/** Hash-chained events of one aggregate, sequences from..to, as an export holds them. */
+function history(aggregateId: string, count: number, service = "accounts"): StoredEvent[] {
+  const events: StoredEvent[] = [];
+  for (let sequence = 1; sequence <= count; sequence++) {
+    const fields = {
+      realm,
+      service,
+      aggregateId,
+      sequence,
+      type: sequence === 1 ? "Opened" : "Deposited",
+      data: { n: sequence, nested: { b: 2, a: 1 } },
+      meta: { ...meta, requestId: `q-${aggregateId}-${sequence}` },
+      time: new Date(Date.UTC(2026, 0, 1, 0, 0, sequence)).toISOString(),
+    };
+    events.push({ ...fields, hash: eventHash(events.at(-1)?.hash ?? null, fields) });
+  }
+  return events;
+}
+
+function batchOf(events: readonly StoredEvent[], identities: ImportBatch["identities"] = []): ImportBatch {
+  const last = new Map(events.map((e) => [`${e.service}/${e.aggregateId}`, e]));
+  const snapshots = [...last.values()].map((e) => ({
+    service: e.service,
+    aggregateId: e.aggregateId,
+    snapshot: { state: { n: e.sequence }, version: e.sequence },
+  }));
+  return { events, snapshots, identities };
+}
+
+async function* batches(...items: ImportBatch[]): AsyncIterable<ImportBatch> {
+  for (const item of items) yield item;
+}
+
+/** A commit through the Store port: the target already holds history and a name. */
+async function existing(store: Store, aggregateId: string, name?: string): Promise<void> {
+  await store.commit({
+    realm,
+    idempotencyKey: `k-${aggregateId}`,
+    changes: [
+      {
+        service: "accounts",
+        aggregateId,
+        expectedVersion: 0,
+        events: [{ type: "Opened", data: {} }],
+        meta,
+        snapshot: { state: {}, version: 1 },
+      },
+    ],
+    identities: name === undefined ? [] : [{ service: "accounts", name, aggregateId }],
+    effects: [],
+    response: { status: 200, body: {} },
+    time: new Date().toISOString(),
+  });
+}
+
+/**
+ * What every store's EventImporter must do (core/ports/importer.ts), run unchanged against each
+ * implementation: memory, PGlite, PostgreSQL, DynamoDB.
+ */
+export function describeImporterContract(name: string, open: () => Promise<ImporterTarget>, options: ImporterContractOptions = {}): void {
+  const atomic = options.atomic ?? true;
+  /** The all-or-nothing cases: run, or listed as todo for a store that cannot pass them yet. */
+  const allOrNothing = (title: string, body: () => Promise<void>) =>
+    atomic ? it(title, body) : it.todo(`${title} (not yet on ${name}: its importer is atomic per log entry only)`);
+
+  describe(`Importer contract: ${name}`, () => {
+    let target: ImporterTarget;
+    beforeEach(async () => {
+      target = await open();
+    });
+    afterEach(async () => {
+      await target.close();
+    });
+
+    const feed = async () => (await target.store.readFeed(realm, undefined, 1000)).events;
+
+    it("writes events exactly as given, in batch order, with snapshots and names", async () => {
+      const a = history("a", 3);
+      const b = history("b", 2);
+      const interleaved = [a[0], b[0], a[1], a[2], b[1]] as StoredEvent[];
+      await target.importer.importAll(
+        realm,
+        batches(
+          batchOf(interleaved.slice(0, 2)),
+          batchOf(interleaved.slice(2)),
+          batchOf([], [{ service: "accounts", name: "ana", aggregateId: "a" }]),
+        ),
+      );
+      const stored = await feed();
+      expect(stored.map((e) => [e.aggregateId, e.sequence, e.hash, e.time, e.meta.requestId])).toEqual(
+        interleaved.map((e) => [e.aggregateId, e.sequence, e.hash, e.time, e.meta.requestId]),
+      );
+      expect(stored[0]?.data).toEqual({ n: 1, nested: { a: 1, b: 2 } });
+      expect(await target.store.loadSnapshot({ realm, service: "accounts", aggregateId: "a" })).toEqual({ state: { n: 3 }, version: 3 });
+      expect(await target.store.findIdentity(realm, "accounts", "ana")).toBe("a");
+      expect((await target.store.readFeed("r2", undefined, 10)).events).toEqual([]);
+    });
+
+    it("names the aggregates that have history and the names that are taken, in the realm only", async () => {
+      await existing(target.store, "a", "ana");
+      const keys = [
+        { service: "accounts", aggregateId: "a" },
+        { service: "accounts", aggregateId: "b" },
+      ];
+      expect(await target.importer.nonEmpty(realm, keys)).toEqual([keys[0]]);
+      expect(await target.importer.nonEmpty("r2", keys)).toEqual([]);
+      const names = [
+        { service: "accounts", name: "ana" },
+        { service: "accounts", name: "bo" },
+      ];
+      expect(await target.importer.claimed(realm, names)).toEqual([names[0]]);
+      expect(await target.importer.claimed("r2", names)).toEqual([]);
+    });
+
+    it("refuses an aggregate that already has history, writing nothing", async () => {
+      await existing(target.store, "a");
+      const before = await feed();
+      await expect(target.importer.importAll(realm, batches(batchOf(history("a", 2))))).rejects.toBeInstanceOf(AggregateNotEmptyError);
+      expect(await feed()).toEqual(before);
+    });
+
+    allOrNothing("finding 6: an identity clash after the events writes nothing", async () => {
+      await existing(target.store, "x", "ana");
+      const before = await feed();
+      const write = target.importer.importAll(
+        realm,
+        batches(batchOf(history("a", 3)), batchOf(history("b", 2)), batchOf([], [{ service: "accounts", name: "ana", aggregateId: "a" }])),
+      );
+      await expect(write).rejects.toBeInstanceOf(IdentityConflictError);
+      expect(await feed()).toEqual(before);
+      expect(await target.store.loadSnapshot({ realm, service: "accounts", aggregateId: "a" })).toBeUndefined();
+      expect(await target.importer.nonEmpty(realm, [{ service: "accounts", aggregateId: "b" }])).toEqual([]);
+      expect(await target.store.findIdentity(realm, "accounts", "ana")).toBe("x");
+    });
+
+    allOrNothing("finding 6: an aggregate with history in a later batch writes nothing", async () => {
+      await existing(target.store, "z");
+      const before = await feed();
+      const write = target.importer.importAll(realm, batches(batchOf(history("a", 3)), batchOf(history("z", 2))));
+      await expect(write).rejects.toBeInstanceOf(AggregateNotEmptyError);
+      expect(await feed()).toEqual(before);
+    });
+
+    allOrNothing("finding 6: a source that fails after the first batch writes nothing", async () => {
+      async function* failing(): AsyncIterable<ImportBatch> {
+        yield batchOf(history("a", 3));
+        throw new Error("the file changed during the import");
+      }
+      await expect(target.importer.importAll(realm, failing())).rejects.toThrow("the file changed");
+      expect(await feed()).toEqual([]);
+      expect(await target.importer.nonEmpty(realm, [{ service: "accounts", aggregateId: "a" }])).toEqual([]);
+    });
+  });
+}
