@@ -9,15 +9,18 @@ import { anonymousPrincipal, createEngine } from "../core/index.js";
 import type { StoredEvent } from "../core/model/events.js";
 import { bankServices } from "../examples/bank/services.js";
 import type { DataTools } from "../runtimes/cli/export.js";
+import { anchorCommand } from "../runtimes/cli/anchor.js";
 import { exportCommand } from "../runtimes/cli/export.js";
 import { importCommand } from "../runtimes/cli/import.js";
 import { verifyCommand } from "../runtimes/cli/verify.js";
-import { bankScenario, pgliteSchemaTools, pgliteTools, realm, runCli } from "./support/data-cli.js";
+import { anchorKeyPair, bankScenario, pgliteSchemaTools, pgliteTools, realm, runCli } from "./support/data-cli.js";
 
 const folder = mkdtempSync(join(tmpdir(), "edd-import-"));
 const clients: SqlClient[] = [];
 let exported: string;
 let database: SqlClient;
+const keys = anchorKeyPair(folder, "operator");
+const sourceAnchor = join(folder, "source-anchor.jsonl");
 const emptyTarget = () => pgliteSchemaTools(database);
 
 beforeAll(async () => {
@@ -27,6 +30,8 @@ beforeAll(async () => {
   const result = await runCli(exportCommand, source, ["--realm", realm, "--out", join(folder, "bank.jsonl")]);
   expect(result.code, result.err).toBe(0);
   exported = readFileSync(join(folder, "bank.jsonl"), "utf8");
+  const anchored = await runCli(anchorCommand, source, ["--realm", realm, "--out", sourceAnchor, "--key", keys.privateKey]);
+  expect(anchored.code, anchored.err).toBe(0);
 });
 afterAll(async () => {
   await Promise.all(clients.map((client) => client.close()));
@@ -64,10 +69,10 @@ function forge(lines: readonly Line[]): string {
 }
 
 /** Imports `text` into `tools`; returns the exit code, stderr and what the realm's feed holds afterwards. */
-async function importText(tools: DataTools, name: string, text: string) {
+async function importText(tools: DataTools, name: string, text: string, options: readonly string[] = []) {
   const path = join(folder, `${name}.jsonl`);
   writeFileSync(path, text);
-  const result = await runCli(importCommand, tools, ["--realm", realm, path]);
+  const result = await runCli(importCommand, tools, ["--realm", realm, ...options, path]);
   const feed = (await tools.store.readFeed(realm, undefined, 10_000)).events;
   return { ...result, feed };
 }
@@ -149,6 +154,26 @@ describe("edd import, all or nothing (finding 6)", () => {
     expect(result.feed).toEqual([]);
     expect(result.code).toBe(1);
     expect(result.err).toContain("line 2 at time: not an ISO-8601 UTC time with milliseconds (YYYY-MM-DDTHH:mm:ss.sssZ)");
+  });
+
+  it("finding 6: invented history with recomputed hashes is refused against the source's anchor", async () => {
+    const tools = await emptyTarget();
+    const withAnchor = ["--anchor", sourceAnchor, "--public-key", keys.publicKey];
+    const lines = parse(exported);
+    const deposit = lines.findIndex((l) => l.type === "Deposited" && l.aggregateId === "a");
+    lines[deposit] = { ...lines[deposit], data: { amount: 5_000_000 } };
+    const invented = await importText(tools, "invented", forge(lines), withAnchor);
+    expect(invented.feed).toEqual([]);
+    expect(invented.code).toBe(1);
+    expect(invented.err).toMatch(/line \d+ at hash: accounts\/a: history up to sequence \d+ differs from what the anchor signed/);
+
+    const withoutB = parse(exported).filter((l) => l.aggregateId !== "b" && l.to !== "b");
+    const dropped = await importText(tools, "dropped", forge(withoutB), withAnchor);
+    expect(dropped.code).toBe(1);
+    expect(dropped.err).toContain("accounts/b: the anchor signed 3 events, the file has none: deleted since the anchor");
+
+    const honest = await importText(tools, "honest", exported, withAnchor);
+    expect(honest.code, honest.err).toBe(0);
   });
 
   it("refuses an unknown event type, text no store can hold, and unknown fields, listing every problem", async () => {

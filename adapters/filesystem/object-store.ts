@@ -1,6 +1,6 @@
-import { mkdir, readFile, realpath, rename, writeFile } from "node:fs/promises";
+import { link, mkdir, readFile, realpath, rename, unlink, writeFile } from "node:fs/promises";
 import { dirname, isAbsolute, join, normalize, sep } from "node:path";
-import type { ObjectRef, ObjectStore } from "../../core/ports/object-store.js";
+import { ObjectExistsError, type ObjectRef, type ObjectStore, type PutOptions } from "../../core/ports/object-store.js";
 
 /**
  * Large commands on a shared filesystem (NFS, SMB, a mounted volume) for on-prem deployments.
@@ -11,13 +11,25 @@ export class FileObjectStore implements ObjectStore {
 
   constructor(private readonly root: string) {}
 
-  async put(key: string, body: string): Promise<ObjectRef> {
+  async put(key: string, body: string, options: PutOptions = {}): Promise<ObjectRef> {
     const path = this.pathOf(key);
     await mkdir(dirname(path), { recursive: true });
     // Write then rename: a consumer never reads a half-written command.
     const partial = `${path}.${process.pid}.${Date.now()}.partial`;
     await writeFile(partial, body, "utf8");
-    await rename(partial, path);
+    if (options.ifAbsent !== true) {
+      await rename(partial, path);
+      return { store: this.kind, key };
+    }
+    // link() fails when the name exists, atomically: two writers cannot both win it.
+    try {
+      await link(partial, path);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === "EEXIST") throw new ObjectExistsError(key);
+      throw error;
+    } finally {
+      await unlink(partial);
+    }
     return { store: this.kind, key };
   }
 

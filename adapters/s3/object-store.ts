@@ -1,5 +1,5 @@
-import { GetObjectCommand, PutObjectCommand, S3Client, type S3ClientConfig } from "@aws-sdk/client-s3";
-import type { ObjectRef, ObjectStore } from "../../core/ports/object-store.js";
+import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client, type S3ClientConfig } from "@aws-sdk/client-s3";
+import { ObjectExistsError, type ObjectRef, type ObjectStore, type PutOptions } from "../../core/ports/object-store.js";
 
 export interface S3ObjectStoreOptions {
   readonly bucket: string;
@@ -17,9 +17,36 @@ export class S3ObjectStore implements ObjectStore {
 
   constructor(private readonly options: S3ObjectStoreOptions) {}
 
-  async put(key: string, body: string): Promise<ObjectRef> {
-    await this.s3().send(new PutObjectCommand({ Bucket: this.options.bucket, Key: key, Body: body, ContentType: "application/json" }));
-    return { store: this.kind, bucket: this.options.bucket, key };
+  async put(key: string, body: string, options: PutOptions = {}): Promise<ObjectRef> {
+    const Bucket = this.options.bucket;
+    if (options.ifAbsent === true && (await this.exists(key))) throw new ObjectExistsError(`s3://${Bucket}/${key}`);
+    try {
+      // If-None-Match: * makes S3 itself refuse a racing writer (conditional writes); the check above
+      // answers the same on S3-compatible stores that ignore the header.
+      await this.s3().send(
+        new PutObjectCommand({
+          Bucket,
+          Key: key,
+          Body: body,
+          ContentType: "application/json",
+          ...(options.ifAbsent === true ? { IfNoneMatch: "*" } : {}),
+        }),
+      );
+    } catch (error) {
+      if (options.ifAbsent === true && statusOf(error) === 412) throw new ObjectExistsError(`s3://${Bucket}/${key}`);
+      throw error;
+    }
+    return { store: this.kind, bucket: Bucket, key };
+  }
+
+  private async exists(key: string): Promise<boolean> {
+    try {
+      await this.s3().send(new HeadObjectCommand({ Bucket: this.options.bucket, Key: key }));
+      return true;
+    } catch (error) {
+      if (statusOf(error) === 404) return false;
+      throw error;
+    }
   }
 
   /**
@@ -49,4 +76,8 @@ export class S3ObjectStore implements ObjectStore {
     this.client ??= new S3Client(this.options.client ?? {});
     return this.client;
   }
+}
+
+function statusOf(error: unknown): number | undefined {
+  return (error as { $metadata?: { httpStatusCode?: number } } | undefined)?.$metadata?.httpStatusCode;
 }

@@ -123,6 +123,28 @@ export const migrations: readonly Migration[] = [
       `ALTER TABLE ${t.responses} ADD COLUMN principal text, ADD COLUMN request_hash text`,
     ],
   },
+  {
+    version: 4,
+    name: "append-only events, request-log retention index",
+    // Events are history: UPDATE, DELETE and TRUNCATE are refused for every role, the owner
+    // included, until the owner disables the triggers (docs/stores.md, "Append-only events").
+    // `edd prune` finds old request-log entries by realm and time; IF NOT EXISTS lets an operator
+    // build that index CONCURRENTLY beforehand on a big log.
+    statements: (t) => [
+      `CREATE FUNCTION ${t.schema}.refuse_event_change() RETURNS trigger LANGUAGE plpgsql AS $$
+       BEGIN
+         RAISE EXCEPTION 'events are append-only: % on %.% refused', TG_OP, TG_TABLE_SCHEMA, TG_TABLE_NAME
+           USING ERRCODE = 'insufficient_privilege',
+                 HINT = 'history is never changed; a repair in a maintenance window disables the trigger first (docs/stores.md)';
+       END
+       $$`,
+      `CREATE TRIGGER events_append_only BEFORE UPDATE OR DELETE ON ${t.events}
+       FOR EACH ROW EXECUTE FUNCTION ${t.schema}.refuse_event_change()`,
+      `CREATE TRIGGER events_no_truncate BEFORE TRUNCATE ON ${t.events}
+       FOR EACH STATEMENT EXECUTE FUNCTION ${t.schema}.refuse_event_change()`,
+      `CREATE INDEX IF NOT EXISTS request_log_received ON ${t.requestLog} (realm, received_at)`,
+    ],
+  },
 ];
 
 export interface MigrationReport {

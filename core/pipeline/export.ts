@@ -60,7 +60,7 @@ export function eventLine(event: StoredEvent): string {
 }
 
 /** Top-level keys in the order given; nested objects with sorted keys. */
-function line(fields: Record<string, unknown>): string {
+export function line(fields: Record<string, unknown>): string {
   const members = Object.entries(fields).map(([key, value]) => `${JSON.stringify(key)}:${canonicalJson(value)}`);
   return `{${members.join(",")}}`;
 }

@@ -5,6 +5,7 @@ import type { AuditReader } from "../ports/audit.js";
 import type { AggregateRef, Store } from "../ports/store.js";
 import type { ViewData, ViewRecord, ViewStore } from "../ports/view-store.js";
 import { evolveAll } from "./aggregate.js";
+import type { AnchorProblem } from "./verify-anchor.js";
 
 /** Where an aggregate's hash chain first breaks: the sequence and what is wrong there. */
 export interface ChainBreak {
@@ -40,7 +41,9 @@ export type VerifyProblem =
       readonly path: string;
       readonly expected: unknown;
       readonly found: unknown;
-    };
+    }
+  /** Found by `edd verify --anchor`: history the anchor signed, rewritten or deleted since. */
+  | AnchorProblem;
 
 export interface VerifyProgress {
   readonly aggregates: number;

@@ -10,9 +10,22 @@ export interface ObjectRef {
   readonly key: string;
 }
 
+export interface PutOptions {
+  /** Write once: refuse, with ObjectExistsError, when the key already holds an object (anchors use it). */
+  readonly ifAbsent?: boolean;
+}
+
 export interface ObjectStore {
   readonly kind: string;
-  put(key: string, body: string): Promise<ObjectRef>;
+  put(key: string, body: string, options?: PutOptions): Promise<ObjectRef>;
   /** Throws when the object is missing or belongs to another store. */
   get(ref: ObjectRef): Promise<string>;
+}
+
+/** A write-once put found the key taken: the object there is left as it was. */
+export class ObjectExistsError extends Error {
+  override readonly name = "ObjectExistsError";
+  constructor(readonly key: string) {
+    super(`${key} already exists: it is written once and never replaced`);
+  }
 }

@@ -33,6 +33,11 @@ export const commands: Readonly<Record<string, CommandEntry>> = {
     needsConfig: true,
     load: async () => (await import("./import.js")).importCommand,
   },
+  anchor: {
+    summary: "write a signed digest of a realm, to prove later what was rewritten or deleted",
+    needsConfig: true,
+    load: async () => (await import("./anchor.js")).anchorCommand,
+  },
   dlq: {
     summary: "list, show, redrive or discard dead letters",
     needsConfig: true,

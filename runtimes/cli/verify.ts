@@ -1,16 +1,25 @@
 import { parseArgs } from "node:util";
 import { verifyChain } from "../../adapters/sql/hash.js";
+import { type Anchor, AnchorFileError } from "../../core/pipeline/anchor.js";
 import { countFeed } from "../../core/pipeline/rebuild.js";
 import { type VerifyProblem, type VerifyReport, verifyRealm } from "../../core/pipeline/verify.js";
+import { compareWithAnchor } from "../../core/pipeline/verify-anchor.js";
+import { loadAnchor } from "./anchor-keys.js";
 import { type CliCommand, type CliContext, exitCodes } from "./context.js";
 import { openDataTools } from "./export.js";
 import { formatProgress } from "./rebuild.js";
 
 export const verifyUsage = `usage: edd verify --realm <realm> [--service <service>] [--aggregate <id>] [--no-views] [--no-count]
+                  [--anchor <file> [--public-key <file>]]
 
 Replays every aggregate in scope and checks its hash chain, its snapshot and the documents of every
 projection of its service. Prints each drift and broken chain; exits 1 if there is any, 0 otherwise.
-Run it with the projectors caught up: a view that lags shows as drift.`;
+Run it with the projectors caught up: a view that lags shows as drift.
+
+With --anchor (a file \`edd anchor\` wrote), the anchor's signature is checked with the public key
+(--public-key, else $EDD_ANCHOR_PUBLIC_KEY or $EDD_ANCHOR_PUBLIC_KEY_FILE) and every aggregate it
+signed must still hold the history it signed: each rewrite and deletion since is reported, even
+when the hash chain was recomputed. --realm defaults to the anchor's realm.`;
 
 /** `edd verify`: 0 all consistent, 1 drift or broken chain found, 2 usage, 3 fault. */
 export const verifyCommand: CliCommand = async (args, context) => {
@@ -21,22 +30,42 @@ export const verifyCommand: CliCommand = async (args, context) => {
     context.err(`${error instanceof Error ? error.message : String(error)}\n\n${verifyUsage}\n`);
     return exitCodes.usage;
   }
+  let anchor: Anchor | undefined;
+  try {
+    anchor = options.anchor === undefined ? undefined : await loadAnchor(options.anchor, options.publicKey, context.env);
+  } catch (error) {
+    const refused = error instanceof AnchorFileError;
+    context.err(`verify ${refused ? "refused the anchor" : "failed"}: ${error instanceof Error ? error.message : String(error)}\n`);
+    return refused ? exitCodes.problem : exitCodes.usage;
+  }
+  const realm = options.realm ?? anchor?.header.realm;
+  if (realm === undefined || (anchor !== undefined && anchor.header.realm !== realm)) {
+    const reason = realm === undefined ? "--realm is required" : `the anchor is of realm ${anchor?.header.realm}, not ${realm}`;
+    context.err(`${reason}\n\n${verifyUsage}\n`);
+    return exitCodes.usage;
+  }
   const tools = await openDataTools(context, { views: options.views });
   try {
     const wholeRealm = options.service === undefined && options.aggregateId === undefined;
-    const total = options.count && wholeRealm ? await countFeed(tools.store, options.realm) : undefined;
+    const total = options.count && wholeRealm ? await countFeed(tools.store, realm) : undefined;
     const started = Date.now();
-    const report = await verifyRealm({
+    const scope = {
+      ...(options.service === undefined ? {} : { service: options.service }),
+      ...(options.aggregateId === undefined ? {} : { aggregateId: options.aggregateId }),
+    };
+    const replayed = await verifyRealm({
       store: tools.store,
       services: context.config.services,
       listAggregates: tools.listAggregates,
       checkChain: verifyChain,
       ...(options.views && tools.views !== undefined ? { views: tools.views, projections: context.config.projections ?? [] } : {}),
-      realm: options.realm,
-      ...(options.service === undefined ? {} : { service: options.service }),
-      ...(options.aggregateId === undefined ? {} : { aggregateId: options.aggregateId }),
+      realm,
+      ...scope,
       onProgress: progressLine(context, total, started),
     });
+    const sinceAnchor =
+      anchor === undefined ? [] : await compareWithAnchor({ store: tools.store, anchor, checkChain: verifyChain, ...scope });
+    const report = { ...replayed, problems: [...replayed.problems, ...sinceAnchor] };
     context.err("\n");
     printReport(context, report, Date.now() - started);
     return report.problems.length === 0 ? exitCodes.ok : exitCodes.problem;
@@ -58,12 +87,17 @@ function parse(args: readonly string[]) {
       aggregate: { type: "string" },
       "no-views": { type: "boolean", default: false },
       "no-count": { type: "boolean", default: false },
+      anchor: { type: "string" },
+      "public-key": { type: "string" },
     },
   });
   if (positionals.length > 0) throw new Error(`unexpected argument ${positionals[0]}`);
-  if (values.realm === undefined || values.realm === "") throw new Error("--realm is required");
+  if (values.realm === "" || (values.realm === undefined && values.anchor === undefined)) throw new Error("--realm is required");
+  if (values["public-key"] !== undefined && values.anchor === undefined) throw new Error("--public-key goes with --anchor");
   return {
     realm: values.realm,
+    anchor: values.anchor,
+    publicKey: values["public-key"],
     service: values.service,
     aggregateId: values.aggregate,
     views: !values["no-views"],
@@ -102,6 +136,10 @@ export function describeProblem(problem: VerifyProblem): string {
       return `${aggregate}: replay failed: ${problem.reason}`;
     case "drift":
       return `${aggregate} ${problem.target}${problem.path === "" ? "" : ` ${problem.path}`}: expected ${show(problem.expected)}, found ${show(problem.found)}`;
+    case "rewritten":
+      return `${aggregate} sequence ${problem.sequence}: rewritten since the anchor: ${problem.reason}`;
+    case "deleted":
+      return `${aggregate} sequence ${problem.sequence}: deleted since the anchor: ${problem.reason}`;
   }
 }
 

@@ -1,4 +1,6 @@
-import { randomUUID } from "node:crypto";
+import { generateKeyPairSync, randomUUID } from "node:crypto";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { expect } from "vitest";
 import { createPgliteClient } from "../../adapters/pglite/index.js";
 import type { SqlClient } from "../../adapters/sql/client.js";
@@ -20,10 +22,10 @@ export async function pgliteTools(clients: SqlClient[], schema = "edd"): Promise
 }
 
 /** Another empty schema in a PGlite database already open (starting one takes seconds); closing it closes nothing. */
-export async function pgliteSchemaTools(client: SqlClient): Promise<DataTools> {
+export async function pgliteSchemaTools(client: SqlClient): Promise<DataTools & { readonly schema: string }> {
   const schema = `t_${randomUUID().replaceAll("-", "").slice(0, 12)}`;
   await migrate(client, schema);
-  return { ...sqlDataTools(client, schema, false), close: async () => {} };
+  return { ...sqlDataTools(client, schema, false), schema, close: async () => {} };
 }
 
 /** Accounts with identities, deposits, a withdrawal, a transfer carried by effects, and a rejection. */
@@ -56,4 +58,15 @@ export async function runCli(command: CliCommand, tools: DataTools, args: readon
   };
   const code = await command(args, context);
   return { code, out: out.join("\n"), err: err.join("") };
+}
+
+/** An Ed25519 key pair in PEM files in `folder`, as `openssl genpkey -algorithm ed25519` and `openssl pkey -pubout` write them. */
+export function anchorKeyPair(folder: string, name: string) {
+  const { privateKey, publicKey } = generateKeyPairSync("ed25519", {
+    privateKeyEncoding: { type: "pkcs8", format: "pem" },
+    publicKeyEncoding: { type: "spki", format: "pem" },
+  });
+  writeFileSync(join(folder, `${name}.key`), privateKey);
+  writeFileSync(join(folder, `${name}.pub`), publicKey);
+  return { privateKey: join(folder, `${name}.key`), publicKey: join(folder, `${name}.pub`) };
 }

@@ -1,0 +1,1 @@
+export { anchorSignerFromPem, anchorVerifierFromPem, keyIdOf, sha256 } from "./keys.js";
