@@ -30,9 +30,9 @@ describe("edd CLI", () => {
   it("lists every command under --help and exits 0", async () => {
     const { code, stdout } = await run(["--help"]);
     expect(code).toBe(0);
-    for (const name of ["serve", "migrate", "verify", "rebuild", "export", "import", "anchor", "dlq"])
+    for (const name of ["serve", "migrate", "verify", "rebuild", "export", "import", "anchor", "prune", "dlq"])
       expect(stdout).toMatch(new RegExp(`^  ${name} `, "m"));
-    expect(Object.keys(commands).sort()).toEqual(["anchor", "dlq", "export", "import", "migrate", "rebuild", "serve", "verify"]);
+    expect(Object.keys(commands).sort()).toEqual(["anchor", "dlq", "export", "import", "migrate", "prune", "rebuild", "serve", "verify"]);
     expect(stdout).toContain("exit codes");
   });
 

@@ -155,6 +155,25 @@ export class MemoryStore implements Store {
     return this.#requestLog.filter((row) => row.realm === realm).map(clone);
   }
 
+  /** `edd prune` (RequestLogPruner): the realm's oldest entries received before `before`, up to `limit`. */
+  async pruneRequestLog(realm: string, before: string, limit: number): Promise<number> {
+    const cutoff = Date.parse(before);
+    const gone = this.#requestLog
+      .filter((row) => row.realm === realm && Date.parse(row.receivedAt) < cutoff)
+      .sort((a, b) => Date.parse(a.receivedAt) - Date.parse(b.receivedAt))
+      .slice(0, limit);
+    for (const row of gone) {
+      this.#requestLog.splice(this.#requestLog.indexOf(row), 1);
+      this.#requestLogById.delete(row.id);
+    }
+    return gone.length;
+  }
+
+  async countRequestLog(realm: string, before: string): Promise<number> {
+    const cutoff = Date.parse(before);
+    return this.#requestLog.filter((row) => row.realm === realm && Date.parse(row.receivedAt) < cutoff).length;
+  }
+
   async claimOutbox(limit: number, leaseMs: number): Promise<readonly OutboxItem[]> {
     const now = Date.now();
     const claimed: OutboxItem[] = [];

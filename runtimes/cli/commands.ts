@@ -38,6 +38,11 @@ export const commands: Readonly<Record<string, CommandEntry>> = {
     needsConfig: true,
     load: async () => (await import("./anchor.js")).anchorCommand,
   },
+  prune: {
+    summary: "delete a realm's request-log entries past the retention, in short batches",
+    needsConfig: true,
+    load: async () => (await import("./prune.js")).pruneCommand,
+  },
   dlq: {
     summary: "list, show, redrive or discard dead letters",
     needsConfig: true,

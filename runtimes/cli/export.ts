@@ -5,11 +5,13 @@ import { ensureViewTables, PostgresViewStore } from "../../adapters/postgres/vie
 import { sqlAuditReader } from "../../adapters/sql/audit.js";
 import type { SqlClient } from "../../adapters/sql/client.js";
 import { sqlImporter } from "../../adapters/sql/importer.js";
+import { sqlRequestLogPruner } from "../../adapters/sql/prune.js";
 import { SqlStore } from "../../adapters/sql/store.js";
 import { openSqlDatabaseFromEnv, viewSqlClient } from "../node/sql-stores.js";
 import { exportRealm } from "../../core/pipeline/export.js";
 import { type AggregateLister, auditAggregateLister, feedAggregateLister } from "../../core/pipeline/verify.js";
 import type { EventImporter, IdentityReader } from "../../core/ports/importer.js";
+import type { RequestLogPruner } from "../../core/ports/retention.js";
 import type { Store } from "../../core/ports/store.js";
 import type { ViewStore } from "../../core/ports/view-store.js";
 import { type CliCommand, type CliContext, exitCodes } from "./context.js";
@@ -21,6 +23,8 @@ export interface DataTools {
   readonly listAggregates: AggregateLister;
   readonly importer?: EventImporter;
   readonly identities?: IdentityReader;
+  /** For `edd prune`. */
+  readonly pruner?: RequestLogPruner;
   close(): Promise<void>;
 }
 
@@ -65,6 +69,7 @@ export function sqlDataTools(client: SqlClient, schema: string, withViews: boole
     listAggregates: auditAggregateLister(sqlAuditReader(client, { schema })),
     importer,
     identities: importer,
+    pruner: sqlRequestLogPruner(client, { schema }),
     close: () => client.close(),
   };
 }
