@@ -1,3 +1,4 @@
+import { spawnSync } from "node:child_process";
 import { createHash, randomUUID } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -252,4 +253,47 @@ describe("anchors written once to an object store", () => {
     const verified = await verify(tools, ["--anchor", path("from-s3.jsonl"), "--public-key", keys.publicKey]);
     expect(verified.code, verified.out).toBe(0);
   });
+});
+
+describe("the anchor as documented", () => {
+  it("writes the lines docs/data-format.md shows, keys in the documented order", async () => {
+    const doc = readFileSync(new URL("../docs/data-format.md", import.meta.url), "utf8");
+    const example = [...doc.matchAll(/```jsonl\n([\s\S]*?)```/g)]
+      .map((match) => match[1] as string)
+      .find((block) => block.includes('"edd.realm-anchor"'));
+    const documented = (example ?? "")
+      .trimEnd()
+      .split("\n")
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    const tools = await bankRealm();
+    const real = readFileSync(await anchor(tools, "documented.jsonl"), "utf8")
+      .trimEnd()
+      .split("\n")
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(documented.map((line) => line.kind)).toEqual(["anchor", "aggregate"]);
+    expect(Object.keys(documented[0] as object)).toEqual(Object.keys(real[0] as object));
+    expect(Object.keys(documented[1] as object)).toEqual(Object.keys(real[1] as object));
+  });
+
+  it.skipIf(spawnSync("openssl", ["version"]).status !== 0)(
+    "signs and verifies with keys made by the openssl commands in docs/verify.md",
+    async () => {
+      const doc = readFileSync(new URL("../docs/verify.md", import.meta.url), "utf8");
+      const commands = /```sh\n(openssl genpkey[\s\S]*?)```/.exec(doc)?.[1] ?? "";
+      const dir = mkdtempSync(join(folder, "openssl-"));
+      expect(spawnSync("sh", ["-c", commands], { cwd: dir }).status).toBe(0);
+      const tools = await bankRealm();
+      const written = await runCli(anchorCommand, tools, [
+        "--realm",
+        realm,
+        "--out",
+        join(dir, "a.jsonl"),
+        "--key",
+        join(dir, "anchor-private.pem"),
+      ]);
+      expect(written.code, written.err).toBe(0);
+      const verified = await verify(tools, ["--anchor", join(dir, "a.jsonl"), "--public-key", join(dir, "anchor-public.pem")]);
+      expect(verified.code, verified.out).toBe(0);
+    },
+  );
 });

@@ -33,6 +33,7 @@ describe("docs/stores.md", () => {
         response: { status: 200, body: {} },
         time: new Date().toISOString(),
       });
+      await client.query("CREATE ROLE app"); // the service's role in the privileges example
       const statements = sqlBlocks.flatMap((block) => block.split(";").map((s) => s.replace(/--.*$/gm, "").trim())).filter((s) => s !== "");
       for (const statement of statements) await client.query(statement);
       expect(await client.query(statements[0] as string)).toHaveLength(1);
