@@ -4,6 +4,7 @@ import {
   type AggregateKey,
   AggregateNotEmptyError,
   type EventImporter,
+  type IdentityName,
   type ImportBatch,
   type ImportedSnapshot,
 } from "../../core/ports/importer.js";
@@ -12,47 +13,48 @@ import { eventHash } from "../sql/hash.js";
 import type { MemoryStore } from "./store.js";
 
 /**
- * `edd import` into a MemoryStore through its public `commit`: each run of an aggregate's events
- * that one command wrote (same meta and time) becomes one unit, and the names one more. All or
- * nothing: the batches are collected first, every condition is checked (empty aggregates, free
- * names, the hashes the store will compute), and only then are the units committed, in one
- * synchronous burst (MemoryStore.commit does not await), so nothing can run in between.
+ * `edd import` into a MemoryStore: each run of an aggregate's events that one command wrote (same
+ * meta and time) becomes one unit of work, and the names one more. All or nothing: the batches are
+ * collected first, checked (empty aggregates, free names, the hashes the store will compute), and
+ * the units go in through `commitAll`, which checks them all again and applies none unless all pass.
  * Listing identities for an export needs a MemoryStore method that does not exist yet.
  */
 export function memoryImporter(store: MemoryStore): EventImporter {
   const hasHistory = async (realm: string, key: AggregateKey) =>
     (await store.loadSnapshot({ realm, ...key })) !== undefined || (await store.readAggregateEvents({ realm, ...key })).length > 0;
+  const nonEmpty = async (realm: string, aggregates: readonly AggregateKey[]) => {
+    const found = await Promise.all(aggregates.map((key) => hasHistory(realm, key)));
+    return aggregates.filter((_, i) => found[i]);
+  };
+  const claimed = async (realm: string, names: readonly IdentityName[]) => {
+    const owners = await Promise.all(names.map((n) => store.findIdentity(realm, n.service, n.name)));
+    return names.filter((_, i) => owners[i] !== undefined);
+  };
   return {
-    async nonEmpty(realm, aggregates) {
-      const found = await Promise.all(aggregates.map((key) => hasHistory(realm, key)));
-      return aggregates.filter((_, i) => found[i]);
-    },
-
-    async claimed(realm, names) {
-      const owners = await Promise.all(names.map((n) => store.findIdentity(realm, n.service, n.name)));
-      return names.filter((_, i) => owners[i] !== undefined);
-    },
+    nonEmpty,
+    claimed,
 
     async importAll(realm, batches) {
       const all: ImportBatch[] = [];
       for await (const batch of batches) all.push(batch);
       const events = all.flatMap((b) => b.events);
       const identities = all.flatMap((b) => b.identities);
-      const starting = events.filter((e) => e.sequence === 1);
-      const taken = await this.nonEmpty(realm, starting);
-      if (taken.length > 0) throw new AggregateNotEmptyError(realm, taken);
-      const claimed = (await this.claimed(realm, identities))[0];
-      if (claimed !== undefined) throw new IdentityConflictError(claimed.service, claimed.name);
-      checkHashes(events);
-      const units = unitsOf(
+      const taken = await nonEmpty(
         realm,
-        events,
-        all.flatMap((b) => b.snapshots),
-        identities,
+        events.filter((e) => e.sequence === 1),
       );
-      // No await between the checks' last answer and these calls would let another commit in.
-      const commits = units.map((unit) => store.commit(unit));
-      await Promise.all(commits);
+      if (taken.length > 0) throw new AggregateNotEmptyError(realm, taken);
+      const claimedName = (await claimed(realm, identities))[0];
+      if (claimedName !== undefined) throw new IdentityConflictError(claimedName.service, claimedName.name);
+      checkHashes(events);
+      await store.commitAll(
+        unitsOf(
+          realm,
+          events,
+          all.flatMap((b) => b.snapshots),
+          identities,
+        ),
+      );
     },
   };
 }

@@ -52,23 +52,51 @@ export class MemoryStore implements Store {
   beforeApply?: (unit: UnitOfWork) => void;
 
   async commit(unit: UnitOfWork): Promise<CommittedEvents> {
-    const responseKey = `${unit.realm}\u0000${unit.idempotencyKey}`;
-    if (this.#responses.has(responseKey)) throw new ConcurrencyError(`request ${unit.idempotencyKey} was answered meanwhile`);
-    const versions = new Map<string, number>();
-    for (const change of unit.changes) {
-      const key = streamKey({ realm: unit.realm, service: change.service, aggregateId: change.aggregateId });
-      const current = versions.get(key) ?? this.#streams.get(key)?.length ?? 0;
-      if (current !== change.expectedVersion) {
-        throw new ConcurrencyError(`${change.service}/${change.aggregateId} is at version ${current}, expected ${change.expectedVersion}`);
-      }
-      versions.set(key, current + change.events.length);
-    }
-    for (const claim of unit.identities) {
-      const owner = this.#identities.get(identityKey(unit.realm, claim.service, claim.name));
-      if (owner !== undefined && owner !== claim.aggregateId) throw new IdentityConflictError(claim.service, claim.name);
-    }
+    this.#check([unit]);
     this.beforeApply?.(unit);
+    return this.#apply(unit);
+  }
 
+  /**
+   * Commits several units as one, all or none: each is checked against what the units before it
+   * leave, and nothing is applied unless every check passes. What importers need (edd import).
+   */
+  async commitAll(units: readonly UnitOfWork[]): Promise<readonly CommittedEvents[]> {
+    this.#check(units);
+    return units.map((unit) => this.#apply(unit));
+  }
+
+  #check(units: readonly UnitOfWork[]): void {
+    const versions = new Map<string, number>();
+    const claims = new Map<string, string>();
+    const answered = new Set<string>();
+    for (const unit of units) {
+      const responseKey = `${unit.realm}\u0000${unit.idempotencyKey}`;
+      if (this.#responses.has(responseKey) || answered.has(responseKey)) {
+        throw new ConcurrencyError(`request ${unit.idempotencyKey} was answered meanwhile`);
+      }
+      answered.add(responseKey);
+      for (const change of unit.changes) {
+        const key = streamKey({ realm: unit.realm, service: change.service, aggregateId: change.aggregateId });
+        const current = versions.get(key) ?? this.#streams.get(key)?.length ?? 0;
+        if (current !== change.expectedVersion) {
+          throw new ConcurrencyError(
+            `${change.service}/${change.aggregateId} is at version ${current}, expected ${change.expectedVersion}`,
+          );
+        }
+        versions.set(key, current + change.events.length);
+      }
+      for (const claim of unit.identities) {
+        const key = identityKey(unit.realm, claim.service, claim.name);
+        const owner = claims.get(key) ?? this.#identities.get(key);
+        if (owner !== undefined && owner !== claim.aggregateId) throw new IdentityConflictError(claim.service, claim.name);
+        claims.set(key, claim.aggregateId);
+      }
+    }
+  }
+
+  #apply(unit: UnitOfWork): CommittedEvents {
+    const responseKey = `${unit.realm}\u0000${unit.idempotencyKey}`;
     const written: StoredEvent[] = [];
     // Stored as SQL stores return it, so hashes (which cover the time) match across stores.
     const time = new Date(unit.time).toISOString();
