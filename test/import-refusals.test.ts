@@ -186,7 +186,7 @@ describe("edd import, all or nothing (finding 6)", () => {
     expect(result.feed).toEqual([]);
     expect(result.code).toBe(1);
     expect(result.err).toContain("line 2 at type: accounts has no event type MoneyPrinted");
-    expect(result.err).toContain("line 3 at data.owner: text with a NUL character");
+    expect(result.err).toContain("line 3 at data.owner: contains U+0000 (NUL), which stores cannot hold");
     expect(result.err).toMatch(/line 4: Unrecognized key: "note"/);
   });
 

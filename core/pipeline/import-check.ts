@@ -1,6 +1,7 @@
 import { z } from "zod";
 import type { StoredEvent } from "../model/events.js";
 import type { Service } from "../model/service.js";
+import { findUnstorable } from "../model/storable.js";
 import type { IdentityClaim } from "../ports/store.js";
 import { exportFormat, exportFormatVersion } from "./export.js";
 
@@ -68,9 +69,6 @@ export interface ImportPlan {
 export type CheckedLine =
   | { readonly kind: "event"; readonly event: StoredEvent; readonly number: number }
   | { readonly kind: "identity"; readonly claim: IdentityClaim; readonly number: number };
-
-/** Nesting past this is refused, as at the HTTP edge: nothing legitimate is that deep. */
-export const maxImportDepth = 64;
 
 const header = z.strictObject({
   kind: z.literal("header"),
@@ -141,7 +139,7 @@ export class ImportFileChecker {
     if (this.#ended) return this.#problem(number, "", "content after the end line");
     const value = parseJson(text);
     if (value === undefined) return this.#problem(number, "", "not JSON");
-    const unstorable = findUnstorable(value, "", 0);
+    const unstorable = findUnstorable(value);
     if (unstorable !== undefined) return this.#problem(number, unstorable.path, unstorable.message);
     const parsed = exportLine.safeParse(value);
     if (!parsed.success) {
@@ -297,25 +295,4 @@ function parseJson(text: string): unknown {
   } catch {
     return undefined;
   }
-}
-
-const loneSurrogate = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
-
-/** Text every store can hold (no NUL, no lone surrogate) and nesting a store and a hash can walk. */
-function findUnstorable(value: unknown, path: string, depth: number): { path: string; message: string } | undefined {
-  if (typeof value === "string") return badText(value) === undefined ? undefined : { path, message: `text with ${badText(value)}` };
-  if (value === null || typeof value !== "object") return undefined;
-  if (depth >= maxImportDepth) return { path, message: `JSON nested deeper than ${maxImportDepth} levels` };
-  for (const [key, item] of Object.entries(value)) {
-    const at = path === "" ? key : `${path}.${key}`;
-    if (badText(key) !== undefined) return { path: at, message: `a key with ${badText(key)}` };
-    const found = findUnstorable(item, at, depth + 1);
-    if (found !== undefined) return found;
-  }
-  return undefined;
-}
-
-function badText(text: string): string | undefined {
-  if (text.includes("\u0000")) return "a NUL character";
-  return loneSurrogate.test(text) ? "a lone surrogate" : undefined;
 }
