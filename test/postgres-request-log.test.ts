@@ -1,28 +1,16 @@
-import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { createPostgresStore } from "../adapters/postgres/index.js";
 import type { SqlStore } from "../adapters/sql/store.js";
-import type { RequestLogEntry } from "../core/index.js";
 import { bankOverHttp } from "./support/bank-http.js";
 import { databaseUrl, describePostgres, dropSchemas, testSchema } from "./store-postgres-support.js";
+import { requestLogEntry } from "./support/requests.js";
 
 /** JSON nested `depth` objects deep (JSON.stringify cannot write it, so neither can the request log). */
 function deepValue(depth: number): unknown {
   return JSON.parse(`${'{"x":'.repeat(depth)}1${"}".repeat(depth)}`);
 }
 
-function entry(realm: string, body: unknown): RequestLogEntry {
-  return {
-    realm,
-    requestId: randomUUID(),
-    interactionId: randomUUID(),
-    invocationId: randomUUID(),
-    breadcrumbs: [0],
-    kind: "command",
-    body,
-    receivedAt: new Date().toISOString(),
-  };
-}
+const entry = (realm: string, body: unknown) => requestLogEntry(realm, { body });
 
 describePostgres("finding 3: one request's data never fails another's on PostgreSQL", () => {
   const schema = testSchema();

@@ -8,13 +8,14 @@ import { sqlRequestLogPruner } from "../adapters/sql/prune.js";
 import { anonymousPrincipal, createEngine } from "../core/index.js";
 import { parseRetention, pruneRequestLog, retentionCutoff } from "../core/pipeline/prune.js";
 import type { RequestLogPruner } from "../core/ports/retention.js";
-import type { RequestLogEntry, Store } from "../core/ports/store.js";
+import type { Store } from "../core/ports/store.js";
 import { bankServices } from "../examples/bank/services.js";
 import type { DataTools } from "../runtimes/cli/export.js";
 import { sqlDataTools } from "../runtimes/cli/export.js";
 import { pruneCommand } from "../runtimes/cli/prune.js";
 import { databaseUrl, describePostgres, dropSchemas, testSchema } from "./store-postgres-support.js";
 import { pgliteSchemaTools, pgliteTools, runCli } from "./support/data-cli.js";
+import { requestLogEntry } from "./support/requests.js";
 
 const clients: SqlClient[] = [];
 let database: SqlClient;
@@ -28,18 +29,7 @@ afterAll(async () => {
 
 const yearsAgo = (years: number) => new Date(Date.now() - years * 366 * 86_400_000).toISOString();
 
-function entry(realm: string, receivedAt: string): RequestLogEntry {
-  return {
-    realm,
-    requestId: randomUUID(),
-    interactionId: randomUUID(),
-    invocationId: randomUUID(),
-    breadcrumbs: [0],
-    kind: "command",
-    body: { commands: [] },
-    receivedAt,
-  };
-}
+const entry = (realm: string, receivedAt: string) => requestLogEntry(realm, { receivedAt });
 
 async function requestLog(tools: DataTools & { schema: string }, realm: string) {
   return database.query<{ request_id: string }>(`SELECT request_id FROM "${tools.schema}".request_log WHERE realm = $1 ORDER BY id`, [

@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import type { RequestLogEntry } from "../../core/ports/store.js";
 
 export interface CommandLine {
   command: string;
@@ -19,4 +20,18 @@ export function commandRequest(commands: CommandLine | CommandLine[], ids: { req
 
 export function queryRequest(query: string, attributes: Record<string, unknown>, service?: string) {
   return { requestId: randomUUID(), interactionId: randomUUID(), query: { query, attributes, ...(service ? { service } : {}) } };
+}
+
+/** A request-log entry of a command with fresh ids, received now unless told otherwise. */
+export function requestLogEntry(realm: string, fields: { body?: unknown; receivedAt?: string } = {}): RequestLogEntry {
+  return {
+    realm,
+    requestId: randomUUID(),
+    interactionId: randomUUID(),
+    invocationId: randomUUID(),
+    breadcrumbs: [0],
+    kind: "command",
+    body: fields.body ?? { commands: [] },
+    receivedAt: fields.receivedAt ?? new Date().toISOString(),
+  };
 }
