@@ -10,6 +10,8 @@ export default defineConfig({
       "examples/**/*.test.ts",
       "test/**/*.test.ts",
     ],
+    // One DynamoDB Local for the run (test/support/dynamodb.ts); it is stopped when the run ends.
+    globalSetup: ["test/support/dynamodb-global-setup.ts"],
     testTimeout: 30_000,
     hookTimeout: 60_000,
   },

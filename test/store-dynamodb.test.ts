@@ -1,36 +1,14 @@
-import { afterAll, beforeAll, describe, it } from "vitest";
+import { afterAll, beforeAll } from "vitest";
 import { describeStoreContract } from "./store-contract.js";
-import { type DynamoTarget, dynamoStores, realDynamoTarget, startDynalite } from "./support/dynalite.js";
+import { describeDynamo, dynamoTable } from "./support/dynamodb.js";
 
-let dynaliteTarget: DynamoTarget;
-let stores: Awaited<ReturnType<typeof dynamoStores>>;
-
-describe("DynamoDB store on dynalite", () => {
+describeDynamo("DynamoDB store on DynamoDB Local", (endpoint) => {
+  let table: Awaited<ReturnType<typeof dynamoTable>>;
   beforeAll(async () => {
-    dynaliteTarget = await startDynalite();
-    stores = await dynamoStores(dynaliteTarget);
+    table = await dynamoTable(endpoint);
   });
-  afterAll(async () => {
-    await stores.drop();
-    await dynaliteTarget.close();
-  });
-  describeStoreContract("dynamodb (dynalite)", async () => stores.create());
+  afterAll(() => table.close());
+  describeStoreContract("dynamodb", async () => table.store());
+  // Few shards: commits on different aggregates meet on the same shard and race for its next entry.
+  describeStoreContract("dynamodb, 2 feed shards", async () => table.store({ feedShards: 2 }));
 });
-
-const real = realDynamoTarget();
-if (typeof real === "string") {
-  describe.skip(`DynamoDB store on a real DynamoDB (skipped: ${real})`, () => {
-    it("runs the store contract", () => {});
-  });
-} else {
-  describe(`DynamoDB store on ${real.description}`, () => {
-    let realStores: Awaited<ReturnType<typeof dynamoStores>>;
-    beforeAll(async () => {
-      realStores = await dynamoStores(real);
-    }, 120_000);
-    afterAll(async () => {
-      await realStores.drop();
-    });
-    describeStoreContract(`dynamodb (${real.description})`, async () => realStores.create());
-  });
-}

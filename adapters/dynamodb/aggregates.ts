@@ -1,110 +1,79 @@
-import { GetItemCommand, PutItemCommand, QueryCommand } from "@aws-sdk/client-dynamodb";
+import { GetItemCommand } from "@aws-sdk/client-dynamodb";
 import type { StoredEvent } from "../../core/model/events.js";
 import type { AggregateRef, AggregateState, Snapshot } from "../../core/ports/store.js";
-import { attr, type DynamoTable, type Item, padded, read } from "./client.js";
+import { attr, type DynamoTable, type Item, type Key, padded, queryAll, read } from "./client.js";
 
 /**
- * An aggregate's events live in chunks, one item per log entry that touched it, keyed by the
- * aggregate and the chunk's first sequence. A chunk carries the snapshot after its last event when
- * the writer knew it. Chunks are derived from the realm log (log.ts) and rewritten identically if
- * an entry is applied twice.
+ * One aggregate is one partition: an item per event (sort key: the zero-padded sequence) and a
+ * head item (sort key "head", after every sequence) holding the version, the last event's hash
+ * and position, and the snapshot. Each commit writes the head under the condition that its
+ * version is still the one the command saw: that condition is the aggregate's optimistic lock.
  */
-export interface Chunk {
-  readonly events: readonly StoredEvent[];
+export interface Head {
+  readonly version: number;
+  readonly hash: string | null;
+  /** Position of the aggregate's last event ("0" before any). */
+  readonly position: string;
   readonly snapshot?: Snapshot;
 }
 
-export interface AggregateHead {
-  readonly version: number;
-  readonly hash: string | null;
+const sequenceWidth = 10;
+const headSortKey = "head";
+
+export const aggregatePk = (table: DynamoTable, ref: AggregateRef) => table.pk("agg", ref.realm, ref.service, ref.aggregateId);
+
+export function headKey(table: DynamoTable, ref: AggregateRef): Key {
+  return { pk: aggregatePk(table, ref), sk: attr.s(headSortKey) };
 }
 
-export function chunkKey(table: DynamoTable, ref: AggregateRef, firstSequence: number): Item {
-  return { pk: table.pk("agg", ref.realm, ref.service, ref.aggregateId), sk: attr.s(padded(firstSequence, 10)) };
+export function eventKey(table: DynamoTable, ref: AggregateRef, sequence: number): Key {
+  return { pk: aggregatePk(table, ref), sk: attr.s(padded(sequence, sequenceWidth)) };
 }
 
-export async function putChunk(table: DynamoTable, ref: AggregateRef, chunk: Chunk): Promise<void> {
-  const first = chunk.events[0];
-  if (first === undefined) return;
-  const item: Item = {
-    ...chunkKey(table, ref, first.sequence),
-    last: attr.n((chunk.events.at(-1) as StoredEvent).sequence),
-    events: attr.json(chunk.events),
+export function headItem(table: DynamoTable, ref: AggregateRef, head: Head): Item {
+  const item: Item = { ...headKey(table, ref), version: attr.n(head.version), position: attr.s(head.position) };
+  if (head.hash !== null) item.hash = attr.s(head.hash);
+  if (head.snapshot !== undefined) item.snapshot = attr.json(head.snapshot);
+  return item;
+}
+
+export function eventItem(table: DynamoTable, event: StoredEvent): Item {
+  return { ...eventKey(table, event, event.sequence), event: attr.json(event) };
+}
+
+export const toEvent = (item: Item): StoredEvent => read.json<StoredEvent>(item, "event");
+
+export async function readHead(table: DynamoTable, ref: AggregateRef): Promise<Head | undefined> {
+  const { Item } = await table.client.send(new GetItemCommand({ TableName: table.name, Key: headKey(table, ref), ConsistentRead: true }));
+  if (Item === undefined) return undefined;
+  const snapshot = read.optionalS(Item, "snapshot");
+  return {
+    version: read.n(Item, "version"),
+    hash: read.optionalS(Item, "hash") ?? null,
+    position: read.s(Item, "position"),
+    ...(snapshot === undefined ? {} : { snapshot: JSON.parse(snapshot) as Snapshot }),
   };
-  if (chunk.snapshot !== undefined) item.snapshot = attr.json(chunk.snapshot);
-  await table.client.send(new PutItemCommand({ TableName: table.name, Item: item }));
 }
 
-async function* chunks(table: DynamoTable, ref: AggregateRef, newestFirst: boolean): AsyncGenerator<Chunk> {
-  let start: Item | undefined;
-  do {
-    const page = await table.client.send(
-      new QueryCommand({
-        TableName: table.name,
-        KeyConditionExpression: "pk = :pk",
-        ExpressionAttributeValues: { ":pk": table.pk("agg", ref.realm, ref.service, ref.aggregateId) },
-        ScanIndexForward: !newestFirst,
-        ConsistentRead: true,
-        ...(newestFirst ? { Limit: 4 } : {}),
-        ...(start === undefined ? {} : { ExclusiveStartKey: start }),
-      }),
-    );
-    for (const item of page.Items ?? []) yield toChunk(item);
-    start = page.LastEvaluatedKey;
-  } while (start !== undefined);
-}
-
-function toChunk(item: Item): Chunk {
-  const events = read.json<StoredEvent[]>(item, "events");
-  const snapshot = read.optionalS(item, "snapshot");
-  return snapshot === undefined ? { events } : { events, snapshot: JSON.parse(snapshot) as Snapshot };
-}
-
-/** The version and last hash: the newest chunk's last event. */
-export async function aggregateHead(table: DynamoTable, ref: AggregateRef): Promise<AggregateHead> {
-  for await (const chunk of chunks(table, ref, true)) {
-    const last = chunk.events.at(-1) as StoredEvent;
-    return { version: last.sequence, hash: last.hash ?? null };
-  }
-  return { version: 0, hash: null };
-}
-
-export async function latestSnapshot(table: DynamoTable, ref: AggregateRef): Promise<Snapshot | undefined> {
-  for await (const chunk of chunks(table, ref, true)) if (chunk.snapshot !== undefined) return chunk.snapshot;
-  return undefined;
-}
-
-/** The newest snapshot and the events after it, reading chunks newest first until one has a snapshot. */
-export async function latestState(table: DynamoTable, ref: AggregateRef): Promise<AggregateState> {
-  const newer: StoredEvent[][] = [];
-  for await (const chunk of chunks(table, ref, true)) {
-    if (chunk.snapshot !== undefined) {
-      const version = chunk.snapshot.version;
-      const tail = [chunk.events, ...newer.reverse()].flat().filter((e) => e.sequence > version);
-      return { snapshot: chunk.snapshot, tail };
-    }
-    newer.push([...chunk.events]);
-  }
-  return { tail: newer.reverse().flat() };
+/** The snapshot and the events after it; the snapshot is the head's version, so the tail is normally empty. */
+export async function latestState(table: DynamoTable, ref: AggregateRef): Promise<{ state: AggregateState; head?: Head }> {
+  const head = await readHead(table, ref);
+  if (head === undefined) return { state: { tail: [] } };
+  const after = head.snapshot?.version ?? 0;
+  const tail = after < head.version ? await aggregateEvents(table, ref, after) : [];
+  return { state: head.snapshot === undefined ? { tail } : { snapshot: head.snapshot, tail }, head };
 }
 
 export async function aggregateEvents(table: DynamoTable, ref: AggregateRef, afterSequence: number): Promise<StoredEvent[]> {
   const events: StoredEvent[] = [];
-  for await (const chunk of chunks(table, ref, false)) events.push(...chunk.events.filter((e) => e.sequence > afterSequence));
+  const items = queryAll(table, {
+    KeyConditionExpression: "pk = :pk AND sk BETWEEN :from AND :to",
+    ExpressionAttributeValues: {
+      ":pk": aggregatePk(table, ref),
+      ":from": attr.s(padded(afterSequence + 1, sequenceWidth)),
+      ":to": attr.s("9".repeat(sequenceWidth)),
+    },
+  });
+  for await (const item of items) events.push(toEvent(item));
   return events;
-}
-
-export function identityKey(table: DynamoTable, realm: string, service: string, name: string): Item {
-  return { pk: table.pk("ids", realm), sk: attr.s(JSON.stringify([service, name])) };
-}
-
-export async function identityOwner(table: DynamoTable, realm: string, service: string, name: string): Promise<string | undefined> {
-  const { Item } = await table.client.send(
-    new GetItemCommand({ TableName: table.name, Key: identityKey(table, realm, service, name), ConsistentRead: true }),
-  );
-  return Item === undefined ? undefined : read.s(Item, "aggregateId");
-}
-
-export function responseKey(table: DynamoTable, realm: string, idempotencyKey: string): Item {
-  return { pk: table.pk("res", realm, idempotencyKey), sk: attr.s("-") };
 }

@@ -1,10 +1,13 @@
+import { createHash } from "node:crypto";
 import {
   type AttributeValue,
   CreateTableCommand,
   DescribeTableCommand,
   DynamoDBClient,
   type DynamoDBClientConfig,
-  ResourceInUseException,
+  QueryCommand,
+  type QueryCommandInput,
+  ResourceNotFoundException,
 } from "@aws-sdk/client-dynamodb";
 
 export interface DynamoTableOptions {
@@ -23,14 +26,14 @@ export interface DynamoTableOptions {
 /** The table, its key namespace and a client created lazily (no network work before the first call). */
 export class DynamoTable {
   readonly name: string;
-  readonly #namespace: string;
+  readonly namespace: string;
   readonly #config: DynamoDBClientConfig;
   #client: DynamoDBClient | undefined;
   readonly #ownsClient: boolean;
 
   constructor(options: DynamoTableOptions) {
     this.name = options.tableName;
-    this.#namespace = options.namespace ?? "";
+    this.namespace = options.namespace ?? "";
     this.#config = options.clientConfig ?? {};
     this.#client = options.client;
     this.#ownsClient = options.client === undefined;
@@ -42,8 +45,8 @@ export class DynamoTable {
   }
 
   /** A partition key: JSON of its parts, so no value can be mistaken for a separator. */
-  pk(...parts: readonly string[]): AttributeValue {
-    return { S: JSON.stringify([this.#namespace, ...parts]) };
+  pk(...parts: readonly (string | number)[]): AttributeValue {
+    return { S: JSON.stringify([this.namespace, ...parts]) };
   }
 
   close(): void {
@@ -52,31 +55,46 @@ export class DynamoTable {
   }
 }
 
-/** Creates the table when missing and waits until it is active: for tests and development; production creates it as infrastructure. */
+/**
+ * Creates the table when it does not exist and waits until it is active. Looks first, so a
+ * deployment whose role may not create tables (the table is infrastructure there) passes.
+ */
 export async function ensureTable(table: DynamoTable, timeoutMs = 60_000): Promise<void> {
-  try {
-    await table.client.send(
-      new CreateTableCommand({
-        TableName: table.name,
-        AttributeDefinitions: [
-          { AttributeName: "pk", AttributeType: "S" },
-          { AttributeName: "sk", AttributeType: "S" },
-        ],
-        KeySchema: [
-          { AttributeName: "pk", KeyType: "HASH" },
-          { AttributeName: "sk", KeyType: "RANGE" },
-        ],
-        BillingMode: "PAY_PER_REQUEST",
-      }),
-    );
-  } catch (error) {
-    if (!(error instanceof ResourceInUseException)) throw error;
+  const status = async () => {
+    try {
+      const { Table } = await table.client.send(new DescribeTableCommand({ TableName: table.name }));
+      return Table?.TableStatus;
+    } catch (error) {
+      if (error instanceof ResourceNotFoundException) return undefined;
+      throw error;
+    }
+  };
+  if ((await status()) === undefined) {
+    try {
+      await table.client.send(
+        new CreateTableCommand({
+          TableName: table.name,
+          AttributeDefinitions: [
+            { AttributeName: "pk", AttributeType: "S" },
+            { AttributeName: "sk", AttributeType: "S" },
+          ],
+          KeySchema: [
+            { AttributeName: "pk", KeyType: "HASH" },
+            { AttributeName: "sk", KeyType: "RANGE" },
+          ],
+          BillingMode: "PAY_PER_REQUEST",
+        }),
+      );
+    } catch (error) {
+      // Another process created it first.
+      if (!(error instanceof Error && error.name === "ResourceInUseException")) throw error;
+    }
   }
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const { Table } = await table.client.send(new DescribeTableCommand({ TableName: table.name }));
-    if (Table?.TableStatus === "ACTIVE") return;
-    if (Date.now() > deadline) throw new Error(`table ${table.name} is still ${Table?.TableStatus} after ${timeoutMs} ms`);
+    const current = await status();
+    if (current === "ACTIVE") return;
+    if (Date.now() > deadline) throw new Error(`table ${table.name} is still ${current ?? "missing"} after ${timeoutMs} ms`);
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
 }
@@ -86,13 +104,18 @@ export function padded(value: number | bigint, width = 20): string {
   return value.toString().padStart(width, "0");
 }
 
+/** A stable bucket in [0, buckets) for a key: spreads items over partitions the same way in every process. */
+export function bucketOf(buckets: number, ...parts: readonly string[]): number {
+  return createHash("sha256").update(JSON.stringify(parts)).digest().readUInt32BE(0) % buckets;
+}
+
 export type Item = Record<string, AttributeValue>;
+export type Key = { pk: AttributeValue; sk: AttributeValue };
 
 export const attr = {
   s: (value: string): AttributeValue => ({ S: value }),
   n: (value: number | bigint): AttributeValue => ({ N: value.toString() }),
   json: (value: unknown): AttributeValue => ({ S: JSON.stringify(value ?? null) }),
-  bool: (value: boolean): AttributeValue => ({ BOOL: value }),
 };
 
 export const read = {
@@ -107,11 +130,28 @@ export const read = {
     if (value === undefined) throw new Error(`item attribute ${name} is not a number`);
     return Number(value);
   },
+  optionalN: (item: Item, name: string): number | undefined => (item[name]?.N === undefined ? undefined : Number(item[name]?.N)),
   json: <T>(item: Item, name: string): T => JSON.parse(read.s(item, name)) as T,
-  bool: (item: Item, name: string): boolean => item[name]?.BOOL === true,
 };
 
 /** A conditional write lost: someone else wrote the item first. */
 export function isConditionFailure(error: unknown): boolean {
   return error instanceof Error && error.name === "ConditionalCheckFailedException";
+}
+
+/** Every item of a Query, page after page, strongly consistent. */
+export async function* queryAll(table: DynamoTable, input: Omit<QueryCommandInput, "TableName">): AsyncGenerator<Item> {
+  let start: Item | undefined;
+  do {
+    const page = await table.client.send(
+      new QueryCommand({
+        TableName: table.name,
+        ConsistentRead: true,
+        ...input,
+        ...(start === undefined ? {} : { ExclusiveStartKey: start }),
+      }),
+    );
+    yield* page.Items ?? [];
+    start = page.LastEvaluatedKey;
+  } while (start !== undefined);
 }

@@ -1,52 +1,200 @@
+import { BatchGetItemCommand } from "@aws-sdk/client-dynamodb";
 import type { StoredEvent } from "../../core/model/events.js";
 import type { EventFeedPage } from "../../core/ports/store.js";
-import { type LogItem, noPrevious, type RealmLog } from "./log.js";
+import { eventKey, toEvent } from "./aggregates.js";
+import { attr, type DynamoTable, type Item, type Key, padded, queryAll, read } from "./client.js";
+import { toEntry } from "./feed-shards.js";
 
 /**
- * Reads a realm's events after a position from the realm log. Entries are appended one after the
- * other, each only once the one before it exists, and each names its predecessor: a reader stops
- * at the first entry whose predecessor it has not seen, so it can never step over an entry that
- * is not visible to it yet. The checkpoint is the last position read (decimal).
+ * Reads a realm's feed: every shard from its own cursor, merged by position. Shards are dense, so
+ * each reader stops at the first entry number it cannot see yet; a later one is never taken
+ * before it. An event is known by its position in the entry; the events themselves are read from
+ * their aggregates. The checkpoint holds one cursor per shard: "n" (entries up to n read) or "n.k"
+ * (and k events of entry n + 1), joined by commas.
  */
-export async function readLogFeed(log: RealmLog, realm: string, checkpoint: string | undefined, limit: number): Promise<EventFeedPage> {
-  const after = parseCheckpoint(checkpoint);
-  const events: StoredEvent[] = [];
-  let reached = after;
-  let previous = noPrevious;
-  if (after > 0n) {
-    // The entry holding `after` may hold later events too (a page ended inside it).
-    const current = await log.entryAtOrBefore(realm, after);
-    if (current === undefined) return { events: [], checkpoint: after.toString() };
-    previous = current.sk;
-    reached = take(current, after, limit, events) ?? reached;
-    if (events.length >= limit) return { events, checkpoint: reached.toString() };
+export async function readFeed(
+  table: DynamoTable,
+  realm: string,
+  shards: number,
+  checkpoint: string | undefined,
+  limit: number,
+): Promise<EventFeedPage> {
+  const cursors = parseCheckpoint(checkpoint, shards);
+  const readers = cursors.map((cursor, shard) => new ShardReader(table, realm, shard, cursor, Math.min(Math.max(limit, 1), 100)));
+  const selected: Pointer[] = [];
+  await Promise.all(readers.map((reader) => reader.peek()));
+  while (selected.length < limit) {
+    let best: ShardReader | undefined;
+    for (const reader of readers) {
+      const next = await reader.peek();
+      if (next !== undefined && (best === undefined || next.position < (best.head as Pointer).position)) best = reader;
+    }
+    if (best === undefined) break;
+    selected.push(best.take());
   }
-  for await (const item of log.entriesAfter(realm, after)) {
-    if (item.previous !== previous) break;
-    previous = item.sk;
-    reached = take(item, reached, limit, events) ?? reached;
-    if (events.length >= limit) break;
+  const events = await readEvents(table, realm, selected);
+  const next = [...cursors];
+  for (const pointer of selected.slice(0, events.length)) {
+    next[pointer.shard] =
+      pointer.offset + 1 === pointer.entrySize
+        ? { entry: pointer.entry, offset: 0 }
+        : { entry: pointer.entry - 1, offset: pointer.offset + 1 };
   }
-  return { events, checkpoint: reached.toString() };
+  return { events, checkpoint: encodeCheckpoint(next) };
 }
 
-/** Appends the item's events after `after` up to the limit; returns the last position consumed. */
-function take(item: LogItem, after: bigint, limit: number, into: StoredEvent[]): bigint | undefined {
-  let reached: bigint | undefined;
-  for (const event of item.entry.events) {
-    const position = BigInt(event.position as string);
-    if (position <= after) continue;
-    if (into.length >= limit) return reached;
-    into.push(event);
-    reached = position;
-  }
-  // Everything in the entry was taken: its whole span (an entry without events holds one position) is consumed.
-  const end = item.first + BigInt(item.span) - 1n;
-  return end > after ? end : reached;
+interface Cursor {
+  /** Entries up to this number are read… */
+  readonly entry: number;
+  /** …and this many events of the next one. */
+  readonly offset: number;
 }
 
-function parseCheckpoint(checkpoint: string | undefined): bigint {
-  if (checkpoint === undefined || checkpoint === "") return 0n;
-  if (!/^\d{1,20}$/.test(checkpoint)) throw new Error(`Invalid feed checkpoint "${checkpoint}": expected a decimal position`);
-  return BigInt(checkpoint);
+/** One event of an entry, in the entry's position order. */
+interface Pointer {
+  readonly shard: number;
+  readonly entry: number;
+  readonly offset: number;
+  readonly entrySize: number;
+  readonly position: bigint;
+  readonly service: string;
+  readonly aggregateId: string;
+  readonly sequence: number;
+}
+
+class ShardReader {
+  readonly #pending: Pointer[] = [];
+  #nextEntry: number;
+  #skip: number;
+  #exhausted = false;
+
+  constructor(
+    private readonly table: DynamoTable,
+    private readonly realm: string,
+    private readonly shard: number,
+    cursor: Cursor,
+    private readonly pageSize: number,
+  ) {
+    this.#nextEntry = cursor.entry + 1;
+    this.#skip = cursor.offset;
+  }
+
+  get head(): Pointer | undefined {
+    return this.#pending[0];
+  }
+
+  async peek(): Promise<Pointer | undefined> {
+    while (this.#pending.length === 0 && !this.#exhausted) await this.#fetch();
+    return this.#pending[0];
+  }
+
+  take(): Pointer {
+    return this.#pending.shift() as Pointer;
+  }
+
+  async #fetch(): Promise<void> {
+    let seen = 0;
+    const items = queryAll(this.table, {
+      KeyConditionExpression: "pk = :pk AND sk > :after",
+      ExpressionAttributeValues: {
+        ":pk": this.table.pk("feed", this.realm, this.shard),
+        ":after": attr.s(padded(this.#nextEntry - 1, 12)),
+      },
+      Limit: this.pageSize,
+    });
+    for await (const item of items) {
+      const entry = toEntry(item);
+      // A gap: the entry before this one is committing but not visible yet. Stop; it comes next time.
+      if (entry.index !== this.#nextEntry) break;
+      this.#pending.push(...this.#pointers(entry.index, entry.runs).slice(this.#skip));
+      this.#skip = 0;
+      this.#nextEntry += 1;
+      if (++seen >= this.pageSize) return;
+    }
+    this.#exhausted = true;
+  }
+
+  #pointers(entry: number, runs: ReturnType<typeof toEntry>["runs"]): Pointer[] {
+    const events = runs.flatMap(([service, aggregateId, firstSequence, count, firstPosition]) =>
+      Array.from({ length: count }, (_, i) => ({
+        service,
+        aggregateId,
+        sequence: firstSequence + i,
+        position: BigInt(firstPosition) + BigInt(i),
+      })),
+    );
+    events.sort((a, b) => (a.position < b.position ? -1 : a.position > b.position ? 1 : 0));
+    return events.map((event, offset) => ({ ...event, shard: this.shard, entry, offset, entrySize: events.length }));
+  }
+}
+
+/** How long a reader waits for the first event of a page whose entry it already sees (a transaction's items become visible one by one). */
+const visibilityDeadlineMs = 5_000;
+
+/**
+ * Reads the events a page points at. A transaction's items become visible one at a time, so an
+ * entry can be seen an instant before its events: the page then ends before the first missing
+ * event. If that is the page's first event, wait for it; still missing after the deadline means
+ * it was deleted behind the store's back, and the reader says so rather than stall in silence.
+ */
+async function readEvents(table: DynamoTable, realm: string, pointers: readonly Pointer[]): Promise<StoredEvent[]> {
+  const deadline = Date.now() + visibilityDeadlineMs;
+  for (;;) {
+    const found = await batchGet(
+      table,
+      pointers.map((p) => eventKey(table, { realm, service: p.service, aggregateId: p.aggregateId }, p.sequence)),
+    );
+    const events: StoredEvent[] = [];
+    for (const pointer of pointers) {
+      const item = found.get(keyText(table, realm, pointer));
+      if (item === undefined) break;
+      events.push(toEvent(item));
+    }
+    if (events.length > 0 || pointers.length === 0) return events;
+    const missing = pointers[0] as Pointer;
+    if (Date.now() > deadline) {
+      throw new Error(
+        `feed of realm ${realm}: shard ${missing.shard} entry ${missing.entry} points at ${missing.service}/${missing.aggregateId} sequence ${missing.sequence}, which is not in the table`,
+      );
+    }
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+async function batchGet(table: DynamoTable, keys: readonly Key[]): Promise<Map<string, Item>> {
+  const found = new Map<string, Item>();
+  const chunks: Key[][] = [];
+  for (let i = 0; i < keys.length; i += 100) chunks.push(keys.slice(i, i + 100));
+  await Promise.all(
+    chunks.map(async (chunk) => {
+      let wanted: Key[] = chunk;
+      while (wanted.length > 0) {
+        const answer = await table.client.send(
+          new BatchGetItemCommand({ RequestItems: { [table.name]: { Keys: wanted, ConsistentRead: true } } }),
+        );
+        for (const item of answer.Responses?.[table.name] ?? []) found.set(`${read.s(item, "pk")}\u0000${read.s(item, "sk")}`, item);
+        wanted = (answer.UnprocessedKeys?.[table.name]?.Keys ?? []) as Key[];
+      }
+    }),
+  );
+  return found;
+}
+
+function keyText(table: DynamoTable, realm: string, pointer: Pointer): string {
+  const key = eventKey(table, { realm, service: pointer.service, aggregateId: pointer.aggregateId }, pointer.sequence);
+  return `${key.pk.S}\u0000${key.sk.S}`;
+}
+
+function parseCheckpoint(checkpoint: string | undefined, shards: number): Cursor[] {
+  if (checkpoint === undefined || checkpoint === "") return Array.from({ length: shards }, () => ({ entry: 0, offset: 0 }));
+  const parts = checkpoint.split(",");
+  const cursors = parts.map((part) => /^(\d{1,12})(?:\.(\d{1,3}))?$/.exec(part));
+  if (parts.length !== shards || cursors.some((match) => match === null)) {
+    throw new Error(`Invalid feed checkpoint "${checkpoint}": expected ${shards} comma-separated shard cursors ("n" or "n.k")`);
+  }
+  return cursors.map((match) => ({ entry: Number(match?.[1]), offset: Number(match?.[2] ?? 0) }));
+}
+
+function encodeCheckpoint(cursors: readonly Cursor[]): string {
+  return cursors.map((c) => (c.offset === 0 ? `${c.entry}` : `${c.entry}.${c.offset}`)).join(",");
 }

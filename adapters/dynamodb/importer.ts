@@ -1,4 +1,4 @@
-import { QueryCommand } from "@aws-sdk/client-dynamodb";
+import { BatchWriteItemCommand, type WriteRequest } from "@aws-sdk/client-dynamodb";
 import type { StoredEvent } from "../../core/model/events.js";
 import {
   type AggregateKey,
@@ -7,99 +7,82 @@ import {
   type IdentityReader,
   type ImportBatch,
 } from "../../core/ports/importer.js";
-import { ConcurrencyError, type IdentityClaim, IdentityConflictError } from "../../core/ports/store.js";
-import { aggregateHead, identityOwner } from "./aggregates.js";
-import { type Item, read } from "./client.js";
-import type { LogEntry } from "./log.js";
+import { type AggregateRef, ConcurrencyError, type IdentityClaim, IdentityConflictError } from "../../core/ports/store.js";
+import { eventItem, eventKey, type Head, headItem, headKey, readHead } from "./aggregates.js";
+import { attr, type Key } from "./client.js";
+import { entryItem, entryKey, firstPosition, readTail, shardOf } from "./feed-shards.js";
+import { identityItem, identityKey, identityOwner, listIdentities, uniqueClaims } from "./identities.js";
 import type { DynamoStore } from "./store.js";
-
-/** Entries stay well under the item limit; a batch that does not fit is split (see docs/dynamodb.md). */
-const entryBudgetBytes = 250_000;
+import { cancellationReasons, Transaction, transactionLimits } from "./transaction.js";
 
 /**
- * `edd import` / `edd export` on the DynamoDB store: imported events go through the same realm
- * log as commits (so the feed orders them as the file does), each entry checked against the heads
- * of the aggregates it extends. Atomic per log entry only, not as a whole: an import that fails
- * part way leaves the entries before the failure (the importer contract's all-or-nothing case is
- * not met here yet; the core checks the whole file and the target first, so only a race or a
- * fault while writing can leave part of an import).
+ * `edd import` / `edd export` on the DynamoDB store. A batch is checked whole before anything is
+ * written (every aggregate continues exactly where the table has it), then written in as many
+ * transactions as it needs, in file order, each conditional on what the one before left. If one
+ * of them fails, what the batch already wrote is taken back: events and heads deleted or restored,
+ * its feed entries replaced by empty ones (a shard's entries stay numbered without gaps). Readers
+ * may glimpse the part written before a failure; docs/dynamodb.md says what that means.
  */
 export function dynamoImporter(store: DynamoStore): EventImporter & IdentityReader {
-  const { table, log } = store;
+  const { table } = store;
+  /** The last position this importer handed out per realm: later transactions of an import go above it, so the feed keeps file order. */
+  const above = new Map<string, bigint>();
+
   return {
     async nonEmpty(realm, aggregates) {
-      const heads = await Promise.all(aggregates.map((a) => aggregateHead(table, { realm, ...a })));
-      return aggregates.filter((_, i) => (heads[i]?.version ?? 0) > 0);
+      const heads = await inBatches(aggregates, (a) => readHead(table, { realm, ...a }));
+      return aggregates.filter((_, i) => heads[i] !== undefined);
     },
 
-    async claimed(realm, names) {
-      const owners = await Promise.all(names.map((n) => identityOwner(table, realm, n.service, n.name)));
-      return names.filter((_, i) => owners[i] !== undefined);
-    },
-
-    async importAll(realm, batches) {
-      for await (const batch of batches) {
-        await importEvents(realm, batch);
-        await importIdentities(realm, batch.identities);
+    async importEvents(batch: ImportBatch) {
+      const { realm } = batch;
+      const before = await checkHeads(batch);
+      const written: Written = { events: [], entries: [], heads: new Map(), refs: new Map() };
+      try {
+        for (const chunk of chunks(batch.events, store.feedShards)) await writeChunk(realm, chunk, batch, before, written);
+      } catch (error) {
+        await takeBack(realm, written, before);
+        throw error;
       }
     },
 
-    async *listIdentities(realm): AsyncIterable<IdentityClaim> {
-      let start: Item | undefined;
-      do {
-        const page = await table.client.send(
-          new QueryCommand({
-            TableName: table.name,
-            KeyConditionExpression: "pk = :pk",
-            ExpressionAttributeValues: { ":pk": table.pk("ids", realm) },
-            ConsistentRead: true,
-            ...(start === undefined ? {} : { ExclusiveStartKey: start }),
-          }),
-        );
-        for (const item of page.Items ?? []) {
-          const [service, name] = JSON.parse(read.s(item, "sk")) as [string, string];
-          yield { service, name, aggregateId: read.s(item, "aggregateId") };
+    async importIdentities(realm, identities) {
+      const claims = uniqueClaims(identities);
+      const owners = await inBatches(claims, (c) => identityOwner(table, realm, c.service, c.name));
+      claims.forEach((claim, i) => {
+        if (owners[i] !== undefined && owners[i] !== claim.aggregateId) throw new IdentityConflictError(claim.service, claim.name);
+      });
+      const missing = claims.filter((_, i) => owners[i] === undefined);
+      const created: IdentityClaim[] = [];
+      try {
+        for (let i = 0; i < missing.length; i += transactionLimits.items) {
+          const part = missing.slice(i, i + transactionLimits.items);
+          const t = new Transaction<IdentityClaim>(table);
+          for (const claim of part) t.put(claim, identityItem(table, realm, claim), { expression: "attribute_not_exists(pk)" });
+          try {
+            await t.send();
+          } catch (error) {
+            const taken = cancellationReasons(error, t.roles)?.find((r) => r.code === "ConditionalCheckFailed");
+            if (taken !== undefined) throw new IdentityConflictError(taken.role.service, taken.role.name);
+            throw error;
+          }
+          created.push(...part);
         }
-        start = page.LastEvaluatedKey;
-      } while (start !== undefined);
+      } catch (error) {
+        await deleteAll(created.map((c) => identityKey(table, realm, c.service, c.name)));
+        throw error;
+      }
     },
+
+    listIdentities: (realm) => listIdentities(table, realm),
   };
 
-  async function importEvents(realm: string, batch: ImportBatch): Promise<void> {
-    for (const events of splitBySize(batch.events)) {
-      const last = new Map(events.map((e) => [keyOf(e), e.sequence]));
-      const snapshots = batch.snapshots
-        .filter((s) => last.get(keyOf(s)) === s.snapshot.version)
-        .map((s) => ({ service: s.service, aggregateId: s.aggregateId, ...s.snapshot }));
-      await log.append(realm, async (first): Promise<LogEntry> => {
-        await checkHeads(realm, events);
-        return {
-          events: events.map((event, i) => ({ ...event, realm, position: (first + BigInt(i)).toString() })),
-          snapshots,
-          identities: [],
-          effects: [],
-        };
-      });
-    }
-  }
-
-  async function importIdentities(realm: string, identities: readonly IdentityClaim[]): Promise<void> {
-    if (identities.length === 0) return;
-    await log.append(realm, async () => {
-      const owners = await Promise.all(identities.map((c) => identityOwner(table, realm, c.service, c.name)));
-      identities.forEach((claim, i) => {
-        if (owners[i] !== undefined) throw new IdentityConflictError(claim.service, claim.name);
-      });
-      return { events: [], snapshots: [], identities, effects: [] };
-    });
-  }
-
-  /** Each aggregate's first event here must follow its stored head: sequence 1 only into an empty aggregate. */
-  async function checkHeads(realm: string, events: readonly StoredEvent[]): Promise<void> {
+  /** Each aggregate's head before the batch; its first event in the batch must follow it (sequence 1 only into an empty aggregate). */
+  async function checkHeads(batch: ImportBatch): Promise<Map<string, Head | undefined>> {
     const firsts = new Map<string, StoredEvent>();
-    for (const event of events) if (!firsts.has(keyOf(event))) firsts.set(keyOf(event), event);
+    for (const event of batch.events) if (!firsts.has(keyOf(event))) firsts.set(keyOf(event), event);
     const starts = [...firsts.values()];
-    const heads = await Promise.all(starts.map((e) => aggregateHead(table, { realm, service: e.service, aggregateId: e.aggregateId })));
+    const heads = await inBatches(starts, (e) => readHead(table, refOf(batch.realm, e)));
     const taken: AggregateKey[] = [];
     starts.forEach((event, i) => {
       const version = heads[i]?.version ?? 0;
@@ -110,24 +93,137 @@ export function dynamoImporter(store: DynamoStore): EventImporter & IdentityRead
           `${event.service}/${event.aggregateId} is at version ${version}, the import continues at ${event.sequence}`,
         );
     });
-    if (taken.length > 0) throw new AggregateNotEmptyError(realm, taken);
+    if (taken.length > 0) throw new AggregateNotEmptyError(batch.realm, taken);
+    return new Map(starts.map((e, i) => [keyOf(e), heads[i]]));
+  }
+
+  async function writeChunk(
+    realm: string,
+    chunk: readonly StoredEvent[],
+    batch: ImportBatch,
+    before: Map<string, Head | undefined>,
+    written: Written,
+  ) {
+    const shards = [...new Set(chunk.map((e) => shardOf(store.feedShards, e.service, e.aggregateId)))].sort((a, b) => a - b);
+    const tails = new Map(await Promise.all(shards.map(async (s) => [s, await readTail(table, realm, s)] as const)));
+    let floor = above.get(realm) ?? 0n;
+    for (const tail of tails.values()) if (tail.position > floor) floor = tail.position;
+    const first = chunk[0] as StoredEvent;
+    const base = firstPosition(Date.now(), shardOf(store.feedShards, first.service, first.aggregateId), floor);
+    const events = chunk.map((event, i) => ({ ...event, realm, position: (base + BigInt(i)).toString() }));
+    const t = new Transaction<"write">(table);
+    const heads = new Map<string, Head>();
+    for (const event of events) {
+      t.put("write", eventItem(table, event), { expression: "attribute_not_exists(pk)" });
+      const key = keyOf(event);
+      const current = written.heads.get(key) ?? before.get(key);
+      const snapshot =
+        batch.snapshots.find((s) => keyOf(s) === key && s.snapshot.version === event.sequence)?.snapshot ?? current?.snapshot;
+      heads.set(key, {
+        version: event.sequence,
+        hash: event.hash ?? null,
+        position: event.position,
+        ...(snapshot === undefined ? {} : { snapshot }),
+      });
+    }
+    for (const [key, head] of heads) {
+      const current = written.heads.get(key) ?? before.get(key);
+      const event = events.find((e) => keyOf(e) === key) as StoredEvent;
+      t.put(
+        "write",
+        headItem(table, refOf(realm, event), head),
+        current === undefined
+          ? { expression: "attribute_not_exists(pk)" }
+          : { expression: "version = :version", values: { ":version": attr.n(current.version) } },
+      );
+    }
+    for (const [shard, tail] of tails) {
+      if (tail.index > 0) t.check("write", entryKey(table, realm, shard, tail.index), { expression: "attribute_exists(pk)" });
+      const own = events.filter((e) => shardOf(store.feedShards, e.service, e.aggregateId) === shard);
+      t.put("write", entryItem(table, realm, shard, tail.index + 1, own), { expression: "attribute_not_exists(pk)" });
+    }
+    try {
+      await t.send();
+    } catch (error) {
+      if (cancellationReasons(error, t.roles) !== undefined)
+        throw new ConcurrencyError(`realm ${realm} changed while the import wrote to it; nothing of this batch was kept`);
+      throw error;
+    }
+    above.set(realm, BigInt(events.at(-1)?.position as string));
+    written.events.push(...events.map((e) => eventKey(table, refOf(realm, e), e.sequence)));
+    written.entries.push(...[...tails].map(([shard, tail]) => ({ shard, index: tail.index + 1 })));
+    for (const [key, head] of heads) written.heads.set(key, head);
+    for (const event of events) written.refs.set(keyOf(event), refOf(realm, event));
+  }
+
+  /** Undoes a failed batch: a best effort in many writes, since the batch itself took many. */
+  async function takeBack(realm: string, written: Written, before: Map<string, Head | undefined>): Promise<void> {
+    await deleteAll(written.events);
+    const restore: WriteRequest[] = [];
+    for (const [key, ref] of written.refs) {
+      const previous = before.get(key);
+      restore.push(
+        previous === undefined ? { DeleteRequest: { Key: headKey(table, ref) } } : { PutRequest: { Item: headItem(table, ref, previous) } },
+      );
+    }
+    for (const { shard, index } of written.entries) restore.push({ PutRequest: { Item: entryItem(table, realm, shard, index, []) } });
+    await batchWrite(restore);
+  }
+
+  async function deleteAll(keys: readonly Key[]): Promise<void> {
+    await batchWrite(keys.map((Key) => ({ DeleteRequest: { Key } })));
+  }
+
+  async function batchWrite(requests: readonly WriteRequest[]): Promise<void> {
+    for (let i = 0; i < requests.length; i += 25) {
+      let pending = requests.slice(i, i + 25);
+      while (pending.length > 0) {
+        const answer = await table.client.send(new BatchWriteItemCommand({ RequestItems: { [table.name]: pending } }));
+        pending = answer.UnprocessedItems?.[table.name] ?? [];
+      }
+    }
   }
 }
 
-function* splitBySize(events: readonly StoredEvent[]): Generator<StoredEvent[]> {
+interface Written {
+  readonly events: Key[];
+  readonly entries: { shard: number; index: number }[];
+  readonly heads: Map<string, Head>;
+  readonly refs: Map<string, AggregateRef>;
+}
+
+/** Splits events, in order, into parts that each fit one transaction: an item per event, a head per aggregate, two per feed shard. */
+function* chunks(events: readonly StoredEvent[], feedShards: number): Generator<StoredEvent[]> {
+  const budget = { items: transactionLimits.items, bytes: transactionLimits.bytes / 2 };
   let part: StoredEvent[] = [];
+  let aggregates = new Set<string>();
+  let shards = new Set<number>();
   let bytes = 0;
   for (const event of events) {
-    const size = Buffer.byteLength(JSON.stringify(event));
-    if (part.length > 0 && bytes + size > entryBudgetBytes) {
+    const size = 2 * Buffer.byteLength(JSON.stringify(event)) + 1024;
+    const nextAggregates = aggregates.has(keyOf(event)) ? aggregates.size : aggregates.size + 1;
+    const nextShards = shards.has(shardOf(feedShards, event.service, event.aggregateId)) ? shards.size : shards.size + 1;
+    if (part.length > 0 && (part.length + 1 + nextAggregates + 2 * nextShards > budget.items || bytes + size > budget.bytes)) {
       yield part;
       part = [];
+      aggregates = new Set();
+      shards = new Set();
       bytes = 0;
     }
     part.push(event);
+    aggregates.add(keyOf(event));
+    shards.add(shardOf(feedShards, event.service, event.aggregateId));
     bytes += size;
   }
   if (part.length > 0) yield part;
 }
 
+/** Runs the reads 25 at a time, in order. */
+async function inBatches<T, R>(items: readonly T[], read: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = [];
+  for (let i = 0; i < items.length; i += 25) results.push(...(await Promise.all(items.slice(i, i + 25).map(read))));
+  return results;
+}
+
 const keyOf = (key: AggregateKey) => JSON.stringify([key.service, key.aggregateId]);
+const refOf = (realm: string, key: AggregateKey): AggregateRef => ({ realm, service: key.service, aggregateId: key.aggregateId });

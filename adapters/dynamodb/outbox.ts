@@ -1,67 +1,99 @@
 import { randomUUID } from "node:crypto";
-import { DeleteItemCommand, PutItemCommand, QueryCommand, UpdateItemCommand } from "@aws-sdk/client-dynamodb";
-import type { CommandRequestBody, DeadLetter, NewDeadLetter, OutboxItem } from "../../core/ports/store.js";
-import { attr, type DynamoTable, type Item, isConditionFailure, padded, read } from "./client.js";
+import { DeleteItemCommand, GetItemCommand, PutItemCommand, UpdateItemCommand } from "@aws-sdk/client-dynamodb";
+import type { CommandRequestBody, DeadLetter, NewDeadLetter, OutboxEntry, OutboxItem } from "../../core/ports/store.js";
+import { attr, bucketOf, type DynamoTable, type Item, isConditionFailure, type Key, padded, queryAll, read } from "./client.js";
+import { cancellationReasons, Transaction } from "./transaction.js";
 
 /**
- * The outbox is one partition shared by every realm of the store (as the Store port wants), keyed
- * by realm, log position and index: ids are deterministic, so applying a log entry twice finds the
- * item already there. Delivered items stay as tombstones (status "delivered") for the same reason;
- * on AWS a TTL attribute would expire them. An outbox item that fails for good becomes a dead
- * letter in place (status "dead"), in one UpdateItem.
+ * The outbox is shared by every realm of the store, as the Store port wants, and spread over a
+ * fixed number of partitions by a hash of the target aggregate: one target's items share a
+ * partition, sorted by id (creation time first), which is what delivering them in order needs.
+ * Delivered items are deleted and dead ones moved to the dead letters, so the partitions hold only
+ * what is still to deliver. Leases and due times are milliseconds of the relay's clock.
  */
-export function outboxKey(table: DynamoTable, realm: string, first: bigint, index: number): Item {
-  return { pk: table.pk("outbox"), sk: attr.s(JSON.stringify([realm, padded(first), padded(index, 6)])) };
+const outboxPartitions = 8;
+
+let lastMs = 0;
+let counter = 0;
+
+/** Ids sort by creation time in a process (a counter breaks ties within a millisecond), then by a random part. */
+function nextStem(): string {
+  const now = Date.now();
+  counter = now === lastMs ? counter + 1 : 0;
+  lastMs = now;
+  return `${padded(now, 15)}.${padded(counter, 6)}:${randomUUID()}`;
 }
 
-const isOutboxId = (id: string) => id.startsWith("[");
-const outboxItemKey = (table: DynamoTable, id: string): Item => ({ pk: table.pk("outbox"), sk: attr.s(id) });
-
-async function* query(table: DynamoTable, pk: Item[string], filter?: { expression: string; values: Item; names?: Record<string, string> }) {
-  let start: Item | undefined;
-  do {
-    const page = await table.client.send(
-      new QueryCommand({
-        TableName: table.name,
-        KeyConditionExpression: "pk = :pk",
-        ExpressionAttributeValues: { ":pk": pk as NonNullable<Item[string]>, ...(filter?.values ?? {}) },
-        ...(filter === undefined ? {} : { FilterExpression: filter.expression }),
-        ...(filter?.names === undefined ? {} : { ExpressionAttributeNames: filter.names }),
-        ConsistentRead: true,
-        ...(start === undefined ? {} : { ExclusiveStartKey: start }),
-      }),
-    );
-    yield* page.Items ?? [];
-    start = page.LastEvaluatedKey;
-  } while (start !== undefined);
+export function outboxItems(table: DynamoTable, realm: string, effects: readonly OutboxEntry[]): Item[] {
+  const stem = nextStem();
+  return effects.map((effect, index) => {
+    const partition = bucketOf(outboxPartitions, realm, effect.targetService, effect.aggregateId);
+    return {
+      pk: table.pk("outbox", partition),
+      sk: attr.s(`${partition}:${stem}:${padded(index, 4)}`),
+      realm: attr.s(realm),
+      targetService: attr.s(effect.targetService),
+      aggregateId: attr.s(effect.aggregateId),
+      request: attr.json(effect.request),
+      attempts: attr.n(0),
+      dueAt: attr.n(0),
+      leasedUntil: attr.n(0),
+    };
+  });
 }
+
+function keyOf(table: DynamoTable, id: string): Key {
+  return { pk: table.pk("outbox", Number(id.slice(0, id.indexOf(":")))), sk: attr.s(id) };
+}
+
+/** Sorts ids across partitions: by the part after the partition number. */
+const stemOf = (id: string) => id.slice(id.indexOf(":") + 1);
 
 /**
- * Scans the pending items in id order, holding back every item behind an earlier one of the same
- * target aggregate, and leases each due one with a conditional update on the due time it was read
- * with: of two relays racing for an item, one wins. The scan reads the whole pending outbox, which
- * a relay keeps short.
+ * Reads every partition, takes each target's first item (held back while any item of that target
+ * is leased), and leases the due ones in id order with a conditional update on the lease and due
+ * time it read: of two relays racing for an item, one wins.
  */
 export async function claimOutbox(table: DynamoTable, limit: number, leaseMs: number): Promise<OutboxItem[]> {
   const now = Date.now();
-  const claimed: OutboxItem[] = [];
+  const partitions = await Promise.all(
+    Array.from({ length: outboxPartitions }, async (_, partition) => {
+      const items: Item[] = [];
+      for await (const item of queryAll(table, {
+        KeyConditionExpression: "pk = :pk",
+        ExpressionAttributeValues: { ":pk": table.pk("outbox", partition) },
+      }))
+        items.push(item);
+      return items;
+    }),
+  );
+  const heads = new Map<string, Item>();
   const busy = new Set<string>();
-  const pending = { expression: "#status = :pending", values: { ":pending": attr.s("pending") }, names: { "#status": "status" } };
-  for await (const item of query(table, table.pk("outbox"), pending)) {
+  for (const item of partitions.flat()) {
     const target = JSON.stringify([read.s(item, "realm"), read.s(item, "targetService"), read.s(item, "aggregateId")]);
-    if (busy.has(target)) continue;
-    busy.add(target);
-    const dueAt = read.n(item, "dueAt");
-    if (dueAt > now || claimed.length >= limit) continue;
+    if (read.n(item, "leasedUntil") > now) busy.add(target);
+    if (!heads.has(target)) heads.set(target, item);
+  }
+  const due = [...heads]
+    .filter(([target, item]) => !busy.has(target) && read.n(item, "dueAt") <= now)
+    .map(([, item]) => item)
+    .sort((a, b) => (stemOf(read.s(a, "sk")) < stemOf(read.s(b, "sk")) ? -1 : 1));
+  const claimed: OutboxItem[] = [];
+  for (const item of due) {
+    if (claimed.length >= limit) break;
+    const id = read.s(item, "sk");
     try {
       await table.client.send(
         new UpdateItemCommand({
           TableName: table.name,
-          Key: { pk: item.pk as NonNullable<Item[string]>, sk: item.sk as NonNullable<Item[string]> },
-          UpdateExpression: "SET dueAt = :lease",
-          ConditionExpression: "dueAt = :seen AND #status = :pending",
-          ExpressionAttributeNames: { "#status": "status" },
-          ExpressionAttributeValues: { ":lease": attr.n(now + leaseMs), ":seen": attr.n(dueAt), ":pending": attr.s("pending") },
+          Key: keyOf(table, id),
+          UpdateExpression: "SET leasedUntil = :lease",
+          ConditionExpression: "leasedUntil = :seenLease AND dueAt = :seenDue",
+          ExpressionAttributeValues: {
+            ":lease": attr.n(now + leaseMs),
+            ":seenLease": attr.n(read.n(item, "leasedUntil")),
+            ":seenDue": attr.n(read.n(item, "dueAt")),
+          },
         }),
       );
     } catch (error) {
@@ -69,7 +101,7 @@ export async function claimOutbox(table: DynamoTable, limit: number, leaseMs: nu
       throw error;
     }
     claimed.push({
-      id: read.s(item, "sk"),
+      id,
       realm: read.s(item, "realm"),
       targetService: read.s(item, "targetService"),
       aggregateId: read.s(item, "aggregateId"),
@@ -80,102 +112,111 @@ export async function claimOutbox(table: DynamoTable, limit: number, leaseMs: nu
   return claimed;
 }
 
-async function update(table: DynamoTable, id: string, expression: string, values: Item, condition = "#status = :pending"): Promise<void> {
+/** Acting on an item that is gone does nothing, as in the other stores. */
+async function ignoringMissing(write: Promise<unknown>): Promise<void> {
   try {
-    await table.client.send(
-      new UpdateItemCommand({
-        TableName: table.name,
-        Key: outboxItemKey(table, id),
-        UpdateExpression: expression,
-        ConditionExpression: condition,
-        ExpressionAttributeNames: { "#status": "status" },
-        ExpressionAttributeValues: { ...(condition.includes(":pending") ? { ":pending": attr.s("pending") } : {}), ...values },
-      }),
-    );
+    await write;
   } catch (error) {
-    // Gone or no longer pending: like the other stores, acting on such an item does nothing.
     if (!isConditionFailure(error)) throw error;
   }
 }
 
 export const markDelivered = (table: DynamoTable, id: string) =>
-  update(table, id, "SET #status = :delivered", { ":delivered": attr.s("delivered") });
+  ignoringMissing(
+    table.client.send(new DeleteItemCommand({ TableName: table.name, Key: keyOf(table, id), ConditionExpression: "attribute_exists(pk)" })),
+  );
 
 export const markFailed = (table: DynamoTable, id: string, error: string, retryInMs: number) =>
-  update(
-    table,
-    id,
-    "SET attempts = attempts + :one, lastError = :error, dueAt = :due, firstFailedAt = if_not_exists(firstFailedAt, :now)",
-    {
-      ":one": attr.n(1),
-      ":error": attr.s(error),
-      ":due": attr.n(Date.now() + retryInMs),
-      ":now": attr.s(new Date().toISOString()),
-    },
+  ignoringMissing(
+    table.client.send(
+      new UpdateItemCommand({
+        TableName: table.name,
+        Key: keyOf(table, id),
+        UpdateExpression:
+          "SET attempts = attempts + :one, lastError = :error, dueAt = :due, leasedUntil = :zero, firstFailedAt = if_not_exists(firstFailedAt, :now)",
+        ConditionExpression: "attribute_exists(pk)",
+        ExpressionAttributeValues: {
+          ":one": attr.n(1),
+          ":zero": attr.n(0),
+          ":error": attr.s(error),
+          ":due": attr.n(Date.now() + retryInMs),
+          ":now": attr.s(new Date().toISOString()),
+        },
+      }),
+    ),
   );
 
-export const deadLetterOutbox = (table: DynamoTable, id: string, error: { code: string; message: string }) =>
-  update(
-    table,
-    id,
-    "SET #status = :dead, attempts = attempts + :one, errorCode = :code, errorMessage = :message, firstFailedAt = if_not_exists(firstFailedAt, :now), lastFailedAt = :now",
-    {
-      ":dead": attr.s("dead"),
-      ":one": attr.n(1),
-      ":code": attr.s(error.code),
-      ":message": attr.s(error.message),
-      ":now": attr.s(new Date().toISOString()),
-    },
-  );
-
-/** Dead letters from queues: their own partition, ids sortable by time. */
-export async function addDeadLetter(table: DynamoTable, letter: NewDeadLetter): Promise<string> {
-  const id = `${padded(Date.now(), 15)}-${randomUUID()}`;
-  await table.client.send(
-    new PutItemCommand({
-      TableName: table.name,
-      Item: {
-        pk: table.pk("dead"),
-        sk: attr.s(id),
-        realm: attr.s(letter.realm),
-        source: attr.s(letter.source),
-        message: attr.json(letter.message),
-        errorCode: attr.s(letter.error.code),
-        errorMessage: attr.s(letter.error.message),
-        attempts: attr.n(letter.attempts),
-        firstFailedAt: attr.s(letter.firstFailedAt),
-        lastFailedAt: attr.s(letter.lastFailedAt),
-      },
+/** Deletes the outbox item and writes its dead letter in one transaction. */
+export async function deadLetterOutbox(table: DynamoTable, id: string, error: { code: string; message: string }): Promise<void> {
+  const { Item } = await table.client.send(new GetItemCommand({ TableName: table.name, Key: keyOf(table, id), ConsistentRead: true }));
+  if (Item === undefined) return;
+  const now = new Date().toISOString();
+  const move = new Transaction<"outbox" | "dead">(table);
+  move.delete("outbox", keyOf(table, id), { expression: "attempts = :seen", values: { ":seen": attr.n(read.n(Item, "attempts")) } });
+  move.put(
+    "dead",
+    deadLetterItem(table, {
+      realm: read.s(Item, "realm"),
+      source: "outbox",
+      message: read.json(Item, "request"),
+      error,
+      attempts: read.n(Item, "attempts") + 1,
+      firstFailedAt: read.optionalS(Item, "firstFailedAt") ?? now,
+      lastFailedAt: now,
     }),
   );
-  return id;
+  try {
+    await move.send();
+  } catch (cause) {
+    // Gone or failed again meanwhile: another relay acted on it; like the SQL store, do nothing.
+    if (cancellationReasons(cause, move.roles)?.some((r) => r.code === "ConditionalCheckFailed")) return;
+    throw cause;
+  }
+}
+
+/** Dead letters: few by nature, so one partition for the store, ids sortable by time. */
+function deadLetterItem(table: DynamoTable, letter: NewDeadLetter): Item {
+  return {
+    pk: table.pk("dead"),
+    sk: attr.s(`${padded(Date.now(), 15)}-${randomUUID()}`),
+    realm: attr.s(letter.realm),
+    source: attr.s(letter.source),
+    message: attr.json(letter.message),
+    errorCode: attr.s(letter.error.code),
+    errorMessage: attr.s(letter.error.message),
+    attempts: attr.n(letter.attempts),
+    firstFailedAt: attr.s(letter.firstFailedAt),
+    lastFailedAt: attr.s(letter.lastFailedAt),
+  };
+}
+
+export async function addDeadLetter(table: DynamoTable, letter: NewDeadLetter): Promise<string> {
+  const item = deadLetterItem(table, letter);
+  await table.client.send(new PutItemCommand({ TableName: table.name, Item: item }));
+  return read.s(item, "sk");
 }
 
 export async function listDeadLetters(table: DynamoTable, realm?: string): Promise<DeadLetter[]> {
   const letters: DeadLetter[] = [];
-  for await (const item of query(table, table.pk("dead")))
-    letters.push(toDeadLetter(item, read.s(item, "source"), read.json(item, "message")));
-  const dead = { expression: "#status = :dead", values: { ":dead": attr.s("dead") }, names: { "#status": "status" } };
-  for await (const item of query(table, table.pk("outbox"), dead)) letters.push(toDeadLetter(item, "outbox", read.json(item, "request")));
-  return letters.filter((letter) => realm === undefined || letter.realm === realm);
+  for await (const item of queryAll(table, {
+    KeyConditionExpression: "pk = :pk",
+    ExpressionAttributeValues: { ":pk": table.pk("dead") },
+  })) {
+    if (realm !== undefined && read.s(item, "realm") !== realm) continue;
+    letters.push({
+      id: read.s(item, "sk"),
+      realm: read.s(item, "realm"),
+      source: read.s(item, "source"),
+      message: read.json(item, "message"),
+      error: { code: read.s(item, "errorCode"), message: read.s(item, "errorMessage") },
+      attempts: read.n(item, "attempts"),
+      firstFailedAt: read.s(item, "firstFailedAt"),
+      lastFailedAt: read.s(item, "lastFailedAt"),
+    });
+  }
+  return letters;
 }
 
-function toDeadLetter(item: Item, source: string, message: unknown): DeadLetter {
-  return {
-    id: read.s(item, "sk"),
-    realm: read.s(item, "realm"),
-    source,
-    message,
-    error: { code: read.s(item, "errorCode"), message: read.s(item, "errorMessage") },
-    attempts: read.n(item, "attempts"),
-    firstFailedAt: read.s(item, "firstFailedAt"),
-    lastFailedAt: read.s(item, "lastFailedAt"),
-  };
-}
-
-/** An outbox dead letter keeps its item as a tombstone ("removed"), so a re-applied log entry cannot revive it. */
 export async function removeDeadLetter(table: DynamoTable, id: string): Promise<void> {
-  if (isOutboxId(id))
-    return update(table, id, "SET #status = :removed", { ":removed": attr.s("removed"), ":dead": attr.s("dead") }, "#status = :dead");
   await table.client.send(new DeleteItemCommand({ TableName: table.name, Key: { pk: table.pk("dead"), sk: attr.s(id) } }));
 }

@@ -1,167 +1,100 @@
-import { randomUUID } from "node:crypto";
-import { GetItemCommand, PutItemCommand, UpdateItemCommand } from "@aws-sdk/client-dynamodb";
+import { GetItemCommand, PutItemCommand } from "@aws-sdk/client-dynamodb";
 import type { StoredEvent } from "../../core/model/events.js";
-import {
-  type AggregateRef,
-  type AggregateState,
-  type CommittedEvents,
-  ConcurrencyError,
-  type DeadLetter,
-  type EventFeedPage,
-  IdentityConflictError,
-  type NewDeadLetter,
-  type OutboxItem,
-  type RequestLogEntry,
-  type RequestOutcome,
-  type Snapshot,
-  type Store,
-  type StoredResponse,
-  type UnitOfWork,
+import type {
+  AggregateRef,
+  AggregateState,
+  CommittedEvents,
+  DeadLetter,
+  EventFeedPage,
+  NewDeadLetter,
+  OutboxItem,
+  RequestLogEntry,
+  RequestOutcome,
+  Snapshot,
+  Store,
+  StoredResponse,
+  UnitOfWork,
 } from "../../core/ports/store.js";
-import { eventHash } from "../sql/hash.js";
-import {
-  type AggregateHead,
-  aggregateEvents,
-  aggregateHead,
-  identityOwner,
-  latestSnapshot,
-  latestState,
-  responseKey,
-} from "./aggregates.js";
-import { attr, DynamoTable, type DynamoTableOptions, isConditionFailure, padded, read } from "./client.js";
-import { readLogFeed } from "./feed.js";
-import { type LogEntry, RealmLog } from "./log.js";
+import { KnownHeads } from "../sql/known-heads.js";
+import { aggregateEvents, latestState, readHead } from "./aggregates.js";
+import { attr, DynamoTable, type DynamoTableOptions, isConditionFailure, read } from "./client.js";
+import { Committer } from "./commit.js";
+import { readFeed } from "./feed.js";
+import { KnownTails, maxFeedShards } from "./feed-shards.js";
+import { identityOwner } from "./identities.js";
 import * as outbox from "./outbox.js";
+import * as requests from "./requests.js";
+
+export interface DynamoStoreOptions extends DynamoTableOptions {
+  /**
+   * How many shards each realm's feed is split into (1 to 64, default 16): commits on aggregates
+   * of different shards never wait for each other; a feed read queries every shard. Fixed for a
+   * table's namespace once written: a store configured differently refuses to work on it.
+   */
+  readonly feedShards?: number;
+}
+
+export const defaultFeedShards = 16;
 
 /**
- * The Store port on DynamoDB without transactions (dynalite has none): every commit is one
- * conditional PutItem of an entry in its realm's log, and the items readers use (aggregate chunks,
- * identities, responses, outbox) are derived from entries. See docs/dynamodb.md for the argument.
+ * The Store port on DynamoDB: every commit is one TransactWriteItems (see commit.ts), so a unit is
+ * all there or not there at all, with nothing to finish after a crash. See docs/dynamodb.md.
  */
 export class DynamoStore implements Store {
   readonly table: DynamoTable;
-  readonly log: RealmLog;
+  readonly feedShards: number;
+  readonly recordsOutcomeInCommit = true;
+  readonly #heads = new KnownHeads();
+  readonly #committer: Committer;
+  #layout: Promise<void> | undefined;
 
-  constructor(options: DynamoTableOptions) {
+  constructor(options: DynamoStoreOptions) {
     this.table = new DynamoTable(options);
-    this.log = new RealmLog(this.table);
+    this.feedShards = options.feedShards ?? defaultFeedShards;
+    if (!Number.isInteger(this.feedShards) || this.feedShards < 1 || this.feedShards > maxFeedShards) {
+      throw new RangeError(`feedShards must be an integer from 1 to ${maxFeedShards}, got ${this.feedShards}`);
+    }
+    this.#committer = new Committer(this.table, this.feedShards, new KnownTails(this.table), this.#heads);
   }
 
   async commit(unit: UnitOfWork): Promise<CommittedEvents> {
-    const entry = await this.log.append(unit.realm, (first) => this.#plan(unit, first));
-    return { events: entry.events };
+    await this.#checkLayout();
+    return this.#committer.commit(unit);
   }
 
-  /** Checks the unit against the state every earlier entry left, then numbers, hashes and positions its events. */
-  async #plan(unit: UnitOfWork, first: bigint): Promise<LogEntry> {
-    const time = new Date(unit.time).toISOString();
-    const [answered] = await Promise.all([this.findResponse(unit.realm, unit.idempotencyKey), this.#checkIdentities(unit)]);
-    if (answered !== undefined) throw new ConcurrencyError(`request ${unit.idempotencyKey} was answered meanwhile`);
-    const heads = new Map<string, AggregateHead>();
-    const events: StoredEvent[] = [];
-    const snapshots = new Map<string, LogEntry["snapshots"][number]>();
-    for (const change of unit.changes) {
-      const ref = { realm: unit.realm, service: change.service, aggregateId: change.aggregateId };
-      const key = JSON.stringify([change.service, change.aggregateId]);
-      const head = heads.get(key) ?? (await aggregateHead(this.table, ref));
-      if (head.version !== change.expectedVersion) {
-        throw new ConcurrencyError(
-          `${change.service}/${change.aggregateId} is at version ${head.version}, expected ${change.expectedVersion}`,
-        );
-      }
-      let previous = head.hash;
-      for (const [i, event] of change.events.entries()) {
-        const fields = { ...ref, sequence: change.expectedVersion + i + 1, type: event.type, data: event.data, meta: change.meta, time };
-        previous = eventHash(previous, fields);
-        events.push({ ...fields, position: (first + BigInt(events.length)).toString(), hash: previous });
-      }
-      heads.set(key, { version: change.expectedVersion + change.events.length, hash: previous });
-      snapshots.set(key, { service: change.service, aggregateId: change.aggregateId, ...change.snapshot });
-    }
-    return {
-      events,
-      snapshots: [...snapshots.values()],
-      identities: unit.identities,
-      effects: unit.effects,
-      response: { key: unit.idempotencyKey, ...unit.response },
-    };
+  async loadSnapshot(ref: AggregateRef): Promise<Snapshot | undefined> {
+    return (await readHead(this.table, ref))?.snapshot;
   }
 
-  async #checkIdentities(unit: UnitOfWork): Promise<void> {
-    const wanted = new Map<string, string>();
-    for (const claim of unit.identities) {
-      const key = JSON.stringify([claim.service, claim.name]);
-      if ((wanted.get(key) ?? claim.aggregateId) !== claim.aggregateId) throw new IdentityConflictError(claim.service, claim.name);
-      wanted.set(key, claim.aggregateId);
-    }
-    const owners = await Promise.all(unit.identities.map((c) => identityOwner(this.table, unit.realm, c.service, c.name)));
-    unit.identities.forEach((claim, i) => {
-      const owner = owners[i];
-      if (owner !== undefined && owner !== claim.aggregateId) throw new IdentityConflictError(claim.service, claim.name);
-    });
-  }
-
-  loadSnapshot(ref: AggregateRef): Promise<Snapshot | undefined> {
-    return latestSnapshot(this.table, ref);
-  }
-
-  loadAggregateState(ref: AggregateRef): Promise<AggregateState> {
-    return latestState(this.table, ref);
+  async loadAggregateState(ref: AggregateRef): Promise<AggregateState> {
+    const { state, head } = await latestState(this.table, ref);
+    if (head !== undefined) this.#heads.remember(ref, head.version, head.hash);
+    return state;
   }
 
   readAggregateEvents(ref: AggregateRef, afterSequence = 0): Promise<readonly StoredEvent[]> {
     return aggregateEvents(this.table, ref, afterSequence);
   }
 
-  readFeed(realm: string, checkpoint: string | undefined, limit: number): Promise<EventFeedPage> {
-    return readLogFeed(this.log, realm, checkpoint, limit);
+  async readFeed(realm: string, checkpoint: string | undefined, limit: number): Promise<EventFeedPage> {
+    await this.#checkLayout();
+    return readFeed(this.table, realm, this.feedShards, checkpoint, limit);
   }
 
   findIdentity(realm: string, service: string, name: string): Promise<string | undefined> {
     return identityOwner(this.table, realm, service, name);
   }
 
-  async findResponse(realm: string, idempotencyKey: string): Promise<StoredResponse | undefined> {
-    const { Item } = await this.table.client.send(
-      new GetItemCommand({ TableName: this.table.name, Key: responseKey(this.table, realm, idempotencyKey), ConsistentRead: true }),
-    );
-    if (Item === undefined) return undefined;
-    const principal = read.optionalS(Item, "principal");
-    const requestHash = read.optionalS(Item, "requestHash");
-    return {
-      status: read.n(Item, "status"),
-      body: read.json(Item, "body"),
-      ...(principal === undefined ? {} : { principal }),
-      ...(requestHash === undefined ? {} : { requestHash }),
-    };
+  findResponse(realm: string, idempotencyKey: string): Promise<StoredResponse | undefined> {
+    return requests.findResponse(this.table, realm, idempotencyKey);
   }
 
-  /** Request log rows: one partition per realm, ids sortable by arrival. */
-  async logRequest(entry: RequestLogEntry): Promise<string> {
-    const id = `${padded(Date.now(), 15)}-${randomUUID()}`;
-    await this.table.client.send(
-      new PutItemCommand({
-        TableName: this.table.name,
-        Item: { pk: this.table.pk("requests", entry.realm), sk: attr.s(id), entry: attr.json(entry) },
-      }),
-    );
-    return id;
+  logRequest(entry: RequestLogEntry): Promise<string> {
+    return requests.logRequest(this.table, entry);
   }
 
-  async recordOutcome(realm: string, logId: string, outcome: RequestOutcome): Promise<void> {
-    try {
-      await this.table.client.send(
-        new UpdateItemCommand({
-          TableName: this.table.name,
-          Key: { pk: this.table.pk("requests", realm), sk: attr.s(logId) },
-          UpdateExpression: "SET outcome = :outcome",
-          ConditionExpression: "attribute_exists(pk)",
-          ExpressionAttributeValues: { ":outcome": attr.json(outcome) },
-        }),
-      );
-    } catch (error) {
-      if (!isConditionFailure(error)) throw error;
-    }
+  recordOutcome(realm: string, logId: string, outcome: RequestOutcome): Promise<void> {
+    return requests.recordOutcome(this.table, realm, logId, outcome);
   }
 
   claimOutbox(limit: number, leaseMs: number): Promise<readonly OutboxItem[]> {
@@ -192,16 +125,39 @@ export class DynamoStore implements Store {
     return outbox.removeDeadLetter(this.table, id);
   }
 
-  /**
-   * Applies the realm's newest log entry if its writer stopped before doing so. Commits do this
-   * themselves; call it before reading a realm nobody writes to after a crash (e.g. before verify).
-   */
-  async settle(realm: string): Promise<void> {
-    const head = await this.log.head(realm);
-    if (head !== undefined && !head.applied) await this.log.apply(realm, head);
-  }
-
   async close(): Promise<void> {
     this.table.close();
+  }
+
+  /** Records the shard count on first use and refuses a namespace written with another: shards fix where an aggregate's events are. */
+  #checkLayout(): Promise<void> {
+    this.#layout ??= this.#recordLayout().catch((error: unknown) => {
+      this.#layout = undefined;
+      throw error;
+    });
+    return this.#layout;
+  }
+
+  async #recordLayout(): Promise<void> {
+    const Key = { pk: this.table.pk("layout"), sk: attr.s("-") };
+    try {
+      await this.table.client.send(
+        new PutItemCommand({
+          TableName: this.table.name,
+          Item: { ...Key, feedShards: attr.n(this.feedShards) },
+          ConditionExpression: "attribute_not_exists(pk)",
+        }),
+      );
+      return;
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+    }
+    const { Item } = await this.table.client.send(new GetItemCommand({ TableName: this.table.name, Key, ConsistentRead: true }));
+    const recorded = Item === undefined ? undefined : read.n(Item, "feedShards");
+    if (recorded !== this.feedShards) {
+      throw new Error(
+        `table ${this.table.name}${this.table.namespace === "" ? "" : ` (namespace ${this.table.namespace})`} was written with ${recorded} feed shards; this store is configured with ${this.feedShards}. Use the recorded count (docs/dynamodb.md).`,
+      );
+    }
   }
 }

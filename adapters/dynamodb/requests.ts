@@ -1,0 +1,63 @@
+import { randomUUID } from "node:crypto";
+import { GetItemCommand, PutItemCommand, UpdateItemCommand } from "@aws-sdk/client-dynamodb";
+import type { RequestLogEntry, RequestOutcome, StoredResponse } from "../../core/ports/store.js";
+import { attr, bucketOf, type DynamoTable, type Item, isConditionFailure, type Key, padded, read } from "./client.js";
+
+/**
+ * The request log and the stored responses, neither in one hot partition. A response lives in a
+ * partition of its own (realm and idempotency key), which a commit creates on the condition that
+ * it does not exist yet: that is how a second commit of one request loses. Request-log entries are
+ * spread over a fixed number of partitions per realm by a hash of their id (which starts with the
+ * arrival time), so a realm's log can still be listed, partition by partition, in time order.
+ */
+const requestLogPartitions = 16;
+
+export function responseKey(table: DynamoTable, realm: string, idempotencyKey: string): Key {
+  return { pk: table.pk("res", realm, idempotencyKey), sk: attr.s("-") };
+}
+
+export function responseItem(table: DynamoTable, realm: string, idempotencyKey: string, response: StoredResponse): Item {
+  return { ...responseKey(table, realm, idempotencyKey), status: attr.n(response.status), body: attr.json(response.body) };
+}
+
+export async function findResponse(table: DynamoTable, realm: string, idempotencyKey: string): Promise<StoredResponse | undefined> {
+  const { Item } = await table.client.send(
+    new GetItemCommand({ TableName: table.name, Key: responseKey(table, realm, idempotencyKey), ConsistentRead: true }),
+  );
+  return Item === undefined ? undefined : { status: read.n(Item, "status"), body: read.json(Item, "body") };
+}
+
+export function requestLogKey(table: DynamoTable, realm: string, logId: string): Key {
+  return { pk: table.pk("req", realm, bucketOf(requestLogPartitions, logId)), sk: attr.s(logId) };
+}
+
+export async function logRequest(table: DynamoTable, entry: RequestLogEntry): Promise<string> {
+  const id = `${padded(Date.now(), 15)}-${randomUUID()}`;
+  await table.client.send(
+    new PutItemCommand({ TableName: table.name, Item: { ...requestLogKey(table, entry.realm, id), entry: attr.json(entry) } }),
+  );
+  return id;
+}
+
+/** The outcome as an update: the same expression in a commit's transaction and on its own. */
+export function outcomeUpdate(outcome: RequestOutcome): { expression: string; values: Item } {
+  return { expression: "SET outcome = :outcome", values: { ":outcome": attr.json(outcome) } };
+}
+
+export async function recordOutcome(table: DynamoTable, realm: string, logId: string, outcome: RequestOutcome): Promise<void> {
+  const update = outcomeUpdate(outcome);
+  try {
+    await table.client.send(
+      new UpdateItemCommand({
+        TableName: table.name,
+        Key: requestLogKey(table, realm, logId),
+        UpdateExpression: update.expression,
+        ConditionExpression: "attribute_exists(pk)",
+        ExpressionAttributeValues: update.values,
+      }),
+    );
+  } catch (error) {
+    // An id this realm never logged: nothing to close, like the SQL store's UPDATE of no row.
+    if (!isConditionFailure(error)) throw error;
+  }
+}

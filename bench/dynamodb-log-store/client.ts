@@ -1,0 +1,117 @@
+import {
+  type AttributeValue,
+  CreateTableCommand,
+  DescribeTableCommand,
+  DynamoDBClient,
+  type DynamoDBClientConfig,
+  ResourceInUseException,
+} from "@aws-sdk/client-dynamodb";
+
+export interface DynamoTableOptions {
+  /** The one table every item lives in (partition key `pk`, sort key `sk`, both strings). */
+  readonly tableName: string;
+  /**
+   * Prefix of every partition key: several stores (tests, tenants) can share one table without
+   * seeing each other's items, outbox included. Default "".
+   */
+  readonly namespace?: string;
+  /** A ready client; otherwise one is made from `clientConfig` on first use, not at construction. */
+  readonly client?: DynamoDBClient;
+  readonly clientConfig?: DynamoDBClientConfig;
+}
+
+/** The table, its key namespace and a client created lazily (no network work before the first call). */
+export class DynamoTable {
+  readonly name: string;
+  readonly #namespace: string;
+  readonly #config: DynamoDBClientConfig;
+  #client: DynamoDBClient | undefined;
+  readonly #ownsClient: boolean;
+
+  constructor(options: DynamoTableOptions) {
+    this.name = options.tableName;
+    this.#namespace = options.namespace ?? "";
+    this.#config = options.clientConfig ?? {};
+    this.#client = options.client;
+    this.#ownsClient = options.client === undefined;
+  }
+
+  get client(): DynamoDBClient {
+    this.#client ??= new DynamoDBClient(this.#config);
+    return this.#client;
+  }
+
+  /** A partition key: JSON of its parts, so no value can be mistaken for a separator. */
+  pk(...parts: readonly string[]): AttributeValue {
+    return { S: JSON.stringify([this.#namespace, ...parts]) };
+  }
+
+  close(): void {
+    if (this.#ownsClient) this.#client?.destroy();
+    this.#client = undefined;
+  }
+}
+
+/** Creates the table when missing and waits until it is active: for tests and development; production creates it as infrastructure. */
+export async function ensureTable(table: DynamoTable, timeoutMs = 60_000): Promise<void> {
+  try {
+    await table.client.send(
+      new CreateTableCommand({
+        TableName: table.name,
+        AttributeDefinitions: [
+          { AttributeName: "pk", AttributeType: "S" },
+          { AttributeName: "sk", AttributeType: "S" },
+        ],
+        KeySchema: [
+          { AttributeName: "pk", KeyType: "HASH" },
+          { AttributeName: "sk", KeyType: "RANGE" },
+        ],
+        BillingMode: "PAY_PER_REQUEST",
+      }),
+    );
+  } catch (error) {
+    if (!(error instanceof ResourceInUseException)) throw error;
+  }
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const { Table } = await table.client.send(new DescribeTableCommand({ TableName: table.name }));
+    if (Table?.TableStatus === "ACTIVE") return;
+    if (Date.now() > deadline) throw new Error(`table ${table.name} is still ${Table?.TableStatus} after ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}
+
+/** Sort keys are strings: numbers are zero-padded so string order is number order. */
+export function padded(value: number | bigint, width = 20): string {
+  return value.toString().padStart(width, "0");
+}
+
+export type Item = Record<string, AttributeValue>;
+
+export const attr = {
+  s: (value: string): AttributeValue => ({ S: value }),
+  n: (value: number | bigint): AttributeValue => ({ N: value.toString() }),
+  json: (value: unknown): AttributeValue => ({ S: JSON.stringify(value ?? null) }),
+  bool: (value: boolean): AttributeValue => ({ BOOL: value }),
+};
+
+export const read = {
+  s(item: Item, name: string): string {
+    const value = item[name]?.S;
+    if (value === undefined) throw new Error(`item attribute ${name} is not a string`);
+    return value;
+  },
+  optionalS: (item: Item, name: string): string | undefined => item[name]?.S,
+  n(item: Item, name: string): number {
+    const value = item[name]?.N;
+    if (value === undefined) throw new Error(`item attribute ${name} is not a number`);
+    return Number(value);
+  },
+  json: <T>(item: Item, name: string): T => JSON.parse(read.s(item, name)) as T,
+  bool: (item: Item, name: string): boolean => item[name]?.BOOL === true,
+};
+
+/** A conditional write lost: someone else wrote the item first. */
+export function isConditionFailure(error: unknown): boolean {
+  return error instanceof Error && error.name === "ConditionalCheckFailedException";
+}
