@@ -3,18 +3,18 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MemoryTransport } from "../adapters/memory/transport.js";
-import type { SqlStore } from "../adapters/sql/store.js";
 import { createEngine, type Engine, systemPrincipal } from "../core/index.js";
 import { publishCommand } from "../core/pipeline/queue-publish.js";
 import { createQueueWorker } from "../core/pipeline/queue-worker.js";
 import { createOutboxRelay } from "../core/pipeline/relay.js";
-import type { CommandRequestBody, DeadLetter } from "../core/ports/store.js";
+import type { CommandRequestBody, DeadLetter, Store } from "../core/ports/store.js";
 import { bankServices } from "../examples/bank/services.js";
 import type { CliContext } from "../runtimes/cli/context.js";
 import { dlqCommand } from "../runtimes/cli/dlq.js";
 import { describeStoreTarget, openStoreFromEnv } from "../runtimes/cli/open-store.js";
+import { describeDynamo, dynamoTable } from "./support/dynamodb.js";
 import { postgresUnavailable, postgresUrl, randomSchema } from "./support/postgres-available.js";
 
 /** Runs `edd dlq …` as main would, capturing what it prints. */
@@ -44,7 +44,7 @@ async function run(engine: Engine, body: CommandRequestBody): Promise<void> {
   expect((await engine.command(body, systemPrincipal("default"))).status).toBe(200);
 }
 
-async function count(store: SqlStore, account: string, type: string): Promise<number> {
+async function count(store: Store, account: string, type: string): Promise<number> {
   const events = await store.readAggregateEvents({ realm: "default", service: "accounts", aggregateId: account });
   return events.filter((event) => event.type === type).length;
 }
@@ -87,6 +87,13 @@ describe("edd dlq: usage and store selection (no database needed)", () => {
       expect(describeStoreTarget({ DATABASE_URL: "postgres://ops:secret@db:5432/bank", EDD_SCHEMA: "s1" })).toBe(
         "postgres db:5432/bank schema s1",
       );
+      // DynamoDB wins over DATABASE_URL when it is configured.
+      expect(describeStoreTarget({ DATABASE_URL: "postgres://db/bank", DYNAMODB_ENDPOINT: "http://127.0.0.1:8000" })).toBe(
+        "dynamodb http://127.0.0.1:8000 table edd",
+      );
+      expect(describeStoreTarget({ EDD_DYNAMODB_TABLE: "bank", AWS_REGION: "eu-west-1", EDD_DYNAMODB_NAMESPACE: "prod" })).toBe(
+        "dynamodb region eu-west-1 table bank namespace prod",
+      );
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
@@ -109,99 +116,116 @@ if (unavailable !== undefined) {
       await db.end();
     });
 
-    it("dead-letters poison commands, then lists, shows, redrives exactly once and discards them", async () => {
-      const store = await openStoreFromEnv(env);
-      const engine = createEngine({ services: bankServices, store });
-      try {
-        await run(engine, request("accounts", "OpenAccount", "acc-a", { owner: "a@example.com" }));
-        await run(engine, request("accounts", "Deposit", "acc-a", { amount: 100 }));
-        await run(engine, request("accounts", "OpenAccount", "acc-b", { owner: "b@example.com" }));
+    itRunsTheDeadLetterLifecycle(() => env);
+  });
+}
 
-        // Poison 1, rejected: a queued deposit to an account nobody opened yet. Poison 2, malformed JSON.
-        const queue = new MemoryTransport();
-        const worker = createQueueWorker(engine, queue);
-        await publishCommand(queue, request("accounts", "Deposit", "acc-late", { amount: 25 }), "default");
-        expect(await worker.drain()).toMatchObject({ deadLettered: 1 });
-        await queue.publish({ body: "{not json", realm: "default", orderingKey: "junk", deduplicationId: "junk" });
-        expect(await worker.drain()).toMatchObject({ deadLettered: 1 });
+describeDynamo("edd dlq on DynamoDB Local", (endpoint) => {
+  let table: Awaited<ReturnType<typeof dynamoTable>>;
+  const env: NodeJS.ProcessEnv = {};
+  beforeAll(async () => {
+    table = await dynamoTable(endpoint);
+    Object.assign(env, { DYNAMODB_ENDPOINT: endpoint, EDD_DYNAMODB_TABLE: table.tableName, EDD_DYNAMODB_NAMESPACE: randomUUID() });
+  });
+  afterAll(() => table.close());
+  itRunsTheDeadLetterLifecycle(() => env);
+});
 
-        // Poison 3, a fault: the transfer's credit keeps failing until the relay gives up after 3 attempts.
-        let accountsDown = true;
-        const relay = createOutboxRelay(engine, {
-          maxAttempts: 3,
-          retryBaseMs: 1,
-          deliver: async (item) => {
-            if (accountsDown && item.request.commands[0]?.command === "CreditForTransfer") throw new Error("accounts database unreachable");
-            return engine.command(item.request, systemPrincipal(item.realm), { trusted: true });
-          },
-        });
-        await run(engine, request("transfers", "RequestTransfer", "t-1", { from: "acc-a", to: "acc-b", amount: 30 }));
-        const deadline = Date.now() + 10_000;
-        while ((await store.listDeadLetters()).length < 3 && Date.now() < deadline) await relay.runOnce();
+/** The whole life of dead letters through `edd dlq`, against the store the environment names. */
+function itRunsTheDeadLetterLifecycle(envOf: () => NodeJS.ProcessEnv): void {
+  it("dead-letters poison commands, then lists, shows, redrives exactly once and discards them", async () => {
+    const env = envOf();
+    const store = await openStoreFromEnv(env);
+    const engine = createEngine({ services: bankServices, store });
+    try {
+      await run(engine, request("accounts", "OpenAccount", "acc-a", { owner: "a@example.com" }));
+      await run(engine, request("accounts", "Deposit", "acc-a", { amount: 100 }));
+      await run(engine, request("accounts", "OpenAccount", "acc-b", { owner: "b@example.com" }));
 
-        const listed = await edd(["list", "--json"], env);
-        expect(listed.code).toBe(0);
-        const letters = listed.json() as DeadLetter[];
-        const [rejected, malformed, faulted] = letters;
-        expect(letters.map((l) => [l.source, l.error.code, l.attempts])).toEqual([
-          ["memory:commands", "account-not-open", 1],
-          ["memory:commands", "malformed-json", 1],
-          ["outbox", "internal-error", 3],
-        ]);
-        if (rejected === undefined || malformed === undefined || faulted === undefined) throw new Error("expected three dead letters");
-        expect(faulted.error.message).toContain("accounts database unreachable");
-        expect(Date.parse(faulted.firstFailedAt)).toBeLessThanOrEqual(Date.parse(faulted.lastFailedAt));
-        expect(faulted.message).toMatchObject({
-          breadcrumbs: [0, 0, 0, 0],
-          commands: [{ command: "CreditForTransfer", aggregateId: "acc-b" }],
-        });
-        // Queue dead letters keep the raw body; --json shows it as JSON all the same, or as text when it is not JSON.
-        expect(rejected.message).toMatchObject({ commands: [{ command: "Deposit", aggregateId: "acc-late" }] });
-        expect(malformed.message).toBe("{not json");
+      // Poison 1, rejected: a queued deposit to an account nobody opened yet. Poison 2, malformed JSON.
+      const queue = new MemoryTransport();
+      const worker = createQueueWorker(engine, queue);
+      await publishCommand(queue, request("accounts", "Deposit", "acc-late", { amount: 25 }), "default");
+      expect(await worker.drain()).toMatchObject({ deadLettered: 1 });
+      await queue.publish({ body: "{not json", realm: "default", orderingKey: "junk", deduplicationId: "junk" });
+      expect(await worker.drain()).toMatchObject({ deadLettered: 1 });
 
-        const table = await edd(["list", "--realm", "default"], env);
-        expect(table.out[0]).toMatch(/^ID\s+REALM\s+SOURCE\s+COMMAND\s+ATTEMPTS\s+LAST FAILED\s+ERROR$/);
-        expect(table.out.slice(1).join("\n")).toMatch(/Deposit acc-late[\s\S]*\(unparsed\) \{not json[\s\S]*CreditForTransfer acc-b\s+3/);
-        expect((await edd(["list", "--realm", "elsewhere"], env)).out).toEqual(["no dead letters"]);
-        expect((await edd(["show", faulted.id], env)).out).toContain("attempts:      3");
+      // Poison 3, a fault: the transfer's credit keeps failing until the relay gives up after 3 attempts.
+      let accountsDown = true;
+      const relay = createOutboxRelay(engine, {
+        maxAttempts: 3,
+        retryBaseMs: 1,
+        deliver: async (item) => {
+          if (accountsDown && item.request.commands[0]?.command === "CreditForTransfer") throw new Error("accounts database unreachable");
+          return engine.command(item.request, systemPrincipal(item.realm), { trusted: true });
+        },
+      });
+      await run(engine, request("transfers", "RequestTransfer", "t-1", { from: "acc-a", to: "acc-b", amount: 30 }));
+      const deadline = Date.now() + 10_000;
+      while ((await store.listDeadLetters()).length < 3 && Date.now() < deadline) await relay.runOnce();
 
-        // Not fixed yet: the redrive fails, exit 1, the letter stays.
-        const early = await edd(["redrive", rejected.id], env, { json: true });
-        expect(early.code).toBe(1);
-        expect(early.json()).toEqual([
-          { id: rejected.id, outcome: "failed", status: 422, error: expect.objectContaining({ code: "account-not-open" }) },
-        ]);
+      const listed = await edd(["list", "--json"], env);
+      expect(listed.code).toBe(0);
+      const letters = listed.json() as DeadLetter[];
+      const [rejected, malformed, faulted] = letters;
+      expect(letters.map((l) => [l.source, l.error.code, l.attempts])).toEqual([
+        ["memory:commands", "account-not-open", 1],
+        ["memory:commands", "malformed-json", 1],
+        ["outbox", "internal-error", 3],
+      ]);
+      if (rejected === undefined || malformed === undefined || faulted === undefined) throw new Error("expected three dead letters");
+      expect(faulted.error.message).toContain("accounts database unreachable");
+      expect(Date.parse(faulted.firstFailedAt)).toBeLessThanOrEqual(Date.parse(faulted.lastFailedAt));
+      expect(faulted.message).toMatchObject({
+        breadcrumbs: [0, 0, 0, 0],
+        commands: [{ command: "CreditForTransfer", aggregateId: "acc-b" }],
+      });
+      // Queue dead letters keep the raw body; --json shows it as JSON all the same, or as text when it is not JSON.
+      expect(rejected.message).toMatchObject({ commands: [{ command: "Deposit", aggregateId: "acc-late" }] });
+      expect(malformed.message).toBe("{not json");
 
-        // Fixed: the account exists now. Applied once; a second redrive finds nothing.
-        await run(engine, request("accounts", "OpenAccount", "acc-late", { owner: "late@example.com" }));
-        const fixed = await edd(["redrive", rejected.id], env, { json: true });
-        expect(fixed).toMatchObject({ code: 0 });
-        expect(fixed.json()).toEqual([{ id: rejected.id, outcome: "applied", status: 200 }]);
-        expect(await count(store, "acc-late", "Deposited")).toBe(1);
-        const again = await edd(["redrive", rejected.id], env);
-        expect(again.code).toBe(1);
-        expect(again.out).toEqual([`${rejected.id}: no such dead letter`]);
-        expect(await count(store, "acc-late", "Deposited")).toBe(1);
+      const table = await edd(["list", "--realm", "default"], env);
+      expect(table.out[0]).toMatch(/^ID\s+REALM\s+SOURCE\s+COMMAND\s+ATTEMPTS\s+LAST FAILED\s+ERROR$/);
+      expect(table.out.slice(1).join("\n")).toMatch(/Deposit acc-late[\s\S]*\(unparsed\) \{not json[\s\S]*CreditForTransfer acc-b\s+3/);
+      expect((await edd(["list", "--realm", "elsewhere"], env)).out).toEqual(["no dead letters"]);
+      expect((await edd(["show", faulted.id], env)).out).toContain("attempts:      3");
 
-        // A malformed message cannot be fixed: discard it.
-        expect((await edd(["discard", malformed.id], env)).out).toEqual([`discarded ${malformed.id}`]);
-        expect((await edd(["discard", malformed.id], env)).code).toBe(1);
+      // Not fixed yet: the redrive fails, exit 1, the letter stays.
+      const early = await edd(["redrive", rejected.id], env, { json: true });
+      expect(early.code).toBe(1);
+      expect(early.json()).toEqual([
+        { id: rejected.id, outcome: "failed", status: 422, error: expect.objectContaining({ code: "account-not-open" }) },
+      ]);
 
-        // The credit arrived meanwhile by another copy (an effect: the trusted path); redriving it applies nothing twice.
-        accountsDown = false;
-        const copy = await engine.command(faulted.message as CommandRequestBody, systemPrincipal("default"), { trusted: true });
-        expect(copy.status).toBe(200);
-        const all = await edd(["redrive", "--all"], env);
-        expect(all).toMatchObject({ code: 0, out: [`${faulted.id}: applied (200), removed from dead letters`] });
-        expect(await count(store, "acc-b", "Deposited")).toBe(1);
-        expect((await edd(["list"], env)).out).toEqual(["no dead letters"]);
+      // Fixed: the account exists now. Applied once; a second redrive finds nothing.
+      await run(engine, request("accounts", "OpenAccount", "acc-late", { owner: "late@example.com" }));
+      const fixed = await edd(["redrive", rejected.id], env, { json: true });
+      expect(fixed).toMatchObject({ code: 0 });
+      expect(fixed.json()).toEqual([{ id: rejected.id, outcome: "applied", status: 200 }]);
+      expect(await count(store, "acc-late", "Deposited")).toBe(1);
+      const again = await edd(["redrive", rejected.id], env);
+      expect(again.code).toBe(1);
+      expect(again.out).toEqual([`${rejected.id}: no such dead letter`]);
+      expect(await count(store, "acc-late", "Deposited")).toBe(1);
 
-        await relay.drain();
-        const transfer = await engine.query({ query: { query: "GetTransfer", attributes: { id: "t-1" } } }, systemPrincipal("default"));
-        expect(transfer.body).toMatchObject({ result: { status: "completed" } });
-      } finally {
-        await store.close();
-      }
-    });
+      // A malformed message cannot be fixed: discard it.
+      expect((await edd(["discard", malformed.id], env)).out).toEqual([`discarded ${malformed.id}`]);
+      expect((await edd(["discard", malformed.id], env)).code).toBe(1);
+
+      // The credit arrived meanwhile by another copy (an effect: the trusted path); redriving it applies nothing twice.
+      accountsDown = false;
+      const copy = await engine.command(faulted.message as CommandRequestBody, systemPrincipal("default"), { trusted: true });
+      expect(copy.status).toBe(200);
+      const all = await edd(["redrive", "--all"], env);
+      expect(all).toMatchObject({ code: 0, out: [`${faulted.id}: applied (200), removed from dead letters`] });
+      expect(await count(store, "acc-b", "Deposited")).toBe(1);
+      expect((await edd(["list"], env)).out).toEqual(["no dead letters"]);
+
+      await relay.drain();
+      const transfer = await engine.query({ query: { query: "GetTransfer", attributes: { id: "t-1" } } }, systemPrincipal("default"));
+      expect(transfer.body).toMatchObject({ result: { status: "completed" } });
+    } finally {
+      await store.close();
+    }
   });
 }

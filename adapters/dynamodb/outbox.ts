@@ -1,4 +1,4 @@
-import { randomUUID } from "node:crypto";
+import { randomInt, randomUUID } from "node:crypto";
 import { DeleteItemCommand, GetItemCommand, PutItemCommand, UpdateItemCommand } from "@aws-sdk/client-dynamodb";
 import type { CommandRequestBody, DeadLetter, NewDeadLetter, OutboxEntry, OutboxItem } from "../../core/ports/store.js";
 import { attr, bucketOf, type DynamoTable, type Item, isConditionFailure, type Key, padded, queryAll, read } from "./client.js";
@@ -164,21 +164,29 @@ export async function deadLetterOutbox(table: DynamoTable, id: string, error: { 
       firstFailedAt: read.optionalS(Item, "firstFailedAt") ?? now,
       lastFailedAt: now,
     }),
+    { expression: "attribute_not_exists(pk)" },
   );
   try {
     await move.send();
   } catch (cause) {
+    const reasons = cancellationReasons(cause, move.roles);
     // Gone or failed again meanwhile: another relay acted on it; like the SQL store, do nothing.
-    if (cancellationReasons(cause, move.roles)?.some((r) => r.code === "ConditionalCheckFailed")) return;
+    if (reasons?.some((r) => r.role === "outbox" && r.code === "ConditionalCheckFailed")) return;
+    // The dead letter's id was taken in the same millisecond: draw another.
+    if (reasons?.some((r) => r.role === "dead" && r.code === "ConditionalCheckFailed")) return deadLetterOutbox(table, id, error);
     throw cause;
   }
 }
 
-/** Dead letters: few by nature, so one partition for the store, ids sortable by time. */
+/**
+ * Dead letters: few by nature, so one partition for the store. Ids are decimal like the SQL
+ * store's (the `edd dlq` commands take numbers): the time in milliseconds and six random digits,
+ * written on the condition that the id is free.
+ */
 function deadLetterItem(table: DynamoTable, letter: NewDeadLetter): Item {
   return {
     pk: table.pk("dead"),
-    sk: attr.s(`${padded(Date.now(), 15)}-${randomUUID()}`),
+    sk: attr.s(`${padded(Date.now(), 13)}${padded(randomInt(1_000_000), 6)}`),
     realm: attr.s(letter.realm),
     source: attr.s(letter.source),
     message: attr.json(letter.message),
@@ -191,9 +199,15 @@ function deadLetterItem(table: DynamoTable, letter: NewDeadLetter): Item {
 }
 
 export async function addDeadLetter(table: DynamoTable, letter: NewDeadLetter): Promise<string> {
-  const item = deadLetterItem(table, letter);
-  await table.client.send(new PutItemCommand({ TableName: table.name, Item: item }));
-  return read.s(item, "sk");
+  for (;;) {
+    const item = deadLetterItem(table, letter);
+    try {
+      await table.client.send(new PutItemCommand({ TableName: table.name, Item: item, ConditionExpression: "attribute_not_exists(pk)" }));
+      return read.s(item, "sk");
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+    }
+  }
 }
 
 export async function listDeadLetters(table: DynamoTable, realm?: string): Promise<DeadLetter[]> {

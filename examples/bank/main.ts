@@ -1,16 +1,16 @@
 import { createEngine, jsonLogger } from "../../core/index.js";
 import { explorerSettingsFromEnv, mountExplorer } from "../../runtimes/explorer/index.js";
 import { realmsFromEnv, serveNode, serveSettingsFromEnv, startProjections, stopOnSignals } from "../../runtimes/node/index.js";
-import { openSqlStoresFromEnv } from "../../runtimes/node/sql-stores.js";
+import { openStoresFromEnv } from "../../runtimes/node/stores.js";
 import { bankServices } from "./services.js";
 import { accountSummaries } from "./views.js";
 
-// PGlite in .edd-data/ by default; DATABASE_URL switches to PostgreSQL with no code change.
+// PGlite in .edd-data/ by default; DATABASE_URL switches to PostgreSQL, DYNAMODB_ENDPOINT to DynamoDB, with no code change.
 const logger = jsonLogger();
 // HOST, EDD_JWT_*, EDD_CORS_ORIGINS, EDD_ALLOWED_HOSTS, EDD_ANONYMOUS (docs/auth.md), checked before the store opens:
 // without an authenticator on a non-loopback HOST the example refuses to start unless EDD_ANONYMOUS=1.
 const settings = refuseToStartUnless(() => serveSettingsFromEnv(process.env));
-const { store, views, checkpoints, audit, description } = await openSqlStoresFromEnv();
+const { store, views, checkpoints, audit, description } = await openStoresFromEnv();
 const authenticator = settings.authenticator;
 const engine = createEngine({ services: bankServices, store, views, logger, ...(authenticator === undefined ? {} : { authenticator }) });
 const projections = startProjections({
@@ -27,13 +27,13 @@ const server = await serveNode(engine, {
   logger,
   ...settings.server,
   workers: [projections],
-  ...(explorer === undefined ? {} : { mount: (app) => mountExplorer(app, { engine, audit, ...explorer }) }),
+  ...(explorer === undefined || audit === undefined ? {} : { mount: (app) => mountExplorer(app, { engine, audit, ...explorer }) }),
 });
 stopOnSignals(server, logger);
 logger.info("bank example listening", {
   url: server.url,
   store: description,
-  explorer: explorer !== undefined,
+  explorer: explorer !== undefined && audit !== undefined,
   authenticated: authenticator !== undefined,
 });
 

@@ -3,7 +3,7 @@ import { createEngine } from "../../core/pipeline/engine.js";
 import { jsonLogger } from "../../core/ports/logger.js";
 import { explorerSettingsFromEnv, mountExplorer } from "../explorer/index.js";
 import { realmsFromEnv, type ServeSettings, serveNode, serveSettingsFromEnv, startProjections, stopOnSignals } from "../node/index.js";
-import { openSqlStoresFromEnv } from "../node/sql-stores.js";
+import { openStoresFromEnv } from "../node/stores.js";
 import { type CliCommand, exitCodes } from "./context.js";
 
 export const serveUsage = `usage: edd serve [--port <port>] [--host <host>] [--explorer]
@@ -11,7 +11,8 @@ export const serveUsage = `usage: edd serve [--port <port>] [--host <host>] [--e
 Serves the configured services over HTTP on plain Node (POST /command, POST /query, …) with the
 outbox relay and the configured projections (realms in $EDD_REALMS, default "default") in process,
 until SIGTERM or Ctrl-C. --explorer mounts the audit explorer at /_edd/ (anonymous operators only on
-a loopback host). Port: --port, else $PORT, else 3000. Stores: $DATABASE_URL, else PGlite.
+a loopback host; SQL stores only). Port: --port, else $PORT, else 3000. Stores: $DYNAMODB_ENDPOINT or
+$EDD_DYNAMODB_TABLE (DynamoDB), else $DATABASE_URL, else PGlite.
 Authentication: EDD_JWT_SECRET or EDD_JWT_JWKS_URL with EDD_JWT_ISSUER and EDD_JWT_AUDIENCE (docs/auth.md).
 Without one it serves everyone anonymously, so a host other than loopback is refused unless EDD_ANONYMOUS=1.
 Browsers: EDD_CORS_ORIGINS and EDD_ALLOWED_HOSTS, comma-separated.`;
@@ -41,7 +42,7 @@ export const serveCommand: CliCommand = async (args, context) => {
     return exitCodes.usage;
   }
   const logger = jsonLogger();
-  const { store, views, checkpoints, audit, description } = await openSqlStoresFromEnv(context.env);
+  const { store, views, checkpoints, audit, description } = await openStoresFromEnv(context.env);
   const { authenticator } = settings;
   const engine = createEngine({
     services: context.config.services,
@@ -64,7 +65,7 @@ export const serveCommand: CliCommand = async (args, context) => {
     ...settings.server,
     logger,
     workers: [projections],
-    ...(explorer === undefined ? {} : { mount: (app) => mountExplorer(app, { engine, audit, ...explorer }) }),
+    ...(explorer === undefined || audit === undefined ? {} : { mount: (app) => mountExplorer(app, { engine, audit, ...explorer }) }),
   });
   context.out(context.json ? JSON.stringify({ url: server.url, store: description }) : `serving ${server.url} on ${description}`);
   stopOnSignals(server, logger);
