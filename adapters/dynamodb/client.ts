@@ -56,10 +56,11 @@ export class DynamoTable {
 }
 
 /**
- * Creates the table when it does not exist and waits until it is active. Looks first, so a
- * deployment whose role may not create tables (the table is infrastructure there) passes.
+ * Creates the table when it does not exist and waits until it is active; true if this call
+ * created it. Looks first, so a deployment whose role may not create tables (the table is
+ * infrastructure there) passes.
  */
-export async function ensureTable(table: DynamoTable, timeoutMs = 60_000): Promise<void> {
+export async function ensureTable(table: DynamoTable, timeoutMs = 60_000): Promise<boolean> {
   const status = async () => {
     try {
       const { Table } = await table.client.send(new DescribeTableCommand({ TableName: table.name }));
@@ -69,6 +70,7 @@ export async function ensureTable(table: DynamoTable, timeoutMs = 60_000): Promi
       throw error;
     }
   };
+  let created = false;
   if ((await status()) === undefined) {
     try {
       await table.client.send(
@@ -85,6 +87,7 @@ export async function ensureTable(table: DynamoTable, timeoutMs = 60_000): Promi
           BillingMode: "PAY_PER_REQUEST",
         }),
       );
+      created = true;
     } catch (error) {
       // Another process created it first.
       if (!(error instanceof Error && error.name === "ResourceInUseException")) throw error;
@@ -93,7 +96,7 @@ export async function ensureTable(table: DynamoTable, timeoutMs = 60_000): Promi
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const current = await status();
-    if (current === "ACTIVE") return;
+    if (current === "ACTIVE") return created;
     if (Date.now() > deadline) throw new Error(`table ${table.name} is still ${current ?? "missing"} after ${timeoutMs} ms`);
     await new Promise((resolve) => setTimeout(resolve, 250));
   }

@@ -53,7 +53,8 @@ export const commands: Readonly<Record<string, CommandEntry>> = {
 const migrateUsage = `usage: edd migrate [--database-url <url>] [--data-dir <dir>] [--schema <name>]
 
 PostgreSQL at --database-url or $DATABASE_URL; unset: embedded PGlite in --data-dir, $EDD_DATA_DIR or .edd-data.
-Schema: --schema, $EDD_SCHEMA or edd. Safe beside running processes (advisory lock).`;
+Schema: --schema, $EDD_SCHEMA or edd. Safe beside running processes (advisory lock).
+DynamoDB ($DYNAMODB_ENDPOINT or $EDD_DYNAMODB_TABLE set): creates the table if it does not exist.`;
 
 const migrateCommand: CliCommand = async (args, context) => {
   let values: { "database-url"?: string; "data-dir"?: string; schema?: string };
@@ -65,6 +66,14 @@ const migrateCommand: CliCommand = async (args, context) => {
   } catch (error) {
     context.err(`${error instanceof Error ? error.message : String(error)}\n\n${migrateUsage}\n`);
     return exitCodes.usage;
+  }
+  const { dynamoTargetFromEnv } = await import("../node/dynamodb-stores.js");
+  const dynamo = dynamoTargetFromEnv(context.env);
+  if (dynamo !== undefined) {
+    const { ensureDynamoTable } = await import("./migrate.js");
+    const report = await ensureDynamoTable(dynamo);
+    context.out(context.json ? JSON.stringify(report) : `${report.target}: ${report.created ? "created the table" : "the table exists"}`);
+    return exitCodes.ok;
   }
   const { runMigrate } = await import("./migrate.js");
   const databaseUrl = values["database-url"] ?? (context.env.DATABASE_URL || undefined);

@@ -1,12 +1,15 @@
 import { createWriteStream } from "node:fs";
 import { once } from "node:events";
 import { parseArgs } from "node:util";
+import { dynamoImporter } from "../../adapters/dynamodb/importer.js";
+import type { DynamoStore } from "../../adapters/dynamodb/store.js";
 import { ensureViewTables, PostgresViewStore } from "../../adapters/postgres/view-store.js";
 import { sqlAuditReader } from "../../adapters/sql/audit.js";
 import type { SqlClient } from "../../adapters/sql/client.js";
 import { sqlImporter } from "../../adapters/sql/importer.js";
 import { sqlRequestLogPruner } from "../../adapters/sql/prune.js";
 import { SqlStore } from "../../adapters/sql/store.js";
+import { dynamoTargetFromEnv, openDynamoStore } from "../node/dynamodb-stores.js";
 import { openSqlDatabaseFromEnv, viewSqlClient } from "../node/sql-stores.js";
 import { exportRealm } from "../../core/pipeline/export.js";
 import { type AggregateLister, auditAggregateLister, feedAggregateLister } from "../../core/pipeline/verify.js";
@@ -30,7 +33,7 @@ export interface DataTools {
 
 /**
  * Opens the deployment's stores for the data commands: `openDataTools` from the config when given;
- * else the default SQL store (PostgreSQL at $DATABASE_URL, else PGlite in $EDD_DATA_DIR or
+ * else DynamoDB when the environment names it (runtimes/node/dynamodb-stores.ts); else the default SQL store (PostgreSQL at $DATABASE_URL, else PGlite in $EDD_DATA_DIR or
  * .edd-data; schema $EDD_SCHEMA or edd) with its audit listing and importer. A config that only
  * has `openStore` gets the feed listing and no importer.
  */
@@ -50,7 +53,15 @@ export async function openDataTools(context: CliContext, wanted: { views: boolea
       },
     };
   }
+  const dynamo = dynamoTargetFromEnv(context.env);
+  if (dynamo !== undefined) return dynamoDataTools(await openDynamoStore(dynamo));
   return openDefaultSqlTools(context.env, wanted.views && (context.config.projections ?? []).length > 0);
+}
+
+/** The data tools on DynamoDB: aggregates listed from the feed (no views: they live elsewhere there). */
+export function dynamoDataTools(store: DynamoStore): DataTools {
+  const importer = dynamoImporter(store);
+  return { store, listAggregates: feedAggregateLister(store), importer, identities: importer, close: () => store.close() };
 }
 
 async function openDefaultSqlTools(env: NodeJS.ProcessEnv, withViews: boolean): Promise<DataTools> {

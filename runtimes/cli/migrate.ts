@@ -1,9 +1,11 @@
 import { resolve } from "node:path";
+import { DynamoTable, ensureTable } from "../../adapters/dynamodb/client.js";
 import { createPgliteClient, defaultDataDir } from "../../adapters/pglite/index.js";
 import { createPostgresClient } from "../../adapters/postgres/index.js";
 import type { SqlClient } from "../../adapters/sql/client.js";
 import { type MigrationReport, migrate } from "../../adapters/sql/migrations.js";
 import { defaultSchema } from "../../adapters/sql/schema.js";
+import type { DynamoTarget } from "../node/dynamodb-stores.js";
 
 export interface MigrateOptions {
   /** PostgreSQL to migrate; without it, the embedded PGlite store in `dataDir`. */
@@ -33,6 +35,16 @@ export async function runMigrate(options: MigrateOptions): Promise<MigrationRepo
     return { ...(await migrate(client, schema)), target };
   } finally {
     await client.close();
+  }
+}
+
+/** `edd migrate` on DynamoDB: the table is the whole schema; items need no migration. */
+export async function ensureDynamoTable(target: DynamoTarget): Promise<{ readonly target: string; readonly created: boolean }> {
+  const table = new DynamoTable({ tableName: target.tableName, clientConfig: target.clientConfig });
+  try {
+    return { target: target.description, created: await ensureTable(table) };
+  } finally {
+    table.close();
   }
 }
 
