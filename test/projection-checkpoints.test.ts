@@ -4,7 +4,8 @@ import { afterAll, describe, expect, it } from "vitest";
 import { MemoryCheckpointStore } from "../adapters/memory/checkpoints.js";
 import { ensureCheckpointTables, PostgresCheckpointStore } from "../adapters/postgres/checkpoints.js";
 import type { CheckpointStore } from "../core/ports/checkpoints.js";
-import { pgliteBackend } from "./support/projection-fixtures.js";
+import { dynamoEndpoint } from "./support/dynamodb.js";
+import { dynamoBackend, pgliteBackend } from "./support/projection-fixtures.js";
 
 const postgresUrl = process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test";
 const pglite = pgliteBackend();
@@ -31,14 +32,19 @@ const postgres = await realPostgres();
 if (typeof postgres === "string" && process.env.EDD_REQUIRE_POSTGRES === "1")
   throw new Error(`PostgreSQL unreachable at ${postgresUrl}: ${postgres}`);
 
+const dynamodbEndpoint = dynamoEndpoint();
+const dynamodb = typeof dynamodbEndpoint === "string" ? dynamoBackend(dynamodbEndpoint) : undefined;
+
 const cases: [string, () => Promise<CheckpointStore>][] = [
   ["memory", async () => new MemoryCheckpointStore()],
   ["postgres on PGlite", () => pglite.checkpoints()],
+  ...(dynamodb === undefined ? [] : [["dynamodb", () => dynamodb.checkpoints()] as [string, () => Promise<CheckpointStore>]]),
   ...(typeof postgres === "string" ? [] : [["postgres", async () => postgres.store] as [string, () => Promise<CheckpointStore>]]),
 ];
 
 afterAll(async () => {
   await pglite.close();
+  await dynamodb?.close();
   if (typeof postgres !== "string") await postgres.close();
 });
 

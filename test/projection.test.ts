@@ -9,8 +9,10 @@ import { startProjectionWorker } from "../core/pipeline/projection-worker.js";
 import { accounts } from "../examples/bank/accounts.js";
 import { bankServices } from "../examples/bank/services.js";
 import { accountSummaries } from "../examples/bank/views.js";
+import { dynamoEndpoint } from "./support/dynamodb.js";
 import {
   cleanProjection,
+  dynamoBackend,
   FailingViewStore,
   memoryBackend,
   pgliteBackend,
@@ -22,11 +24,23 @@ import { commandRequest } from "./support/requests.js";
 
 const realm = "bank";
 
-describe.each([memoryBackend(), pgliteBackend()])("projections on $name", (backend: ProjectionBackend) => {
+const dynamodb = dynamoEndpoint();
+const backends = [
+  memoryBackend(),
+  pgliteBackend(),
+  ...(typeof dynamodb === "string" ? [dynamoBackend(dynamodb), dynamoBackend(dynamodb, 2)] : []),
+];
+if (typeof dynamodb !== "string") {
+  describe.skip(`projections on dynamodb (SKIPPED: ${dynamodb.unavailable})`, () => {
+    it("runs when DynamoDB Local can start", () => {});
+  });
+}
+
+describe.each(backends)("projections on $name", (backend: ProjectionBackend) => {
   afterAll(() => backend.close());
 
   async function setup(history = { accounts: 12, operations: 150 }) {
-    const store = new MemoryStore();
+    const store = (await backend.events?.()) ?? new MemoryStore();
     const ids = await seedBank(store, realm, history);
     const views = await backend.views();
     const checkpoints = await backend.checkpoints();

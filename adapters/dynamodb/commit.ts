@@ -44,6 +44,9 @@ const feedAttempts = 30;
  * and the request log's outcome. All of it is written, or none of it.
  */
 export class Committer {
+  /** The highest position this process handed out: its next unit goes above it, so one process's commits read in the order they were made. */
+  #lastPosition = 0n;
+
   constructor(
     private readonly table: DynamoTable,
     private readonly feedShards: number,
@@ -120,7 +123,7 @@ export class Committer {
   ): StoredEvent[] {
     const first = aggregates.find(hasEvents);
     if (first === undefined) return [];
-    let above = 0n;
+    let above = this.#lastPosition;
     for (const tail of tails.values()) if (tail.position > above) above = tail.position;
     const base = firstPosition(Date.now(), first.shard, above);
     const previousHash = new Map(aggregates.map((a, i) => [a, hashes[i] ?? null]));
@@ -215,6 +218,8 @@ export class Committer {
   }
 
   #remember(realm: string, aggregates: readonly AggregatePlan[], events: readonly StoredEvent[], tails: ReadonlyMap<number, ShardTail>) {
+    const last = events.at(-1)?.position;
+    if (last !== undefined && BigInt(last) > this.#lastPosition) this.#lastPosition = BigInt(last);
     for (const aggregate of aggregates) {
       const last = events.filter((e) => e.service === aggregate.ref.service && e.aggregateId === aggregate.ref.aggregateId).at(-1);
       if (last !== undefined) this.heads.remember(aggregate.ref, last.sequence, last.hash);

@@ -1,5 +1,8 @@
 import { randomBytes } from "node:crypto";
 import { PGlite } from "@electric-sql/pglite";
+import { DynamoCheckpointStore } from "../../adapters/dynamodb/checkpoints.js";
+import { DynamoTable, ensureTable } from "../../adapters/dynamodb/client.js";
+import { DynamoStore } from "../../adapters/dynamodb/store.js";
 import { MemoryCheckpointStore } from "../../adapters/memory/checkpoints.js";
 import { MemoryViewStore } from "../../adapters/memory/view-store.js";
 import { ensureCheckpointTables, PostgresCheckpointStore } from "../../adapters/postgres/checkpoints.js";
@@ -11,6 +14,7 @@ import type { ViewDocument, ViewSlot, ViewStore, ViewWrite } from "../../core/po
 import { createProjector } from "../../core/pipeline/projection.js";
 import { bankServices } from "../../examples/bank/services.js";
 import { accountSummaries } from "../../examples/bank/views.js";
+import { localClientConfig } from "./dynamodb-local.js";
 import { commandRequest } from "./requests.js";
 
 /** Deterministic pseudo-random numbers, so a failing history can be replayed. */
@@ -115,6 +119,8 @@ export class FailingViewStore implements ViewStore {
 
 export interface ProjectionBackend {
   readonly name: string;
+  /** The event store the projections read the feed of; a MemoryStore when the backend has none. */
+  events?(): Promise<Store>;
   views(): Promise<ViewStore>;
   checkpoints(): Promise<CheckpointStore>;
   close(): Promise<void>;
@@ -147,5 +153,38 @@ export function pgliteBackend(): ProjectionBackend {
       return new PostgresCheckpointStore(database(), { schema: s });
     },
     close: async () => db?.close(),
+  };
+}
+
+/**
+ * Events and checkpoints on DynamoDB (the feed the projections read, sharded), views in memory:
+ * DynamoDB has no view store of its own. Each call gets a namespace of its own.
+ */
+export function dynamoBackend(endpoint: string, feedShards?: number): ProjectionBackend {
+  let table: Promise<DynamoTable> | undefined;
+  const shared = () =>
+    (table ??= (async () => {
+      const t = new DynamoTable({ tableName: `edd-test-${randomBytes(4).toString("hex")}`, clientConfig: localClientConfig(endpoint) });
+      await ensureTable(t);
+      return t;
+    })());
+  const namespace = () => randomBytes(6).toString("hex");
+  return {
+    name: `dynamodb${feedShards === undefined ? "" : ` (${feedShards} feed shards)`}`,
+    async events() {
+      const t = await shared();
+      return new DynamoStore({
+        tableName: t.name,
+        namespace: namespace(),
+        client: t.client,
+        ...(feedShards === undefined ? {} : { feedShards }),
+      });
+    },
+    views: async () => new MemoryViewStore(),
+    async checkpoints() {
+      const t = await shared();
+      return new DynamoCheckpointStore({ tableName: t.name, namespace: namespace(), client: t.client });
+    },
+    close: async () => (await table)?.close(),
   };
 }

@@ -1,0 +1,210 @@
+import { DeleteItemCommand, PutItemCommand } from "@aws-sdk/client-dynamodb";
+import type { StoredEvent } from "../../core/model/events.js";
+import { type AggregateKey, AggregateNotEmptyError, type ImportBatch } from "../../core/ports/importer.js";
+import { type AggregateRef, ConcurrencyError } from "../../core/ports/store.js";
+import { eventItem, type Head, headItem, headKey, readHead } from "./aggregates.js";
+import { attr, type DynamoTable, type Item, isConditionFailure } from "./client.js";
+import { entryItem, entryKey, firstPosition, readTail, shardOf } from "./feed-shards.js";
+import { cancellationReasons, Transaction, transactionLimits } from "./transaction.js";
+
+/**
+ * Writes one import batch, which may need many transactions, all or nothing. The batch is
+ * checked whole first (every aggregate continues exactly where the table has it). Then each part
+ * is written in file order, in one transaction conditional on what the part before left, and
+ * noted before it is sent. If a part fails (or its fate is unknown), every noted write is taken
+ * back, each on the condition that the item is still the one the import wrote: events deleted,
+ * heads restored, feed entries emptied (a shard's entries stay numbered without gaps).
+ */
+export class ImportBatchWriter {
+  /** The last position handed out per realm: later parts of an import go above it, so the feed keeps file order. */
+  readonly #above = new Map<string, bigint>();
+
+  constructor(
+    private readonly table: DynamoTable,
+    private readonly feedShards: number,
+  ) {}
+
+  async write(batch: ImportBatch): Promise<void> {
+    const before = await this.#checkHeads(batch);
+    const journal: Journal = { events: [], heads: new Map(), entries: [] };
+    try {
+      for (const part of parts(batch.events, this.feedShards)) await this.#writePart(batch, part, before, journal);
+    } catch (error) {
+      await this.#takeBack(journal, before);
+      throw error;
+    }
+  }
+
+  /** Each aggregate's head before the batch; its first event in the batch must follow it (sequence 1 only into an empty aggregate). */
+  async #checkHeads(batch: ImportBatch): Promise<Map<string, Head | undefined>> {
+    const firsts = new Map<string, StoredEvent>();
+    for (const event of batch.events) if (!firsts.has(keyOf(event))) firsts.set(keyOf(event), event);
+    const starts = [...firsts.values()];
+    const heads = await inBatches(starts, (e) => readHead(this.table, refOf(batch.realm, e)));
+    const taken: AggregateKey[] = [];
+    starts.forEach((event, i) => {
+      const version = heads[i]?.version ?? 0;
+      if (version === event.sequence - 1) return;
+      if (event.sequence === 1) taken.push({ service: event.service, aggregateId: event.aggregateId });
+      else
+        throw new ConcurrencyError(
+          `${event.service}/${event.aggregateId} is at version ${version}, the import continues at ${event.sequence}`,
+        );
+    });
+    if (taken.length > 0) throw new AggregateNotEmptyError(batch.realm, taken);
+    return new Map(starts.map((e, i) => [keyOf(e), heads[i]]));
+  }
+
+  async #writePart(batch: ImportBatch, part: readonly StoredEvent[], before: Map<string, Head | undefined>, journal: Journal) {
+    const { realm } = batch;
+    const shards = [...new Set(part.map((e) => shardOf(this.feedShards, e.service, e.aggregateId)))].sort((a, b) => a - b);
+    const tails = new Map(await Promise.all(shards.map(async (s) => [s, await readTail(this.table, realm, s)] as const)));
+    let floor = this.#above.get(realm) ?? 0n;
+    for (const tail of tails.values()) if (tail.position > floor) floor = tail.position;
+    const first = part[0] as StoredEvent;
+    const base = firstPosition(Date.now(), shardOf(this.feedShards, first.service, first.aggregateId), floor);
+    const events = part.map((event, i) => ({ ...event, realm, position: (base + BigInt(i)).toString() }));
+
+    const t = new Transaction<"write">(this.table);
+    const heads = new Map<string, { ref: AggregateRef; head: Head }>();
+    for (const event of events) {
+      const item = eventItem(this.table, event);
+      t.put("write", item, { expression: "attribute_not_exists(pk)" });
+      journal.events.push(item);
+      const key = keyOf(event);
+      const current = heads.get(key)?.head ?? journal.heads.get(key)?.written.at(-1) ?? before.get(key);
+      const snapshot =
+        batch.snapshots.find((s) => keyOf(s) === key && s.snapshot.version === event.sequence)?.snapshot ?? current?.snapshot;
+      const head = {
+        version: event.sequence,
+        hash: event.hash ?? null,
+        position: event.position,
+        ...(snapshot === undefined ? {} : { snapshot }),
+      };
+      heads.set(key, { ref: refOf(realm, event), head });
+    }
+    for (const [key, { ref, head }] of heads) {
+      const current = journal.heads.get(key)?.written.at(-1) ?? before.get(key);
+      t.put(
+        "write",
+        headItem(this.table, ref, head),
+        current === undefined
+          ? { expression: "attribute_not_exists(pk)" }
+          : { expression: "version = :version", values: { ":version": attr.n(current.version) } },
+      );
+      const noted = journal.heads.get(key) ?? { ref, written: [] };
+      noted.written.push(head);
+      journal.heads.set(key, noted);
+    }
+    for (const [shard, tail] of tails) {
+      if (tail.index > 0) t.check("write", entryKey(this.table, realm, shard, tail.index), { expression: "attribute_exists(pk)" });
+      const entry = entryItem(
+        this.table,
+        realm,
+        shard,
+        tail.index + 1,
+        events.filter((e) => shardOf(this.feedShards, e.service, e.aggregateId) === shard),
+      );
+      t.put("write", entry, { expression: "attribute_not_exists(pk)" });
+      journal.entries.push(entry);
+    }
+    try {
+      await t.send();
+    } catch (error) {
+      if (cancellationReasons(error, t.roles) !== undefined)
+        throw new ConcurrencyError(`realm ${realm} changed while the import wrote to it; nothing of this batch was kept`);
+      throw error;
+    }
+    this.#above.set(realm, BigInt(events.at(-1)?.position as string));
+  }
+
+  /** Undoes what the journal noted, each write on the condition that the import's item is still there. */
+  async #takeBack(journal: Journal, before: Map<string, Head | undefined>): Promise<void> {
+    const undo: Promise<void>[] = [];
+    for (const item of journal.events) {
+      const key = { pk: item.pk, sk: item.sk } as Item;
+      undo.push(this.#ifStill(new DeleteItemCommand({ TableName: this.table.name, Key: key, ...sameAttribute("event", item) })));
+    }
+    for (const [key, { ref, written }] of journal.heads) {
+      // The head is the import's if it holds one of the hashes the import wrote (a chain's hashes are its own).
+      const hashes = written.slice(-100).map((head) => attr.s(head.hash ?? ""));
+      const condition = {
+        ConditionExpression: `#hash IN (${hashes.map((_, i) => `:h${i}`).join(", ")})`,
+        ExpressionAttributeNames: { "#hash": "hash" },
+        ExpressionAttributeValues: Object.fromEntries(hashes.map((hash, i) => [`:h${i}`, hash])),
+      };
+      const previous = before.get(key);
+      undo.push(
+        this.#ifStill(
+          previous === undefined
+            ? new DeleteItemCommand({ TableName: this.table.name, Key: headKey(this.table, ref), ...condition })
+            : new PutItemCommand({ TableName: this.table.name, Item: headItem(this.table, ref, previous), ...condition }),
+        ),
+      );
+    }
+    for (const entry of journal.entries) {
+      const emptied = { ...entry, runs: attr.json([]) };
+      undo.push(this.#ifStill(new PutItemCommand({ TableName: this.table.name, Item: emptied, ...sameAttribute("runs", entry) })));
+    }
+    await Promise.all(undo);
+  }
+
+  async #ifStill(command: DeleteItemCommand | PutItemCommand): Promise<void> {
+    try {
+      await this.table.client.send(command as PutItemCommand);
+    } catch (error) {
+      // Never written (the part failed) or no longer the import's: leave it.
+      if (!isConditionFailure(error)) throw error;
+    }
+  }
+}
+
+interface Journal {
+  readonly events: Item[];
+  readonly heads: Map<string, { readonly ref: AggregateRef; readonly written: Head[] }>;
+  readonly entries: Item[];
+}
+
+function sameAttribute(name: string, item: Item) {
+  return {
+    ConditionExpression: "#attribute = :value",
+    ExpressionAttributeNames: { "#attribute": name },
+    ExpressionAttributeValues: { ":value": item[name] as NonNullable<Item[string]> },
+  };
+}
+
+/** Splits events, in order, into parts that each fit one transaction: an item per event, a head per aggregate, two per feed shard. */
+function* parts(events: readonly StoredEvent[], feedShards: number): Generator<StoredEvent[]> {
+  const budget = { items: transactionLimits.items, bytes: transactionLimits.bytes / 2 };
+  let part: StoredEvent[] = [];
+  let aggregates = new Set<string>();
+  let shards = new Set<number>();
+  let bytes = 0;
+  for (const event of events) {
+    const size = 2 * Buffer.byteLength(JSON.stringify(event)) + 1024;
+    const nextAggregates = aggregates.has(keyOf(event)) ? aggregates.size : aggregates.size + 1;
+    const nextShards = shards.has(shardOf(feedShards, event.service, event.aggregateId)) ? shards.size : shards.size + 1;
+    if (part.length > 0 && (part.length + 1 + nextAggregates + 2 * nextShards > budget.items || bytes + size > budget.bytes)) {
+      yield part;
+      part = [];
+      aggregates = new Set();
+      shards = new Set();
+      bytes = 0;
+    }
+    part.push(event);
+    aggregates.add(keyOf(event));
+    shards.add(shardOf(feedShards, event.service, event.aggregateId));
+    bytes += size;
+  }
+  if (part.length > 0) yield part;
+}
+
+/** Runs the reads 25 at a time, in order. */
+export async function inBatches<T, R>(items: readonly T[], read: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = [];
+  for (let i = 0; i < items.length; i += 25) results.push(...(await Promise.all(items.slice(i, i + 25).map(read))));
+  return results;
+}
+
+const keyOf = (key: AggregateKey) => JSON.stringify([key.service, key.aggregateId]);
+const refOf = (realm: string, key: AggregateKey): AggregateRef => ({ realm, service: key.service, aggregateId: key.aggregateId });

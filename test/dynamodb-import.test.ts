@@ -1,0 +1,91 @@
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { dynamoImporter } from "../adapters/dynamodb/importer.js";
+import { DynamoStore } from "../adapters/dynamodb/store.js";
+import { MemoryStore } from "../adapters/memory/store.js";
+import { eventHash } from "../adapters/sql/hash.js";
+import { exportRealm } from "../core/pipeline/export.js";
+import { importRealm } from "../core/pipeline/import.js";
+import { bankServices } from "../examples/bank/services.js";
+import { localClientConfig } from "./support/dynamodb-local.js";
+import { describeDynamo, dynamoTable } from "./support/dynamodb.js";
+import { seedBank } from "./support/projection-fixtures.js";
+
+const realm = "bank";
+
+async function collect(lines: AsyncIterable<string>): Promise<string[]> {
+  const all: string[] = [];
+  for await (const line of lines) all.push(line);
+  return all;
+}
+
+async function* each(lines: readonly string[]): AsyncGenerator<string> {
+  yield* lines;
+}
+
+describeDynamo("import into DynamoDB, a batch bigger than one transaction", (endpoint) => {
+  let table: Awaited<ReturnType<typeof dynamoTable>>;
+  let file: string[];
+
+  beforeAll(async () => {
+    table = await dynamoTable(endpoint);
+    const source = new MemoryStore();
+    await seedBank(source, realm, { accounts: 30, operations: 120 });
+    // seedBank opens acc-i for user<i>@example.com; the MemoryStore has no identity listing of its own.
+    const identities = {
+      async *listIdentities() {
+        for (let i = 0; i < 30; i++) {
+          const aggregateId = await source.findIdentity(realm, "accounts", `user${i}@example.com`);
+          if (aggregateId !== undefined) yield { service: "accounts", name: `user${i}@example.com`, aggregateId };
+        }
+      },
+    };
+    file = await collect(exportRealm({ store: source, identities, realm }));
+  });
+  afterAll(() => table.close());
+
+  /**
+   * A store whose client fails the n-th TransactWriteItems as a lost connection would: before
+   * DynamoDB got it, or after DynamoDB committed it (the answer is lost, the writes are not).
+   */
+  function failingStore(namespace: string, failAt: number, when: "before" | "after") {
+    const client = new DynamoDBClient(localClientConfig(endpoint));
+    let transactions = 0;
+    client.middlewareStack.add(
+      (next, context) => async (args) => {
+        if (context.commandName !== "TransactWriteItemsCommand" || ++transactions !== failAt) return next(args);
+        if (when === "after") await next(args);
+        throw new Error("injected: connection lost");
+      },
+      { step: "initialize" },
+    );
+    return { store: new DynamoStore({ tableName: table.tableName, namespace, client }), transactions: () => transactions, client };
+  }
+
+  it.each(["before", "after"] as const)(
+    "takes back what a batch wrote when a transaction fails (%s it reached DynamoDB): no event, head or feed entry stays, and a second import succeeds",
+    async (when) => {
+      const events = file.filter((line) => line.startsWith('{"kind":"event"')).length;
+      expect(events).toBeGreaterThan(100);
+      const namespace = `import-fails-${when}`;
+      const failing = failingStore(namespace, 3, when);
+      const importer = dynamoImporter(failing.store);
+      const options = { open: () => each(file), realm, services: bankServices, importer, hashEvent: eventHash, batchSize: 1000 };
+      await expect(importRealm(options)).rejects.toThrow(/injected: connection lost/);
+      expect(failing.transactions()).toBe(3);
+
+      // Nothing of the batch is visible any more: not in the feed, not as aggregates.
+      expect(await failing.store.readFeed(realm, undefined, 1000)).toMatchObject({ events: [] });
+      const ids = Array.from({ length: 30 }, (_, i) => ({ service: "accounts", aggregateId: `acc-${i}` }));
+      expect(await importer.nonEmpty(realm, ids)).toEqual([]);
+      expect(await failing.store.readAggregateEvents({ realm, service: "accounts", aggregateId: "acc-0" })).toEqual([]);
+
+      // The same file again, with nothing failing: imported whole, and it exports to the same bytes.
+      const healthy = new DynamoStore({ tableName: table.tableName, namespace, client: table.client });
+      const result = await importRealm({ ...options, importer: dynamoImporter(healthy) });
+      expect(result.events).toBe(events);
+      expect(await collect(exportRealm({ store: healthy, identities: dynamoImporter(healthy), realm }))).toEqual(file);
+      failing.client.destroy();
+    },
+  );
+});
