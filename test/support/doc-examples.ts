@@ -11,6 +11,7 @@ const entryPoints: Record<string, string> = {
   edd: "core/index.ts",
   "edd/client": "client/index.ts",
   "edd/memory": "adapters/memory/index.ts",
+  "edd/dynamodb": "adapters/dynamodb/index.ts",
   "edd/node": "runtimes/node/index.ts",
   "edd/http": "runtimes/http/app.ts",
   "edd/jwt": "adapters/jwt/index.ts",
