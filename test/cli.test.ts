@@ -6,29 +6,15 @@ import { createInterface } from "node:readline";
 import { describe, expect, it } from "vitest";
 import { migrations } from "../adapters/sql/migrations.js";
 import { commands } from "../runtimes/cli/commands.js";
+import { runEdd } from "./support/edd-cli.js";
 import { commandRequest } from "./support/requests.js";
 
 const bin = new URL("../runtimes/cli/edd.mjs", import.meta.url).pathname;
 const root = new URL("../", import.meta.url).pathname;
 
-function run(args: string[], env: Record<string, string> = {}) {
-  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-    const child = spawn(process.execPath, [bin, ...args], { cwd: root, env: { ...process.env, DATABASE_URL: "", ...env } });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (chunk) => {
-      stdout += chunk;
-    });
-    child.stderr.on("data", (chunk) => {
-      stderr += chunk;
-    });
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-  });
-}
-
 describe("edd CLI", () => {
   it("lists every command under --help and exits 0", async () => {
-    const { code, stdout } = await run(["--help"]);
+    const { code, stdout } = await runEdd(["--help"]);
     expect(code).toBe(0);
     for (const name of ["serve", "migrate", "verify", "rebuild", "export", "import", "anchor", "prune", "dlq"])
       expect(stdout).toMatch(new RegExp(`^  ${name} `, "m"));
@@ -37,19 +23,19 @@ describe("edd CLI", () => {
   });
 
   it("exits 2 with the usage for an unknown command or none", async () => {
-    const unknown = await run(["frobnicate"]);
+    const unknown = await runEdd(["frobnicate"]);
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toContain('unknown command "frobnicate"');
-    expect((await run([])).code).toBe(2);
+    expect((await runEdd([])).code).toBe(2);
   });
 
   it("migrates an embedded store and reports it as JSON", async () => {
     const dataDir = mkdtempSync(join(tmpdir(), "edd-cli-"));
-    const first = await run(["--json", "migrate"], { EDD_DATA_DIR: dataDir });
+    const first = await runEdd(["--json", "migrate"], { EDD_DATA_DIR: dataDir });
     expect(first.code).toBe(0);
     const versions = migrations.map((migration) => migration.version);
     expect(JSON.parse(first.stdout)).toMatchObject({ schema: "edd", applied: versions, current: Math.max(...versions) });
-    const again = await run(["migrate", "--json"], { EDD_DATA_DIR: dataDir });
+    const again = await runEdd(["migrate", "--json"], { EDD_DATA_DIR: dataDir });
     expect(JSON.parse(again.stdout)).toMatchObject({ applied: [], current: Math.max(...versions) });
   });
 

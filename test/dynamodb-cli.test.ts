@@ -5,9 +5,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, expect, it } from "vitest";
 import { describeDynamo } from "./support/dynamodb.js";
+import { runEdd } from "./support/edd-cli.js";
 
 const root = new URL("../", import.meta.url).pathname;
-const bin = new URL("../runtimes/cli/edd.mjs", import.meta.url).pathname;
 
 interface Bank {
   readonly url: string;
@@ -58,21 +58,6 @@ async function ownerOf(bank: Bank, owner: string): Promise<unknown> {
   }
 }
 
-function edd(args: string[], env: Record<string, string>) {
-  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-    const child = spawn(process.execPath, [bin, ...args], { cwd: root, env: { ...process.env, DATABASE_URL: "", ...env } });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (chunk) => {
-      stdout += chunk;
-    });
-    child.stderr.on("data", (chunk) => {
-      stderr += chunk;
-    });
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-  });
-}
-
 describeDynamo("the bank and the edd CLI on DynamoDB Local, from the environment", (endpoint) => {
   const folder = mkdtempSync(join(tmpdir(), "edd-dynamodb-cli-"));
   // A table nobody created: the bank creates it on start.
@@ -121,23 +106,23 @@ describeDynamo("the bank and the edd CLI on DynamoDB Local, from the environment
     expect(await bank.exited).toBe(0);
     bank = undefined;
 
-    const migrated = await edd(["--json", "migrate"], env);
+    const migrated = await runEdd(["--json", "migrate"], env);
     expect(migrated.code, migrated.stderr).toBe(0);
     expect(JSON.parse(migrated.stdout)).toEqual({ target: `dynamodb ${endpoint} table ${env.EDD_DYNAMODB_TABLE}`, created: false });
-    const verified = await edd(["verify", "--realm", "default"], env);
+    const verified = await runEdd(["verify", "--realm", "default"], env);
     expect(verified.code, `${verified.stdout}${verified.stderr}`).toBe(0);
     const original = join(folder, "original.jsonl");
-    expect((await edd(["export", "--realm", "default", "--out", original], env)).code).toBe(0);
+    expect((await runEdd(["export", "--realm", "default", "--out", original], env)).code).toBe(0);
     expect(readFileSync(original, "utf8")).toMatch(/"kind":"end","events":8,"identities":2/);
 
     // Into another namespace of the same table, then out again: the same bytes.
     const copy = { ...env, EDD_DYNAMODB_NAMESPACE: "copy" };
-    const imported = await edd(["import", "--realm", "default", original], copy);
+    const imported = await runEdd(["import", "--realm", "default", original], copy);
     expect(imported.code, imported.stderr).toBe(0);
-    expect((await edd(["verify", "--realm", "default"], copy)).code).toBe(0);
+    expect((await runEdd(["verify", "--realm", "default"], copy)).code).toBe(0);
     const again = join(folder, "again.jsonl");
-    expect((await edd(["export", "--realm", "default", "--out", again], copy)).code).toBe(0);
+    expect((await runEdd(["export", "--realm", "default", "--out", again], copy)).code).toBe(0);
     expect(readFileSync(again, "utf8")).toBe(readFileSync(original, "utf8"));
-    expect(await edd(["dlq", "list"], env)).toMatchObject({ code: 0, stdout: "no dead letters\n" });
+    expect(await runEdd(["dlq", "list"], env)).toMatchObject({ code: 0, stdout: "no dead letters\n" });
   }, 180_000);
 });

@@ -135,14 +135,7 @@ describeDynamo("crash safety: the bank SIGKILLed under load on DynamoDB Local", 
     const restarted = server;
     const requestedTransfers = [...new Set(events.filter((e) => e.type === "TransferRequested").map((e) => e.aggregateId))];
     expect(requestedTransfers.length).toBeGreaterThan(0);
-    for (const id of requestedTransfers) {
-      await until(`transfer ${id} ends`, async () => {
-        const transfer = (await post(restarted, "/query", { query: { query: "GetTransfer", attributes: { id } } })).body.result as {
-          status: string;
-        } | null;
-        return transfer?.status === "completed" || transfer?.status === "compensated";
-      });
-    }
+    await transfersEnd(restarted, requestedTransfers);
 
     // Resending what the client never heard back about applies each exactly once; no money is created or lost.
     for (const entry of sent.filter((s) => s.outcome === "unknown")) {
@@ -152,14 +145,7 @@ describeDynamo("crash safety: the bank SIGKILLed under load on DynamoDB Local", 
       entry.outcome = answer.status === 200 ? "applied" : "refused";
     }
     const transfersNow = [...new Set((await allEvents(store)).filter((e) => e.type === "TransferRequested").map((e) => e.aggregateId))];
-    for (const id of transfersNow) {
-      await until(`transfer ${id} ends`, async () => {
-        const transfer = (await post(restarted, "/query", { query: { query: "GetTransfer", attributes: { id } } })).body.result as {
-          status: string;
-        } | null;
-        return transfer?.status === "completed" || transfer?.status === "compensated";
-      });
-    }
+    await transfersEnd(restarted, transfersNow);
     const deposited = sent
       .filter((s) => s.request.commands[0]?.command === "Deposit")
       .reduce((total, s) => total + (s.request.commands[0]?.attributes.amount as number), 0);
@@ -179,6 +165,18 @@ describeDynamo("crash safety: the bank SIGKILLed under load on DynamoDB Local", 
     }
   }, 180_000);
 });
+
+/** Waits until every transfer completed or was compensated: its effects were all delivered. */
+async function transfersEnd(server: BankProcess, ids: readonly string[]): Promise<void> {
+  for (const id of ids) {
+    await until(`transfer ${id} ends`, async () => {
+      const transfer = (await post(server, "/query", { query: { query: "GetTransfer", attributes: { id } } })).body.result as {
+        status: string;
+      } | null;
+      return transfer?.status === "completed" || transfer?.status === "compensated";
+    });
+  }
+}
 
 async function allEvents(store: DynamoStore): Promise<StoredEvent[]> {
   const events: StoredEvent[] = [];

@@ -1,7 +1,7 @@
 import { GetItemCommand, PutItemCommand, QueryCommand } from "@aws-sdk/client-dynamodb";
 import type { StoredEvent } from "../../core/model/events.js";
 import type { AggregateRef, AggregateState, Snapshot } from "../../core/ports/store.js";
-import { attr, type DynamoTable, type Item, padded, read } from "./client.js";
+import { attr, type DynamoTable, type Item, padded, read } from "../../adapters/dynamodb/client.js";
 
 /**
  * An aggregate's events live in chunks, one item per log entry that touched it, keyed by the

@@ -2,7 +2,7 @@ import { PutItemCommand, QueryCommand, UpdateItemCommand } from "@aws-sdk/client
 import type { StoredEvent } from "../../core/model/events.js";
 import { ConcurrencyError, type IdentityClaim, type OutboxEntry, type Snapshot } from "../../core/ports/store.js";
 import { putChunk, identityKey, responseKey } from "./aggregates.js";
-import { attr, type DynamoTable, type Item, isConditionFailure, padded, read } from "./client.js";
+import { attr, type DynamoTable, type Item, isConditionFailure, padded, read } from "../../adapters/dynamodb/client.js";
 import { outboxKey } from "./outbox.js";
 
 /**
@@ -133,7 +133,7 @@ export class RealmLog {
         TableName: t.name,
         Key: { pk: t.pk("log", realm), sk: attr.s(item.sk) },
         UpdateExpression: "SET applied = :true",
-        ExpressionAttributeValues: { ":true": attr.bool(true) },
+        ExpressionAttributeValues: { ":true": { BOOL: true } },
       }),
     );
   }
@@ -213,7 +213,7 @@ export class RealmLog {
       sk: attr.s(item.sk),
       span: attr.n(item.span),
       previous: attr.s(item.previous),
-      applied: attr.bool(item.applied),
+      applied: { BOOL: item.applied },
       entry: attr.s(entryText),
     };
   }
@@ -226,7 +226,7 @@ function toLogItem(item: Item): LogItem {
     first: BigInt(sk),
     span: read.n(item, "span"),
     previous: read.s(item, "previous"),
-    applied: read.bool(item, "applied"),
+    applied: item.applied?.BOOL === true,
     entry: read.json<LogEntry>(item, "entry"),
   };
 }

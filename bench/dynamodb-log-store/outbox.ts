@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { DeleteItemCommand, PutItemCommand, QueryCommand, UpdateItemCommand } from "@aws-sdk/client-dynamodb";
 import type { CommandRequestBody, DeadLetter, NewDeadLetter, OutboxItem } from "../../core/ports/store.js";
-import { attr, type DynamoTable, type Item, isConditionFailure, padded, read } from "./client.js";
+import { attr, type DynamoTable, type Item, isConditionFailure, padded, read } from "../../adapters/dynamodb/client.js";
 
 /**
  * The outbox is one partition shared by every realm of the store (as the Store port wants), keyed

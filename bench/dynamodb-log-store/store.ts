@@ -28,7 +28,7 @@ import {
   latestState,
   responseKey,
 } from "./aggregates.js";
-import { attr, DynamoTable, type DynamoTableOptions, isConditionFailure, padded, read } from "./client.js";
+import { attr, DynamoTable, type DynamoTableOptions, isConditionFailure, padded, read } from "../../adapters/dynamodb/client.js";
 import { readLogFeed } from "./feed.js";
 import { type LogEntry, RealmLog } from "./log.js";
 import * as outbox from "./outbox.js";
