@@ -70,7 +70,7 @@ export function itKeepsConcurrentCommandsExact(subject: () => ConcurrencySubject
       expect(verifyChain(stored)).toBeUndefined();
       expect(await account(id)).toMatchObject({ balance: expected, version: 101 });
     }
-  }, 120_000);
+  }, 300_000);
 
   it("200 concurrent commands on one hot aggregate: each applies or fails with conflict, none is lost", async () => {
     await open("hot");
