@@ -55,12 +55,19 @@ export class DynamoTable {
   }
 }
 
+export interface EnsureTableOptions {
+  /** Give a table this call creates a stream of its keys, for a Lambda trigger that wakes projectors (streams.ts). */
+  readonly streams?: boolean;
+  readonly timeoutMs?: number;
+}
+
 /**
  * Creates the table when it does not exist and waits until it is active; true if this call
  * created it. Looks first, so a deployment whose role may not create tables (the table is
  * infrastructure there) passes.
  */
-export async function ensureTable(table: DynamoTable, timeoutMs = 60_000): Promise<boolean> {
+export async function ensureTable(table: DynamoTable, options: EnsureTableOptions = {}): Promise<boolean> {
+  const timeoutMs = options.timeoutMs ?? 60_000;
   const status = async () => {
     try {
       const { Table } = await table.client.send(new DescribeTableCommand({ TableName: table.name }));
@@ -85,6 +92,7 @@ export async function ensureTable(table: DynamoTable, timeoutMs = 60_000): Promi
             { AttributeName: "sk", KeyType: "RANGE" },
           ],
           BillingMode: "PAY_PER_REQUEST",
+          ...(options.streams === true ? { StreamSpecification: { StreamEnabled: true, StreamViewType: "KEYS_ONLY" } } : {}),
         }),
       );
       created = true;
