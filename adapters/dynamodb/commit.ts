@@ -62,7 +62,7 @@ export class Committer {
     const shards = [...new Set(aggregates.filter(hasEvents).map((a) => a.shard))].sort((a, b) => a - b);
     for (let attempt = 1; ; attempt++) {
       const tails = new Map(await Promise.all(shards.map(async (s) => [s, await this.tails.get(unit.realm, s)] as const)));
-      const events = this.#events(unit.realm, time, aggregates, hashes, tails);
+      const events = this.#events(unit, time, aggregates, hashes, tails);
       const transaction = this.#transaction(unit, aggregates, events, tails, claims);
       try {
         await transaction.send();
@@ -115,7 +115,7 @@ export class Committer {
 
   /** Numbers, hashes and positions the unit's events in the order of its changes. */
   #events(
-    realm: string,
+    unit: UnitOfWork,
     time: string,
     aggregates: readonly AggregatePlan[],
     hashes: readonly (string | null)[],
@@ -129,10 +129,11 @@ export class Committer {
     const previousHash = new Map(aggregates.map((a, i) => [a, hashes[i] ?? null]));
     const byChange = new Map(aggregates.flatMap((a) => a.changes.map((change) => [change, a] as const)));
     const events: StoredEvent[] = [];
-    for (const [change, aggregate] of byChange) {
-      const planned = chainEvents(realm, change, previousHash.get(aggregate) ?? null, time);
+    for (const change of unit.changes) {
+      const aggregate = byChange.get(change) as AggregatePlan;
+      const planned = chainEvents(unit.realm, change, previousHash.get(aggregate) ?? null, time);
       previousHash.set(aggregate, planned.at(-1)?.hash ?? previousHash.get(aggregate) ?? null);
-      for (const event of planned) events.push(toStoredEvent(realm, time, event, (base + BigInt(events.length)).toString()));
+      for (const event of planned) events.push(toStoredEvent(unit.realm, time, event, (base + BigInt(events.length)).toString()));
     }
     return events;
   }
