@@ -89,6 +89,31 @@ describeDynamo("the DynamoDB feed while commits are in flight", (endpoint) => {
     );
   });
 
+  it("keeps a unit's order when its changes alternate between aggregates of different shards", async () => {
+    const several = table.store({ feedShards: 4 });
+    const change = (aggregateId: string, expectedVersion: number, type: string) => ({
+      service: "s",
+      aggregateId,
+      expectedVersion,
+      events: [{ type, data: {} }],
+      meta,
+      snapshot: { state: { type }, version: expectedVersion + 1 },
+    });
+    // "a" and "f" hash to different shards of four.
+    const { events } = await several.commit({
+      ...unit("mixed", "a"),
+      changes: [change("a", 0, "A1"), change("f", 0, "F1"), change("a", 1, "A2")],
+    });
+    expect(events.map((e) => e.type)).toEqual(["A1", "F1", "A2"]);
+    expect(events.map((e) => BigInt(e.position as string))).toEqual(
+      events.map((_, i) => BigInt(events[0]?.position as string) + BigInt(i)),
+    );
+    expect((await several.readAggregateEvents({ realm, service: "s", aggregateId: "a" })).map((e) => e.type)).toEqual(["A1", "A2"]);
+    expect(await several.loadSnapshot({ realm, service: "s", aggregateId: "a" })).toEqual({ state: { type: "A2" }, version: 2 });
+    expect((await several.readFeed(realm, undefined, 10)).events).toEqual(events);
+    await several.close();
+  });
+
   it("refuses a checkpoint of another shape", async () => {
     await expect(store.readFeed(realm, "0:0", 10)).rejects.toThrow(
       /Invalid feed checkpoint "0:0": expected 1 comma-separated shard cursors/,
