@@ -16,15 +16,16 @@ export function responseKey(table: DynamoTable, realm: string, idempotencyKey: s
   return { pk: table.pk("res", realm, idempotencyKey), sk: attr.s("-") };
 }
 
+/** The whole answer as one JSON text: it comes back with every field and its keys in the order written. */
 export function responseItem(table: DynamoTable, realm: string, idempotencyKey: string, response: StoredResponse): Item {
-  return { ...responseKey(table, realm, idempotencyKey), status: attr.n(response.status), body: attr.json(response.body) };
+  return { ...responseKey(table, realm, idempotencyKey), response: attr.json(response) };
 }
 
 export async function findResponse(table: DynamoTable, realm: string, idempotencyKey: string): Promise<StoredResponse | undefined> {
   const { Item } = await table.client.send(
     new GetItemCommand({ TableName: table.name, Key: responseKey(table, realm, idempotencyKey), ConsistentRead: true }),
   );
-  return Item === undefined ? undefined : { status: read.n(Item, "status"), body: read.json(Item, "body") };
+  return Item === undefined ? undefined : read.json<StoredResponse>(Item, "response");
 }
 
 export function requestLogKey(table: DynamoTable, realm: string, logId: string): Key {
