@@ -88,4 +88,49 @@ describeDynamo("import into DynamoDB, a batch bigger than one transaction", (end
       failing.client.destroy();
     },
   );
+
+  it("imports a whole file in one session, and a failure in a later batch or the source leaves nothing of it", async () => {
+    const store = new DynamoStore({ tableName: table.tableName, namespace: "import-all", client: table.client });
+    const importer = dynamoImporter(store);
+    const events = (await store.readFeed(realm, undefined, 10)).events;
+    expect(events).toEqual([]);
+    const source = new MemoryStore();
+    await seedBank(source, realm, { accounts: 4, operations: 20, seed: 3 });
+    const history = (await source.readFeed(realm, undefined, 1000)).events;
+    const snapshotsOf = (part: typeof history) =>
+      [...new Map(part.map((e) => [e.aggregateId, e])).values()].map((e) => ({
+        service: e.service,
+        aggregateId: e.aggregateId,
+        snapshot: { state: { last: e.sequence }, version: e.sequence },
+      }));
+    const half = Math.floor(history.length / 2);
+    async function* failing() {
+      yield { events: history.slice(0, half), snapshots: snapshotsOf(history.slice(0, half)), identities: [] };
+      throw new Error("the file changed during the import");
+    }
+    await expect(importer.importAll(realm, failing())).rejects.toThrow("the file changed");
+    expect((await store.readFeed(realm, undefined, 1000)).events).toEqual([]);
+
+    // A name already claimed, found after every event was written: nothing stays either.
+    await importer.importIdentities(realm, [{ service: "accounts", name: "taken@example.com", aggregateId: "someone-else" }]);
+    async function* clashing() {
+      yield { events: history, snapshots: snapshotsOf(history), identities: [] };
+      yield { events: [], snapshots: [], identities: [{ service: "accounts", name: "taken@example.com", aggregateId: "acc-0" }] };
+    }
+    await expect(importer.importAll(realm, clashing())).rejects.toThrow(/taken@example.com/);
+    expect((await store.readFeed(realm, undefined, 1000)).events).toEqual([]);
+    expect(await importer.nonEmpty(realm, [{ service: "accounts", aggregateId: "acc-0" }])).toEqual([]);
+    expect(await store.findIdentity(realm, "accounts", "taken@example.com")).toBe("someone-else");
+
+    async function* whole() {
+      yield {
+        events: history,
+        snapshots: snapshotsOf(history),
+        identities: [{ service: "accounts", name: "user0@example.com", aggregateId: "acc-0" }],
+      };
+    }
+    await importer.importAll(realm, whole());
+    expect((await store.readFeed(realm, undefined, 1000)).events.map((e) => e.hash)).toEqual(history.map((e) => e.hash));
+    expect(await store.findIdentity(realm, "accounts", "user0@example.com")).toBe("acc-0");
+  });
 });

@@ -1,74 +1,74 @@
-import { DeleteItemCommand } from "@aws-sdk/client-dynamodb";
-import type { EventImporter, IdentityReader, ImportBatch } from "../../core/ports/importer.js";
+import type { AggregateKey, EventImporter, IdentityReader, ImportBatch } from "../../core/ports/importer.js";
 import { type IdentityClaim, IdentityConflictError } from "../../core/ports/store.js";
 import { readHead } from "./aggregates.js";
-import { attr, isConditionFailure } from "./client.js";
-import { identityItem, identityKey, identityOwner, listIdentities, uniqueClaims } from "./identities.js";
-import { ImportBatchWriter, inBatches } from "./import-batch.js";
+import { identityOwner, listIdentities, uniqueClaims } from "./identities.js";
+import { type ImportEvents, ImportSession, inBatches } from "./import-session.js";
 import type { DynamoStore } from "./store.js";
-import { cancellationReasons, Transaction, transactionLimits } from "./transaction.js";
+
+/** A name of a service, without the aggregate that holds it. */
+export interface IdentityName {
+  readonly service: string;
+  readonly name: string;
+}
 
 /**
- * `edd import` / `edd export` on the DynamoDB store. Event batches are written by
- * ImportBatchWriter (all or nothing, however many transactions a batch takes); identities are
- * checked whole, then claimed in transactions of up to 100, and taken back if one fails.
+ * `edd import` / `edd export` on the DynamoDB store. Every write goes through an ImportSession,
+ * which undoes all it wrote when any part fails: each `importEvents` or `importIdentities` call is
+ * all or nothing, and so is a whole `importAll(realm, batches)`.
  */
-export function dynamoImporter(store: DynamoStore): EventImporter & IdentityReader {
+export function dynamoImporter(store: DynamoStore) {
   const { table } = store;
-  const batches = new ImportBatchWriter(table, store.feedShards);
+  const above = new Map<string, bigint>();
+  const session = (realm: string) => new ImportSession(table, store.feedShards, realm, above);
 
-  return {
-    async nonEmpty(realm, aggregates) {
+  /** Runs `work` in a fresh session; anything thrown takes back what the session wrote. */
+  async function allOrNothing(realm: string, work: (s: ImportSession) => Promise<void>): Promise<void> {
+    const s = session(realm);
+    try {
+      await work(s);
+    } catch (error) {
+      await s.takeBack();
+      throw error;
+    }
+  }
+
+  /** The names, checked whole before anything is written: each free, or already the same aggregate's (nothing to write). */
+  async function freeClaims(realm: string, identities: readonly IdentityClaim[]): Promise<IdentityClaim[]> {
+    const claims = uniqueClaims(identities);
+    const owners = await inBatches(claims, (c) => identityOwner(table, realm, c.service, c.name));
+    claims.forEach((claim, i) => {
+      if (owners[i] !== undefined && owners[i] !== claim.aggregateId) throw new IdentityConflictError(claim.service, claim.name);
+    });
+    return claims.filter((_, i) => owners[i] === undefined);
+  }
+
+  const importer = {
+    async nonEmpty(realm: string, aggregates: readonly AggregateKey[]): Promise<readonly AggregateKey[]> {
       const heads = await inBatches(aggregates, (a) => readHead(table, { realm, ...a }));
       return aggregates.filter((_, i) => heads[i] !== undefined);
     },
 
-    importEvents: (batch: ImportBatch) => batches.write(batch),
-
-    async importIdentities(realm, identities) {
-      const claims = uniqueClaims(identities);
-      const owners = await inBatches(claims, (c) => identityOwner(table, realm, c.service, c.name));
-      claims.forEach((claim, i) => {
-        if (owners[i] !== undefined && owners[i] !== claim.aggregateId) throw new IdentityConflictError(claim.service, claim.name);
-      });
-      const missing = claims.filter((_, i) => owners[i] === undefined);
-      const attempted: IdentityClaim[] = [];
-      try {
-        for (let i = 0; i < missing.length; i += transactionLimits.items) {
-          const part = missing.slice(i, i + transactionLimits.items);
-          const t = new Transaction<IdentityClaim>(table);
-          for (const claim of part) t.put(claim, identityItem(table, realm, claim), { expression: "attribute_not_exists(pk)" });
-          attempted.push(...part);
-          try {
-            await t.send();
-          } catch (error) {
-            const taken = cancellationReasons(error, t.roles)?.find((r) => r.code === "ConditionalCheckFailed");
-            if (taken !== undefined) throw new IdentityConflictError(taken.role.service, taken.role.name);
-            throw error;
-          }
-        }
-      } catch (error) {
-        await Promise.all(attempted.map((claim) => unclaim(realm, claim)));
-        throw error;
-      }
+    /** Those of `names` already claimed in the realm, by any aggregate. */
+    async claimed(realm: string, names: readonly IdentityName[]): Promise<readonly IdentityName[]> {
+      const owners = await inBatches(names, (n) => identityOwner(table, realm, n.service, n.name));
+      return names.filter((_, i) => owners[i] !== undefined);
     },
 
-    listIdentities: (realm) => listIdentities(table, realm),
-  };
+    importEvents: (batch: ImportBatch) => allOrNothing(batch.realm, (s) => s.writeEvents(batch)),
 
-  /** Removes a name this import claimed, if it is still claimed for the same aggregate. */
-  async function unclaim(realm: string, claim: IdentityClaim): Promise<void> {
-    try {
-      await table.client.send(
-        new DeleteItemCommand({
-          TableName: table.name,
-          Key: identityKey(table, realm, claim.service, claim.name),
-          ConditionExpression: "aggregateId = :owner",
-          ExpressionAttributeValues: { ":owner": attr.s(claim.aggregateId) },
-        }),
-      );
-    } catch (error) {
-      if (!isConditionFailure(error)) throw error;
-    }
-  }
+    importIdentities: (realm: string, identities: readonly IdentityClaim[]) =>
+      allOrNothing(realm, async (s) => s.claim(await freeClaims(realm, identities))),
+
+    /** A whole import in one session: every batch's events, then its names; anything failing, the source included, leaves nothing. */
+    importAll: (realm: string, batches: AsyncIterable<Omit<ImportEvents, "realm"> & { readonly identities: readonly IdentityClaim[] }>) =>
+      allOrNothing(realm, async (s) => {
+        for await (const batch of batches) {
+          await s.writeEvents({ ...batch, realm });
+          await s.claim(await freeClaims(realm, batch.identities));
+        }
+      }),
+
+    listIdentities: (realm: string) => listIdentities(table, realm),
+  };
+  return importer satisfies EventImporter & IdentityReader;
 }

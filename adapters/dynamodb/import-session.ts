@@ -1,46 +1,70 @@
 import { DeleteItemCommand, PutItemCommand } from "@aws-sdk/client-dynamodb";
 import type { StoredEvent } from "../../core/model/events.js";
 import { type AggregateKey, AggregateNotEmptyError, type ImportBatch } from "../../core/ports/importer.js";
-import { type AggregateRef, ConcurrencyError } from "../../core/ports/store.js";
+import { type AggregateRef, ConcurrencyError, type IdentityClaim, IdentityConflictError } from "../../core/ports/store.js";
 import { eventItem, type Head, headItem, headKey, readHead } from "./aggregates.js";
 import { attr, type DynamoTable, type Item, isConditionFailure } from "./client.js";
 import { entryItem, entryKey, firstPosition, readTail, shardOf } from "./feed-shards.js";
+import { identityItem, identityKey } from "./identities.js";
 import { cancellationReasons, Transaction, transactionLimits } from "./transaction.js";
 
+/** What an import writes in one go: events in file order with the snapshots after them. */
+export interface ImportEvents {
+  readonly realm: string;
+  readonly events: readonly StoredEvent[];
+  readonly snapshots: ImportBatch["snapshots"];
+}
+
 /**
- * Writes one import batch, which may need many transactions, all or nothing. The batch is
- * checked whole first (every aggregate continues exactly where the table has it). Then each part
- * is written in file order, in one transaction conditional on what the part before left, and
- * noted before it is sent. If a part fails (or its fate is unknown), every noted write is taken
- * back, each on the condition that the item is still the one the import wrote: events deleted,
- * heads restored, feed entries emptied (a shard's entries stay numbered without gaps).
+ * One import, all or nothing, however many batches and transactions it takes. Each batch is
+ * checked whole first (every aggregate continues exactly where the table has it), then written in
+ * file order, part by part, each part one transaction conditional on what the part before left,
+ * and noted in the session's journal before it is sent. Names are claimed the same way. If
+ * anything fails (or its fate is unknown), `takeBack` undoes every noted write that is still the
+ * import's: events deleted, heads restored, names released, feed entries emptied (a shard's
+ * entries stay numbered without gaps).
  */
-export class ImportBatchWriter {
-  /** The last position handed out per realm: later parts of an import go above it, so the feed keeps file order. */
-  readonly #above = new Map<string, bigint>();
+export class ImportSession {
+  readonly #journal: Journal = { events: [], heads: new Map(), entries: [], identities: [] };
+  /** Each touched aggregate's head before the import. */
+  readonly #before = new Map<string, Head | undefined>();
 
   constructor(
     private readonly table: DynamoTable,
     private readonly feedShards: number,
+    private readonly realm: string,
+    /** The last position handed out per realm, shared by the importer's sessions: later parts go above it, so the feed keeps file order. */
+    private readonly above: Map<string, bigint>,
   ) {}
 
-  async write(batch: ImportBatch): Promise<void> {
-    const before = await this.#checkHeads(batch);
-    const journal: Journal = { events: [], heads: new Map(), entries: [] };
-    try {
-      for (const part of parts(batch.events, this.feedShards)) await this.#writePart(batch, part, before, journal);
-    } catch (error) {
-      await this.#takeBack(journal, before);
-      throw error;
+  async writeEvents(batch: ImportEvents): Promise<void> {
+    await this.#checkHeads(batch);
+    for (const part of parts(batch.events, this.feedShards)) await this.#writePart(batch, part);
+  }
+
+  /** Claims free names in transactions of up to 100; a name taken meanwhile is an IdentityConflictError. */
+  async claim(claims: readonly IdentityClaim[]): Promise<void> {
+    for (let i = 0; i < claims.length; i += transactionLimits.items) {
+      const part = claims.slice(i, i + transactionLimits.items);
+      const t = new Transaction<IdentityClaim>(this.table);
+      for (const claim of part) t.put(claim, identityItem(this.table, this.realm, claim), { expression: "attribute_not_exists(pk)" });
+      this.#journal.identities.push(...part);
+      try {
+        await t.send();
+      } catch (error) {
+        const taken = cancellationReasons(error, t.roles)?.find((r) => r.code === "ConditionalCheckFailed");
+        if (taken !== undefined) throw new IdentityConflictError(taken.role.service, taken.role.name);
+        throw error;
+      }
     }
   }
 
   /** Each aggregate's head before the batch; its first event in the batch must follow it (sequence 1 only into an empty aggregate). */
-  async #checkHeads(batch: ImportBatch): Promise<Map<string, Head | undefined>> {
+  async #checkHeads(batch: ImportEvents): Promise<void> {
     const firsts = new Map<string, StoredEvent>();
     for (const event of batch.events) if (!firsts.has(keyOf(event))) firsts.set(keyOf(event), event);
     const starts = [...firsts.values()];
-    const heads = await inBatches(starts, (e) => readHead(this.table, refOf(batch.realm, e)));
+    const heads = await inBatches(starts, (e) => readHead(this.table, refOf(this.realm, e)));
     const taken: AggregateKey[] = [];
     starts.forEach((event, i) => {
       const version = heads[i]?.version ?? 0;
@@ -51,15 +75,19 @@ export class ImportBatchWriter {
           `${event.service}/${event.aggregateId} is at version ${version}, the import continues at ${event.sequence}`,
         );
     });
-    if (taken.length > 0) throw new AggregateNotEmptyError(batch.realm, taken);
-    return new Map(starts.map((e, i) => [keyOf(e), heads[i]]));
+    if (taken.length > 0) throw new AggregateNotEmptyError(this.realm, taken);
+    starts.forEach((event, i) => {
+      if (!this.#before.has(keyOf(event))) this.#before.set(keyOf(event), heads[i]);
+    });
   }
 
-  async #writePart(batch: ImportBatch, part: readonly StoredEvent[], before: Map<string, Head | undefined>, journal: Journal) {
-    const { realm } = batch;
+  async #writePart(batch: ImportEvents, part: readonly StoredEvent[]) {
+    const { realm } = this;
+    const journal = this.#journal;
+    const before = this.#before;
     const shards = [...new Set(part.map((e) => shardOf(this.feedShards, e.service, e.aggregateId)))].sort((a, b) => a - b);
     const tails = new Map(await Promise.all(shards.map(async (s) => [s, await readTail(this.table, realm, s)] as const)));
-    let floor = this.#above.get(realm) ?? 0n;
+    let floor = this.above.get(realm) ?? 0n;
     for (const tail of tails.values()) if (tail.position > floor) floor = tail.position;
     const first = part[0] as StoredEvent;
     const base = firstPosition(Date.now(), shardOf(this.feedShards, first.service, first.aggregateId), floor);
@@ -115,12 +143,19 @@ export class ImportBatchWriter {
         throw new ConcurrencyError(`realm ${realm} changed while the import wrote to it; nothing of this batch was kept`);
       throw error;
     }
-    this.#above.set(realm, BigInt(events.at(-1)?.position as string));
+    this.above.set(realm, BigInt(events.at(-1)?.position as string));
   }
 
   /** Undoes what the journal noted, each write on the condition that the import's item is still there. */
-  async #takeBack(journal: Journal, before: Map<string, Head | undefined>): Promise<void> {
+  async takeBack(): Promise<void> {
+    const journal = this.#journal;
+    const before = this.#before;
     const undo: Promise<void>[] = [];
+    for (const claim of journal.identities) {
+      const Key = identityKey(this.table, this.realm, claim.service, claim.name);
+      const condition = { ConditionExpression: "aggregateId = :owner", ExpressionAttributeValues: { ":owner": attr.s(claim.aggregateId) } };
+      undo.push(this.#ifStill(new DeleteItemCommand({ TableName: this.table.name, Key, ...condition })));
+    }
     for (const item of journal.events) {
       const key = { pk: item.pk, sk: item.sk } as Item;
       undo.push(this.#ifStill(new DeleteItemCommand({ TableName: this.table.name, Key: key, ...sameAttribute("event", item) })));
@@ -163,6 +198,7 @@ interface Journal {
   readonly events: Item[];
   readonly heads: Map<string, { readonly ref: AggregateRef; readonly written: Head[] }>;
   readonly entries: Item[];
+  readonly identities: IdentityClaim[];
 }
 
 function sameAttribute(name: string, item: Item) {
