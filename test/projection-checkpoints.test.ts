@@ -1,9 +1,10 @@
 import { randomBytes } from "node:crypto";
 import pg from "pg";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MemoryCheckpointStore } from "../adapters/memory/checkpoints.js";
 import { ensureCheckpointTables, PostgresCheckpointStore } from "../adapters/postgres/checkpoints.js";
 import type { CheckpointStore } from "../core/ports/checkpoints.js";
+import { dynamoReady } from "./support/dynamodb-local.js";
 import { dynamoEndpoint } from "./support/dynamodb.js";
 import { dynamoBackend, pgliteBackend } from "./support/projection-fixtures.js";
 
@@ -33,6 +34,10 @@ if (typeof postgres === "string" && process.env.EDD_REQUIRE_POSTGRES === "1")
   throw new Error(`PostgreSQL unreachable at ${postgresUrl}: ${postgres}`);
 
 const dynamodbEndpoint = dynamoEndpoint();
+// DynamoDB Local may still be booting (test/support/dynamodb-global-setup.ts).
+beforeAll(async () => {
+  if (typeof dynamodbEndpoint === "string") await dynamoReady(dynamodbEndpoint);
+}, 120_000);
 const dynamodb = typeof dynamodbEndpoint === "string" ? dynamoBackend(dynamodbEndpoint) : undefined;
 
 const cases: [string, () => Promise<CheckpointStore>][] = [

@@ -1,4 +1,4 @@
-import { afterAll, describe, expect, it, vi } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { MemoryStore } from "../adapters/memory/index.js";
 import { MemoryCheckpointStore } from "../adapters/memory/checkpoints.js";
 import { MemoryViewStore } from "../adapters/memory/view-store.js";
@@ -9,6 +9,7 @@ import { startProjectionWorker } from "../core/pipeline/projection-worker.js";
 import { accounts } from "../examples/bank/accounts.js";
 import { bankServices } from "../examples/bank/services.js";
 import { accountSummaries } from "../examples/bank/views.js";
+import { dynamoReady } from "./support/dynamodb-local.js";
 import { dynamoEndpoint } from "./support/dynamodb.js";
 import {
   cleanProjection,
@@ -25,6 +26,10 @@ import { commandRequest } from "./support/requests.js";
 const realm = "bank";
 
 const dynamodb = dynamoEndpoint();
+// DynamoDB Local may still be booting (test/support/dynamodb-global-setup.ts).
+beforeAll(async () => {
+  if (typeof dynamodb === "string") await dynamoReady(dynamodb);
+}, 120_000);
 const backends = [
   memoryBackend(),
   pgliteBackend(),

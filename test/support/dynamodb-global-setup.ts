@@ -1,5 +1,5 @@
 import type { TestProject } from "vitest/node";
-import { dynamoLocalUnavailable, startDynamoLocal } from "./dynamodb-local.js";
+import { dynamoLocalUnavailable, spawnDynamoLocal } from "./dynamodb-local.js";
 
 declare module "vitest" {
   export interface ProvidedContext {
@@ -10,7 +10,9 @@ declare module "vitest" {
 
 /**
  * One DynamoDB Local for the whole test run, shared by every DynamoDB suite (each works in its own
- * table or namespace). $DYNAMODB_ENDPOINT points the suites at a DynamoDB already running instead.
+ * table or namespace). It is spawned, not awaited: a run without DynamoDB suites does not wait for
+ * the JVM, and the suites wait until it answers (test/support/dynamodb.ts). $DYNAMODB_ENDPOINT
+ * points the suites at a DynamoDB already running instead.
  */
 export default async function setup(project: TestProject): Promise<(() => Promise<void>) | undefined> {
   if (process.env.DYNAMODB_ENDPOINT) {
@@ -23,7 +25,7 @@ export default async function setup(project: TestProject): Promise<(() => Promis
     return undefined;
   }
   try {
-    const local = await startDynamoLocal();
+    const local = await spawnDynamoLocal();
     project.provide("dynamodb", { endpoint: local.endpoint });
     return () => local.stop();
   } catch (error) {

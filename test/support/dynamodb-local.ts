@@ -37,47 +37,57 @@ export const localClientConfig = (endpoint: string) => ({
 });
 
 /**
- * Starts DynamoDB Local in memory on a free loopback port, telemetry off, and resolves once it
- * answers. The JVM runs under a shell that kills it when this process's end of the shell's stdin
- * closes, so it goes away even if the test runner is killed without a chance to stop it.
+ * Starts DynamoDB Local in memory on a free loopback port, telemetry off, without waiting for it:
+ * the JVM boots while tests are collected, and suites wait with `dynamoReady`. It runs under a
+ * shell that kills it when this process's end of the shell's stdin closes, so it goes away even if
+ * the test runner is killed without a chance to stop it.
  */
-export async function startDynamoLocal(deadlineMs = 60_000): Promise<DynamoLocal> {
+export async function spawnDynamoLocal(): Promise<DynamoLocal> {
   const folder = dynamoLocalFolder();
   if (folder === undefined) throw new Error(dynamoLocalUnavailable());
   const port = await freePort();
   const java = `java -Xms64m -Xmx768m -Djava.library.path=DynamoDBLocal_lib -jar DynamoDBLocal.jar -inMemory -sharedDb -disableTelemetry -port ${port}`;
   const child: ChildProcess = spawn("sh", ["-c", `${java} & pid=$!; cat >/dev/null; kill $pid; wait $pid`], {
     cwd: folder,
-    stdio: ["pipe", "ignore", "pipe"],
-    detached: false,
-  });
-  let output = "";
-  child.stderr?.on("data", (chunk: Buffer) => {
-    output = (output + chunk.toString()).slice(-4000);
+    stdio: ["pipe", "ignore", "ignore"],
   });
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-  const stop = async () => {
-    child.stdin?.end();
-    await exited;
+  return {
+    endpoint: `http://127.0.0.1:${port}`,
+    stop: async () => {
+      child.stdin?.end();
+      await exited;
+    },
   };
-  const endpoint = `http://127.0.0.1:${port}`;
+}
+
+/** Resolves once DynamoDB at `endpoint` answers; fails after the deadline. */
+export async function dynamoReady(endpoint: string, deadlineMs = 90_000): Promise<void> {
   const probe = new DynamoTable({ tableName: "probe", clientConfig: { ...localClientConfig(endpoint), maxAttempts: 1 } });
   const deadline = Date.now() + deadlineMs;
   try {
     for (;;) {
-      if (child.exitCode !== null) throw new Error(`DynamoDB Local exited with ${child.exitCode}: ${output}`);
       const answered = await probe.client.send(new ListTablesCommand({})).then(
         () => true,
         () => false,
       );
-      if (answered) return { endpoint, stop };
-      if (Date.now() > deadline) {
-        await stop();
-        throw new Error(`DynamoDB Local did not answer within ${deadlineMs} ms: ${output}`);
-      }
+      if (answered) return;
+      if (Date.now() > deadline) throw new Error(`DynamoDB at ${endpoint} did not answer within ${deadlineMs} ms`);
       await new Promise((resolve) => setTimeout(resolve, 200));
     }
   } finally {
     probe.close();
   }
+}
+
+/** Starts DynamoDB Local and waits until it answers (the bench's way). */
+export async function startDynamoLocal(): Promise<DynamoLocal> {
+  const local = await spawnDynamoLocal();
+  try {
+    await dynamoReady(local.endpoint);
+  } catch (error) {
+    await local.stop();
+    throw error;
+  }
+  return local;
 }

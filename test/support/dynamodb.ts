@@ -1,8 +1,8 @@
 import { randomBytes } from "node:crypto";
-import { describe, inject, it } from "vitest";
+import { beforeAll, describe, inject, it } from "vitest";
 import { DynamoTable, ensureTable } from "../../adapters/dynamodb/client.js";
 import { DynamoStore, type DynamoStoreOptions } from "../../adapters/dynamodb/store.js";
-import { localClientConfig } from "./dynamodb-local.js";
+import { dynamoReady, localClientConfig } from "./dynamodb-local.js";
 
 /**
  * The DynamoDB every DynamoDB suite uses (test/support/dynamodb-global-setup.ts starts it), or
@@ -20,7 +20,11 @@ export function dynamoEndpoint(): string | { readonly unavailable: string } {
 export function describeDynamo(name: string, body: (endpoint: string) => void): void {
   const endpoint = dynamoEndpoint();
   if (typeof endpoint === "string") {
-    describe(name, () => body(endpoint));
+    describe(name, () => {
+      // Before the suite's own hooks: DynamoDB Local may still be booting.
+      beforeAll(() => dynamoReady(endpoint), 120_000);
+      body(endpoint);
+    });
     return;
   }
   describe.skip(`${name} (SKIPPED: ${endpoint.unavailable})`, () => {
@@ -32,6 +36,7 @@ export const dynamoClientConfig = localClientConfig;
 
 /** A fresh table for a test file; stores on it each get their own namespace, so each starts empty. */
 export async function dynamoTable(endpoint: string, tableName = `edd-test-${randomBytes(4).toString("hex")}`) {
+  await dynamoReady(endpoint);
   const table = new DynamoTable({ tableName, clientConfig: localClientConfig(endpoint) });
   await ensureTable(table);
   return {

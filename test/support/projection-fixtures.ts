@@ -14,7 +14,7 @@ import type { ViewDocument, ViewSlot, ViewStore, ViewWrite } from "../../core/po
 import { createProjector } from "../../core/pipeline/projection.js";
 import { bankServices } from "../../examples/bank/services.js";
 import { accountSummaries } from "../../examples/bank/views.js";
-import { localClientConfig } from "./dynamodb-local.js";
+import { dynamoReady, localClientConfig } from "./dynamodb-local.js";
 import { commandRequest } from "./requests.js";
 
 /** Deterministic pseudo-random numbers, so a failing history can be replayed. */
@@ -164,6 +164,7 @@ export function dynamoBackend(endpoint: string, feedShards?: number): Projection
   let table: Promise<DynamoTable> | undefined;
   const shared = () =>
     (table ??= (async () => {
+      await dynamoReady(endpoint);
       const t = new DynamoTable({ tableName: `edd-test-${randomBytes(4).toString("hex")}`, clientConfig: localClientConfig(endpoint) });
       await ensureTable(t);
       return t;
