@@ -23,7 +23,7 @@ async function* each(lines: readonly string[]): AsyncGenerator<string> {
   yield* lines;
 }
 
-describeDynamo("import into DynamoDB, a batch bigger than one transaction", (endpoint) => {
+describeDynamo("import into DynamoDB, bigger than one transaction", (endpoint) => {
   let table: Awaited<ReturnType<typeof dynamoTable>>;
   let file: string[];
 
@@ -63,7 +63,7 @@ describeDynamo("import into DynamoDB, a batch bigger than one transaction", (end
   }
 
   it.each(["before", "after"] as const)(
-    "takes back what a batch wrote when a transaction fails (%s it reached DynamoDB): no event, head or feed entry stays, and a second import succeeds",
+    "takes back what the import wrote when a transaction fails (%s it reached DynamoDB): no event, head or feed entry stays, and a second import succeeds",
     async (when) => {
       const events = file.filter((line) => line.startsWith('{"kind":"event"')).length;
       expect(events).toBeGreaterThan(100);
@@ -112,7 +112,10 @@ describeDynamo("import into DynamoDB, a batch bigger than one transaction", (end
     expect((await store.readFeed(realm, undefined, 1000)).events).toEqual([]);
 
     // A name already claimed, found after every event was written: nothing stays either.
-    await importer.importIdentities(realm, [{ service: "accounts", name: "taken@example.com", aggregateId: "someone-else" }]);
+    async function* nameOnly() {
+      yield { events: [], snapshots: [], identities: [{ service: "accounts", name: "taken@example.com", aggregateId: "someone-else" }] };
+    }
+    await importer.importAll(realm, nameOnly());
     async function* clashing() {
       yield { events: history, snapshots: snapshotsOf(history), identities: [] };
       yield { events: [], snapshots: [], identities: [{ service: "accounts", name: "taken@example.com", aggregateId: "acc-0" }] };

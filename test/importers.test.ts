@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe } from "vitest";
+import { afterAll, beforeAll } from "vitest";
 import { dynamoImporter } from "../adapters/dynamodb/importer.js";
 import { memoryImporter } from "../adapters/memory/importer.js";
 import { MemoryStore } from "../adapters/memory/store.js";
@@ -10,7 +10,7 @@ import { migrate } from "../adapters/sql/migrations.js";
 import { SqlStore } from "../adapters/sql/store.js";
 import { describeImporterContract } from "./importer-contract.js";
 import { databaseUrl, describePostgres, dropSchemas, testSchema } from "./store-postgres-support.js";
-import { type DynamoTarget, dynamoStores, startDynalite } from "./support/dynalite.js";
+import { describeDynamo, dynamoTable } from "./support/dynamodb.js";
 
 describeImporterContract("memory", async () => {
   const store = new MemoryStore();
@@ -47,24 +47,15 @@ describePostgres("PostgreSQL importer", () => {
   afterAll(() => dropSchemas(schemas));
 });
 
-describe("DynamoDB importer on dynalite", () => {
-  let target: DynamoTarget;
-  let stores: Awaited<ReturnType<typeof dynamoStores>>;
+describeDynamo("DynamoDB importer on DynamoDB Local", (endpoint) => {
+  let table: Awaited<ReturnType<typeof dynamoTable>>;
   beforeAll(async () => {
-    target = await startDynalite();
-    stores = await dynamoStores(target);
+    table = await dynamoTable(endpoint);
   });
-  afterAll(async () => {
-    await stores.drop();
-    await target.close();
+  afterAll(() => table.close());
+  // Two feed shards: an import's parts append to shards other commits share.
+  describeImporterContract("dynamodb", async () => {
+    const store = table.store({ feedShards: 2 });
+    return { store, importer: dynamoImporter(store), close: () => store.close() };
   });
-  // Atomic per realm-log entry only: the all-or-nothing cases wait for the DynamoDB rewrite on transactions.
-  describeImporterContract(
-    "dynamodb (dynalite)",
-    async () => {
-      const store = stores.create();
-      return { store, importer: dynamoImporter(store), close: async () => {} };
-    },
-    { atomic: false },
-  );
 });

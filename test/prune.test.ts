@@ -11,10 +11,11 @@ import type { RequestLogPruner } from "../core/ports/retention.js";
 import type { Store } from "../core/ports/store.js";
 import { bankServices } from "../examples/bank/services.js";
 import type { DataTools } from "../runtimes/cli/export.js";
-import { sqlDataTools } from "../runtimes/cli/export.js";
+import { dynamoDataTools, sqlDataTools } from "../runtimes/cli/export.js";
 import { pruneCommand } from "../runtimes/cli/prune.js";
 import { databaseUrl, describePostgres, dropSchemas, testSchema } from "./store-postgres-support.js";
 import { pgliteSchemaTools, pgliteTools, runCli } from "./support/data-cli.js";
+import { describeDynamo, dynamoTable } from "./support/dynamodb.js";
 import { requestLogEntry } from "./support/requests.js";
 
 const clients: SqlClient[] = [];
@@ -142,5 +143,29 @@ describe("edd prune (finding 13: the request log grows without bound)", () => {
     expect(await pruneRequestLog({ pruner: store, realm: "default", before })).toBe(1);
     expect((store as MemoryStore).requestLog("default")).toHaveLength(1);
     expect((store as MemoryStore).requestLog("other")).toHaveLength(1);
+  });
+});
+
+describeDynamo("edd prune on DynamoDB Local", (endpoint) => {
+  let table: Awaited<ReturnType<typeof dynamoTable>>;
+  beforeAll(async () => {
+    table = await dynamoTable(endpoint);
+  });
+  afterAll(() => table.close());
+
+  it("prunes only the realm's entries past the retention, in batches, from every request-log partition", async () => {
+    const store = table.store();
+    const tools = dynamoDataTools(store);
+    for (const receivedAt of [yearsAgo(9), yearsAgo(8), yearsAgo(8), yearsAgo(7.5), new Date().toISOString()])
+      await store.logRequest(entry("default", receivedAt));
+    await store.logRequest(entry("other", yearsAgo(9)));
+    const before = retentionCutoff(new Date(), parseRetention("7y"));
+    const pruner = tools.pruner as RequestLogPruner;
+    expect(await pruner.countRequestLog("default", before)).toBe(4);
+    const result = await runCli(pruneCommand, tools, ["--realm", "default", "--batch", "3"]);
+    expect(result.out).toMatch(/^pruned 4 request-log entries .*\(retention 7y\)$/);
+    expect(await pruner.countRequestLog("default", before)).toBe(0);
+    expect(await pruner.countRequestLog("default", new Date(Date.now() + 60_000).toISOString())).toBe(1);
+    expect(await pruner.countRequestLog("other", before)).toBe(1);
   });
 });

@@ -2,5 +2,6 @@ export { DynamoTable, ensureTable, type DynamoTableOptions, type EnsureTableOpti
 export { DynamoStore, type DynamoStoreOptions, defaultFeedShards } from "./store.js";
 export { DynamoCheckpointStore } from "./checkpoints.js";
 export { dynamoImporter } from "./importer.js";
+export { dynamoRequestLogPruner } from "./prune.js";
 export { TransactionTooLargeError, transactionLimits } from "./transaction.js";
 export { realmsWithNewEvents, type StreamRecordLike } from "./streams.js";

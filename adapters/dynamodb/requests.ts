@@ -10,7 +10,7 @@ import { attr, bucketOf, type DynamoTable, type Item, isConditionFailure, type K
  * spread over a fixed number of partitions per realm by a hash of their id (which starts with the
  * arrival time), so a realm's log can still be listed, partition by partition, in time order.
  */
-const requestLogPartitions = 16;
+export const requestLogPartitions = 16;
 
 export function responseKey(table: DynamoTable, realm: string, idempotencyKey: string): Key {
   return { pk: table.pk("res", realm, idempotencyKey), sk: attr.s("-") };
@@ -35,7 +35,10 @@ export function requestLogKey(table: DynamoTable, realm: string, logId: string):
 export async function logRequest(table: DynamoTable, entry: RequestLogEntry): Promise<string> {
   const id = `${padded(Date.now(), 15)}-${randomUUID()}`;
   await table.client.send(
-    new PutItemCommand({ TableName: table.name, Item: { ...requestLogKey(table, entry.realm, id), entry: attr.json(entry) } }),
+    new PutItemCommand({
+      TableName: table.name,
+      Item: { ...requestLogKey(table, entry.realm, id), receivedAt: attr.s(entry.receivedAt), entry: attr.json(entry) },
+    }),
   );
   return id;
 }

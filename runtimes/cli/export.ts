@@ -2,6 +2,7 @@ import { createWriteStream } from "node:fs";
 import { once } from "node:events";
 import { parseArgs } from "node:util";
 import { dynamoImporter } from "../../adapters/dynamodb/importer.js";
+import { dynamoRequestLogPruner } from "../../adapters/dynamodb/prune.js";
 import type { DynamoStore } from "../../adapters/dynamodb/store.js";
 import { ensureViewTables, PostgresViewStore } from "../../adapters/postgres/view-store.js";
 import { sqlAuditReader } from "../../adapters/sql/audit.js";
@@ -61,7 +62,14 @@ export async function openDataTools(context: CliContext, wanted: { views: boolea
 /** The data tools on DynamoDB: aggregates listed from the feed (no views: they live elsewhere there). */
 export function dynamoDataTools(store: DynamoStore): DataTools {
   const importer = dynamoImporter(store);
-  return { store, listAggregates: feedAggregateLister(store), importer, identities: importer, close: () => store.close() };
+  return {
+    store,
+    listAggregates: feedAggregateLister(store),
+    importer,
+    identities: importer,
+    pruner: dynamoRequestLogPruner(store),
+    close: () => store.close(),
+  };
 }
 
 async function openDefaultSqlTools(env: NodeJS.ProcessEnv, withViews: boolean): Promise<DataTools> {
