@@ -1,5 +1,5 @@
 import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client, type S3ClientConfig } from "@aws-sdk/client-s3";
-import { ObjectExistsError, type ObjectRef, type ObjectStore, type PutOptions } from "../../core/ports/object-store.js";
+import { assertObjectKey, ObjectExistsError, type ObjectRef, type ObjectStore, type PutOptions } from "../../core/ports/object-store.js";
 
 export interface S3ObjectStoreOptions {
   readonly bucket: string;
@@ -60,7 +60,7 @@ export class S3ObjectStore implements ObjectStore {
     if (bucket !== this.options.bucket) {
       throw new Error(`A large-command reference names bucket "${bucket}"; only "${this.options.bucket}" is read.`);
     }
-    if (ref.key === "") throw new Error("A large-command reference has an empty key.");
+    assertObjectKey(ref.key);
     const object = await this.s3().send(new GetObjectCommand({ Bucket: bucket, Key: ref.key }));
     if (object.Body === undefined) throw new Error(`s3://${bucket}/${ref.key} has no body.`);
     return object.Body.transformToString("utf-8");

@@ -1,10 +1,10 @@
 /**
  * Where a command too large for its queue is kept; the message then carries only this reference.
- * `store` names the kind ("s3", "file") so a consumer can tell whether it can resolve it.
+ * `store` names the kind ("s3", "azure-blob", "file") so a consumer can tell whether it can resolve it.
  */
 export interface ObjectRef {
   readonly store: string;
-  /** S3 bucket; absent for stores without buckets. */
+  /** S3 bucket or Azure container; absent for stores without buckets (the filesystem). */
   readonly bucket?: string;
   /** Object key; for the filesystem, a path relative to the store's root, so hosts may mount it anywhere. */
   readonly key: string;
@@ -28,4 +28,25 @@ export class ObjectExistsError extends Error {
   constructor(readonly key: string) {
     super(`${key} already exists: it is written once and never replaced`);
   }
+}
+
+/**
+ * Refuses object keys a queue message could use to leave the store's bucket or container. SDKs
+ * build request URLs from keys, and URL parsing resolves `.` and `..` segments (the Azure SDK
+ * does: `../payroll/salaries.json` read from container `edd-large` fetches container
+ * `payroll`); Azure also reads `\` as `/`. Keys edd writes (`edd-large-commands/<sha256>.json`)
+ * never need any of these.
+ */
+export function assertObjectKey(key: string): void {
+  const problem =
+    key === ""
+      ? "is empty"
+      : key.includes("\\")
+        ? "holds a backslash"
+        : /\p{Cc}/u.test(key)
+          ? "holds a control character"
+          : key.split("/").some((segment) => segment === "." || segment === "..")
+            ? "has a `.` or `..` segment"
+            : undefined;
+  if (problem !== undefined) throw new Error(`The object key ${JSON.stringify(key)} ${problem}; a reference may not leave its bucket.`);
 }
