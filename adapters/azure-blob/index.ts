@@ -1,0 +1,1 @@
+export { AzureBlobObjectStore, type AzureBlobObjectStoreOptions } from "./object-store.js";
