@@ -1,20 +1,42 @@
-/**
- * Evaluates the OpenSearch query DSL the test server receives, over `_source` documents, with
- * OpenSearch's rules: every field is multi-valued (arrays flatten), `exists` ignores null and [],
- * `bool.should` needs one match unless `minimum_should_match` says otherwise, and a `text`
- * sub-field is searched through the analyzer the index mapping declares for it.
- */
-export type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
-export type Source = Record<string, Json>;
-type Clause = Record<string, Json>;
+import {
+  globMatches,
+  type IndexedFields,
+  type IndexMapping,
+  isNumeric,
+  type Json,
+  type LeafMapping,
+  parseJavaNumber,
+  type Source,
+} from "./opensearch-mapping.js";
 
-/** What the evaluator needs from an index's mapping: how to split a text sub-field into words. */
-export interface TextFields {
-  /** For `owner.text` returns the words analyser when `text` is a declared text sub-field. */
-  analyzerFor(path: string): ((value: string) => string[]) | undefined;
+/**
+ * Evaluates the OpenSearch query DSL the test server receives over each document's indexed
+ * fields, with OpenSearch's rules: a query reaches a field through its mapped type, so `term`
+ * on a keyword field matches a number by its string form ("5" for 5), on a numeric field parses
+ * a numeric string ("5" finds 5) and refuses any other, on a boolean field takes "true"/"false";
+ * `range` compares keywords as strings (by UTF-8 bytes) and numbers as numbers; `prefix` and
+ * `wildcard` refuse numeric and boolean fields; unmapped fields match nothing; `exists` on an
+ * object field looks at its sub-fields; a multi-valued field sorts by its min (asc) or max (desc).
+ */
+export type { Json, Source };
+type Clause = Record<string, Json>;
+type Scalar = string | number | boolean;
+
+export interface IndexedDocument {
+  readonly source: Source;
+  readonly fields: IndexedFields;
 }
 
-export function matchesQuery(source: Source, query: Clause | undefined, fields: TextFields): boolean {
+/** What the evaluator needs from an index: its mapping and how to split a text field into words. */
+export interface SearchContext {
+  readonly mapping: IndexMapping;
+  analyzer(name: string | undefined): (text: string) => string[];
+}
+
+/** A malformed or unsupported query: the server answers 400 like OpenSearch would. */
+export class DslError extends Error {}
+
+export function matchesQuery(doc: IndexedDocument, query: Clause | undefined, context: SearchContext): boolean {
   if (query === undefined) return true;
   const [kind, body] = Object.entries(query)[0] ?? ["match_all", {}];
   const spec = body as Record<string, Json>;
@@ -22,64 +44,83 @@ export function matchesQuery(source: Source, query: Clause | undefined, fields: 
     case "match_all":
       return true;
     case "bool":
-      return matchesBool(source, spec, fields);
+      return matchesBool(doc, spec, context);
     case "exists":
-      return valuesAt(source, String(spec.field)).length > 0;
-    case "match":
-      return matchesText(source, spec, fields);
+      return exists(doc, String(spec.field), context);
     default:
-      return matchesLeaf(source, kind, spec);
+      return matchesLeaf(doc, kind, spec, context);
   }
 }
 
-function matchesBool(source: Source, spec: Record<string, Json>, fields: TextFields): boolean {
+function matchesBool(doc: IndexedDocument, spec: Record<string, Json>, context: SearchContext): boolean {
   const list = (key: string) => (spec[key] === undefined ? [] : ((Array.isArray(spec[key]) ? spec[key] : [spec[key]]) as Clause[]));
   const required = [...list("filter"), ...list("must")];
-  if (!required.every((clause) => matchesQuery(source, clause, fields))) return false;
-  if (list("must_not").some((clause) => matchesQuery(source, clause, fields))) return false;
+  if (!required.every((clause) => matchesQuery(doc, clause, context))) return false;
+  if (list("must_not").some((clause) => matchesQuery(doc, clause, context))) return false;
   const should = list("should");
   const minimum =
     typeof spec.minimum_should_match === "number" ? spec.minimum_should_match : required.length === 0 && should.length > 0 ? 1 : 0;
-  return should.filter((clause) => matchesQuery(source, clause, fields)).length >= minimum;
+  return should.filter((clause) => matchesQuery(doc, clause, context)).length >= minimum;
 }
 
-function matchesText(source: Source, spec: Record<string, Json>, fields: TextFields): boolean {
-  const [path, options] = Object.entries(spec)[0] as [string, Json];
-  const { query, operator } = (typeof options === "object" && options !== null ? options : { query: options }) as {
-    query: string;
-    operator?: string;
-  };
-  const analyze = fields.analyzerFor(path);
-  if (analyze === undefined) throw new DslError(`match on ${path}, which is not an analysed text field in this test server`);
-  const parent = path.slice(0, path.lastIndexOf("."));
-  const words = new Set(valuesAt(source, parent).flatMap((value) => (typeof value === "string" ? analyze(value) : [])));
-  const wanted = analyze(query);
-  return operator === "and" ? wanted.every((word) => words.has(word)) : wanted.some((word) => words.has(word));
+function exists(doc: IndexedDocument, field: string, context: SearchContext): boolean {
+  const mapping = context.mapping.fields.get(field);
+  if (mapping === undefined) return false;
+  if (mapping.kind === "leaf") return (doc.fields.get(field)?.length ?? 0) > 0;
+  return [...doc.fields.entries()].some(([path, values]) => path.startsWith(`${field}.`) && values.length > 0);
 }
 
-function matchesLeaf(source: Source, kind: string, spec: Record<string, Json>): boolean {
-  const [path, condition] = Object.entries(spec)[0] as [string, Json];
-  const values = valuesAt(source, path);
-  const operand = (c: Json) => (typeof c === "object" && c !== null && !Array.isArray(c) ? c.value : c) as Json;
+function matchesLeaf(doc: IndexedDocument, kind: string, spec: Record<string, Json>, context: SearchContext): boolean {
+  const [field, condition] = Object.entries(spec)[0] as [string, Json];
+  const mapping = context.mapping.fields.get(field);
+  if (!["term", "terms", "range", "prefix", "wildcard", "match"].includes(kind))
+    throw new DslError(`query type ${kind} is not implemented by the test server`);
+  if (mapping === undefined) return false; // an unmapped field matches nothing
+  if (mapping.kind === "object") return false;
+  const values = doc.fields.get(field) ?? [];
+  const operand = (c: Json) => (typeof c === "object" && c !== null && !Array.isArray(c) ? (c.value ?? c.query) : c) as Json;
   switch (kind) {
     case "term":
-      return values.some((value) => value === operand(condition));
+      return matchesTerm(values, mapping, field, operand(condition));
     case "terms":
-      return values.some((value) => (condition as Json[]).includes(value));
-    case "prefix":
-      return values.some((value) => typeof value === "string" && value.startsWith(String(operand(condition))));
-    case "wildcard": {
-      const pattern = wildcardRegExp(String(operand(condition)));
-      return values.some((value) => typeof value === "string" && pattern.test(value));
-    }
+      return (condition as Json[]).some((value) => matchesTerm(values, mapping, field, value));
     case "range":
-      return values.some((value) => inRange(value, condition as Record<string, Json>));
+      return values.some((value) => inRange(value, mapping, field, condition as Record<string, Json>));
+    case "prefix":
+    case "wildcard": {
+      const terms = stringTerms(values, mapping, field, kind, context);
+      const wanted = String(operand(condition));
+      const pattern = kind === "wildcard" ? wildcardRegExp(wanted) : undefined;
+      return terms.some((term) => (pattern === undefined ? term.startsWith(wanted) : pattern.test(term)));
+    }
     default:
-      throw new DslError(`query type ${kind} is not implemented by the test server`);
+      return matchesText(values, mapping, field, condition, context);
   }
 }
 
-function inRange(value: Json, bounds: Record<string, Json>): boolean {
+function matchesTerm(values: readonly Scalar[], mapping: LeafMapping, field: string, value: Json): boolean {
+  const wanted = queryValue(mapping, field, value);
+  return wanted !== undefined && values.includes(wanted);
+}
+
+/** A query value as the field's type reads it; undefined when it can match nothing (5.5 on a long). */
+function queryValue(mapping: LeafMapping, field: string, value: Json): Scalar | undefined {
+  if (value === null || typeof value === "object") throw new DslError(`[${field}] a query value must be a scalar`);
+  if (mapping.type === "keyword" || mapping.type === "text") return String(value);
+  if (mapping.type === "boolean") {
+    if (value === true || value === "true") return true;
+    if (value === false || value === "false") return false;
+    throw new DslError(`Can't parse boolean value [${String(value)}], expected [true] or [false]`);
+  }
+  const number = typeof value === "number" ? value : typeof value === "string" ? parseJavaNumber(value) : undefined;
+  if (number === undefined) throw new DslError(`failed to create query: For input string: "${String(value)}" (field [${field}])`);
+  if (mapping.type === "double") return number;
+  if (mapping.type === "float") return Math.fround(number);
+  return Number.isInteger(number) ? number : undefined;
+}
+
+function inRange(value: Scalar, mapping: LeafMapping, field: string, bounds: Record<string, Json>): boolean {
+  if (mapping.type === "text") throw new DslError(`range queries on text field [${field}] are not implemented by the test server`);
   const checks: [string, (c: number) => boolean][] = [
     ["gt", (c) => c > 0],
     ["gte", (c) => c >= 0],
@@ -89,9 +130,35 @@ function inRange(value: Json, bounds: Record<string, Json>): boolean {
   return checks.every(([key, accept]) => {
     const bound = bounds[key];
     if (bound === undefined) return true;
-    if (typeof bound !== typeof value || (typeof value !== "number" && typeof value !== "string")) return false;
-    return accept(compare(value, bound as string | number));
+    const converted = mapping.type === "keyword" ? String(bound) : isNumeric(mapping.type) ? numericBound(bound, field) : bound;
+    if (typeof converted !== "string" && typeof converted !== "number" && typeof converted !== "boolean")
+      throw new DslError(`[${field}] a range bound must be a scalar`);
+    return accept(compareValues(value, converted));
   });
+}
+
+function numericBound(bound: Json, field: string): number {
+  const number = typeof bound === "number" ? bound : typeof bound === "string" ? parseJavaNumber(bound) : undefined;
+  if (number === undefined) throw new DslError(`failed to create query: For input string: "${String(bound)}" (field [${field}])`);
+  return number;
+}
+
+/** The terms `prefix` and `wildcard` see: keyword values, or the words of a text field; other types are refused. */
+function stringTerms(values: readonly Scalar[], mapping: LeafMapping, field: string, kind: string, context: SearchContext): string[] {
+  if (mapping.type === "keyword") return values.map(String);
+  if (mapping.type === "text") return values.flatMap((value) => context.analyzer(mapping.analyzer)(String(value)));
+  throw new DslError(`Can only use ${kind} queries on keyword and text fields - not on [${field}] which is of type [${mapping.type}]`);
+}
+
+function matchesText(values: readonly Scalar[], mapping: LeafMapping, field: string, condition: Json, context: SearchContext): boolean {
+  const { query, operator } = (
+    typeof condition === "object" && condition !== null && !Array.isArray(condition) ? condition : { query: condition }
+  ) as { query: Json; operator?: string };
+  if (mapping.type !== "text") return matchesTerm(values, mapping, field, query);
+  const analyze = context.analyzer(mapping.analyzer);
+  const words = new Set(values.flatMap((value) => analyze(String(value))));
+  const wanted = analyze(String(query));
+  return operator === "and" ? wanted.every((word) => words.has(word)) : wanted.some((word) => words.has(word));
 }
 
 function wildcardRegExp(pattern: string): RegExp {
@@ -106,55 +173,81 @@ function wildcardRegExp(pattern: string): RegExp {
   return new RegExp(`^${source}$`, "u");
 }
 
-/** Leaf values at a dotted path, flattening arrays at every level, without nulls. */
-export function valuesAt(source: Json, path: string): Json[] {
-  let current: Json[] = [source];
-  for (const key of path.split(".")) {
-    current = current.flatMap((value) => (Array.isArray(value) ? value : [value]));
-    current = current.flatMap((value) =>
-      typeof value === "object" && value !== null && !Array.isArray(value) && key in value ? [value[key] as Json] : [],
-    );
-  }
-  return current.flatMap((value) => (Array.isArray(value) ? value : [value])).filter((value) => value !== null);
-}
-
-export function compare(a: string | number, b: string | number): number {
+/** Numbers numerically, keywords by UTF-8 bytes (Lucene's order, which is code point order), false before true. */
+export function compareValues(a: Scalar, b: Scalar): number {
   if (typeof a === "number" && typeof b === "number") return a - b;
-  return a < b ? -1 : a > b ? 1 : 0;
+  if (typeof a === "boolean" && typeof b === "boolean") return Number(a) - Number(b);
+  return Buffer.compare(Buffer.from(String(a), "utf8"), Buffer.from(String(b), "utf8"));
 }
 
-type SortSpec = { field: string; order: "asc" | "desc" };
+interface SortSpec {
+  readonly field: string;
+  readonly order: "asc" | "desc";
+  readonly missingFirst: boolean;
+  readonly unmappedType?: string;
+}
 
 function sortSpecs(sort: Json | undefined): SortSpec[] {
   const list = sort === undefined ? [] : Array.isArray(sort) ? sort : [sort];
   return list.map((entry) => {
-    if (typeof entry === "string") return { field: entry, order: "asc" };
+    if (typeof entry === "string") return { field: entry, order: "asc", missingFirst: false };
     const [field, options] = Object.entries(entry as Record<string, Json>)[0] as [string, Json];
-    const order = typeof options === "string" ? options : (options as { order?: string }).order;
-    return { field, order: order === "desc" ? "desc" : "asc" };
+    const spec = (typeof options === "string" ? { order: options } : options) as {
+      order?: string;
+      missing?: string;
+      unmapped_type?: string;
+    };
+    return {
+      field,
+      order: spec.order === "desc" ? "desc" : "asc",
+      missingFirst: spec.missing === "_first",
+      ...(spec.unmapped_type === undefined ? {} : { unmappedType: spec.unmapped_type }),
+    };
   });
 }
 
-/** OpenSearch sorts a multi-valued field by its min (asc) or max (desc); missing values go last. */
-export function sortHits<T extends { source: Source }>(hits: T[], sort: Json | undefined): T[] {
+/** Sorts hits as OpenSearch does: by each field's indexed values (min ascending, max descending), missing values last. */
+export function sortHits<T extends IndexedDocument>(hits: T[], sort: Json | undefined, context: SearchContext): T[] {
   const specs = sortSpecs(sort);
-  const key = (source: Source, spec: SortSpec) => {
-    const values = valuesAt(source, spec.field).filter((v): v is string | number => typeof v === "string" || typeof v === "number");
+  for (const spec of specs) {
+    const mapping = context.mapping.fields.get(spec.field);
+    if (mapping === undefined && spec.unmappedType === undefined)
+      throw new DslError(`No mapping found for [${spec.field}] in order to sort on`);
+    if (mapping?.kind === "object") throw new DslError(`sort on object field [${spec.field}]`);
+    if (mapping?.type === "text") throw new DslError(`Text fields are not optimised for sorting: [${spec.field}] needs fielddata`);
+  }
+  const key = (doc: IndexedDocument, spec: SortSpec): Scalar | undefined => {
+    const values = doc.fields.get(spec.field) ?? [];
     if (values.length === 0) return undefined;
-    return values.reduce((best, value) => ((spec.order === "asc" ? compare(value, best) < 0 : compare(value, best) > 0) ? value : best));
+    return values.reduce((best, value) =>
+      (spec.order === "asc" ? compareValues(value, best) < 0 : compareValues(value, best) > 0) ? value : best,
+    );
   };
   return [...hits].sort((a, b) => {
     for (const spec of specs) {
-      const [x, y] = [key(a.source, spec), key(b.source, spec)];
+      const [x, y] = [key(a, spec), key(b, spec)];
       if (x === undefined || y === undefined) {
-        if (x !== y) return x === undefined ? 1 : -1;
+        if (x !== y) return (x === undefined) === spec.missingFirst ? -1 : 1;
         continue;
       }
-      const comparison = compare(x, y);
+      const comparison = compareValues(x, y);
       if (comparison !== 0) return spec.order === "desc" ? -comparison : comparison;
     }
     return 0;
   });
+}
+
+/** Leaves out the `_source` paths the mapping excludes (a pattern names a path and everything under it). */
+export function excludeSource(source: Source, patterns: readonly string[], prefix = ""): Source {
+  if (patterns.length === 0) return source;
+  const kept: Source = {};
+  for (const [key, value] of Object.entries(source)) {
+    const path = prefix === "" ? key : `${prefix}.${key}`;
+    if (patterns.some((pattern) => globMatches(pattern, path))) continue;
+    kept[key] =
+      typeof value === "object" && value !== null && !Array.isArray(value) ? excludeSource(value as Source, patterns, path) : value;
+  }
+  return kept;
 }
 
 /** Keeps only the `_source` paths asked for, as OpenSearch's source filtering does. */
@@ -176,6 +269,3 @@ export function filterSource(source: Source, includes: Json | undefined): Source
   }
   return picked;
 }
-
-/** A malformed or unsupported query: the server answers 400 like OpenSearch would. */
-export class DslError extends Error {}

@@ -1,20 +1,30 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { DslError, filterSource, type Json, matchesQuery, type Source, sortHits, type TextFields } from "./opensearch-query-dsl.js";
+import { IndexMapping, type Json, MappingError, type Source } from "./opensearch-mapping.js";
+import {
+  DslError,
+  excludeSource,
+  filterSource,
+  type IndexedDocument,
+  matchesQuery,
+  type SearchContext,
+  sortHits,
+} from "./opensearch-query-dsl.js";
 
 /**
  * A small OpenSearch on loopback for tests: the REST calls the view store makes (index create /
- * delete, aliases, `_bulk` with external versions, `_mget`, `_search`), with OpenSearch's status
- * codes and response shapes, so the adapter is exercised through the real client.
+ * delete, aliases, `_bulk` with external versions, `_mget`, `_search`, `_mapping`), with
+ * OpenSearch's status codes and response shapes, so the adapter is exercised through the real
+ * client. Documents are indexed through their mapping as OpenSearch indexes them (dynamic
+ * mapping, coercion, refusals: `opensearch-mapping.ts`) and queries read the indexed values.
  */
-interface StoredDoc {
-  source: Source;
-  version: number;
+interface StoredDoc extends IndexedDocument {
+  readonly version: number;
 }
 
 interface Index {
-  readonly settings: Record<string, Json>;
-  readonly mappings: Record<string, Json>;
+  readonly mapping: IndexMapping;
+  readonly context: SearchContext;
   readonly docs: Map<string, StoredDoc>;
   readonly aliases: Set<string>;
 }
@@ -46,7 +56,8 @@ export async function startOpenSearchTestServer(): Promise<OpenSearchTestServer>
     if (resolve(name).length > 0) return error(400, "resource_already_exists_exception", `index [${name}] already exists`);
     const aliases = new Set(Object.keys((body.aliases ?? {}) as Record<string, Json>));
     const settings = (body.settings ?? {}) as Record<string, Json>;
-    indices.set(name, { settings, mappings: (body.mappings ?? {}) as Record<string, Json>, docs: new Map(), aliases });
+    const mapping = new IndexMapping((body.mappings ?? {}) as Record<string, Json>, settings);
+    indices.set(name, { mapping, context: { mapping, analyzer: analyzers(settings) }, docs: new Map(), aliases });
     return { status: 200, body: { acknowledged: true, shards_acknowledged: true, index: name } };
   }
 
@@ -95,7 +106,16 @@ export async function startOpenSearchTestServer(): Promise<OpenSearchTestServer>
         items.push({ index: { _index: name, _id: id, status: 409, error: { type: "version_conflict_engine_exception", reason } } });
         continue;
       }
-      index.docs.set(id, { source: structuredClone(lines[i + 1] as Source), version });
+      const source = structuredClone(lines[i + 1] as Source);
+      let fields: IndexedDocument["fields"];
+      try {
+        fields = index.mapping.index(source);
+      } catch (refusal) {
+        if (!(refusal instanceof MappingError)) throw refusal;
+        items.push({ index: { _index: name, _id: id, status: 400, error: { type: refusal.type, reason: refusal.message } } });
+        continue;
+      }
+      index.docs.set(id, { source, fields, version });
       items.push({
         index: { _index: name, _id: id, _version: version, result: stored ? "updated" : "created", status: stored ? 200 : 201 },
       });
@@ -107,21 +127,21 @@ export async function startOpenSearchTestServer(): Promise<OpenSearchTestServer>
   }
 
   function search(name: string, body: Record<string, Json>): Reply {
-    const targets = resolve(name);
-    if (targets.length === 0) return error(404, "index_not_found_exception", `no such index [${name}]`);
-    const hits = targets.flatMap((indexName) => {
-      const index = indices.get(indexName) as Index;
-      const fields = textFields(index);
-      return [...index.docs.entries()]
-        .filter(([, doc]) => matchesQuery(doc.source, body.query as Record<string, Json> | undefined, fields))
-        .map(([id, doc]) => ({ indexName, id, source: doc.source, version: doc.version }));
-    });
-    const sorted = sortHits(hits, body.sort);
+    const target = single(name);
+    if (!Array.isArray(target)) return target;
+    const [indexName, index] = target;
+    const hits = [...index.docs.entries()]
+      .filter(([, doc]) => matchesQuery(doc, body.query as Record<string, Json> | undefined, index.context))
+      .map(([id, doc]) => ({ id, ...doc }));
+    const sorted = sortHits(hits, body.sort, index.context);
     const from = Number(body.from ?? 0);
     const size = Number(body.size ?? 10);
-    const page = sorted
-      .slice(from, from + size)
-      .map((hit) => ({ _index: hit.indexName, _id: hit.id, _score: null, _source: filterSource(hit.source, body._source) }));
+    const page = sorted.slice(from, from + size).map((hit) => ({
+      _index: indexName,
+      _id: hit.id,
+      _score: null,
+      _source: filterSource(excludeSource(hit.source, index.mapping.sourceExcludes), body._source),
+    }));
     return {
       status: 200,
       body: { took: 0, timed_out: false, hits: { total: { value: hits.length, relation: "eq" }, max_score: null, hits: page } },
@@ -136,7 +156,13 @@ export async function startOpenSearchTestServer(): Promise<OpenSearchTestServer>
       const doc = index.docs.get(id);
       return doc === undefined
         ? { _index: indexName, _id: id, found: false }
-        : { _index: indexName, _id: id, _version: doc.version, found: true, _source: doc.source };
+        : {
+            _index: indexName,
+            _id: id,
+            _version: doc.version,
+            found: true,
+            _source: excludeSource(doc.source, index.mapping.sourceExcludes),
+          };
     });
     return { status: 200, body: { docs } };
   }
@@ -164,6 +190,11 @@ export async function startOpenSearchTestServer(): Promise<OpenSearchTestServer>
     }
     if (second === "_bulk" && method === "POST") return bulk(ndjson(body), first);
     if (second === "_mget") return mget(first, json() as never);
+    if (second === "_mapping" && method === "GET") {
+      const target = single(first);
+      if (!Array.isArray(target)) return target;
+      return { status: 200, body: { [target[0]]: { mappings: target[1].mapping.toJson() } } };
+    }
     if (second === "_search") return search(first, json());
     if (second === "_refresh") return { status: 200, body: { _shards: { total: 1, successful: 1, failed: 0 } } };
     return error(400, "invalid_request", `${method} /${segments.join("/")} is not implemented by the test server`);
@@ -179,7 +210,7 @@ export async function startOpenSearchTestServer(): Promise<OpenSearchTestServer>
     } catch (failure) {
       reply =
         failure instanceof DslError || failure instanceof SyntaxError
-          ? error(400, "parsing_exception", failure.message)
+          ? error(400, "search_phase_execution_exception", failure.message)
           : error(500, "exception", String(failure));
     }
     res.writeHead(reply.status, { "content-type": "application/json" });
@@ -207,32 +238,21 @@ function ndjson(body: string): Record<string, Json>[] {
     .map((line) => JSON.parse(line) as Record<string, Json>);
 }
 
-/** Reads the index's dynamic templates and analysis settings to find `<field>.<sub>` text sub-fields. */
-function textFields(index: Index): TextFields {
-  const templates = (
-    (index.mappings.dynamic_templates ?? []) as Record<
-      string,
-      { mapping?: { fields?: Record<string, { type?: string; analyzer?: string }> } }
-    >[]
-  )
-    .flatMap((entry) => Object.values(entry))
-    .flatMap((template) => Object.entries(template.mapping?.fields ?? {}));
-  const analysis = ((index.settings as { analysis?: Record<string, Record<string, Record<string, Json>>> }).analysis ?? {}) as Record<
+/** The analyzers an index's settings declare (pattern tokenizers with an optional lowercase filter), by name. */
+function analyzers(settings: Record<string, Json>): SearchContext["analyzer"] {
+  const analysis = ((settings as { analysis?: Record<string, Record<string, Record<string, Json>>> }).analysis ?? {}) as Record<
     string,
     Record<string, Record<string, Json>>
   >;
-  return {
-    analyzerFor(path) {
-      const sub = path.slice(path.lastIndexOf(".") + 1);
-      const field = templates.find(([name, mapping]) => name === sub && mapping.type === "text")?.[1];
-      if (field === undefined) return undefined;
-      const analyzer = analysis.analyzer?.[field.analyzer ?? ""] as { tokenizer?: string; filter?: string[] } | undefined;
-      const tokenizer = analysis.tokenizer?.[analyzer?.tokenizer ?? ""] as { type?: string; pattern?: string } | undefined;
-      if (tokenizer?.type !== "pattern" || tokenizer.pattern === undefined)
-        throw new DslError(`the test server supports pattern tokenizers only (${path})`);
-      const split = new RegExp(tokenizer.pattern, "u");
-      const lower = analyzer?.filter?.includes("lowercase") ?? false;
-      return (value) => (lower ? value.toLowerCase() : value).split(split).filter((word) => word.length > 0);
-    },
+  return (name) => {
+    const analyzer = analysis.analyzer?.[name ?? "standard"] as { tokenizer?: string; filter?: string[] } | undefined;
+    const tokenizer = analysis.tokenizer?.[analyzer?.tokenizer ?? ""] as { type?: string; pattern?: string } | undefined;
+    if (tokenizer?.type !== "pattern" || tokenizer.pattern === undefined)
+      throw new DslError(
+        `the test server supports only pattern-tokenizer analyzers declared in the index settings (${name ?? "standard"})`,
+      );
+    const split = new RegExp(tokenizer.pattern, "u");
+    const lower = analyzer?.filter?.includes("lowercase") ?? false;
+    return (value) => (lower ? value.toLowerCase() : value).split(split).filter((word) => word.length > 0);
   };
 }
