@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { offloadIfLarge, resolveLargeCommand } from "../core/pipeline/large-commands.js";
-import type { ObjectRef, ObjectStore } from "../core/ports/object-store.js";
+import { ObjectExistsError, type ObjectRef, type ObjectStore } from "../core/ports/object-store.js";
 import { commandMessage } from "../core/ports/transport.js";
 import { commandRequest } from "./support/requests.js";
 
@@ -16,8 +16,17 @@ export interface ObjectStoreFixture {
   cleanup?(): Promise<void>;
 }
 
-/** What every large-command object store must do (core/ports/object-store.ts, docs/queues.md). */
-export function describeObjectStoreContract(name: string, factory: () => Promise<ObjectStoreFixture>): void {
+export interface ObjectStoreContractOptions {
+  /** False where the backend cannot refuse a racing second writer itself (an emulator ignoring If-None-Match). */
+  readonly atomicWriteOnce?: boolean;
+}
+
+/** What every object store must do (core/ports/object-store.ts, docs/queues.md): large commands and write-once anchors. */
+export function describeObjectStoreContract(
+  name: string,
+  factory: () => Promise<ObjectStoreFixture>,
+  options: ObjectStoreContractOptions = {},
+): void {
   describe(`object store contract: ${name}`, () => {
     let fixture: ObjectStoreFixture;
     let store: ObjectStore;
@@ -44,6 +53,23 @@ export function describeObjectStoreContract(name: string, factory: () => Promise
       const ref = await store.put(k, '{"n":2}');
       expect(ref.key).toBe(k);
       expect(await store.get(ref)).toBe('{"n":2}');
+    });
+
+    it("writes once when asked: a second put of the key is refused and leaves the first object", async () => {
+      const k = key();
+      const ref = await store.put(k, '{"first":true}', { ifAbsent: true });
+      await expect(store.put(k, '{"second":true}', { ifAbsent: true })).rejects.toBeInstanceOf(ObjectExistsError);
+      expect(await store.get(ref)).toBe('{"first":true}');
+    });
+
+    it.skipIf(options.atomicWriteOnce === false)("lets exactly one of racing write-once puts of a key win", async () => {
+      const k = key();
+      const outcomes = await Promise.allSettled(Array.from({ length: 5 }, (_, i) => store.put(k, `{"writer":${i}}`, { ifAbsent: true })));
+      const won = outcomes.flatMap((outcome, i) => (outcome.status === "fulfilled" ? [i] : []));
+      expect(won).toHaveLength(1);
+      for (const outcome of outcomes) if (outcome.status === "rejected") expect(outcome.reason).toBeInstanceOf(ObjectExistsError);
+      const winner = outcomes[won[0] as number] as PromiseFulfilledResult<ObjectRef>;
+      expect(await store.get(winner.value)).toBe(`{"writer":${won[0]}}`);
     });
 
     it("throws for a missing object", async () => {
