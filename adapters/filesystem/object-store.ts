@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import { link, mkdir, readFile, realpath, rename, unlink, writeFile } from "node:fs/promises";
 import { dirname, isAbsolute, join, normalize, sep } from "node:path";
 import { ObjectExistsError, type ObjectRef, type ObjectStore, type PutOptions } from "../../core/ports/object-store.js";
@@ -14,8 +15,9 @@ export class FileObjectStore implements ObjectStore {
   async put(key: string, body: string, options: PutOptions = {}): Promise<ObjectRef> {
     const path = this.pathOf(key);
     await mkdir(dirname(path), { recursive: true });
-    // Write then rename: a consumer never reads a half-written command.
-    const partial = `${path}.${process.pid}.${Date.now()}.partial`;
+    // Write then rename: a consumer never reads a half-written command. Each put has its own
+    // partial file, so concurrent puts of one key never write into or remove each other's.
+    const partial = `${path}.${randomUUID()}.partial`;
     await writeFile(partial, body, "utf8");
     if (options.ifAbsent !== true) {
       await rename(partial, path);
