@@ -1,4 +1,4 @@
-import { assertObjectKey, type ObjectRef, type ObjectStore } from "../../core/ports/object-store.js";
+import { assertObjectKey, ObjectExistsError, type ObjectRef, type ObjectStore, type PutOptions } from "../../core/ports/object-store.js";
 import { BlobServiceClient, type BlobServiceClientOptions, type ContainerClient } from "./sdk.js";
 
 /** The SDK's own credential types (TokenCredential is declared in @azure/core-auth, which the SDK brings). */
@@ -38,11 +38,21 @@ export class AzureBlobObjectStore implements ObjectStore {
     if (options.container === "") throw new Error("AzureBlobObjectStore needs a container name.");
   }
 
-  async put(key: string, body: string): Promise<ObjectRef> {
+  async put(key: string, body: string, options: PutOptions = {}): Promise<ObjectRef> {
     assertObjectKey(key);
-    await this.#blobs()
-      .getBlockBlobClient(key)
-      .upload(body, Buffer.byteLength(body, "utf8"), { blobHTTPHeaders: { blobContentType: "application/json" } });
+    try {
+      await this.#blobs()
+        .getBlockBlobClient(key)
+        .upload(body, Buffer.byteLength(body, "utf8"), {
+          blobHTTPHeaders: { blobContentType: "application/json" },
+          // If-None-Match: * makes the service itself refuse a second writer, atomically.
+          ...(options.ifAbsent === true ? { conditions: { ifNoneMatch: "*" } } : {}),
+        });
+    } catch (error) {
+      if (options.ifAbsent === true && (error as { statusCode?: number }).statusCode === 409)
+        throw new ObjectExistsError(`azure-blob://${this.options.container}/${key}`);
+      throw error;
+    }
     return { store: this.kind, bucket: this.options.container, key };
   }
 
