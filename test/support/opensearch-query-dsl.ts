@@ -77,7 +77,9 @@ function matchesLeaf(doc: IndexedDocument, kind: string, spec: Record<string, Js
     throw new DslError(`query type ${kind} is not implemented by the test server`);
   if (mapping === undefined) return false; // an unmapped field matches nothing
   if (mapping.kind === "object") return false;
-  const values = doc.fields.get(field) ?? [];
+  const indexed = doc.fields.get(field) ?? [];
+  // A text field holds the words its analyzer made, which is what term-level queries compare with.
+  const values = mapping.type === "text" ? indexed.flatMap((value) => context.analyzer(mapping.analyzer)(String(value))) : indexed;
   const operand = (c: Json) => (typeof c === "object" && c !== null && !Array.isArray(c) ? (c.value ?? c.query) : c) as Json;
   switch (kind) {
     case "term":
@@ -88,7 +90,7 @@ function matchesLeaf(doc: IndexedDocument, kind: string, spec: Record<string, Js
       return values.some((value) => inRange(value, mapping, field, condition as Record<string, Json>));
     case "prefix":
     case "wildcard": {
-      const terms = stringTerms(values, mapping, field, kind, context);
+      const terms = stringTerms(values, mapping, field, kind);
       const wanted = String(operand(condition));
       const pattern = kind === "wildcard" ? wildcardRegExp(wanted) : undefined;
       return terms.some((term) => (pattern === undefined ? term.startsWith(wanted) : pattern.test(term)));
@@ -144,9 +146,8 @@ function numericBound(bound: Json, field: string): number {
 }
 
 /** The terms `prefix` and `wildcard` see: keyword values, or the words of a text field; other types are refused. */
-function stringTerms(values: readonly Scalar[], mapping: LeafMapping, field: string, kind: string, context: SearchContext): string[] {
-  if (mapping.type === "keyword") return values.map(String);
-  if (mapping.type === "text") return values.flatMap((value) => context.analyzer(mapping.analyzer)(String(value)));
+function stringTerms(values: readonly Scalar[], mapping: LeafMapping, field: string, kind: string): string[] {
+  if (mapping.type === "keyword" || mapping.type === "text") return values.map(String);
   throw new DslError(`Can only use ${kind} queries on keyword and text fields - not on [${field}] which is of type [${mapping.type}]`);
 }
 
@@ -155,9 +156,8 @@ function matchesText(values: readonly Scalar[], mapping: LeafMapping, field: str
     typeof condition === "object" && condition !== null && !Array.isArray(condition) ? condition : { query: condition }
   ) as { query: Json; operator?: string };
   if (mapping.type !== "text") return matchesTerm(values, mapping, field, query);
-  const analyze = context.analyzer(mapping.analyzer);
-  const words = new Set(values.flatMap((value) => analyze(String(value))));
-  const wanted = analyze(String(query));
+  const words = new Set(values.map(String));
+  const wanted = context.analyzer(mapping.analyzer)(String(query));
   return operator === "and" ? wanted.every((word) => words.has(word)) : wanted.some((word) => words.has(word));
 }
 
