@@ -50,6 +50,58 @@ describe("opensearch view store: requests it makes", () => {
   });
 });
 
+describe("opensearch view store: indices from before typed fields", () => {
+  /** The mapping edd wrote before typed fields: data.* mapped by each field's first value. */
+  const untypedIndexBody = {
+    mappings: {
+      dynamic_templates: [
+        { strings: { path_match: "data.*", match_mapping_type: "string", mapping: { type: "keyword" } } },
+        { integers: { path_match: "data.*", match_mapping_type: "long", mapping: { type: "double" } } },
+      ],
+      properties: { id: { type: "keyword" }, version: { type: "long" }, deleted: { type: "boolean" }, data: { type: "object" } },
+    },
+  };
+
+  it("refuses to read or write a live index without the typed mapping, and a rebuild replaces it", async () => {
+    const server = await startOpenSearchTestServer();
+    const client = new Client({ node: server.url });
+    try {
+      await client.indices.create({
+        index: "edd-default.accounts.summary_g0",
+        body: { ...untypedIndexBody, aliases: { "edd-default.accounts.summary": {} } } as never,
+      });
+      await client.bulk({
+        body: [
+          { index: { _index: "edd-default.accounts.summary", _id: "a", version: 1, version_type: "external" } },
+          { id: "a", version: 1, deleted: false, data: { ref: 5 } },
+        ],
+      });
+      const views = new OpenSearchViewStore({ client });
+      await expect(views.search("default", "accounts.summary", { filter: { field: "ref", eq: 5 } })).rejects.toThrow(/rebuild the view/);
+      await expect(views.write("default", "accounts.summary", [{ id: "b", version: 1, data: { ref: "5" } }])).rejects.toThrow(/predates/);
+      await expect(views.get("default", "accounts.summary", "a")).rejects.toThrow(/predates/);
+
+      // What `edd rebuild` does: a shadow generation with the current mapping, filled, then swapped in.
+      await views.createShadow("default", "accounts.summary");
+      await views.write(
+        "default",
+        "accounts.summary",
+        [
+          { id: "a", version: 1, data: { ref: 5 } },
+          { id: "b", version: 1, data: { ref: "5" } },
+        ],
+        "shadow",
+      );
+      await views.swapShadow("default", "accounts.summary");
+      const found = await views.search("default", "accounts.summary", { filter: { field: "ref", eq: 5 } });
+      expect(found.items).toEqual([{ id: "a", version: 1, data: { ref: 5 } }]);
+    } finally {
+      await client.close();
+      await server.close();
+    }
+  });
+});
+
 describe("finding 13: view ids past OpenSearch's 512-byte _id", () => {
   const long = "€".repeat(200); // 200 characters, 600 bytes: within the envelope, over OpenSearch's _id limit
 

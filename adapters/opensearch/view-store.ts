@@ -13,7 +13,8 @@ import {
 } from "../../core/ports/view-store.js";
 import { documentId } from "./document-ids.js";
 import { assertIndexPrefix, type ViewIndexNames, viewIndexNames } from "./index-names.js";
-import { compileSearchBody, type Dsl, viewIndexBody } from "./query-dsl.js";
+import { compileSearchBody, type Dsl, viewIndexBody, viewMappingVersion } from "./query-dsl.js";
+import { typedFieldsOf, typedRoot } from "./typed-fields.js";
 
 export interface OpenSearchViewStoreOptions {
   readonly client: Client;
@@ -39,11 +40,13 @@ const notFound = { ignore: [404] };
  * Views in OpenSearch: one index per realm and view (view names conventionally start with their
  * service), created with its mapping on first use. External versioning makes "never older" the
  * cluster's own rule: a write whose version is not above the stored one is refused with 409.
+ * Values are indexed by JSON type (`typed-fields.ts`), so OpenSearch's coercions never change an answer.
  */
 export class OpenSearchViewStore implements ViewStore {
   readonly #client: Client;
   readonly #prefix: string;
   readonly #refresh: boolean | "wait_for";
+  /** Live aliases known to exist with the current mapping. */
   readonly #ensured = new Set<string>();
 
   constructor(options: OpenSearchViewStoreOptions) {
@@ -60,7 +63,13 @@ export class OpenSearchViewStore implements ViewStore {
     const idOf = new Map(latest.map((write) => [documentId(write.id), write.id]));
     const body = latest.flatMap((write) => [
       { index: { _index: index, _id: documentId(write.id), version: write.version, version_type: "external" } },
-      { id: write.id, version: write.version, deleted: write.data === null, data: write.data ?? {} },
+      {
+        id: write.id,
+        version: write.version,
+        deleted: write.data === null,
+        data: write.data ?? {},
+        [typedRoot]: typedFieldsOf(write.data ?? {}),
+      },
     ]);
     const response = await this.#client.bulk({ body, refresh: this.#refresh });
     const landed: string[] = [];
@@ -110,7 +119,7 @@ export class OpenSearchViewStore implements ViewStore {
 
   async createShadow(realm: string, view: string): Promise<void> {
     const names = viewIndexNames(this.#prefix, realm, view);
-    await this.#ensureLive(names);
+    await this.#ensureLive(names, false);
     await this.dropShadow(realm, view);
     const generation = `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}`;
     await this.#client.indices.create({
@@ -157,10 +166,15 @@ export class OpenSearchViewStore implements ViewStore {
     return names.shadow;
   }
 
-  /** Creates generation 0 behind the live alias once; a concurrent creator winning the race is fine. */
-  async #ensureLive(names: ViewIndexNames): Promise<void> {
+  /**
+   * Creates generation 0 behind the live alias once (a concurrent creator winning the race is
+   * fine). A live index from before typed fields would answer queries wrongly: it is refused
+   * until a rebuild replaces it, which `createShadow` allows (`checkMapping: false`).
+   */
+  async #ensureLive(names: ViewIndexNames, checkMapping = true): Promise<void> {
     if (this.#ensured.has(names.live)) return;
-    if ((await this.#aliasTargets(names.live)).length === 0) {
+    const existing = await this.#aliasTargets(names.live);
+    if (existing.length === 0) {
       const response = await this.#client.indices.create(
         { index: names.generation("0"), body: { ...viewIndexBody, aliases: { [names.live]: {} } } as never },
         { ignore: [400] },
@@ -169,8 +183,23 @@ export class OpenSearchViewStore implements ViewStore {
       if (error !== undefined && error.type !== "resource_already_exists_exception") {
         throw new Error(`OpenSearch could not create ${names.generation("0")}: ${JSON.stringify(error)}`);
       }
+    } else {
+      const outdated = await this.#outdatedIndices(existing);
+      if (outdated.length > 0) {
+        if (!checkMapping) return;
+        throw new Error(
+          `OpenSearch index ${outdated.join(", ")} behind ${names.live} predates the typed view mapping (version ${viewMappingVersion}) ` +
+            "and would answer queries with OpenSearch's type coercions: rebuild the view (edd rebuild <view> --realm <realm>).",
+        );
+      }
     }
     this.#ensured.add(names.live);
+  }
+
+  async #outdatedIndices(indices: readonly string[]): Promise<string[]> {
+    const response = await this.#client.indices.getMapping({ index: [...indices] });
+    const mappings = response.body as Record<string, { mappings?: { _meta?: { eddViewMapping?: unknown } } }>;
+    return indices.filter((index) => mappings[index]?.mappings?._meta?.eddViewMapping !== viewMappingVersion);
   }
 
   async #aliasTargets(alias: string): Promise<string[]> {
