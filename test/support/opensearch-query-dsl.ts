@@ -1,13 +1,5 @@
-import {
-  globMatches,
-  type IndexedFields,
-  type IndexMapping,
-  isNumeric,
-  type Json,
-  type LeafMapping,
-  parseJavaNumber,
-  type Source,
-} from "./opensearch-mapping.js";
+import { isNumeric, type LeafMapping, parseJavaNumber } from "./opensearch-coercion.js";
+import { globMatches, type IndexedFields, type IndexMapping, type Json, type Source } from "./opensearch-mapping.js";
 
 /**
  * Evaluates the OpenSearch query DSL the test server receives over each document's indexed

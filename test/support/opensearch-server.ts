@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { IndexMapping, type Json, MappingError, type Source } from "./opensearch-mapping.js";
+import { MappingError } from "./opensearch-coercion.js";
+import { IndexMapping, type Json, type Source } from "./opensearch-mapping.js";
 import {
   DslError,
   excludeSource,
