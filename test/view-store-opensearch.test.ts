@@ -6,6 +6,7 @@ import { MemoryStore } from "../adapters/memory/index.js";
 import { OpenSearchViewStore } from "../adapters/opensearch/view-store.js";
 import { createEngine } from "../core/index.js";
 import { createProjector } from "../core/pipeline/projection.js";
+import { rebuildProjection } from "../core/pipeline/rebuild.js";
 import { bankServices } from "../examples/bank/services.js";
 import { accountSummaries } from "../examples/bank/views.js";
 import { startOpenSearchTestServer } from "./support/opensearch-server.js";
@@ -81,20 +82,18 @@ describe("opensearch view store: indices from before typed fields", () => {
       await expect(views.write("default", "accounts.summary", [{ id: "b", version: 1, data: { ref: "5" } }])).rejects.toThrow(/predates/);
       await expect(views.get("default", "accounts.summary", "a")).rejects.toThrow(/predates/);
 
-      // What `edd rebuild` does: a shadow generation with the current mapping, filled, then swapped in.
-      await views.createShadow("default", "accounts.summary");
-      await views.write(
-        "default",
-        "accounts.summary",
-        [
-          { id: "a", version: 1, data: { ref: 5 } },
-          { id: "b", version: 1, data: { ref: "5" } },
-        ],
-        "shadow",
+      // `edd rebuild` builds a generation with the current mapping from the events and swaps it in.
+      const store = new MemoryStore();
+      const engine = createEngine({ services: bankServices, store });
+      const opened = await engine.command(
+        commandRequest({ command: "OpenAccount", aggregateId: "a", attributes: { owner: "ana@example.com" } }),
+        { id: "clerk", realm: "default", roles: [] },
       );
-      await views.swapShadow("default", "accounts.summary");
-      const found = await views.search("default", "accounts.summary", { filter: { field: "ref", eq: 5 } });
-      expect(found.items).toEqual([{ id: "a", version: 1, data: { ref: 5 } }]);
+      expect(opened.status).toBe(200);
+      await rebuildProjection({ store, views, checkpoints: new MemoryCheckpointStore(), projection: accountSummaries, realm: "default" });
+      const found = await views.search("default", accountSummaries.view, { filter: { field: "owner", eq: "ana@example.com" } });
+      expect(found.items.map((item) => item.id)).toEqual(["a"]);
+      expect(await views.write("default", accountSummaries.view, [{ id: "b", version: 1, data: { ref: "5" } }])).toEqual(["b"]);
     } finally {
       await client.close();
       await server.close();
