@@ -74,6 +74,12 @@ describe("typed fields of a document", () => {
       sortNumber: { ref: 5, "address/geo/lat": 1.5 },
     });
   });
+  it("indexes a key named __proto__ as a field like any other", () => {
+    const data = JSON.parse('{"__proto__": "x", "n": 1}') as Record<string, unknown>;
+    const fields = typedFieldsOf(data);
+    expect(JSON.parse(JSON.stringify(fields))).toMatchObject({ present: ["__proto__", "n"], string: { ["__proto__"]: ["x"] } });
+    expect(Object.getPrototypeOf(fields.sortString)).toBeNull();
+  });
 });
 
 describe("index names", () => {

@@ -55,7 +55,16 @@ export function scalarType(value: string | number | boolean): ScalarType {
 
 /** Walks objects only (not through arrays), as paths do in the query language. */
 export function typedFieldsOf(data: ViewData): TypedFields {
-  const fields: TypedFields = { present: [], string: {}, number: {}, boolean: {}, sortString: {}, sortNumber: {} };
+  // Records without a prototype: a data key named `__proto__` is a field like any other.
+  const record = () => Object.create(null);
+  const fields: TypedFields = {
+    present: [],
+    string: record(),
+    number: record(),
+    boolean: record(),
+    sortString: record(),
+    sortNumber: record(),
+  };
   const visit = (object: Readonly<Record<string, unknown>>, keys: readonly string[]) => {
     for (const [key, value] of Object.entries(object)) {
       if (!identifier.test(key) || value === null || value === undefined) continue;
