@@ -1,6 +1,10 @@
+import { defaultServerConditions } from "vite";
 import { defineConfig } from "vitest/config";
 
 export default defineConfig({
+  // In the repository `edd/*` resolves to the TypeScript sources (the "source" export condition);
+  // users of the package get dist/.
+  ssr: { resolve: { conditions: ["source", ...defaultServerConditions] } },
   test: {
     include: [
       "core/**/*.test.ts",

@@ -16,7 +16,7 @@ import { auditAggregateLister, verifyRealm } from "../core/pipeline/verify.js";
 import { accounts } from "../examples/bank/services.js";
 import { accountSummaries } from "../examples/bank/views.js";
 import type { BenchReport } from "./run.js";
-import { viewSqlClient } from "../runtimes/node/sql-stores.js";
+import { viewSqlClient } from "../adapters/sql/from-env.js";
 
 /**
  * `verify` and a projection rebuild on local PostgreSQL, over synthetic bank histories loaded

@@ -6,10 +6,9 @@ import { createInterface } from "node:readline";
 import { describe, expect, it } from "vitest";
 import { migrations } from "../adapters/sql/migrations.js";
 import { commands } from "../runtimes/cli/commands.js";
-import { runEdd } from "./support/edd-cli.js";
+import { eddFromSources, runEdd } from "./support/edd-cli.js";
 import { commandRequest } from "./support/requests.js";
 
-const bin = new URL("../runtimes/cli/edd.mjs", import.meta.url).pathname;
 const root = new URL("../", import.meta.url).pathname;
 
 describe("edd CLI", () => {
@@ -41,7 +40,7 @@ describe("edd CLI", () => {
 
   it("serves the configured services until SIGTERM, with projections feeding views", async () => {
     const dataDir = mkdtempSync(join(tmpdir(), "edd-cli-"));
-    const child = spawn(process.execPath, [bin, "--json", "serve", "--port", "0"], {
+    const child = spawn(process.execPath, [...eddFromSources, "--json", "serve", "--port", "0"], {
       cwd: root,
       env: { ...process.env, DATABASE_URL: "", EDD_DATA_DIR: dataDir },
     });

@@ -17,7 +17,7 @@ interface Bank {
 
 /** `npm start` as it runs: the bank example, stores from the environment; waits for its "listening" log line. */
 function startBank(env: Record<string, string>): Promise<Bank> {
-  const child = spawn(process.execPath, ["--import", "tsx", "examples/bank/main.ts"], {
+  const child = spawn(process.execPath, ["--conditions=source", "--import", "tsx", "examples/bank/main.ts"], {
     cwd: root,
     env: { ...process.env, DATABASE_URL: "", PORT: "0", ...env },
     stdio: ["ignore", "ignore", "pipe"],

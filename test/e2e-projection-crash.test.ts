@@ -12,7 +12,7 @@ import { countFeed } from "../core/pipeline/rebuild.js";
 import type { AccountState } from "../examples/bank/accounts.js";
 import { bankServices } from "../examples/bank/services.js";
 import { accountSummaries } from "../examples/bank/views.js";
-import { openSqlStoresFromEnv, type SqlStores } from "../runtimes/node/sql-stores.js";
+import { openSqlStoresFromEnv, type SqlStores } from "../adapters/sql/from-env.js";
 import { databaseUrl, describePostgres, dropSchemas, testSchema } from "./store-postgres-support.js";
 import { commandRequest } from "./support/requests.js";
 import { viewContents } from "./support/projection-fixtures.js";

@@ -6,7 +6,8 @@ import { sqlAuditReader } from "../adapters/sql/audit.js";
 import type { SqlClient } from "../adapters/sql/client.js";
 import { migrate } from "../adapters/sql/migrations.js";
 import { SqlStore } from "../adapters/sql/store.js";
-import { createEngine, createOutboxRelay, type Engine, type Store } from "../core/index.js";
+import { createEngine, type Engine, type Store } from "../core/index.js";
+import { createOutboxRelay } from "edd/pipeline";
 import type { AuditReader } from "../core/ports/audit.js";
 import { bankServices } from "../examples/bank/services.js";
 

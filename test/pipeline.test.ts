@@ -1,16 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { MemoryStore } from "../adapters/memory/index.js";
-import {
-  anonymousPrincipal,
-  ConcurrencyError,
-  createEngine,
-  createOutboxRelay,
-  defineService,
-  dispatchQueuedCommand,
-  redriveDeadLetter,
-  type Store,
-} from "../core/index.js";
+import { anonymousPrincipal, createEngine, defineService, type Store } from "../core/index.js";
+import { createOutboxRelay, dispatchQueuedCommand, redriveDeadLetter } from "edd/pipeline";
+import { ConcurrencyError } from "edd/ports";
 import { bankServices } from "../examples/bank/services.js";
 import { commandRequest, queryRequest } from "./support/requests.js";
 

@@ -17,7 +17,7 @@ interface Server {
 
 /** Starts the bank example on PostgreSQL in a child process and waits for its "listening" log line. */
 function startBank(schema: string): Promise<Server> {
-  const child = spawn(process.execPath, ["--import", "tsx", "examples/bank/main.ts"], {
+  const child = spawn(process.execPath, ["--conditions=source", "--import", "tsx", "examples/bank/main.ts"], {
     cwd: repoRoot,
     env: { ...process.env, DATABASE_URL: databaseUrl, EDD_SCHEMA: schema, PORT: "0" },
     stdio: ["ignore", "ignore", "pipe"],

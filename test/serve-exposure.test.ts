@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { afterAll, describe, expect, it } from "vitest";
+import { eddFromSources } from "./support/edd-cli.js";
 import { MemoryStore } from "../adapters/memory/index.js";
 import { createEngine, type Logger } from "../core/index.js";
 import { bankServices } from "../examples/bank/services.js";
@@ -12,7 +13,6 @@ import { hmacToken } from "./support/hmac-token.js";
 import { commandRequest } from "./support/requests.js";
 
 const root = new URL("../", import.meta.url).pathname;
-const eddBin = new URL("../runtimes/cli/edd.mjs", import.meta.url).pathname;
 const dataDirs: string[] = [];
 afterAll(() => {
   for (const dir of dataDirs) rmSync(dir, { recursive: true, force: true });
@@ -115,8 +115,8 @@ function start(args: string[], env: Record<string, string>): Child {
   };
 }
 
-const npmStart = (env: Record<string, string>) => start(["--import", "tsx", "examples/bank/main.ts"], env);
-const eddServe = (args: string[], env: Record<string, string>) => start([eddBin, "--json", "serve", ...args], env);
+const npmStart = (env: Record<string, string>) => start(["--conditions=source", "--import", "tsx", "examples/bank/main.ts"], env);
+const eddServe = (args: string[], env: Record<string, string>) => start([...eddFromSources, "--json", "serve", ...args], env);
 
 // Each child opens PGlite and migrates it: seconds alone, much longer beside the whole suite on two cores.
 describe("finding 13: npm start and edd serve", { timeout: 120_000 }, () => {

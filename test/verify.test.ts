@@ -6,7 +6,8 @@ import { createPostgresClient } from "../adapters/postgres/index.js";
 import { ensureViewTables } from "../adapters/postgres/view-store.js";
 import type { SqlClient } from "../adapters/sql/client.js";
 import { migrate } from "../adapters/sql/migrations.js";
-import { anonymousPrincipal, createEngine, createOutboxRelay } from "../core/index.js";
+import { anonymousPrincipal, createEngine } from "../core/index.js";
+import { createOutboxRelay } from "edd/pipeline";
 import { createProjector } from "../core/pipeline/projection.js";
 import type { VerifyProblem } from "../core/pipeline/verify.js";
 import { bankServices } from "../examples/bank/services.js";
@@ -15,7 +16,7 @@ import type { CliContext } from "../runtimes/cli/context.js";
 import { type DataTools, sqlDataTools } from "../runtimes/cli/export.js";
 import { verifyCommand } from "../runtimes/cli/verify.js";
 import { databaseUrl, describePostgres, dropSchemas, testSchema } from "./store-postgres-support.js";
-import { viewSqlClient } from "../runtimes/node/sql-stores.js";
+import { viewSqlClient } from "../adapters/sql/from-env.js";
 
 const realm = anonymousPrincipal.realm;
 

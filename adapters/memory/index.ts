@@ -1,2 +1,7 @@
+// `edd/memory`: everything in process memory, for tests, examples and single-process demos.
 export { MemoryStore } from "./store.js";
 export { memoryAuditReader } from "./audit.js";
+export { memoryImporter } from "./importer.js";
+export { MemoryViewStore } from "./view-store.js";
+export { MemoryCheckpointStore } from "./checkpoints.js";
+export { MemoryTransport, type MemoryTransportOptions } from "./transport.js";

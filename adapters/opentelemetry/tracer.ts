@@ -1,5 +1,6 @@
-import { context, type Span as OtelSpan, SpanStatusCode, type TracerProvider, trace } from "@opentelemetry/api";
+import type { Span as OtelSpan, TracerProvider } from "@opentelemetry/api";
 import type { Span, SpanAttributes, Tracer } from "../../core/ports/tracer.js";
+import { otel as api } from "./sdk.js";
 
 export interface OpenTelemetryTracerOptions {
   /** Defaults to the global provider, which an installed SDK registers (a no-op until then). */
@@ -16,17 +17,17 @@ export interface OpenTelemetryTracerOptions {
 export function openTelemetryTracer(options: OpenTelemetryTracerOptions = {}): Tracer {
   const name = options.name ?? "edd";
   // trace.getTracer returns a proxy that follows a provider registered later, e.g. by an SDK started after import.
-  const tracer = options.tracerProvider?.getTracer(name, options.version) ?? trace.getTracer(name, options.version);
+  const tracer = options.tracerProvider?.getTracer(name, options.version) ?? api.trace.getTracer(name, options.version);
   const underlying = new WeakMap<Span, OtelSpan>();
 
   return {
     startSpan(spanName, attributes = {}) {
-      const span = tracer.startSpan(spanName, { attributes: definedOnly(attributes) }, context.active());
+      const span = tracer.startSpan(spanName, { attributes: definedOnly(attributes) }, api.context.active());
       const bridged: Span = {
         setAttribute: (key, value) => void span.setAttribute(key, value),
         recordError(error) {
           span.recordException(error instanceof Error ? error : String(error));
-          span.setStatus({ code: SpanStatusCode.ERROR, message: error instanceof Error ? error.message : String(error) });
+          span.setStatus({ code: api.SpanStatusCode.ERROR, message: error instanceof Error ? error.message : String(error) });
         },
         end: () => span.end(),
       };
@@ -35,7 +36,7 @@ export function openTelemetryTracer(options: OpenTelemetryTracerOptions = {}): T
     },
     withSpan(span, fn) {
       const otel = underlying.get(span);
-      return otel === undefined ? fn() : context.with(trace.setSpan(context.active(), otel), fn);
+      return otel === undefined ? fn() : api.context.with(api.trace.setSpan(api.context.active(), otel), fn);
     },
   };
 }

@@ -1,6 +1,7 @@
 import { mkdirSync } from "node:fs";
-import { PGlite } from "@electric-sql/pglite";
+import type { PGlite } from "@electric-sql/pglite";
 import type { SqlClient, SqlExecutor } from "../sql/client.js";
+import { pglite } from "./sdk.js";
 
 /**
  * PGlite (Postgres compiled to WebAssembly, in process) as a SqlClient. It has a single
@@ -10,7 +11,7 @@ import type { SqlClient, SqlExecutor } from "../sql/client.js";
  */
 export async function createPgliteClient(dataDir?: string): Promise<SqlClient> {
   if (dataDir !== undefined) mkdirSync(dataDir, { recursive: true });
-  const db = await PGlite.create(dataDir === undefined ? {} : { dataDir });
+  const db = await pglite.PGlite.create(dataDir === undefined ? {} : { dataDir });
   const run = async <Row>(target: Pick<PGlite, "query">, text: string, params: readonly unknown[] = []) =>
     (await target.query<Row>(text, [...params])).rows;
   return {

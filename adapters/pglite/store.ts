@@ -1,10 +1,9 @@
 import { migrate } from "../sql/migrations.js";
-import { defaultSchema } from "../sql/schema.js";
+import { defaultDataDir, defaultSchema } from "../sql/schema.js";
 import { SqlStore, type SqlStoreOptions } from "../sql/store.js";
 import { createPgliteClient } from "./client.js";
 
-/** Where the embedded store persists by default, relative to the working directory (gitignored). */
-export const defaultDataDir = ".edd-data";
+export { defaultDataDir };
 
 export interface PgliteStoreOptions extends SqlStoreOptions {
   /** Folder the database persists in; in memory (gone on close) when omitted. */

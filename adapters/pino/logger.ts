@@ -1,5 +1,6 @@
-import pino, { type DestinationStream, type LoggerOptions, type Logger as Pino } from "pino";
+import type { DestinationStream, LoggerOptions, Logger as Pino } from "pino";
 import type { Logger } from "../../core/ports/logger.js";
+import { pino } from "./sdk.js";
 
 export interface PinoLoggerOptions extends LoggerOptions {
   /** Where JSON lines go; default stdout. Tests pass a stream that collects them. */

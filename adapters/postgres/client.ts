@@ -1,5 +1,6 @@
-import pg from "pg";
+import type { Pool, PoolClient } from "pg";
 import type { SqlClient, SqlExecutor } from "../sql/client.js";
+import { pg } from "./sdk.js";
 
 export interface PostgresClientOptions {
   readonly connectionString: string;
@@ -30,7 +31,7 @@ export function createPostgresClient(options: PostgresClientOptions): SqlClient 
     }
     return { name, text, values: [...values] };
   };
-  const executor = (target: pg.Pool | pg.PoolClient): SqlExecutor => ({
+  const executor = (target: Pool | PoolClient): SqlExecutor => ({
     async query<Row>(text: string, params: readonly unknown[] = []) {
       const result = await target.query(named(text, params));
       return result.rows as Row[];

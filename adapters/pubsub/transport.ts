@@ -1,6 +1,7 @@
-import { type ClientConfig, PubSub, type Topic, v1 } from "@google-cloud/pubsub";
+import type { ClientConfig, PubSub, Topic, v1 } from "@google-cloud/pubsub";
 import { realmAttribute } from "../../core/pipeline/queue.js";
 import type { OutgoingMessage, QueueTransport, ReceivedMessage, ReceiveOptions } from "../../core/ports/transport.js";
+import { pubsub } from "./sdk.js";
 import type { PubSubTopology } from "./setup.js";
 
 /** Attribute carrying the idempotency key, for tools that want to deduplicate downstream. */
@@ -136,7 +137,7 @@ export class PubSubTransport implements QueueTransport {
   private client(): v1.SubscriberClient {
     // Same endpoint, credentials and emulator settings as the PubSub object worked out.
     const { port, ...options } = this.pubsubClient().options;
-    this.subscriber ??= new v1.SubscriberClient({ ...options, ...(port === undefined ? {} : { port: Number(port) }) });
+    this.subscriber ??= new pubsub.v1.SubscriberClient({ ...options, ...(port === undefined ? {} : { port: Number(port) }) });
     return this.subscriber;
   }
 
@@ -146,7 +147,7 @@ export class PubSubTransport implements QueueTransport {
   }
 
   private pubsubClient(): PubSub {
-    this.pubsub ??= new PubSub({ projectId: this.options.projectId, ...this.options.client });
+    this.pubsub ??= new pubsub.PubSub({ projectId: this.options.projectId, ...this.options.client });
     return this.pubsub;
   }
 }

@@ -1,5 +1,6 @@
-import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client, type S3ClientConfig } from "@aws-sdk/client-s3";
+import type { S3Client, S3ClientConfig } from "@aws-sdk/client-s3";
 import { assertObjectKey, ObjectExistsError, type ObjectRef, type ObjectStore, type PutOptions } from "../../core/ports/object-store.js";
+import { s3 } from "./sdk.js";
 
 export interface S3ObjectStoreOptions {
   readonly bucket: string;
@@ -24,7 +25,7 @@ export class S3ObjectStore implements ObjectStore {
       // If-None-Match: * makes S3 itself refuse a racing writer (conditional writes); the check above
       // answers the same on S3-compatible stores that ignore the header.
       await this.s3().send(
-        new PutObjectCommand({
+        new s3.PutObjectCommand({
           Bucket,
           Key: key,
           Body: body,
@@ -41,7 +42,7 @@ export class S3ObjectStore implements ObjectStore {
 
   private async exists(key: string): Promise<boolean> {
     try {
-      await this.s3().send(new HeadObjectCommand({ Bucket: this.options.bucket, Key: key }));
+      await this.s3().send(new s3.HeadObjectCommand({ Bucket: this.options.bucket, Key: key }));
       return true;
     } catch (error) {
       if (statusOf(error) === 404) return false;
@@ -61,7 +62,7 @@ export class S3ObjectStore implements ObjectStore {
       throw new Error(`A large-command reference names bucket "${bucket}"; only "${this.options.bucket}" is read.`);
     }
     assertObjectKey(ref.key);
-    const object = await this.s3().send(new GetObjectCommand({ Bucket: bucket, Key: ref.key }));
+    const object = await this.s3().send(new s3.GetObjectCommand({ Bucket: bucket, Key: ref.key }));
     if (object.Body === undefined) throw new Error(`s3://${bucket}/${ref.key} has no body.`);
     return object.Body.transformToString("utf-8");
   }
@@ -73,7 +74,7 @@ export class S3ObjectStore implements ObjectStore {
 
   /** Created on first use: importing the adapter costs no network or credential lookup. */
   private s3(): S3Client {
-    this.client ??= new S3Client(this.options.client ?? {});
+    this.client ??= new s3.S3Client(this.options.client ?? {});
     return this.client;
   }
 }

@@ -1,14 +1,14 @@
 import { createHash } from "node:crypto";
-import {
-  isServiceBusError,
+import type {
   ServiceBusClient,
-  type ServiceBusClientOptions,
-  type ServiceBusReceivedMessage,
-  type ServiceBusReceiver,
-  type ServiceBusSender,
+  ServiceBusClientOptions,
+  ServiceBusReceivedMessage,
+  ServiceBusReceiver,
+  ServiceBusSender,
 } from "@azure/service-bus";
 import { realmAttribute } from "../../core/pipeline/queue.js";
 import type { OutgoingMessage, QueueTransport, ReceivedMessage, ReceiveOptions } from "../../core/ports/transport.js";
+import { serviceBus } from "./sdk.js";
 
 export interface ServiceBusTransportOptions {
   readonly connectionString: string;
@@ -123,7 +123,8 @@ export class ServiceBusTransport implements QueueTransport {
       });
     } catch (error) {
       // No free session (all empty or locked by other consumers) is an empty receive, not a fault.
-      if (isServiceBusError(error) && (error.code === "SessionCannotBeLocked" || error.code === "ServiceTimeout")) return undefined;
+      if (serviceBus.isServiceBusError(error) && (error.code === "SessionCannotBeLocked" || error.code === "ServiceTimeout"))
+        return undefined;
       if (error instanceof Error && error.name === "AbortError") return undefined;
       throw error;
     }
@@ -161,7 +162,7 @@ export class ServiceBusTransport implements QueueTransport {
 
   /** Created on first use: no connection at import or cold start. */
   private serviceBus(): ServiceBusClient {
-    this.client ??= new ServiceBusClient(this.options.connectionString, this.options.client);
+    this.client ??= new serviceBus.ServiceBusClient(this.options.connectionString, this.options.client);
     return this.client;
   }
 }

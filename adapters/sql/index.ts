@@ -1,6 +1,17 @@
+// `edd/sql`: the SQL family chosen by the environment: PostgreSQL at $DATABASE_URL, else embedded
+// PGlite. Each driver (pg, @electric-sql/pglite) is loaded only when chosen.
+export {
+  describeSqlTarget,
+  openSqlDatabaseFromEnv,
+  openSqlStoresFromEnv,
+  type SqlDatabase,
+  type SqlStores,
+} from "./from-env.js";
 export type { SqlClient, SqlExecutor } from "./client.js";
-export type { CommitHooks, CommitStep } from "./commit.js";
-export { canonicalJson, eventHash, verifyChain, type ChainBreak, type HashedEventFields } from "./hash.js";
 export { migrate, migrations, type Migration, type MigrationReport } from "./migrations.js";
-export { checkSchemaName, defaultSchema } from "./schema.js";
+export { checkSchemaName, defaultDataDir, defaultSchema } from "./schema.js";
 export { SqlStore, type LoggedRequest, type SqlStoreOptions } from "./store.js";
+export { sqlAuditReader } from "./audit.js";
+export { sqlImporter } from "./importer.js";
+// The hash chain every edd store writes, for third-party stores until it moves to edd/ports.
+export { canonicalJson, eventHash, verifyChain, type ChainBreak, type HashedEventFields } from "./hash.js";

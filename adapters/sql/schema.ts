@@ -1,6 +1,9 @@
 /** The Postgres schema every edd table lives in unless configured otherwise. */
 export const defaultSchema = "edd";
 
+/** Where the embedded database (PGlite) persists by default, relative to the working directory (gitignored). */
+export const defaultDataDir = ".edd-data";
+
 const schemaPattern = /^[a-z_][a-z0-9_]{0,62}$/;
 
 /**

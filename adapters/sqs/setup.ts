@@ -1,4 +1,5 @@
-import { CreateQueueCommand, GetQueueAttributesCommand, type SQSClient } from "@aws-sdk/client-sqs";
+import type { SQSClient } from "@aws-sdk/client-sqs";
+import { sqs } from "./sdk.js";
 
 export interface FifoQueuePair {
   readonly queueUrl: string;
@@ -19,12 +20,12 @@ export interface FifoQueueSettings {
  * dead-letter queue. For tests and scripts; production queues usually come from infrastructure code.
  */
 export async function ensureFifoQueues(client: SQSClient, settings: FifoQueueSettings): Promise<FifoQueuePair> {
-  const dlq = await client.send(new CreateQueueCommand({ QueueName: `${settings.name}-dlq.fifo`, Attributes: { FifoQueue: "true" } }));
+  const dlq = await client.send(new sqs.CreateQueueCommand({ QueueName: `${settings.name}-dlq.fifo`, Attributes: { FifoQueue: "true" } }));
   const dlqUrl = required(dlq.QueueUrl, "dead-letter queue URL");
-  const attributes = await client.send(new GetQueueAttributesCommand({ QueueUrl: dlqUrl, AttributeNames: ["QueueArn"] }));
+  const attributes = await client.send(new sqs.GetQueueAttributesCommand({ QueueUrl: dlqUrl, AttributeNames: ["QueueArn"] }));
   const dlqArn = required(attributes.Attributes?.QueueArn, "dead-letter queue ARN");
   const queue = await client.send(
-    new CreateQueueCommand({
+    new sqs.CreateQueueCommand({
       QueueName: `${settings.name}.fifo`,
       Attributes: {
         FifoQueue: "true",

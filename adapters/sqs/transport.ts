@@ -1,15 +1,8 @@
-import {
-  ChangeMessageVisibilityCommand,
-  DeleteMessageCommand,
-  type Message,
-  ReceiveMessageCommand,
-  SendMessageCommand,
-  SQSClient,
-  type SQSClientConfig,
-} from "@aws-sdk/client-sqs";
+import type { Message, SQSClient, SQSClientConfig } from "@aws-sdk/client-sqs";
 import { realmAttribute } from "../../core/pipeline/queue.js";
 import type { OutgoingMessage, QueueTransport, ReceivedMessage, ReceiveOptions } from "../../core/ports/transport.js";
 import { sqsIdentifierFor } from "./identifiers.js";
+import { sqs } from "./sdk.js";
 
 export interface SqsTransportOptions {
   /** A FIFO queue (`….fifo`) whose RedrivePolicy names the dead-letter queue. */
@@ -48,7 +41,7 @@ export class SqsTransport implements QueueTransport {
 
   async publish(message: OutgoingMessage): Promise<void> {
     await this.sqs().send(
-      new SendMessageCommand({
+      new sqs.SendMessageCommand({
         QueueUrl: this.options.queueUrl,
         MessageBody: message.body,
         MessageGroupId: sqsIdentifierFor(message.orderingKey),
@@ -65,7 +58,7 @@ export class SqsTransport implements QueueTransport {
   async acknowledge(message: ReceivedMessage): Promise<void> {
     const native = this.natives.get(message);
     if (native === undefined) return;
-    await this.sqs().send(new DeleteMessageCommand({ QueueUrl: native.queueUrl, ReceiptHandle: native.receiptHandle }));
+    await this.sqs().send(new sqs.DeleteMessageCommand({ QueueUrl: native.queueUrl, ReceiptHandle: native.receiptHandle }));
   }
 
   async retry(message: ReceivedMessage, delayMs: number): Promise<void> {
@@ -74,7 +67,11 @@ export class SqsTransport implements QueueTransport {
     // Visible again after the delay; the next receive past maxReceiveCount moves it to the DLQ.
     const seconds = Math.min(43_200, Math.max(0, Math.round(delayMs / 1000)));
     await this.sqs().send(
-      new ChangeMessageVisibilityCommand({ QueueUrl: native.queueUrl, ReceiptHandle: native.receiptHandle, VisibilityTimeout: seconds }),
+      new sqs.ChangeMessageVisibilityCommand({
+        QueueUrl: native.queueUrl,
+        ReceiptHandle: native.receiptHandle,
+        VisibilityTimeout: seconds,
+      }),
     );
   }
 
@@ -90,7 +87,7 @@ export class SqsTransport implements QueueTransport {
 
   private async receiveFrom(queueUrl: string, options: ReceiveOptions): Promise<readonly ReceivedMessage[]> {
     const answer = await this.sqs().send(
-      new ReceiveMessageCommand({
+      new sqs.ReceiveMessageCommand({
         QueueUrl: queueUrl,
         MaxNumberOfMessages: Math.min(10, Math.max(1, options.maxMessages)),
         WaitTimeSeconds: Math.min(20, Math.ceil((options.waitMs ?? 0) / 1000)),
@@ -115,7 +112,7 @@ export class SqsTransport implements QueueTransport {
 
   /** Created on first use: importing the adapter or a cold start costs no credential lookup. */
   private sqs(): SQSClient {
-    this.client ??= new SQSClient(this.options.client ?? {});
+    this.client ??= new sqs.SQSClient(this.options.client ?? {});
     return this.client;
   }
 }

@@ -1,6 +1,5 @@
 import { z } from "zod";
-import type { ViewFilter, ViewQuery } from "../../core/model/view-query.js";
-import type { ViewStore } from "../../core/ports/view-store.js";
+import type { ViewFilter, ViewQuery, ViewStore } from "edd";
 
 /**
  * Searching the account summaries (see views.ts for the projection that writes them). Kept apart

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { querySpecification, specification } from "../../core/testing/index.js";
+import { querySpecification, specification } from "edd/testing";
 import { accounts } from "./accounts.js";
 
 const owner = "ana@example.com";

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { defineService, reject } from "../../core/index.js";
+import { defineService, reject } from "edd";
 import { accountSearchQuery, accountSearchSchema, accountSummaryView } from "./account-search.js";
 
 export interface AccountState {

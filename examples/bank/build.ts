@@ -28,14 +28,19 @@ const deployFiles: Partial<Record<BankRuntime, readonly string[]>> = {
 };
 
 /** Bundles one entry file, or entry source code resolved from the repository root (for baselines). */
-export async function bundle(name: string, input: { entry: string } | { source: string }, outdir: string): Promise<BundleReport> {
+export async function bundle(
+  name: string,
+  input: ({ entry: string } | { source: string }) & { readonly conditions?: readonly string[]; readonly workingDir?: string },
+  outdir: string,
+): Promise<BundleReport> {
   rmSync(outdir, { recursive: true, force: true });
+  const workingDir = input.workingDir ?? repoRoot;
   const result = await build({
     ...("entry" in input
       ? { entryPoints: [input.entry] }
-      : { stdin: { contents: input.source, resolveDir: repoRoot, sourcefile: `${name}.ts`, loader: "ts" } }),
+      : { stdin: { contents: input.source, resolveDir: workingDir, sourcefile: `${name}.ts`, loader: "ts" } }),
     entryNames: "index",
-    absWorkingDir: repoRoot,
+    absWorkingDir: workingDir,
     bundle: true,
     format: "esm",
     platform: "node",
@@ -47,6 +52,8 @@ export async function bundle(name: string, input: { entry: string } | { source: 
     sourcemap: "linked",
     metafile: true,
     logLevel: "warning",
+    // In the repository `edd/*` resolves to the TypeScript sources; an installed package resolves to dist/.
+    conditions: [...(input.conditions ?? ["source"])],
     // Provided by the Azure Functions worker, which intercepts require(); outside it @azure/functions falls back to test mode.
     external: ["@azure/functions-core"],
     // CommonJS dependencies (@azure/functions) call require() for Node built-ins; ESM has no require.
@@ -55,23 +62,23 @@ export async function bundle(name: string, input: { entry: string } | { source: 
     },
   });
   const file = resolve(outdir, "index.mjs");
-  return { name, file, ...measure(result.metafile, file) };
+  return { name, file, ...measure(result.metafile, file, workingDir) };
 }
 
 /** Splits output bytes into what loads at start (following static imports) and what loads on demand. */
-function measure(metafile: Metafile, entryFile: string): { startupBytes: number; lazyBytes: number } {
-  // Metafile paths are relative to absWorkingDir (the repository root).
+function measure(metafile: Metafile, entryFile: string, workingDir: string): { startupBytes: number; lazyBytes: number } {
+  // Metafile paths are relative to absWorkingDir.
   const outputs = new Map(
     Object.entries(metafile.outputs)
       .filter(([path]) => path.endsWith(".mjs"))
-      .map(([path, output]) => [resolve(repoRoot, path), output]),
+      .map(([path, output]) => [resolve(workingDir, path), output]),
   );
   const startup = new Set<string>();
   const visit = (path: string) => {
     const output = outputs.get(path);
     if (startup.has(path) || output === undefined) return;
     startup.add(path);
-    for (const imported of output.imports) if (imported.kind === "import-statement") visit(resolve(repoRoot, imported.path));
+    for (const imported of output.imports) if (imported.kind === "import-statement") visit(resolve(workingDir, imported.path));
   };
   visit(entryFile);
   let startupBytes = 0;

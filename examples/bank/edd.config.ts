@@ -1,4 +1,4 @@
-import { defineConfig } from "../../runtimes/cli/config.js";
+import { defineConfig } from "edd/cli";
 import { bankServices } from "./services.js";
 import { accountSummaries } from "./views.js";
 

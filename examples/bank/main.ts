@@ -1,7 +1,6 @@
-import { createEngine, jsonLogger } from "../../core/index.js";
-import { explorerSettingsFromEnv, mountExplorer } from "../../runtimes/explorer/index.js";
-import { realmsFromEnv, serveNode, serveSettingsFromEnv, startProjections, stopOnSignals } from "../../runtimes/node/index.js";
-import { openStoresFromEnv } from "../../runtimes/node/stores.js";
+import { createEngine, jsonLogger } from "edd";
+import { explorerSettingsFromEnv, mountExplorer } from "edd/explorer";
+import { openStoresFromEnv, realmsFromEnv, serveNode, serveSettingsFromEnv, startProjections, stopOnSignals } from "edd/node";
 import { bankServices } from "./services.js";
 import { accountSummaries } from "./views.js";
 

@@ -1,5 +1,5 @@
 import { describe, it } from "vitest";
-import { specification } from "../../core/testing/index.js";
+import { specification } from "edd/testing";
 import { transfers } from "./transfers.js";
 
 const spec = specification(transfers);

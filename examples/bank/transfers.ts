@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { defineService, reject } from "../../core/index.js";
+import { defineService, reject } from "edd";
 
 export interface TransferState {
   readonly status: "none" | "requested" | "debited" | "completed" | "failed" | "compensating" | "compensated";

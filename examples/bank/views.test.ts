@@ -1,10 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { MemoryStore } from "../../adapters/memory/index.js";
-import { MemoryCheckpointStore } from "../../adapters/memory/checkpoints.js";
-import { MemoryViewStore } from "../../adapters/memory/view-store.js";
-import { anonymousPrincipal, createEngine } from "../../core/index.js";
-import { createProjector } from "../../core/pipeline/projection.js";
-import { commandRequest } from "../../test/support/requests.js";
+import { anonymousPrincipal, createEngine } from "edd";
+import { MemoryCheckpointStore, MemoryStore, MemoryViewStore } from "edd/memory";
+import { createProjector } from "edd/pipeline";
 import { bankServices } from "./services.js";
 import { accountSearchQuery, accountSummaries, searchAccounts } from "./views.js";
 
@@ -13,7 +10,10 @@ async function bankWithViews() {
   const views = new MemoryViewStore();
   const engine = createEngine({ services: bankServices, store });
   const send = (command: string, aggregateId: string, attributes: Record<string, unknown>) =>
-    engine.command(commandRequest({ command, aggregateId, attributes }), anonymousPrincipal);
+    engine.command(
+      { requestId: crypto.randomUUID(), interactionId: crypto.randomUUID(), commands: [{ command, aggregateId, attributes }] },
+      anonymousPrincipal,
+    );
   await send("OpenAccount", "a", { owner: "ana@example.com" });
   await send("OpenAccount", "b", { owner: "bob@example.org" });
   await send("OpenAccount", "c", { owner: "ana.silva@sample.net" });

@@ -1,4 +1,4 @@
-import { defineProjection } from "../../core/model/projection.js";
+import { defineProjection } from "edd";
 import { type AccountSummary, accountSummaryView } from "./account-search.js";
 import { accounts } from "./accounts.js";
 

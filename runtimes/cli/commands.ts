@@ -96,7 +96,7 @@ const migrateCommand: CliCommand = async (args, context) => {
 /** `edd rebuild` on the default SQL database: events, views and checkpoints share one connection. */
 const rebuildViaSql: CliCommand = async (args, context) => {
   const { rebuildCommand } = await import("./rebuild.js");
-  const { openSqlStoresFromEnv } = await import("../node/sql-stores.js");
+  const { openSqlStoresFromEnv } = await import("../../adapters/sql/from-env.js");
   const stores = await openSqlStoresFromEnv(context.env);
   try {
     const { store, views, checkpoints } = stores;

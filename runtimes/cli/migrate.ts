@@ -1,10 +1,8 @@
 import { resolve } from "node:path";
-import { DynamoTable, ensureTable } from "../../adapters/dynamodb/client.js";
-import { createPgliteClient, defaultDataDir } from "../../adapters/pglite/index.js";
-import { createPostgresClient } from "../../adapters/postgres/index.js";
 import type { SqlClient } from "../../adapters/sql/client.js";
+import { withoutCredentials } from "../../adapters/sql/from-env.js";
 import { type MigrationReport, migrate } from "../../adapters/sql/migrations.js";
-import { defaultSchema } from "../../adapters/sql/schema.js";
+import { defaultDataDir, defaultSchema } from "../../adapters/sql/schema.js";
 import type { DynamoTarget } from "../node/dynamodb-stores.js";
 
 export interface MigrateOptions {
@@ -24,10 +22,13 @@ export async function runMigrate(options: MigrateOptions): Promise<MigrationRepo
   let client: SqlClient;
   let target: string;
   if (options.databaseUrl !== undefined) {
+    // Drivers load only when chosen: pg and PGlite are optional peers.
+    const { createPostgresClient } = await import("../../adapters/postgres/client.js");
     client = createPostgresClient({ connectionString: options.databaseUrl, poolSize: 1 });
-    target = `postgres ${hostOf(options.databaseUrl)}`;
+    target = `postgres ${withoutCredentials(options.databaseUrl)}`;
   } else {
     const dataDir = resolve(options.dataDir ?? defaultDataDir);
+    const { createPgliteClient } = await import("../../adapters/pglite/client.js");
     client = await createPgliteClient(dataDir);
     target = `pglite ${dataDir}`;
   }
@@ -40,20 +41,11 @@ export async function runMigrate(options: MigrateOptions): Promise<MigrationRepo
 
 /** `edd migrate` on DynamoDB: the table is the whole schema; items need no migration. */
 export async function ensureDynamoTable(target: DynamoTarget): Promise<{ readonly target: string; readonly created: boolean }> {
+  const { DynamoTable, ensureTable } = await import("../../adapters/dynamodb/client.js");
   const table = new DynamoTable({ tableName: target.tableName, clientConfig: target.clientConfig });
   try {
     return { target: target.description, created: await ensureTable(table) };
   } finally {
     table.close();
-  }
-}
-
-/** Host, port and database only: never print credentials. */
-function hostOf(url: string): string {
-  try {
-    const parsed = new URL(url);
-    return `${parsed.host}${parsed.pathname}`;
-  } catch {
-    return "(unparsable URL)";
   }
 }

@@ -1,7 +1,7 @@
 import { SqlStore } from "../../adapters/sql/store.js";
 import type { Store } from "../../core/ports/store.js";
 import { dynamoTargetFromEnv, openDynamoStore } from "../node/dynamodb-stores.js";
-import { describeSqlTarget, openSqlDatabaseFromEnv } from "../node/sql-stores.js";
+import { describeSqlTarget, openSqlDatabaseFromEnv } from "../../adapters/sql/from-env.js";
 
 /**
  * The store every CLI command opens when the config has no `openStore`: DynamoDB when

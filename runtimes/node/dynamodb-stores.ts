@@ -1,6 +1,5 @@
 import type { DynamoDBClientConfig } from "@aws-sdk/client-dynamodb";
-import { DynamoTable, ensureTable } from "../../adapters/dynamodb/client.js";
-import { DynamoStore, defaultFeedShards } from "../../adapters/dynamodb/store.js";
+import type { DynamoStore } from "../../adapters/dynamodb/store.js";
 
 /**
  * DynamoDB from the environment: on when $DYNAMODB_ENDPOINT (e.g. DynamoDB Local) or
@@ -12,7 +11,7 @@ import { DynamoStore, defaultFeedShards } from "../../adapters/dynamodb/store.js
 export interface DynamoTarget {
   readonly tableName: string;
   readonly namespace: string;
-  readonly feedShards: number;
+  readonly feedShards?: number;
   readonly clientConfig: DynamoDBClientConfig;
   /** Where the data lives, safe to print (never a credential). */
   readonly description: string;
@@ -24,7 +23,8 @@ export function dynamoTargetFromEnv(env: NodeJS.ProcessEnv = process.env): Dynam
   if (endpoint === undefined && table === undefined) return undefined;
   const tableName = table ?? "edd";
   const namespace = env.EDD_DYNAMODB_NAMESPACE ?? "";
-  const feedShards = Number(env.EDD_DYNAMODB_FEED_SHARDS || defaultFeedShards);
+  // Unset: the store's own default.
+  const feedShards = env.EDD_DYNAMODB_FEED_SHARDS ? Number(env.EDD_DYNAMODB_FEED_SHARDS) : undefined;
   const region = env.AWS_REGION || env.AWS_DEFAULT_REGION || (endpoint === undefined ? undefined : "local");
   const hasCredentials = Boolean(
     env.AWS_ACCESS_KEY_ID || env.AWS_PROFILE || env.AWS_WEB_IDENTITY_TOKEN_FILE || env.AWS_CONTAINER_CREDENTIALS_FULL_URI,
@@ -38,7 +38,7 @@ export function dynamoTargetFromEnv(env: NodeJS.ProcessEnv = process.env): Dynam
   return {
     tableName,
     namespace,
-    feedShards,
+    ...(feedShards === undefined ? {} : { feedShards }),
     clientConfig,
     description: `dynamodb ${where} table ${tableName}${namespace === "" ? "" : ` namespace ${namespace}`}`,
   };
@@ -46,6 +46,11 @@ export function dynamoTargetFromEnv(env: NodeJS.ProcessEnv = process.env): Dynam
 
 /** Opens the store on the target, creating the table first when it does not exist. */
 export async function openDynamoStore(target: DynamoTarget): Promise<DynamoStore> {
+  // The AWS SDK is an optional peer: loaded only when DynamoDB is chosen.
+  const [{ DynamoTable, ensureTable }, { DynamoStore }] = await Promise.all([
+    import("../../adapters/dynamodb/client.js"),
+    import("../../adapters/dynamodb/store.js"),
+  ]);
   const table = new DynamoTable({ tableName: target.tableName, clientConfig: target.clientConfig });
   try {
     await ensureTable(table);
@@ -56,6 +61,6 @@ export async function openDynamoStore(target: DynamoTarget): Promise<DynamoStore
     tableName: target.tableName,
     namespace: target.namespace,
     clientConfig: target.clientConfig,
-    feedShards: target.feedShards,
+    ...(target.feedShards === undefined ? {} : { feedShards: target.feedShards }),
   });
 }

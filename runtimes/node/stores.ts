@@ -2,7 +2,6 @@ import type { AuditReader } from "../../core/ports/audit.js";
 import type { CheckpointStore } from "../../core/ports/checkpoints.js";
 import type { Store } from "../../core/ports/store.js";
 import type { ViewStore } from "../../core/ports/view-store.js";
-import { openSqlStoresFromEnv } from "./sql-stores.js";
 
 /** The stores a Node process serves from: events, views, checkpoints and (on SQL) the audit reader. */
 export interface NodeStores {
@@ -24,7 +23,8 @@ export interface NodeStores {
 export async function openStoresFromEnv(env: NodeJS.ProcessEnv = process.env): Promise<NodeStores> {
   const { dynamoTargetFromEnv, openDynamoStore } = await import("./dynamodb-stores.js");
   const target = dynamoTargetFromEnv(env);
-  if (target === undefined) return openSqlStoresFromEnv(env);
+  // Loaded only when chosen, so a bundle that imports edd/node carries neither store at start.
+  if (target === undefined) return (await import("../../adapters/sql/from-env.js")).openSqlStoresFromEnv(env);
   const [{ MemoryViewStore }, { MemoryCheckpointStore }] = await Promise.all([
     import("../../adapters/memory/view-store.js"),
     import("../../adapters/memory/checkpoints.js"),

@@ -23,15 +23,19 @@ export interface JsonLinesProcess {
 }
 
 /**
- * Runs a TypeScript script of test/e2e/ in a fresh `node --import tsx`. The scripts exit when their
+ * Runs a TypeScript script of test/e2e/ in a fresh `node --conditions=source --import tsx` (edd/* from the sources). The scripts exit when their
  * stdin pipe closes, so a child never outlives the test runner.
  */
 export function startJsonLinesProcess(script: string, env: Record<string, string>): JsonLinesProcess {
-  const child: ChildProcess = spawn(process.execPath, ["--import", "tsx", fileURLToPath(new URL(script, import.meta.url))], {
-    cwd: repoRoot,
-    env: { ...process.env, ...env },
-    stdio: ["pipe", "pipe", "pipe"],
-  });
+  const child: ChildProcess = spawn(
+    process.execPath,
+    ["--conditions=source", "--import", "tsx", fileURLToPath(new URL(script, import.meta.url))],
+    {
+      cwd: repoRoot,
+      env: { ...process.env, ...env },
+      stdio: ["pipe", "pipe", "pipe"],
+    },
+  );
   const exited = new Promise<Ended>((resolve) => child.once("exit", (code, signal) => resolve({ code, signal })));
   let stderr = "";
   child.stderr?.on("data", (chunk: Buffer) => {

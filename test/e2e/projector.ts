@@ -5,7 +5,7 @@
  * (`{"step":n,"events":e,"written":w,"advanced":a}`), then `{"caughtUp":true,"steps":n,"events":total}`
  * and exit 0. The test SIGKILLs it mid-stream and starts it again on the same schema.
  *
- * Env: DATABASE_URL, EDD_SCHEMA (as runtimes/node/sql-stores.ts reads them), EDD_E2E_REALM
+ * Env: DATABASE_URL, EDD_SCHEMA (as adapters/sql/from-env.ts reads them), EDD_E2E_REALM
  * (default "bank"), EDD_E2E_BATCH (events per step, default 25), EDD_E2E_HALT_AFTER_WRITE=n
  * (optional: once the n-th view write has landed, announce `{"halted":"after-write",...}` and
  * freeze before the checkpoint moves, so the test can SIGKILL it exactly there). The process exits
@@ -14,7 +14,7 @@
 import { createProjector } from "../../core/pipeline/projection.js";
 import type { ViewStore } from "../../core/ports/view-store.js";
 import { accountSummaries } from "../../examples/bank/views.js";
-import { openSqlStoresFromEnv } from "../../runtimes/node/sql-stores.js";
+import { openSqlStoresFromEnv } from "../../adapters/sql/from-env.js";
 
 const announce = (line: Record<string, unknown>) => process.stdout.write(`${JSON.stringify(line)}\n`);
 

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { DeadLetter, StoredEvent } from "../../core/index.js";
+import type { StoredEvent } from "../../core/index.js";
+import type { DeadLetter } from "edd/ports";
 import { lambdaDriver } from "./drivers/aws-lambda.js";
 import { azureFunctionsDriver } from "./drivers/azure-functions.js";
 import { cloudRunDriver } from "./drivers/cloud-run.js";

@@ -1,5 +1,6 @@
 import { MemoryStore } from "../../adapters/memory/index.js";
-import { type Authenticator, createEngine, createOutboxRelay, type Engine, type Store } from "../../core/index.js";
+import { type Authenticator, createEngine, type Engine, type Store } from "../../core/index.js";
+import { createOutboxRelay } from "edd/pipeline";
 import { bankServices } from "../../examples/bank/services.js";
 import { createHttpApp } from "../../runtimes/http/app.js";
 import { commandRequest, queryRequest } from "./requests.js";

@@ -1,4 +1,4 @@
-import type pg from "pg";
+import type { ClientBase } from "pg";
 
 /** Schema names are spliced into SQL, so only plain identifiers pass. */
 export function quoteSchema(schema: string): string {
@@ -12,7 +12,7 @@ export function quoteSchema(schema: string): string {
  * lock instead of racing CREATE statements (which fail on the catalog's unique indexes).
  * The body is text, byte for byte what was published, so other tools read the same JSON.
  */
-export async function ensureQueueTable(client: pg.ClientBase, schema = "edd"): Promise<void> {
+export async function ensureQueueTable(client: ClientBase, schema = "edd"): Promise<void> {
   const s = quoteSchema(schema);
   await client.query("BEGIN");
   try {

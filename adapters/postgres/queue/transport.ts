@@ -1,10 +1,11 @@
-import pg from "pg";
+import type { Pool } from "pg";
 import type { OutgoingMessage, QueueTransport, ReceivedMessage, ReceiveOptions } from "../../../core/ports/transport.js";
+import { pg } from "../sdk.js";
 import { ensureQueueTable, quoteSchema } from "./schema.js";
 
 export interface PostgresQueueOptions {
   /** A pool to share (not closed by the transport), or a connection string for a pool of its own. */
-  readonly pool?: pg.Pool;
+  readonly pool?: Pool;
   readonly connectionString?: string;
   /** Default "edd"; tests use their own `edd_test_<random>`. */
   readonly schema?: string;
@@ -44,7 +45,7 @@ export class PostgresQueueTransport implements QueueTransport {
   readonly maxAttempts: number;
   /** Practically unlimited; 64 MiB keeps one row reasonable. */
   readonly maxBodyBytes = 64 * 1024 * 1024;
-  private readonly pool: pg.Pool;
+  private readonly pool: Pool;
   private readonly ownsPool: boolean;
   private readonly table: string;
   private readonly schema: string;

@@ -1,6 +1,6 @@
 // Azure Functions entry (v4 model): package.json "main" points at the bundle of this file.
 import { app } from "@azure/functions";
-import { registerEdd } from "../../../runtimes/azure-functions/index.js";
+import { registerEdd } from "edd/azure-functions";
 import { createBankEngine } from "./engine.js";
 
 const queueName = process.env.EDD_COMMAND_QUEUE;

@@ -1,8 +1,8 @@
 // Google Cloud Run entry: listens on $PORT; Pub/Sub push and Eventarc deliver queued commands.
 // Pushes must authenticate (EDD_PUSH_AUDIENCE + EDD_PUSH_SERVICE_ACCOUNT, or EDD_PUSH_TOKEN); see docs/deploy.md.
-import { jsonLogger } from "../../../core/index.js";
-import { pushAuthFromEnv, serveCloudRun } from "../../../runtimes/cloud-run/index.js";
-import { stopOnSignals } from "../../../runtimes/node/index.js";
+import { jsonLogger } from "edd";
+import { pushAuthFromEnv, serveCloudRun } from "edd/cloud-run";
+import { stopOnSignals } from "edd/node";
 import { createBankEngine } from "./engine.js";
 
 const logger = jsonLogger();

@@ -1,5 +1,5 @@
-import { MemoryStore } from "../../../adapters/memory/index.js";
-import { type Authenticator, createEngine, type Engine, jsonLogger, type Store } from "../../../core/index.js";
+import { type Authenticator, createEngine, type Engine, jsonLogger, type Store } from "edd";
+import { MemoryStore } from "edd/memory";
 import { bankServices } from "../services.js";
 
 /** The bank's engine as every deployed entry builds it: on first use, on the store the environment names. */

@@ -1,5 +1,5 @@
-import { createPostgresStore } from "../../../adapters/postgres/index.js";
-import type { Store } from "../../../core/index.js";
+import { createPostgresStore } from "edd/postgres";
+import type { Store } from "edd";
 
 /**
  * The Postgres store for DATABASE_URL (schema from EDD_SCHEMA, as in examples/bank/store.ts). Its own

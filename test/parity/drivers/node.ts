@@ -1,5 +1,6 @@
 import type { MemoryStore } from "../../../adapters/memory/index.js";
-import { dispatchQueuedCommand, type Engine } from "../../../core/index.js";
+import type { Engine } from "../../../core/index.js";
+import { dispatchQueuedCommand } from "edd/pipeline";
 import { serveNode } from "../../../runtimes/node/index.js";
 import type { RuntimeDriver } from "../scenario.js";
 import { fetchCall } from "./http.js";

@@ -1,15 +1,13 @@
 import { resolve } from "node:path";
-import { createPgliteClient, defaultDataDir } from "../../adapters/pglite/index.js";
-import { ensureCheckpointTables, PostgresCheckpointStore } from "../../adapters/postgres/checkpoints.js";
-import { createPostgresClient } from "../../adapters/postgres/index.js";
-import { ensureViewTables, PostgresViewStore, type ViewSqlClient } from "../../adapters/postgres/view-store.js";
-import type { SqlClient } from "../../adapters/sql/client.js";
-import { migrate } from "../../adapters/sql/migrations.js";
-import { defaultSchema } from "../../adapters/sql/schema.js";
-import { SqlStore } from "../../adapters/sql/store.js";
 import type { AuditReader } from "../../core/ports/audit.js";
 import type { CheckpointStore } from "../../core/ports/checkpoints.js";
 import type { ViewStore } from "../../core/ports/view-store.js";
+import { ensureCheckpointTables, PostgresCheckpointStore } from "../postgres/checkpoints.js";
+import { ensureViewTables, PostgresViewStore, type ViewSqlClient } from "../postgres/view-store.js";
+import type { SqlClient } from "./client.js";
+import { migrate } from "./migrations.js";
+import { defaultDataDir, defaultSchema } from "./schema.js";
+import { SqlStore } from "./store.js";
 
 /** Events, views, checkpoints and the audit reader of one SQL database, sharing one client. */
 export interface SqlStores {
@@ -41,10 +39,14 @@ export async function openSqlDatabaseFromEnv(
 ): Promise<SqlDatabase> {
   const schema = env.EDD_SCHEMA || defaultSchema;
   const url = env.DATABASE_URL || undefined;
+  // Each driver loads only when chosen: PGlite's and pg's packages are optional peers of edd.
   const client: SqlClient =
     url === undefined
-      ? await createPgliteClient(dataDirFromEnv(env))
-      : createPostgresClient({ connectionString: url, ...(options.poolSize === undefined ? {} : { poolSize: options.poolSize }) });
+      ? await (await import("../pglite/client.js")).createPgliteClient(dataDirFromEnv(env))
+      : (await import("../postgres/client.js")).createPostgresClient({
+          connectionString: url,
+          ...(options.poolSize === undefined ? {} : { poolSize: options.poolSize }),
+        });
   try {
     await migrate(client, schema);
   } catch (error) {
@@ -87,11 +89,12 @@ function dataDirFromEnv(env: NodeJS.ProcessEnv): string {
   return resolve(env.EDD_DATA_DIR || defaultDataDir);
 }
 
-function withoutCredentials(url: string): string {
+/** Host, port and database of a connection URL: never its credentials. */
+export function withoutCredentials(url: string): string {
   try {
     const parsed = new URL(url);
     return `${parsed.host}${parsed.pathname}`;
   } catch {
-    return "(unparsable DATABASE_URL)";
+    return "(unparsable URL)";
   }
 }
