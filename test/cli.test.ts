@@ -3,9 +3,13 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
+import { anonymousPrincipal, createEngine } from "edd";
+import { createPgliteStore } from "edd/pglite";
 import { describe, expect, it } from "vitest";
 import { migrations } from "../adapters/sql/migrations.js";
+import { bankServices } from "../examples/bank/services.js";
 import { commands } from "../runtimes/cli/commands.js";
+import { terminalProgress } from "../runtimes/cli/context.js";
 import { eddFromSources, runEdd } from "./support/edd-cli.js";
 import { commandRequest } from "./support/requests.js";
 
@@ -19,6 +23,38 @@ describe("edd CLI", () => {
       expect(stdout).toMatch(new RegExp(`^  ${name} `, "m"));
     expect(Object.keys(commands).sort()).toEqual(["anchor", "dlq", "export", "import", "migrate", "prune", "rebuild", "serve", "verify"]);
     expect(stdout).toContain("exit codes");
+  });
+
+  it("prints the usage of every command for `edd <command> --help`, exit 0, before reading any config", async () => {
+    for (const name of Object.keys(commands)) {
+      const { code, stdout, stderr } = await runEdd([name, "--help"], { EDD_CONFIG: "no-such-config.ts" });
+      expect({ name, code, stderr }).toEqual({ name, code: 0, stderr: "" });
+      expect(stdout).toMatch(new RegExp(`^usage: edd ${name}`));
+    }
+  });
+
+  it("draws progress only on a terminal: piped stderr gets no carriage-return frames", async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), "edd-cli-"));
+    const store = await createPgliteStore({ dataDir });
+    const engine = createEngine({ services: bankServices, store });
+    await engine.command(
+      commandRequest({ command: "OpenAccount", aggregateId: "a", attributes: { owner: "a@example.com" } }),
+      anonymousPrincipal,
+    );
+    await store.close();
+    const piped = await runEdd(["verify", "--realm", "default", "--no-views"], { EDD_DATA_DIR: dataDir });
+    expect(piped.code).toBe(0);
+    expect(piped.stdout).toContain("1 aggregates, 1 events verified");
+    expect(piped.stderr).not.toContain("\r");
+    const written: string[] = [];
+    const onTerminal = terminalProgress({ isTTY: true, write: (text: string) => written.push(text) });
+    onTerminal.progress("verify 10 events");
+    onTerminal.endProgress();
+    expect(written).toEqual(["\rverify 10 events\u001b[K", "\n"]);
+    const elsewhere = terminalProgress({ write: (text: string) => written.push(text) });
+    elsewhere.progress("verify 20 events");
+    elsewhere.endProgress();
+    expect(written).toHaveLength(2);
   });
 
   it("exits 2 with the usage for an unknown command or none", async () => {

@@ -1,52 +1,84 @@
 import { parseArgs } from "node:util";
-import type { CliCommand } from "./context.js";
+import type { CliCommand, LoadedCommand } from "./context.js";
 import { exitCodes } from "./context.js";
 
-/** One `edd` command: loaded only when run, so `edd --help` starts fast. */
+/**
+ * One `edd` command: loaded only when run, so `edd --help` starts fast. Loading gives its usage
+ * too, so `edd <command> --help` works for every command without the command parsing it.
+ */
 export interface CommandEntry {
   readonly summary: string;
   /** Whether it reads edd.config.ts (migrate works on the database alone). */
   readonly needsConfig: boolean;
-  readonly load: () => Promise<CliCommand>;
+  readonly load: () => Promise<LoadedCommand>;
 }
 
 export const commands: Readonly<Record<string, CommandEntry>> = {
   serve: {
     summary: "serve the configured services over HTTP on Node, with the outbox relay",
     needsConfig: true,
-    load: async () => (await import("./serve.js")).serveCommand,
+    load: async () => {
+      const { serveCommand, serveUsage } = await import("./serve.js");
+      return { run: serveCommand, usage: serveUsage };
+    },
   },
-  migrate: { summary: "apply pending store migrations", needsConfig: false, load: async () => migrateCommand },
+  migrate: {
+    summary: "apply pending store migrations",
+    needsConfig: false,
+    load: async () => ({ run: migrateCommand, usage: migrateUsage }),
+  },
   verify: {
     summary: "replay aggregates, check hash chains, compare snapshots and views",
     needsConfig: true,
-    load: async () => (await import("./verify.js")).verifyCommand,
+    load: async () => {
+      const { verifyCommand, verifyUsage } = await import("./verify.js");
+      return { run: verifyCommand, usage: verifyUsage };
+    },
   },
-  rebuild: { summary: "replay history into a projection's view, resumable", needsConfig: true, load: async () => rebuildViaSql },
+  rebuild: {
+    summary: "replay history into a projection's view, resumable",
+    needsConfig: true,
+    load: async () => ({ run: rebuildViaSql, usage: (await import("./rebuild.js")).rebuildUsage }),
+  },
   export: {
     summary: "write a realm's event log as JSON Lines",
     needsConfig: true,
-    load: async () => (await import("./export.js")).exportCommand,
+    load: async () => {
+      const { exportCommand, exportUsage } = await import("./export.js");
+      return { run: exportCommand, usage: exportUsage };
+    },
   },
   import: {
     summary: "load a JSON Lines event log into the store",
     needsConfig: true,
-    load: async () => (await import("./import.js")).importCommand,
+    load: async () => {
+      const { importCommand, importUsage } = await import("./import.js");
+      return { run: importCommand, usage: importUsage };
+    },
   },
   anchor: {
     summary: "write a signed digest of a realm, to prove later what was rewritten or deleted",
     needsConfig: true,
-    load: async () => (await import("./anchor.js")).anchorCommand,
+    load: async () => {
+      const { anchorCommand, anchorUsage } = await import("./anchor.js");
+      return { run: anchorCommand, usage: anchorUsage };
+    },
   },
   prune: {
     summary: "delete a realm's request-log entries past the retention, in short batches",
     needsConfig: true,
-    load: async () => (await import("./prune.js")).pruneCommand,
+    load: async () => {
+      const { pruneCommand, pruneUsage } = await import("./prune.js");
+      return { run: pruneCommand, usage: pruneUsage };
+    },
   },
   dlq: {
     summary: "list, show, redrive or discard dead letters",
     needsConfig: true,
-    load: async () => (await import("./dlq.js")).dlqCommand,
+    load: async () => {
+      const { dlqCommand, dlqUsage } = await import("./dlq.js");
+      return { run: dlqCommand, usage: dlqUsage };
+    },
   },
 };
 

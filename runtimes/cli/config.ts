@@ -1,3 +1,4 @@
+import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import type { Projection } from "../../core/model/projection.js";
@@ -25,13 +26,39 @@ export function defineConfig(config: EddConfig): EddConfig {
   return config;
 }
 
-export const defaultConfigPath = "edd.config.ts";
+/** Looked for in the working directory when neither --config nor $EDD_CONFIG names a file. */
+export const configFileNames = ["edd.config.ts", "edd.config.mts", "edd.config.js", "edd.config.mjs"] as const;
+
+/** The first config file of `configFileNames` that exists, else the first name (for the error message). */
+export function defaultConfigPath(directory = "."): string {
+  return configFileNames.find((name) => existsSync(resolve(directory, name))) ?? configFileNames[0];
+}
 
 export async function loadConfig(path: string): Promise<EddConfig> {
-  const url = pathToFileURL(resolve(path)).href;
-  const module = (await import(url)) as { default?: EddConfig };
+  const module = (await importConfig(path)) as { default?: EddConfig };
   if (module.default === undefined || !Array.isArray(module.default.services)) {
     throw new Error(`${path} must export default defineConfig({ services, … })`);
   }
   return module.default;
+}
+
+/**
+ * Imports the config file. A TypeScript config loads natively where Node strips types (22.18 and
+ * later); on an older Node through tsx when the project has it. edd itself never needs tsx.
+ */
+async function importConfig(path: string): Promise<unknown> {
+  const url = pathToFileURL(resolve(path)).href;
+  try {
+    return await import(url);
+  } catch (error) {
+    if ((error as { code?: unknown }).code !== "ERR_UNKNOWN_FILE_EXTENSION") throw error;
+    const tsx = await import("tsx/esm/api").catch(() => undefined);
+    if (tsx === undefined) {
+      throw new Error(
+        `${path} is TypeScript, which this Node cannot load: use Node 22.18 or later, install tsx (npm install -D tsx), or write it as edd.config.js`,
+      );
+    }
+    tsx.register();
+    return import(url);
+  }
 }

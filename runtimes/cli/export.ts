@@ -116,17 +116,19 @@ export const exportCommand: CliCommand = async (args, context) => {
       store: tools.store,
       identities: tools.identities,
       realm: options.realm,
-      onProgress: (events) => context.err(`\rexport ${options.realm}: ${events} events\u001b[K`),
+      onProgress: (events) => context.progress?.(`export ${options.realm}: ${events} events`),
     });
     if (options.out === undefined) {
       for await (const line of lines) context.out(line);
     } else {
       await writeLines(options.out, lines);
     }
-    context.err(`\nexported realm ${options.realm}${options.out === undefined ? "" : ` to ${options.out}`}\n`);
+    context.endProgress?.();
+    context.err(`exported realm ${options.realm}${options.out === undefined ? "" : ` to ${options.out}`}\n`);
     return exitCodes.ok;
   } catch (error) {
-    context.err(`\nexport failed: ${error instanceof Error ? error.message : String(error)}\n`);
+    context.endProgress?.();
+    context.err(`export failed: ${error instanceof Error ? error.message : String(error)}\n`);
     return exitCodes.fault;
   } finally {
     await tools.close();

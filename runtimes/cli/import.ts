@@ -61,8 +61,9 @@ export const importCommand: CliCommand = async (args, context) => {
       importer: tools.importer,
       hashEvent: eventHash,
       ...(anchor === undefined ? {} : { anchor: anchoredHeads(anchor) }),
-      onProgress: (events) => context.err(`\rimport ${options.realm}: ${events} events\u001b[K`),
+      onProgress: (events) => context.progress?.(`import ${options.realm}: ${events} events`),
     });
+    context.endProgress?.();
     if (context.json) context.out(JSON.stringify({ realm: options.realm, ...result }));
     else
       context.out(
@@ -71,8 +72,9 @@ export const importCommand: CliCommand = async (args, context) => {
     return exitCodes.ok;
   } catch (error) {
     const refused = error instanceof ImportFileError || error instanceof AggregateNotEmptyError || error instanceof IdentityConflictError;
+    context.endProgress?.();
     const reason = error instanceof Error ? error.message : String(error);
-    context.err(`\nimport ${refused ? "refused, nothing was written" : "failed"}:\n${reason.replace(/^/gm, "  ")}\n`);
+    context.err(`import ${refused ? "refused, nothing was written" : "failed"}:\n${reason.replace(/^/gm, "  ")}\n`);
     return refused ? exitCodes.problem : exitCodes.fault;
   } finally {
     await tools.close();

@@ -1,7 +1,7 @@
 import { parseArgs } from "node:util";
 import { commands } from "./commands.js";
 import { defaultConfigPath, type EddConfig, loadConfig } from "./config.js";
-import { type CliContext, exitCodes } from "./context.js";
+import { type CliContext, exitCodes, terminalProgress } from "./context.js";
 
 export const usage = `usage: edd [--config <file>] [--json] <command> [options]
 
@@ -40,9 +40,14 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
   }
   const rest = argv.slice(commandIndex + 1).filter((arg) => arg !== "--json");
   const json = values.json === true || argv.slice(commandIndex + 1).includes("--json");
-  const configPath = typeof values.config === "string" ? values.config : (env.EDD_CONFIG ?? defaultConfigPath);
-  const config: EddConfig = entry.needsConfig && !rest.includes("--help") ? await loadConfig(configPath) : { services: [] };
-  const context: CliContext = { config, env, out, err, json };
   const command = await entry.load();
-  return command(rest, context);
+  // Every command answers --help the same way, before reading any config or opening any store.
+  if (rest.includes("--help") || rest.includes("-h")) {
+    out(command.usage);
+    return exitCodes.ok;
+  }
+  const configPath = typeof values.config === "string" ? values.config : (env.EDD_CONFIG ?? defaultConfigPath());
+  const config: EddConfig = entry.needsConfig ? await loadConfig(configPath) : { services: [] };
+  const context: CliContext = { config, env, out, err, json, ...terminalProgress(process.stderr) };
+  return command.run(rest, context);
 }

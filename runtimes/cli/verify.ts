@@ -66,11 +66,12 @@ export const verifyCommand: CliCommand = async (args, context) => {
     const sinceAnchor =
       anchor === undefined ? [] : await compareWithAnchor({ store: tools.store, anchor, checkChain: verifyChain, ...scope });
     const report = { ...replayed, problems: [...replayed.problems, ...sinceAnchor] };
-    context.err("\n");
+    context.endProgress?.();
     printReport(context, report, Date.now() - started);
     return report.problems.length === 0 ? exitCodes.ok : exitCodes.problem;
   } catch (error) {
-    context.err(`\nverify failed: ${error instanceof Error ? error.message : String(error)}\n`);
+    context.endProgress?.();
+    context.err(`verify failed: ${error instanceof Error ? error.message : String(error)}\n`);
     return exitCodes.fault;
   } finally {
     await tools.close();
@@ -110,9 +111,7 @@ function progressLine(context: CliContext, total: number | undefined, started: n
     const seconds = (Date.now() - started) / 1000;
     const rate = seconds > 0 ? progress.events / seconds : 0;
     const secondsLeft = total === undefined || rate === 0 ? undefined : Math.max(0, total - progress.events) / rate;
-    context.err(
-      `\rverify ${formatProgress({ done: progress.events, total, rate, secondsLeft })}  ${progress.aggregates} aggregates\u001b[K`,
-    );
+    context.progress?.(`verify ${formatProgress({ done: progress.events, total, rate, secondsLeft })}  ${progress.aggregates} aggregates`);
   };
 }
 
