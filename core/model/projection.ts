@@ -24,12 +24,14 @@ export interface ProjectionSpec<E extends EventMap, D> {
  * A projection as the pipeline sees it: one document per aggregate of one service, keyed by the
  * aggregate id and versioned by the sequence of the last event that changed it.
  */
-export interface Projection<D = Record<string, unknown>> {
+export interface Projection<D = Record<string, unknown>, E extends EventMap = EventMap> {
   readonly name: string;
   readonly service: string;
   readonly view: string;
   handles(event: StoredEvent): boolean;
   apply(event: StoredEvent, current: D | undefined): ProjectionResult<D>;
+  /** Phantom: the events of the projected service, for the typed test kit. */
+  readonly __events?: E;
 }
 
 const projectionNamePattern = /^[a-z][a-z0-9]*(?:[-.][a-z0-9]+)*$/;
@@ -38,7 +40,7 @@ const projectionNamePattern = /^[a-z][a-z0-9]*(?:[-.][a-z0-9]+)*$/;
 export function defineProjection<E extends EventMap, D extends Record<string, unknown>>(
   service: Service<unknown, E>,
   spec: ProjectionSpec<E, D>,
-): Projection<D> {
+): Projection<D, E> {
   if (!projectionNamePattern.test(spec.name)) throw new Error(`projection name must be lower-case words joined by - or .: ${spec.name}`);
   const handlers = spec.events as unknown as Readonly<Record<string, (event: StoredEvent, current: D | undefined) => ProjectionResult<D>>>;
   for (const type of Object.keys(handlers)) {

@@ -4,7 +4,7 @@ import type { Rejection } from "./rejection.js";
 import type { StoredEvent } from "./events.js";
 import type { ViewQuery } from "./view-query.js";
 import type { ViewDocument, ViewPage } from "../ports/view-store.js";
-import type { CommandTypes, QueryTypes } from "./typing.js";
+import type { CommandTypes, DependencyTypes, QueryTypes } from "./typing.js";
 
 /** Event type name → event data, accumulated as events are declared. */
 export type EventMap = Record<string, unknown>;
@@ -32,6 +32,12 @@ export type DependencyRequests = Record<string, DependencyRequest>;
 
 /** Declares, from the validated input, which queries to run before the handler. */
 export type Dependencies<C, M extends DependencyRequests> = (input: C) => M;
+
+/** What the test kit knows of a command, internal ones included: its attributes and resolved dependencies. */
+export interface CommandKit<I, M> {
+  readonly attributes: I;
+  readonly deps: ResolvedDependencies<M>;
+}
 
 export type ResolvedDependencies<M> = {
   [K in keyof M]: M[K] extends { result: z.ZodType<infer R> } ? R : unknown;
@@ -104,6 +110,7 @@ export interface Service<
   E extends EventMap = EventMap,
   C extends CommandTypes = CommandTypes,
   Q extends QueryTypes = QueryTypes,
+  D extends DependencyTypes = DependencyTypes,
 > {
   readonly name: string;
   readonly initialState: () => S;
@@ -117,6 +124,8 @@ export interface Service<
   readonly __commands?: C;
   /** Phantom: query name → attributes and result, for typed clients. */
   readonly __queries?: Q;
+  /** Phantom: command name → its resolved dependencies, for the typed test kit. */
+  readonly __dependencies?: D;
 }
 
 export interface CommandSpec<S, E extends EventMap, C, M extends DependencyRequests, I = C> {
@@ -149,10 +158,11 @@ export class ServiceBuilder<
   E extends EventMap,
   C extends CommandTypes = Record<never, never>,
   Q extends QueryTypes = Record<never, never>,
+  D extends DependencyTypes = Record<never, never>,
 > {
-  readonly #service: Service<S, E, C, Q>;
+  readonly #service: Service<S, E, C, Q, D>;
 
-  constructor(service: Service<S, E, C, Q>) {
+  constructor(service: Service<S, E, C, Q, D>) {
     this.#service = service;
   }
 
@@ -160,44 +170,44 @@ export class ServiceBuilder<
     type: N,
     schema: z.ZodType<T>,
     evolve: (state: S, data: T, event: StoredEvent<T, N>) => S,
-  ): ServiceBuilder<S, E & { [K in N]: T }, C, Q> {
+  ): ServiceBuilder<S, E & { [K in N]: T }, C, Q, D> {
     assertNew(this.#service.events, type, "event");
     const definition: EventDefinition<S> = { schema, evolve: evolve as EventDefinition<S>["evolve"] };
     const service = { ...this.#service, events: { ...this.#service.events, [type]: definition } };
-    return new ServiceBuilder(service as Service<S, E & { [K in N]: T }, C, Q>);
+    return new ServiceBuilder(service as Service<S, E & { [K in N]: T }, C, Q, D>);
   }
 
   command<N extends string, A, M extends DependencyRequests = Record<never, never>, I = A, X extends boolean = false>(
     name: N,
     spec: CommandSpec<S, E, A, M, I> & { readonly internal?: X },
-  ): ServiceBuilder<S, E, X extends true ? C : C & { [K in N]: I }, Q> {
+  ): ServiceBuilder<S, E, X extends true ? C : C & { [K in N]: I }, Q, D & { [K in N]: CommandKit<I, M> }> {
     assertNew(this.#service.commands, name, "command");
     const definition = spec as unknown as CommandDefinition<S>;
     const service = { ...this.#service, commands: { ...this.#service.commands, [name]: definition } };
-    return new ServiceBuilder(service as unknown as Service<S, E, X extends true ? C : C & { [K in N]: I }, Q>);
+    return new ServiceBuilder(service as unknown as Service<S, E, X extends true ? C : C & { [K in N]: I }, Q, D & { [K in N]: CommandKit<I, M> }>);
   }
 
   query<N extends string, A, R, M extends DependencyRequests = Record<never, never>, I = A>(
     name: N,
     spec: QuerySpec<S, A, M, R, I>,
-  ): ServiceBuilder<S, E, C, Q & { [K in N]: { attributes: I; result: Awaited<R> } }> {
+  ): ServiceBuilder<S, E, C, Q & { [K in N]: { attributes: I; result: Awaited<R> } }, D> {
     assertNew(this.#service.queries, name, "query");
     const definition = spec as unknown as QueryDefinition<S>;
     const service = { ...this.#service, queries: { ...this.#service.queries, [name]: definition } };
-    return new ServiceBuilder(service as Service<S, E, C, Q & { [K in N]: { attributes: I; result: Awaited<R> } }>);
+    return new ServiceBuilder(service as Service<S, E, C, Q & { [K in N]: { attributes: I; result: Awaited<R> } }, D>);
   }
 
   effect<N extends keyof E & string>(
     type: N,
     effect: (event: StoredEvent<E[N], N>) => readonly EffectCommand[],
-  ): ServiceBuilder<S, E, C, Q> {
+  ): ServiceBuilder<S, E, C, Q, D> {
     if (!(type in this.#service.events)) throw new Error(`effect on undeclared event ${type} in service ${this.#service.name}`);
     const existing = this.#service.effects[type] ?? [];
     const effects = { ...this.#service.effects, [type]: [...existing, effect as EffectFunction] };
     return new ServiceBuilder({ ...this.#service, effects });
   }
 
-  build(): Service<S, E, C, Q> {
+  build(): Service<S, E, C, Q, D> {
     return this.#service;
   }
 }

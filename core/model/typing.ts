@@ -7,6 +7,9 @@
 /** Command name → attributes. */
 export type CommandTypes = Record<string, unknown>;
 
+/** Command name → its attributes and the results of its declared dependencies; internal commands too. */
+export type DependencyTypes = Record<string, { readonly attributes: unknown; readonly deps: unknown }>;
+
 /** Query name → attributes and answer. */
 export type QueryTypes = Record<string, { readonly attributes: unknown; readonly result: unknown }>;
 

@@ -1,3 +1,12 @@
 // The test kit: specifications that run business logic without infrastructure.
-export { specification, querySpecification, type CommandOutcome } from "./specification.js";
+export {
+  projectionSpecification,
+  querySpecification,
+  specification,
+  type CommandOutcome,
+  type ProjectionOutcome,
+  type Then,
+  type When,
+  type WhenOptions,
+} from "./specification.js";
 export { deepEqual, SpecificationError } from "./equal.js";

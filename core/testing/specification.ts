@@ -1,7 +1,9 @@
 import type { EventMeta, StoredEvent } from "../model/events.js";
 import { anonymousPrincipal, type Principal } from "../model/principal.js";
 import { isRejection } from "../model/rejection.js";
-import type { EventMap, EventOf, Service } from "../model/service.js";
+import type { EffectCommand, EventMap, EventOf, Service } from "../model/service.js";
+import type { CommandTypes, DependencyTypes, QueryTypes } from "../model/typing.js";
+import type { Projection } from "../model/projection.js";
 import type { ViewQuery } from "../model/view-query.js";
 import type { ViewStore } from "../ports/view-store.js";
 import { evolveAll } from "../pipeline/aggregate.js";
@@ -17,9 +19,13 @@ const testMeta: EventMeta = {
 };
 
 function stored(service: Service, aggregateId: string, events: readonly { type: string; data: unknown }[], from = 0): StoredEvent[] {
+  return storedFor(service.name, aggregateId, events, from);
+}
+
+function storedFor(service: string, aggregateId: string, events: readonly { type: string; data: unknown }[], from = 0): StoredEvent[] {
   return events.map((event, i) => ({
     realm: "test",
-    service: service.name,
+    service,
     aggregateId,
     sequence: from + i + 1,
     type: event.type,
@@ -33,6 +39,8 @@ export interface CommandOutcome {
   readonly events: readonly { type: string; data: unknown }[];
   readonly identities: readonly string[];
   readonly rejection?: { code: string; message: string; details?: unknown };
+  /** Commands the service's effects send for the emitted events, in order. */
+  readonly effects: readonly EffectCommand[];
 }
 
 /** The "then" step of a command specification. */
@@ -40,12 +48,22 @@ export interface Then<E extends EventMap> {
   thenEmits(expected: readonly EventOf<E>[]): CommandOutcome;
   thenClaims(identities: readonly string[]): CommandOutcome;
   thenRejects(code: string): CommandOutcome;
+  /** The commands the service's effects send for the emitted events. */
+  thenEffects(expected: readonly EffectCommand[]): CommandOutcome;
   /** The raw outcome, for assertions the helpers above do not cover. */
   readonly outcome: CommandOutcome;
 }
 
-export interface When<E extends EventMap> {
-  when(command: string, attributes: unknown, options?: { deps?: Record<string, unknown>; user?: Principal; now?: Date }): Then<E>;
+export interface WhenOptions<D> {
+  /** The results of the command's declared dependencies, by name; every declared one must be given. */
+  readonly deps?: D;
+  readonly user?: Principal;
+  readonly now?: Date;
+}
+
+/** Command names (internal ones too), attributes and dependency results of a service, as its definition declares them. */
+export interface When<E extends EventMap, D extends DependencyTypes> {
+  when<N extends keyof D & string>(command: N, attributes: D[N]["attributes"], options?: WhenOptions<D[N]["deps"]>): Then<E>;
 }
 
 /**
@@ -55,9 +73,11 @@ export interface When<E extends EventMap> {
  *   specification(accounts).given([{ type: "AccountOpened", data: { owner } }]).when("Deposit", { amount: 5 })
  *     .thenEmits([{ type: "Deposited", data: { amount: 5 } }]);
  */
-export function specification<S, E extends EventMap>(service: Service<S, E>) {
+export function specification<S, E extends EventMap, C extends CommandTypes, Q extends QueryTypes, D extends DependencyTypes>(
+  service: Service<S, E, C, Q, D>,
+) {
   return {
-    given(events: readonly EventOf<E>[], aggregateId = "aggregate-1"): When<E> {
+    given(events: readonly EventOf<E>[], aggregateId = "aggregate-1"): When<E, D> {
       return {
         when(command, attributes, options = {}) {
           const outcome = runCommand(service as unknown as Service, aggregateId, events, command, attributes, options);
@@ -76,6 +96,11 @@ export function specification<S, E extends EventMap>(service: Service<S, E>) {
               assertEqual(outcome.rejection?.code, code, `${command} was not rejected with ${code}`);
               return outcome;
             },
+            thenEffects(expected) {
+              if (outcome.rejection) throw new SpecificationError(`${command} was rejected`, expected, outcome.rejection);
+              assertEqual(outcome.effects, expected, `${command} caused other effects`);
+              return outcome;
+            },
           };
         },
       };
@@ -89,24 +114,26 @@ function runCommand(
   given: readonly { type: string; data: unknown }[],
   command: string,
   attributes: unknown,
-  options: { deps?: Record<string, unknown>; user?: Principal; now?: Date },
+  options: WhenOptions<unknown>,
 ): CommandOutcome {
   const definition = service.commands[command];
   if (definition === undefined) throw new Error(`${service.name} has no command ${command}`);
   const parsed = definition.schema.safeParse(attributes);
   if (!parsed.success) throw new Error(`attributes of ${command} are invalid: ${parsed.error.message}`);
+  const deps = (options.deps ?? {}) as Record<string, unknown>;
+  assertDependencies(command, definition.dependencies?.(parsed.data), deps);
   const history = stored(service, aggregateId, given);
   const state = evolveAll(service, service.initialState(), history);
   const decision = definition.handle(parsed.data, state, {
     aggregateId,
     version: history.length,
-    deps: options.deps ?? {},
+    deps,
     user: options.user ?? anonymousPrincipal,
     now: options.now ?? new Date(0),
   });
   if (isRejection(decision)) {
     const { code, message, details } = decision;
-    return { events: [], identities: [], rejection: details === undefined ? { code, message } : { code, message, details } };
+    return { events: [], identities: [], effects: [], rejection: details === undefined ? { code, message } : { code, message, details } };
   }
   const outcome = Array.isArray(decision)
     ? { events: decision, identities: [] }
@@ -116,7 +143,23 @@ function runCommand(
     if (schema === undefined) throw new Error(`${command} emitted undeclared event ${event.type}`);
     if (!schema.safeParse(event.data).success) throw new Error(`${command} emitted an invalid ${event.type}`);
   }
-  return { events: outcome.events, identities: outcome.identities ?? [] };
+  const emitted = stored(service, aggregateId, outcome.events, history.length);
+  const effects = emitted.flatMap((event) => (service.effects[event.type] ?? []).flatMap((effect) => effect(event)));
+  return { events: outcome.events, identities: outcome.identities ?? [], effects };
+}
+
+/** A handler reading a dependency the test did not give would see `undefined`: name it instead. */
+function assertDependencies(
+  command: string,
+  declared: Readonly<Record<string, unknown>> | undefined,
+  given: Readonly<Record<string, unknown>>,
+) {
+  const missing = Object.keys(declared ?? {}).filter((name) => !Object.hasOwn(given, name));
+  if (missing.length > 0) {
+    throw new Error(
+      `${command} declares the dependenc${missing.length === 1 ? "y" : "ies"} ${missing.join(", ")}: give ${missing.length === 1 ? "its result" : "their results"} in { deps }`,
+    );
+  }
 }
 
 /**
@@ -125,21 +168,24 @@ function runCommand(
  *   await querySpecification(accounts).given({ "acc-1": [opened] }, { "ana@example.com": "acc-1" })
  *     .query("GetAccount", { id: "acc-1" });
  */
-export function querySpecification<S, E extends EventMap>(service: Service<S, E>) {
+export function querySpecification<S, E extends EventMap, C extends CommandTypes, Q extends QueryTypes, D extends DependencyTypes>(
+  service: Service<S, E, C, Q, D>,
+) {
   const erased = service as unknown as Service;
   return {
     given(aggregates: Readonly<Record<string, readonly EventOf<E>[]>>, identities: Readonly<Record<string, string>> = {}) {
       return {
-        async query(
-          name: string,
-          attributes: unknown,
+        async query<N extends keyof Q & string>(
+          name: N,
+          attributes: Q[N]["attributes"],
           options: { deps?: Record<string, unknown>; user?: Principal; views?: Pick<ViewStore, "search" | "get"> } = {},
-        ): Promise<unknown> {
+        ): Promise<Q[N]["result"]> {
           const definition = erased.queries[name];
           if (definition === undefined) throw new Error(`${service.name} has no query ${name}`);
           const parsed = definition.schema.safeParse(attributes);
           if (!parsed.success) throw new Error(`attributes of ${name} are invalid: ${parsed.error.message}`);
           const user = options.user ?? anonymousPrincipal;
+          assertDependencies(name, definition.dependencies?.(parsed.data), options.deps ?? {});
           return definition.handle(parsed.data, {
             realm: user.realm,
             user,
@@ -163,6 +209,43 @@ export function querySpecification<S, E extends EventMap>(service: Service<S, E>
               },
             },
           });
+        },
+      };
+    },
+  };
+}
+
+/** What a projection made of the given events: the view's documents by aggregate id. */
+export interface ProjectionOutcome<D> {
+  readonly documents: Readonly<Record<string, D>>;
+}
+
+/**
+ * Given/then for a projection: events in (per aggregate id, typed by the service's events), view
+ * documents out, folded exactly as a projector folds them (null deletes, undefined keeps).
+ *
+ *   projectionSpecification(accountSummaries).given({ "acc-1": [opened] }).thenDocuments({ "acc-1": { … } });
+ */
+export function projectionSpecification<D, E extends EventMap>(projection: Projection<D, E>) {
+  return {
+    given(aggregates: Readonly<Record<string, readonly EventOf<E>[]>>) {
+      const documents: Record<string, D> = {};
+      for (const [aggregateId, events] of Object.entries(aggregates)) {
+        let current: D | undefined;
+        for (const event of storedFor(projection.service, aggregateId, events)) {
+          if (!projection.handles(event)) continue;
+          const next = projection.apply(event, current);
+          if (next === null) current = undefined;
+          else if (next !== undefined) current = next;
+        }
+        if (current !== undefined) documents[aggregateId] = current;
+      }
+      const outcome: ProjectionOutcome<D> = { documents };
+      return {
+        outcome,
+        thenDocuments(expected: Readonly<Record<string, D>>): ProjectionOutcome<D> {
+          assertEqual(documents, expected, `${projection.name} made other documents`);
+          return outcome;
         },
       };
     },
