@@ -1,1 +1,8 @@
-export {};
+// `edd/testing/contracts`: the suites every edd store, view store and transport passes. A third-party
+// adapter proves it conforms by calling one of them in its own vitest file; edd's adapters do the same.
+//
+//   import { describeStoreContract } from "edd/testing/contracts";
+//   describeStoreContract("my store", async () => new MyStore());
+export { describeStoreContract } from "./store.js";
+export { describeViewStoreContract, type ViewStoreFixture } from "./view-store.js";
+export { describeTransportContract, type ContractOptions, type ContractSettings, type TransportFactory } from "./transport.js";

@@ -6,7 +6,7 @@ import type { DynamoStore } from "../adapters/dynamodb/store.js";
 import { eventHash } from "../adapters/sql/hash.js";
 import type { StoredEvent } from "../core/model/events.js";
 import type { UnitOfWork } from "../core/ports/store.js";
-import { readFeedUntil } from "./store-contract.js";
+import { readFeedUntil } from "../contracts/store.js";
 import { describeDynamo, dynamoTable } from "./support/dynamodb.js";
 
 const realm = "r1";

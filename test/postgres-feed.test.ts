@@ -5,7 +5,7 @@ import type { UnitOfWork } from "../core/ports/store.js";
 import { createPostgresStore } from "../adapters/postgres/index.js";
 import type { CommitStep } from "../adapters/sql/commit.js";
 import type { SqlStore } from "../adapters/sql/store.js";
-import { readFeedUntil } from "./store-contract.js";
+import { readFeedUntil } from "../contracts/store.js";
 import { databaseUrl, describePostgres, dropSchemas, testSchema } from "./store-postgres-support.js";
 
 const meta: EventMeta = { requestId: "r", interactionId: "i", invocationId: "v", breadcrumbs: [0], user: "u", command: "C" };

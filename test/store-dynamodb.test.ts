@@ -1,5 +1,5 @@
+import { describeStoreContract } from "edd/testing/contracts";
 import { afterAll, beforeAll } from "vitest";
-import { describeStoreContract } from "./store-contract.js";
 import { describeDynamo, dynamoTable } from "./support/dynamodb.js";
 
 describeDynamo("DynamoDB store on DynamoDB Local", (endpoint) => {

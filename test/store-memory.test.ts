@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { MemoryStore } from "../adapters/memory/index.js";
 import { IdentityConflictError, type UnitOfWork } from "../core/ports/store.js";
-import { describeStoreContract } from "./store-contract.js";
+import { describeStoreContract } from "edd/testing/contracts";
 
 describeStoreContract("memory", async () => new MemoryStore());
 

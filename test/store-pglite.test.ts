@@ -6,7 +6,7 @@ import { createPgliteClient, createPgliteStore } from "../adapters/pglite/index.
 import type { SqlClient } from "../adapters/sql/client.js";
 import { migrate } from "../adapters/sql/migrations.js";
 import { SqlStore } from "../adapters/sql/store.js";
-import { describeStoreContract } from "./store-contract.js";
+import { describeStoreContract } from "edd/testing/contracts";
 
 // Starting PGlite takes a second: one in-memory instance, a fresh schema per test.
 let shared: Promise<SqlClient> | undefined;

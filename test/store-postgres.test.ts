@@ -1,6 +1,6 @@
 import { afterAll } from "vitest";
 import { createPostgresStore } from "../adapters/postgres/index.js";
-import { describeStoreContract } from "./store-contract.js";
+import { describeStoreContract } from "edd/testing/contracts";
 import { databaseUrl, describePostgres, dropSchemas, testSchema } from "./store-postgres-support.js";
 
 const schemas: string[] = [];

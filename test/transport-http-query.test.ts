@@ -6,7 +6,7 @@ import { MemoryStore } from "../adapters/memory/index.js";
 import { anonymousPrincipal, createEngine, EddError } from "../core/index.js";
 import { accounts, transfers } from "../examples/bank/services.js";
 import { type NodeServer, serveNode } from "../runtimes/node/index.js";
-import { commandRequest } from "./transport-contract.js";
+import { commandRequest } from "../contracts/transport.js";
 
 const scope = {
   requestId: "5f0c7f4e-8a53-4a1e-9a53-6f1f4d1b2c3d",

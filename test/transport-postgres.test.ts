@@ -3,7 +3,8 @@ import { afterAll, describe, expect, it } from "vitest";
 import { ensureQueueTable, PostgresQueueTransport } from "../adapters/postgres/queue/index.js";
 import { commandMessage } from "../core/ports/transport.js";
 import { postgresUnavailable, postgresUrl, randomSchema } from "./support/postgres-available.js";
-import { commandRequest, describeTransportContract } from "./transport-contract.js";
+import { describeTransportContract } from "edd/testing/contracts";
+import { commandRequest } from "../contracts/transport.js";
 
 const unavailable = await postgresUnavailable();
 const schema = randomSchema();

@@ -3,7 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ensurePubSubTopology, PubSubTransport } from "../adapters/pubsub/index.js";
 import { commandMessage } from "../core/ports/transport.js";
 import { type PubSubEmulator, pubsubEmulatorUnavailable, startPubSubEmulator } from "./support/pubsub-emulator.js";
-import { commandRequest, describeTransportContract } from "./transport-contract.js";
+import { describeTransportContract } from "edd/testing/contracts";
+import { commandRequest } from "../contracts/transport.js";
 
 // No GCE metadata server here: stop google-auth from probing for one (noise only).
 process.env.METADATA_SERVER_DETECTION ??= "none";

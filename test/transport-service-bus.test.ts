@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ServiceBusTransport } from "../adapters/service-bus/index.js";
 import { type ServiceBusPeer, startServiceBusPeer } from "./support/service-bus-peer.js";
 import { commandMessage } from "../core/ports/transport.js";
-import { commandRequest, describeTransportContract, receiveUntil } from "./transport-contract.js";
+import { describeTransportContract } from "edd/testing/contracts";
+import { commandRequest, receiveUntil } from "../contracts/transport.js";
 
 let peer: ServiceBusPeer;
 let queues = 0;

@@ -11,7 +11,8 @@ import { createQueueWorker } from "../core/pipeline/queue-worker.js";
 import { commandMessage } from "../core/ports/transport.js";
 import { bankServices } from "../examples/bank/services.js";
 import { startAwsEmulator } from "./support/fauxqs.js";
-import { commandRequest, describeTransportContract, receiveUntil } from "./transport-contract.js";
+import { describeTransportContract } from "edd/testing/contracts";
+import { commandRequest, receiveUntil } from "../contracts/transport.js";
 
 let aws: Awaited<ReturnType<typeof startAwsEmulator>>;
 let admin: SQSClient;

@@ -11,7 +11,7 @@ import { parseLargeCommandReference } from "../core/pipeline/large-commands.js";
 import { deliverToTransport, publishCommand } from "../core/pipeline/queue-publish.js";
 import { createQueueWorker } from "../core/pipeline/queue-worker.js";
 import { bankServices } from "../examples/bank/services.js";
-import { commandRequest } from "./transport-contract.js";
+import { commandRequest } from "../contracts/transport.js";
 
 const account = async (engine: ReturnType<typeof createEngine>, id: string) =>
   (await engine.query({ query: { query: "GetAccount", attributes: { id } } }, anonymousPrincipal)).body;

@@ -1,4 +1,4 @@
 import { MemoryViewStore } from "../adapters/memory/view-store.js";
-import { describeViewStoreContract } from "./view-store-contract.js";
+import { describeViewStoreContract } from "edd/testing/contracts";
 
 describeViewStoreContract("memory", async () => ({ store: new MemoryViewStore() }));

@@ -10,8 +10,8 @@ import { rebuildProjection } from "../core/pipeline/rebuild.js";
 import { bankServices } from "../examples/bank/services.js";
 import { accountSummaries } from "../examples/bank/views.js";
 import { startOpenSearchTestServer } from "./support/opensearch-server.js";
+import { describeViewStoreContract } from "edd/testing/contracts";
 import { commandRequest } from "./support/requests.js";
-import { describeViewStoreContract } from "./view-store-contract.js";
 
 describeViewStoreContract("opensearch (loopback test server)", async () => {
   const server = await startOpenSearchTestServer();

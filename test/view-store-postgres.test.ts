@@ -2,7 +2,7 @@ import { PGlite } from "@electric-sql/pglite";
 import pg from "pg";
 import { ensureViewTables, PostgresViewStore } from "../adapters/postgres/view-store.js";
 import { databaseUrl, describePostgres, testSchema } from "./store-postgres-support.js";
-import { describeViewStoreContract } from "./view-store-contract.js";
+import { describeViewStoreContract } from "edd/testing/contracts";
 
 describeViewStoreContract("postgres on PGlite", async () => {
   const db = new PGlite();

@@ -1,11 +1,28 @@
 import { randomUUID } from "node:crypto";
 import { afterEach, describe, expect, it } from "vitest";
-import { MemoryStore } from "../adapters/memory/index.js";
-import { anonymousPrincipal, createEngine } from "../core/index.js";
+import { z } from "zod";
+import { MemoryStore } from "../adapters/memory/store.js";
+import { anonymousPrincipal } from "../core/model/principal.js";
+import { defineService } from "../core/model/service.js";
+import { createEngine } from "../core/pipeline/engine.js";
 import { createQueueWorker } from "../core/pipeline/queue-worker.js";
 import type { CommandRequestBody } from "../core/ports/store.js";
 import { commandMessage, type QueueTransport, type ReceivedMessage } from "../core/ports/transport.js";
-import { bankServices } from "../examples/bank/services.js";
+
+/** The service the consumer runs in these tests: just enough to see each command applied once. */
+const accounts = defineService<{ owner: string; balance: number }>("accounts", { initialState: () => ({ owner: "", balance: 0 }) })
+  .event("AccountOpened", z.object({ owner: z.string() }), (state, e) => ({ ...state, owner: e.owner }))
+  .event("Deposited", z.object({ amount: z.number() }), (state, e) => ({ ...state, balance: state.balance + e.amount }))
+  .command("OpenAccount", { schema: z.object({ owner: z.string() }), handle: (c) => [{ type: "AccountOpened", data: c }] })
+  .command("Deposit", { schema: z.object({ amount: z.number() }), handle: (c) => [{ type: "Deposited", data: c }] })
+  .query("GetAccount", {
+    schema: z.object({ id: z.string() }),
+    handle: async ({ id }, { aggregates }) => {
+      const account = await aggregates.get(id);
+      return account === undefined ? null : { version: account.version, ...account.state };
+    },
+  })
+  .build();
 
 export interface ContractSettings {
   /** The dead-letter limit the queue under test should use; a platform may raise it to its minimum. */
@@ -156,7 +173,7 @@ export function describeTransportContract(name: string, factory: TransportFactor
         : "applies a command published twice once: this platform delivers both copies, the consumer's idempotency key makes the second apply nothing",
       async () => {
         const transport = await fresh();
-        const engine = createEngine({ services: bankServices, store: new MemoryStore() });
+        const engine = createEngine({ services: [accounts], store: new MemoryStore() });
         const worker = createQueueWorker(engine, transport, { retryDelayMs: () => 0 });
         const deposit = commandRequest("Deposit", "acc-once", { amount: 70 });
         await transport.publish(commandMessage(commandRequest("OpenAccount", "acc-once", { owner: "eve@example.com" }), "default"));
