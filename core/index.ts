@@ -8,6 +8,8 @@ export type {
   Decision,
   DependencyRequest,
   EffectCommand,
+  EffectSend,
+  EffectTarget,
   EventMap,
   EventOf,
   QueryContext,

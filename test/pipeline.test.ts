@@ -268,7 +268,7 @@ describe("effects", () => {
     const ping = defineService("ping", { initialState: () => ({ count: 0 }) })
       .event("Pinged", z.object({}), (state) => ({ count: state.count + 1 }))
       .command("Ping", { schema: z.object({}), handle: () => [{ type: "Pinged", data: {} }] })
-      .effect("Pinged", (event) => [{ service: "ping", command: "Ping", aggregateId: event.aggregateId, attributes: {} }])
+      .effect("Pinged", { command: "Ping" }, (event) => [{ aggregateId: event.aggregateId, attributes: {} }])
       .build();
     const store = new MemoryStore();
     const engine = createEngine({ services: [ping], store, maxEffectDepth: 5 });

@@ -131,7 +131,7 @@ describe("finding 13: dependency queries honour the query's declared roles", () 
     .query("Secret", { schema: z.object({}), roles: ["auditor"], handle: () => ({ secret: 42 }) })
     .command("Enter", {
       schema: z.object({}),
-      dependencies: () => ({ secret: { query: "Secret", attributes: {} } }),
+      dependencies: { secret: { query: "Secret", attributes: () => ({}) } },
       handle: () => [{ type: "Entered", data: {} }],
     })
     .build();
@@ -153,7 +153,7 @@ describe("finding 13: dependency queries honour the query's declared roles", () 
       .query("Secret", { schema: z.object({}), roles: ["auditor"], handle: () => 42 })
       .query("Report", {
         schema: z.object({}),
-        dependencies: () => ({ secret: { query: "Secret", attributes: {} } }),
+        dependencies: { secret: { query: "Secret", attributes: () => ({}) } },
         handle: (_q, c) => c.deps,
       })
       .build();

@@ -18,20 +18,23 @@ export type Decision<E extends EventMap> =
   | { readonly events: readonly EventOf<E>[]; readonly identities?: readonly string[] }
   | Rejection;
 
-/** Data a command or query needs before its handler runs: the answer of a query of this or another service. */
-export interface DependencyRequest<R = unknown> {
+/**
+ * Data a command or query needs before its handler runs: the answer of a query of this or another
+ * service. Which query is declared as data, so the engine checks at creation that it exists;
+ * only its attributes depend on the input.
+ */
+export interface DependencyRequest<C = never, R = unknown> {
   /** The service that answers; omitted means the service that owns the command. */
   readonly service?: string;
   readonly query: string;
-  readonly attributes: Record<string, unknown>;
+  /** The query's attributes, from the validated input of the command or query that depends on it. */
+  readonly attributes: (input: C) => Record<string, unknown>;
   /** Validates and types the answer; without it the handler receives `unknown`. */
   readonly result?: z.ZodType<R>;
 }
 
-export type DependencyRequests = Record<string, DependencyRequest>;
-
-/** Declares, from the validated input, which queries to run before the handler. */
-export type Dependencies<C, M extends DependencyRequests> = (input: C) => M;
+/** A command's or query's dependencies by name; `C` is the validated input their attributes are made from. */
+export type DependencyRequests<C = never> = Readonly<Record<string, DependencyRequest<C>>>;
 
 /** What the test kit knows of a command, internal ones included: its attributes and resolved dependencies. */
 export interface CommandKit<I, M> {
@@ -88,7 +91,7 @@ export interface EventDefinition<S> {
 
 export interface CommandDefinition<S> {
   readonly schema: z.ZodType;
-  readonly dependencies?: Dependencies<unknown, DependencyRequests>;
+  readonly dependencies?: DependencyRequests;
   readonly roles?: readonly string[];
   /** Only effects and trusted consumers may send it (a saga's steps): clients get 403. */
   readonly internal?: boolean;
@@ -97,12 +100,30 @@ export interface CommandDefinition<S> {
 
 export interface QueryDefinition<S> {
   readonly schema: z.ZodType;
-  readonly dependencies?: Dependencies<unknown, DependencyRequests>;
+  readonly dependencies?: DependencyRequests;
   readonly roles?: readonly string[];
   handle(query: unknown, context: QueryContext<S, Record<string, unknown>>): unknown;
 }
 
-export type EffectFunction = (event: StoredEvent) => readonly EffectCommand[];
+/** Where an effect sends its commands: declared as data, so the engine checks at creation that the command exists. */
+export interface EffectTarget {
+  /** Omitted: the service that declares the effect. */
+  readonly service?: string;
+  readonly command: string;
+}
+
+/** One command an effect sends: the aggregate and the attributes; the target is the effect's. */
+export interface EffectSend {
+  readonly aggregateId: string;
+  readonly attributes: Record<string, unknown>;
+}
+
+/** An effect as the pipeline sees it: its target and the commands it sends for one event. */
+export interface EffectDefinition {
+  readonly service: string;
+  readonly command: string;
+  commands(event: StoredEvent): readonly EffectCommand[];
+}
 
 /** A service as the pipeline sees it: plain maps from names to definitions. */
 export interface Service<
@@ -117,7 +138,7 @@ export interface Service<
   readonly events: Readonly<Record<string, EventDefinition<S>>>;
   readonly commands: Readonly<Record<string, CommandDefinition<S>>>;
   readonly queries: Readonly<Record<string, QueryDefinition<S>>>;
-  readonly effects: Readonly<Record<string, readonly EffectFunction[]>>;
+  readonly effects: Readonly<Record<string, readonly EffectDefinition[]>>;
   /** Phantom: carries the event map for typed test kits and clients. */
   readonly __events?: E;
   /** Phantom: command name → attributes, for typed clients. */
@@ -128,10 +149,10 @@ export interface Service<
   readonly __dependencies?: D;
 }
 
-export interface CommandSpec<S, E extends EventMap, C, M extends DependencyRequests, I = C> {
+export interface CommandSpec<S, E extends EventMap, C, M extends DependencyRequests<C>, I = C> {
   /** `I` is what a caller sends (before defaults and transforms), `C` what the handler receives. */
   readonly schema: z.ZodType<C, I>;
-  readonly dependencies?: Dependencies<C, M>;
+  readonly dependencies?: M & DependencyRequests<C>;
   readonly roles?: readonly string[];
   /**
    * A step only the system takes: effects and trusted queue consumers may send it, any other
@@ -141,9 +162,9 @@ export interface CommandSpec<S, E extends EventMap, C, M extends DependencyReque
   handle(command: C, state: S, context: CommandContext<ResolvedDependencies<M>>): Decision<E>;
 }
 
-export interface QuerySpec<S, Q, M extends DependencyRequests, R, I = Q> {
+export interface QuerySpec<S, Q, M extends DependencyRequests<Q>, R, I = Q> {
   readonly schema: z.ZodType<Q, I>;
-  readonly dependencies?: Dependencies<Q, M>;
+  readonly dependencies?: M & DependencyRequests<Q>;
   readonly roles?: readonly string[];
   handle(query: Q, context: QueryContext<S, ResolvedDependencies<M>>): R | Promise<R>;
 }
@@ -177,7 +198,7 @@ export class ServiceBuilder<
     return new ServiceBuilder(service as Service<S, E & { [K in N]: T }, C, Q, D>);
   }
 
-  command<N extends string, A, M extends DependencyRequests = Record<never, never>, I = A, X extends boolean = false>(
+  command<N extends string, A, M extends DependencyRequests<A> = Record<never, never>, I = A, X extends boolean = false>(
     name: N,
     spec: CommandSpec<S, E, A, M, I> & { readonly internal?: X },
   ): ServiceBuilder<S, E, X extends true ? C : C & { [K in N]: I }, Q, D & { [K in N]: CommandKit<I, M> }> {
@@ -187,7 +208,7 @@ export class ServiceBuilder<
     return new ServiceBuilder(service as unknown as Service<S, E, X extends true ? C : C & { [K in N]: I }, Q, D & { [K in N]: CommandKit<I, M> }>);
   }
 
-  query<N extends string, A, R, M extends DependencyRequests = Record<never, never>, I = A>(
+  query<N extends string, A, R, M extends DependencyRequests<A> = Record<never, never>, I = A>(
     name: N,
     spec: QuerySpec<S, A, M, R, I>,
   ): ServiceBuilder<S, E, C, Q & { [K in N]: { attributes: I; result: Awaited<R> } }, D> {
@@ -197,13 +218,32 @@ export class ServiceBuilder<
     return new ServiceBuilder(service as Service<S, E, C, Q & { [K in N]: { attributes: I; result: Awaited<R> } }, D>);
   }
 
+  /**
+   * After an event of `type` is stored, send `target`'s command to the aggregates `send` names
+   * (none, one or several), through the outbox: `.effect("Withdrawn", { service: "transfers",
+   * command: "MarkDebited" }, (event) => [{ aggregateId: …, attributes: {} }])`.
+   */
   effect<N extends keyof E & string>(
     type: N,
-    effect: (event: StoredEvent<E[N], N>) => readonly EffectCommand[],
+    target: EffectTarget,
+    send: (event: StoredEvent<E[N], N>) => readonly EffectSend[],
   ): ServiceBuilder<S, E, C, Q, D> {
     if (!(type in this.#service.events)) throw new Error(`effect on undeclared event ${type} in service ${this.#service.name}`);
+    const service = target.service ?? this.#service.name;
+    const command = target.command;
+    const definition: EffectDefinition = {
+      service,
+      command,
+      commands: (event) =>
+        (send as (event: StoredEvent) => readonly EffectSend[])(event).map(({ aggregateId, attributes }) => ({
+          service,
+          command,
+          aggregateId,
+          attributes,
+        })),
+    };
     const existing = this.#service.effects[type] ?? [];
-    const effects = { ...this.#service.effects, [type]: [...existing, effect as EffectFunction] };
+    const effects = { ...this.#service.effects, [type]: [...existing, definition] };
     return new ServiceBuilder({ ...this.#service, effects });
   }
 

@@ -155,7 +155,7 @@ export async function decideRequest(input: DecideInput): Promise<Decided> {
     for (const name of names) identities.push({ service: ref.service, name, aggregateId: ref.aggregateId });
     for (const event of stored) {
       for (const effect of command.service.effects[event.type] ?? []) {
-        for (const target of effect(event)) {
+        for (const target of effect.commands(event)) {
           effects.push({
             targetService: target.service,
             aggregateId: target.aggregateId,

@@ -1,7 +1,7 @@
 import type { Breadcrumbs } from "../model/breadcrumbs.js";
 import { EddError } from "../model/errors.js";
 import type { Principal } from "../model/principal.js";
-import type { Dependencies, DependencyRequests } from "../model/service.js";
+import type { DependencyRequests } from "../model/service.js";
 
 export interface DependencyScope {
   readonly owner: string;
@@ -21,18 +21,18 @@ export type QueryRunner = (service: string, query: string, attributes: Record<st
 
 /** Resolves every dependency of a command or query, in parallel, before its handler runs. */
 export async function resolveDependencies(
-  dependencies: Dependencies<unknown, DependencyRequests> | undefined,
+  dependencies: DependencyRequests | undefined,
   input: unknown,
   scope: DependencyScope,
   runQuery: QueryRunner,
 ): Promise<Record<string, unknown>> {
   if (dependencies === undefined) return {};
   const entries = await Promise.all(
-    Object.entries(dependencies(input)).map(async ([name, dependency]) => {
+    Object.entries(dependencies).map(async ([name, dependency]) => {
       const service = dependency.service ?? scope.owner;
       let answer: unknown;
       try {
-        answer = await runQuery(service, dependency.query, dependency.attributes, scope);
+        answer = await runQuery(service, dependency.query, dependency.attributes(input as never), scope);
       } catch (error) {
         // Not the dependency's failure but the caller's: it may not read what the command needs.
         if (error instanceof EddError && error.code === "forbidden") {

@@ -11,6 +11,7 @@ import type { QueryRunner } from "./dependencies.js";
 import { type DispatchOptions, dispatchCommand } from "./dispatch-command.js";
 import { dispatchQuery, runLocalQuery } from "./dispatch-query.js";
 import { ServiceRegistry } from "./registry.js";
+import { checkTargets } from "./targets.js";
 import type { DispatchResult } from "./result.js";
 import type { Runtime } from "./runtime.js";
 
@@ -27,6 +28,7 @@ export interface Engine {
 
 export function createEngine(config: EngineConfig): Engine {
   const registry = new ServiceRegistry(config.services);
+  checkTargets(registry.services);
   const listeners = new Set<() => void>();
   const runQuery: QueryRunner = async (service, query, attributes, scope) => {
     if (registry.service(service) !== undefined) return runLocalQuery(rt, service, query, attributes, scope, scope.trusted);

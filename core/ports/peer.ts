@@ -15,7 +15,7 @@ export class MissingPeerError extends Error {
 }
 
 /**
- * Loads `peer` for `entry`. `load` must be a literal `() => import("the-package")`, so bundlers
+ * Loads `peer` for `entry`. `load` must be an arrow that imports the package by its literal name, so bundlers
  * see and bundle the import as they would a static one.
  */
 export async function loadPeer<T>(entry: string, peer: string, load: () => Promise<T>): Promise<T> {

@@ -121,7 +121,7 @@ function runCommand(
   const parsed = definition.schema.safeParse(attributes);
   if (!parsed.success) throw new Error(`attributes of ${command} are invalid: ${parsed.error.message}`);
   const deps = (options.deps ?? {}) as Record<string, unknown>;
-  assertDependencies(command, definition.dependencies?.(parsed.data), deps);
+  assertDependencies(command, definition.dependencies, deps);
   const history = stored(service, aggregateId, given);
   const state = evolveAll(service, service.initialState(), history);
   const decision = definition.handle(parsed.data, state, {
@@ -144,7 +144,7 @@ function runCommand(
     if (!schema.safeParse(event.data).success) throw new Error(`${command} emitted an invalid ${event.type}`);
   }
   const emitted = stored(service, aggregateId, outcome.events, history.length);
-  const effects = emitted.flatMap((event) => (service.effects[event.type] ?? []).flatMap((effect) => effect(event)));
+  const effects = emitted.flatMap((event) => (service.effects[event.type] ?? []).flatMap((effect) => effect.commands(event)));
   return { events: outcome.events, identities: outcome.identities ?? [], effects };
 }
 
@@ -185,7 +185,7 @@ export function querySpecification<S, E extends EventMap, C extends CommandTypes
           const parsed = definition.schema.safeParse(attributes);
           if (!parsed.success) throw new Error(`attributes of ${name} are invalid: ${parsed.error.message}`);
           const user = options.user ?? anonymousPrincipal;
-          assertDependencies(name, definition.dependencies?.(parsed.data), options.deps ?? {});
+          assertDependencies(name, definition.dependencies, options.deps ?? {});
           return definition.handle(parsed.data, {
             realm: user.realm,
             user,

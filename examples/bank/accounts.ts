@@ -111,23 +111,20 @@ export const accounts = defineService<AccountState>("accounts", {
     },
   })
 
-  .effect("Withdrawn", (event) =>
-    event.data.transferId === undefined
-      ? []
-      : [{ service: "transfers", command: "MarkDebited", aggregateId: event.data.transferId, attributes: {} }],
+  // Effects: the target is declared, so the engine checks it exists; the function picks the aggregates.
+  .effect("Withdrawn", { service: "transfers", command: "MarkDebited" }, (event) =>
+    event.data.transferId === undefined ? [] : [{ aggregateId: event.data.transferId, attributes: {} }],
   )
-  .effect("Deposited", (event) =>
-    event.data.transferId === undefined
-      ? []
-      : [{ service: "transfers", command: "MarkCredited", aggregateId: event.data.transferId, attributes: {} }],
+  .effect("Deposited", { service: "transfers", command: "MarkCredited" }, (event) =>
+    event.data.transferId === undefined ? [] : [{ aggregateId: event.data.transferId, attributes: {} }],
   )
-  .effect("TransferDebitRefused", (event) => [
-    { service: "transfers", command: "FailTransfer", aggregateId: event.data.transferId, attributes: { reason: event.data.reason } },
+  .effect("TransferDebitRefused", { service: "transfers", command: "FailTransfer" }, (event) => [
+    { aggregateId: event.data.transferId, attributes: { reason: event.data.reason } },
   ])
-  .effect("TransferCreditRefused", (event) => [
-    { service: "transfers", command: "CompensateTransfer", aggregateId: event.data.transferId, attributes: { reason: event.data.reason } },
+  .effect("TransferCreditRefused", { service: "transfers", command: "CompensateTransfer" }, (event) => [
+    { aggregateId: event.data.transferId, attributes: { reason: event.data.reason } },
   ])
-  .effect("TransferRefunded", (event) => [
-    { service: "transfers", command: "MarkRefunded", aggregateId: event.data.transferId, attributes: {} },
+  .effect("TransferRefunded", { service: "transfers", command: "MarkRefunded" }, (event) => [
+    { aggregateId: event.data.transferId, attributes: {} },
   ])
   .build();

@@ -36,10 +36,10 @@ export const transfers = defineService<TransferState>("transfers", {
 
   .command("RequestTransfer", {
     schema: z.object({ from: z.string().min(1), to: z.string().min(1), amount: z.number().int().positive() }),
-    dependencies: (command) => ({
-      source: { service: "accounts", query: "GetAccount", attributes: { id: command.from }, result: account },
-      target: { service: "accounts", query: "GetAccount", attributes: { id: command.to }, result: account },
-    }),
+    dependencies: {
+      source: { service: "accounts", query: "GetAccount", attributes: (command) => ({ id: command.from }), result: account },
+      target: { service: "accounts", query: "GetAccount", attributes: (command) => ({ id: command.to }), result: account },
+    },
     handle: (command, state, { deps }) => {
       if (state.status !== "none") return reject("transfer-exists", "A transfer with this id was already requested.");
       if (command.from === command.to) return reject("same-account", "Source and target must differ.");
@@ -84,28 +84,13 @@ export const transfers = defineService<TransferState>("transfers", {
     },
   })
 
-  .effect("TransferRequested", (event) => [
-    {
-      service: "accounts",
-      command: "DebitForTransfer",
-      aggregateId: event.data.from,
-      attributes: { transferId: event.aggregateId, amount: event.data.amount },
-    },
+  .effect("TransferRequested", { service: "accounts", command: "DebitForTransfer" }, (event) => [
+    { aggregateId: event.data.from, attributes: { transferId: event.aggregateId, amount: event.data.amount } },
   ])
-  .effect("TransferDebited", (event) => [
-    {
-      service: "accounts",
-      command: "CreditForTransfer",
-      aggregateId: event.data.to,
-      attributes: { transferId: event.aggregateId, amount: event.data.amount },
-    },
+  .effect("TransferDebited", { service: "accounts", command: "CreditForTransfer" }, (event) => [
+    { aggregateId: event.data.to, attributes: { transferId: event.aggregateId, amount: event.data.amount } },
   ])
-  .effect("TransferCompensating", (event) => [
-    {
-      service: "accounts",
-      command: "RefundTransfer",
-      aggregateId: event.data.from,
-      attributes: { transferId: event.aggregateId, amount: event.data.amount },
-    },
+  .effect("TransferCompensating", { service: "accounts", command: "RefundTransfer" }, (event) => [
+    { aggregateId: event.data.from, attributes: { transferId: event.aggregateId, amount: event.data.amount } },
   ])
   .build();
