@@ -1,4 +1,13 @@
 import { loadPeer } from "../../core/ports/peer.js";
 
-/** jose, an optional peer of edd: loaded here so that a missing install names the package to add. */
-export const jose = await loadPeer("edd/jwt", "jose", () => import("jose"));
+type Jose = typeof import("jose");
+let jose: Promise<Jose> | undefined;
+
+/**
+ * jose, an optional peer of edd, loaded on the first verification rather than at import: edd/node
+ * reads EDD_JWT_* through this adapter, and must start without jose when no JWT is configured.
+ */
+export function loadJose(): Promise<Jose> {
+  jose ??= loadPeer("edd/jwt", "jose", () => import("jose"));
+  return jose;
+}

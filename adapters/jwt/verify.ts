@@ -1,4 +1,5 @@
-import { createRemoteJWKSet, errors, type JWTPayload, type JWTVerifyGetKey, jwtVerify } from "jose";
+import type { errors, JWTPayload, JWTVerifyGetKey } from "jose";
+import { loadJose } from "./sdk.js";
 
 export interface JwtVerifierOptions {
   /** Shared secret for HMAC tokens, at least 32 bytes (48 for HS384, 64 for HS512). Give this or `jwksUrl`. */
@@ -32,7 +33,8 @@ const asymmetricAlgorithms = ["RS256", "RS384", "RS512", "PS256", "PS384", "PS51
  * (a short secret, an algorithm the key cannot have made) throw here, at construction.
  */
 export function jwtVerifier(options: JwtVerifierOptions): JwtVerifier {
-  const { key, algorithms } = verificationKey(options);
+  const { secret, algorithms } = verificationKey(options);
+  let keySet: JWTVerifyGetKey | undefined;
   const verifyOptions = {
     issuer: [options.issuer].flat(),
     audience: [options.audience].flat(),
@@ -41,11 +43,13 @@ export function jwtVerifier(options: JwtVerifierOptions): JwtVerifier {
     ...(options.clockTolerance === undefined ? {} : { clockTolerance: options.clockTolerance }),
   };
   return async (token) => {
+    const jose = await loadJose();
+    const key = secret ?? (keySet ??= jose.createRemoteJWKSet(new URL(options.jwksUrl as string | URL)));
     try {
-      return { ok: true, payload: (await jwtVerify(token, key, verifyOptions)).payload };
+      return { ok: true, payload: (await jose.jwtVerify(token, key, verifyOptions)).payload };
     } catch (error) {
-      if (isKeySetFault(error) || !(error instanceof errors.JOSEError)) throw error;
-      return { ok: false, reason: refusalReason(error) };
+      if (isKeySetFault(jose.errors, error) || !(error instanceof jose.errors.JOSEError)) throw error;
+      return { ok: false, reason: refusalReason(jose.errors, error) };
     }
   };
 }
@@ -56,7 +60,8 @@ export function bearerToken(header: string | undefined): string | undefined {
   return match?.[1];
 }
 
-function verificationKey(options: JwtVerifierOptions): { key: Uint8Array | JWTVerifyGetKey; algorithms: string[] } {
+/** Checks the settings; the secret as bytes, or undefined for a key set (made on first use). */
+function verificationKey(options: JwtVerifierOptions): { secret: Uint8Array | undefined; algorithms: string[] } {
   if ((options.secret === undefined) === (options.jwksUrl === undefined)) {
     throw new Error("A JWT verifier needs exactly one of `secret` or `jwksUrl`.");
   }
@@ -73,20 +78,22 @@ function verificationKey(options: JwtVerifierOptions): { key: Uint8Array | JWTVe
         throw new Error(`The ${algorithm} secret is ${key.byteLength} bytes; it needs at least ${minimum} bytes.`);
       }
     }
-    return { key, algorithms };
+    return { secret: key, algorithms };
   }
   const algorithms = [...(options.algorithms ?? asymmetricAlgorithms)];
   for (const algorithm of algorithms) {
     if (!asymmetricAlgorithms.includes(algorithm)) throw new Error(`A JWT key set verifies public-key tokens only, not ${algorithm}.`);
   }
-  return { key: createRemoteJWKSet(new URL(options.jwksUrl as string | URL)), algorithms };
+  return { secret: undefined, algorithms };
 }
 
-function isKeySetFault(error: unknown): boolean {
+function isKeySetFault(errors: Errors, error: unknown): boolean {
   return error instanceof errors.JWKSTimeout || error instanceof errors.JWKSInvalid;
 }
 
-function refusalReason(error: InstanceType<typeof errors.JOSEError>): string {
+type Errors = typeof errors;
+
+function refusalReason(errors: Errors, error: InstanceType<Errors["JOSEError"]>): string {
   if (error instanceof errors.JWTExpired) return "it has expired.";
   if (error instanceof errors.JWTClaimValidationFailed) return `claim ${error.claim} is not acceptable (${error.reason}).`;
   if (error instanceof errors.JOSEAlgNotAllowed) return "it is signed with an algorithm that is not accepted.";
