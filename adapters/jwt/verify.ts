@@ -44,7 +44,8 @@ export function jwtVerifier(options: JwtVerifierOptions): JwtVerifier {
   };
   return async (token) => {
     const jose = await loadJose();
-    const key = secret ?? (keySet ??= jose.createRemoteJWKSet(new URL(options.jwksUrl as string | URL)));
+    if (secret === undefined) keySet ??= jose.createRemoteJWKSet(new URL(options.jwksUrl as string | URL));
+    const key = secret ?? (keySet as JWTVerifyGetKey);
     try {
       return { ok: true, payload: (await jose.jwtVerify(token, key, verifyOptions)).payload };
     } catch (error) {
