@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { type BankRuntime, type BundleReport, buildBank, bundle } from "../examples/bank/build.js";
 import { type BundleKind, type BundleRun, runBundle } from "../test/parity/bundle-runner.js";
 import type { BenchReport } from "./run.js";
+import { median, round, sampleRoundRobin } from "./samples.js";
 
 /**
  * Cold start of each runtime bundle: a fresh `node` process per run, timed from process start to
@@ -62,16 +63,10 @@ export async function run(): Promise<BenchReport> {
       ...Object.fromEntries(Object.entries(baselines).map(([name, b]) => [name, b.kind])),
     };
 
-    const samples = new Map<string, BundleRun[]>();
-    // Round-robin, so a noisy moment on the shared machine hits every bundle alike.
-    for (let i = 0; i < runs; i++) {
-      for (const report of reports) {
-        // The Cloud Run bundle refuses to start without a push authenticator.
-        const sample = await runBundle(kinds[report.name] as BundleKind, report.file, { EDD_PUSH_TOKEN: crypto.randomUUID() });
-        if (sample.status !== 200) throw new Error(`${report.name} answered ${sample.status}: ${JSON.stringify(sample.body)}`);
-        samples.set(report.name, [...(samples.get(report.name) ?? []), sample]);
-      }
-    }
+    // The Cloud Run bundle refuses to start without a push authenticator.
+    const samples = await sampleRoundRobin(reports, runs, (report) =>
+      runBundle(kinds[report.name] as BundleKind, report.file, { EDD_PUSH_TOKEN: crypto.randomUUID() }),
+    );
     const medians: Record<string, Medians> = {};
     for (const report of reports) {
       const taken = samples.get(report.name) ?? [];
@@ -128,14 +123,4 @@ function markdown(medians: Record<string, Medians>): string {
     ...targetLines,
     "",
   ].join("\n");
-}
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? (sorted[middle] as number) : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
-}
-
-function round(ms: number): number {
-  return Math.round(ms * 10) / 10;
 }

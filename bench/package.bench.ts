@@ -4,8 +4,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { type BundleReport, bundle, repoRoot } from "../examples/bank/build.js";
-import { type BundleRun, runBundle } from "../test/parity/bundle-runner.js";
+import { runBundle } from "../test/parity/bundle-runner.js";
 import type { BenchReport } from "./run.js";
+import { median, round, sampleRoundRobin } from "./samples.js";
 
 /**
  * The bank's Lambda bundle built two ways in one run: from the repository's sources (what
@@ -47,15 +48,7 @@ export async function run(): Promise<BenchReport> {
         join(scratch, "out/installed"),
       ),
     ];
-    const samples = new Map<string, BundleRun[]>();
-    // Round-robin, so a noisy moment on the shared machine hits both alike.
-    for (let i = 0; i < runs; i++) {
-      for (const report of reports) {
-        const sample = await runBundle("lambda", report.file);
-        if (sample.status !== 200) throw new Error(`${report.name} answered ${sample.status}: ${JSON.stringify(sample.body)}`);
-        samples.set(report.name, [...(samples.get(report.name) ?? []), sample]);
-      }
-    }
+    const samples = await sampleRoundRobin(reports, runs, (report) => runBundle("lambda", report.file));
     const results: Record<string, Measured> = {};
     for (const report of reports) {
       const taken = samples.get(report.name) ?? [];
@@ -119,14 +112,4 @@ function markdown(results: Record<string, Measured>): string {
 function withoutPathComments(file: string): number {
   const text = readFileSync(file, "utf8").replace(/^\/\/ \S+\.(?:[cm]?js|tsx?)\n/gm, "");
   return Buffer.byteLength(text);
-}
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? (sorted[middle] as number) : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
-}
-
-function round(ms: number): number {
-  return Math.round(ms * 10) / 10;
 }
