@@ -4,7 +4,8 @@ import { defineConfig } from "vitest/config";
 export default defineConfig({
   // In the repository `edd/*` resolves to the TypeScript sources (the "source" export condition);
   // users of the package get dist/.
-  ssr: { resolve: { conditions: ["source", ...defaultServerConditions] } },
+  // Vitest's own default leaves out "module", whose builds (the AWS SDK's dist-es) only bundlers load.
+  ssr: { resolve: { conditions: ["source", ...defaultServerConditions.filter((condition) => condition !== "module")] } },
   test: {
     include: [
       "core/**/*.test.ts",
