@@ -205,7 +205,9 @@ export class ServiceBuilder<
     assertNew(this.#service.commands, name, "command");
     const definition = spec as unknown as CommandDefinition<S>;
     const service = { ...this.#service, commands: { ...this.#service.commands, [name]: definition } };
-    return new ServiceBuilder(service as unknown as Service<S, E, X extends true ? C : C & { [K in N]: I }, Q, D & { [K in N]: CommandKit<I, M> }>);
+    return new ServiceBuilder(
+      service as unknown as Service<S, E, X extends true ? C : C & { [K in N]: I }, Q, D & { [K in N]: CommandKit<I, M> }>,
+    );
   }
 
   query<N extends string, A, R, M extends DependencyRequests<A> = Record<never, never>, I = A>(
