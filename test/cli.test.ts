@@ -15,7 +15,8 @@ import { commandRequest } from "./support/requests.js";
 
 const root = new URL("../", import.meta.url).pathname;
 
-describe("edd CLI", () => {
+// Children start tsx and open PGlite: seconds alone, much longer beside the whole suite on two cores.
+describe("edd CLI", { timeout: 120_000 }, () => {
   it("lists every command under --help and exits 0", async () => {
     const { code, stdout } = await runEdd(["--help"]);
     expect(code).toBe(0);
