@@ -56,8 +56,9 @@ export const anchorCommand: CliCommand = async (args, context) => {
       store: tools.store,
       realm: options.realm,
       hashEvent: eventHash,
-      onProgress: (events) => context.err(`\ranchor ${options.realm}: ${events} events read\u001b[K`),
+      onProgress: (events) => context.progress?.(`anchor ${options.realm}: ${events} events read`),
     });
+    context.endProgress?.();
     const createdAt = new Date().toISOString();
     const { anchor, lines } = createAnchor({ realm: options.realm, leaves, createdAt, signer, sha256 });
     const body = `${lines.join("\n")}\n`;
@@ -71,7 +72,8 @@ export const anchorCommand: CliCommand = async (args, context) => {
     return exitCodes.ok;
   } catch (error) {
     const refused = error instanceof AnchorRefusedError || error instanceof ObjectExistsError || isFileExists(error);
-    context.err(`\nanchor ${refused ? "refused" : "failed"}: ${error instanceof Error ? error.message : String(error)}\n`);
+    context.endProgress?.();
+    context.err(`anchor ${refused ? "refused" : "failed"}: ${error instanceof Error ? error.message : String(error)}\n`);
     return refused ? exitCodes.problem : exitCodes.fault;
   } finally {
     await tools.close();

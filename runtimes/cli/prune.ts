@@ -50,8 +50,9 @@ export const pruneCommand: CliCommand = async (args, context) => {
           realm,
           before,
           batchSize: options.batch,
-          onProgress: (deleted) => context.err(`\rprune ${realm}: ${deleted} entries deleted\u001b[K`),
+          onProgress: (deleted) => context.progress?.(`prune ${realm}: ${deleted} entries deleted`),
         });
+    context.endProgress?.();
     if (context.json) context.out(JSON.stringify({ realm, retention, before, dryRun: options.dryRun, entries: count }));
     else
       context.out(
@@ -59,7 +60,8 @@ export const pruneCommand: CliCommand = async (args, context) => {
       );
     return exitCodes.ok;
   } catch (error) {
-    context.err(`\nprune failed: ${error instanceof Error ? error.message : String(error)}\n`);
+    context.endProgress?.();
+    context.err(`prune failed: ${error instanceof Error ? error.message : String(error)}\n`);
     return exitCodes.fault;
   } finally {
     await tools.close();
