@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TransactionTooLargeError } from "../adapters/dynamodb/index.js";
 import type { DynamoStore } from "../adapters/dynamodb/store.js";
 import { anonymousPrincipal, createEngine, type Engine } from "../core/index.js";
-import { type UnitOfWork } from "edd/ports";
+import type { UnitOfWork } from "edd/ports";
 import { bankServices } from "../examples/bank/services.js";
 import { command, errorCode, itKeepsConcurrentCommandsExact } from "./pipeline-concurrency.js";
 import { describeDynamo, dynamoTable } from "./support/dynamodb.js";

@@ -1,7 +1,7 @@
 import pg from "pg";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { anonymousPrincipal, createEngine, type Engine } from "../core/index.js";
-import { type UnitOfWork } from "edd/ports";
+import type { UnitOfWork } from "edd/ports";
 import { createPostgresStore } from "../adapters/postgres/index.js";
 import type { CommitStep } from "../adapters/sql/commit.js";
 import type { SqlStore } from "../adapters/sql/store.js";
