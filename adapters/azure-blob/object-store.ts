@@ -1,4 +1,11 @@
-import { assertObjectKey, ObjectExistsError, type ObjectRef, type ObjectStore, type PutOptions } from "../../core/ports/object-store.js";
+import {
+  assertObjectKey,
+  ObjectExistsError,
+  type ObjectRef,
+  ObjectRefRefusedError,
+  type ObjectStore,
+  type PutOptions,
+} from "../../core/ports/object-store.js";
 import { BlobServiceClient, type BlobServiceClientOptions, type ContainerClient } from "./sdk.js";
 
 /** The SDK's own credential types (TokenCredential is declared in @azure/core-auth, which the SDK brings). */
@@ -62,10 +69,12 @@ export class AzureBlobObjectStore implements ObjectStore {
    * credentials, fetch another container's blobs (a confused deputy).
    */
   async get(ref: ObjectRef): Promise<string> {
-    if (ref.store !== this.kind) throw new Error(`A "${ref.store}" reference cannot be read from Azure Blob Storage.`);
+    if (ref.store !== this.kind) throw new ObjectRefRefusedError(`A "${ref.store}" reference cannot be read from Azure Blob Storage.`);
     const container = ref.bucket ?? this.options.container;
     if (container !== this.options.container) {
-      throw new Error(`A large-command reference names container "${container}"; only "${this.options.container}" is read.`);
+      throw new ObjectRefRefusedError(
+        `A large-command reference names container "${container}"; only "${this.options.container}" is read.`,
+      );
     }
     assertObjectKey(ref.key);
     const bytes = await this.#blobs().getBlockBlobClient(ref.key).downloadToBuffer();

@@ -1,7 +1,13 @@
 import { randomUUID } from "node:crypto";
 import { link, mkdir, readFile, realpath, rename, unlink, writeFile } from "node:fs/promises";
 import { dirname, isAbsolute, join, normalize, sep } from "node:path";
-import { ObjectExistsError, type ObjectRef, type ObjectStore, type PutOptions } from "../../core/ports/object-store.js";
+import {
+  ObjectExistsError,
+  type ObjectRef,
+  ObjectRefRefusedError,
+  type ObjectStore,
+  type PutOptions,
+} from "../../core/ports/object-store.js";
 
 /**
  * Large commands on a shared filesystem (NFS, SMB, a mounted volume) for on-prem deployments.
@@ -40,11 +46,11 @@ export class FileObjectStore implements ObjectStore {
    * the root are read, also when a link inside it points elsewhere (a confused deputy otherwise).
    */
   async get(ref: ObjectRef): Promise<string> {
-    if (ref.store !== this.kind) throw new Error(`A "${ref.store}" reference cannot be read from the filesystem store.`);
-    if (ref.bucket !== undefined) throw new Error("A filesystem large-command reference has no bucket.");
+    if (ref.store !== this.kind) throw new ObjectRefRefusedError(`A "${ref.store}" reference cannot be read from the filesystem store.`);
+    if (ref.bucket !== undefined) throw new ObjectRefRefusedError("A filesystem large-command reference has no bucket.");
     const path = await realpath(this.pathOf(ref.key));
     const root = await realpath(this.root);
-    if (!path.startsWith(`${root}${sep}`)) throw new Error(`Object key ${ref.key} leaves the store's root.`);
+    if (!path.startsWith(`${root}${sep}`)) throw new ObjectRefRefusedError(`Object key ${ref.key} leaves the store's root.`);
     return readFile(path, "utf8");
   }
 
@@ -52,7 +58,7 @@ export class FileObjectStore implements ObjectStore {
     const relative = normalize(key);
     // A reference comes from a message: never let it point outside the root.
     if (key === "" || isAbsolute(relative) || relative.split(sep).includes(".."))
-      throw new Error(`Object key ${key} leaves the store's root.`);
+      throw new ObjectRefRefusedError(`Object key ${key} leaves the store's root.`);
     return join(this.root, relative);
   }
 }

@@ -1,5 +1,12 @@
 import type { S3Client, S3ClientConfig } from "@aws-sdk/client-s3";
-import { assertObjectKey, ObjectExistsError, type ObjectRef, type ObjectStore, type PutOptions } from "../../core/ports/object-store.js";
+import {
+  assertObjectKey,
+  ObjectExistsError,
+  type ObjectRef,
+  ObjectRefRefusedError,
+  type ObjectStore,
+  type PutOptions,
+} from "../../core/ports/object-store.js";
 import { s3 } from "./sdk.js";
 
 export interface S3ObjectStoreOptions {
@@ -56,10 +63,10 @@ export class S3ObjectStore implements ObjectStore {
    * fetch another bucket's objects (a confused deputy).
    */
   async get(ref: ObjectRef): Promise<string> {
-    if (ref.store !== this.kind) throw new Error(`A "${ref.store}" reference cannot be read from S3.`);
+    if (ref.store !== this.kind) throw new ObjectRefRefusedError(`A "${ref.store}" reference cannot be read from S3.`);
     const bucket = ref.bucket ?? this.options.bucket;
     if (bucket !== this.options.bucket) {
-      throw new Error(`A large-command reference names bucket "${bucket}"; only "${this.options.bucket}" is read.`);
+      throw new ObjectRefRefusedError(`A large-command reference names bucket "${bucket}"; only "${this.options.bucket}" is read.`);
     }
     assertObjectKey(ref.key);
     const object = await this.s3().send(new s3.GetObjectCommand({ Bucket: bucket, Key: ref.key }));

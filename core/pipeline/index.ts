@@ -2,6 +2,16 @@
 // queue workers, projectors and rebuilds, dead letters, verify, export and import.
 export { createOutboxRelay, systemPrincipal, type Deliver, type OutboxRelay, type RelayOptions } from "./relay.js";
 export { dispatchQueuedCommand, realmAttribute, type QueueOutcome, type QueuedCommand } from "./queue.js";
+export { classifyFailure, type FailureContext, type FailureKind } from "./failures.js";
+export {
+  defaultCommandsPrefix,
+  dispatchUploadedCommands,
+  realmFromKey,
+  type UploadedCommands,
+  type UploadProblem,
+  type UploadReport,
+} from "./uploaded-commands.js";
+export { runProjectionStep, type ProjectionSetup, type ProjectionStepOptions, type ProjectionStepReport } from "./projection-step.js";
 export { createQueueWorker, type QueueRound, type QueueWorker, type QueueWorkerOptions } from "./queue-worker.js";
 export { deliverToTransport, publishCommand, type PublishOptions } from "./queue-publish.js";
 export { offloadIfLarge, parseLargeCommandReference, resolveLargeCommand, type LargeCommandReference } from "./large-commands.js";

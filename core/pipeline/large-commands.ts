@@ -1,4 +1,4 @@
-import type { ObjectRef, ObjectStore } from "../ports/object-store.js";
+import { type ObjectRef, ObjectRefRefusedError, type ObjectStore } from "../ports/object-store.js";
 import type { OutgoingMessage } from "../ports/transport.js";
 
 /**
@@ -53,8 +53,12 @@ export function parseLargeCommandReference(body: string): LargeCommandReference[
 export async function resolveLargeCommand(body: string, store: ObjectStore | undefined): Promise<string> {
   const ref = parseLargeCommandReference(body);
   if (ref === undefined) return body;
-  if (store === undefined || store.kind !== ref.store) {
-    throw new Error(`The message refers to a large command in a "${ref.store}" store, and none is configured here.`);
+  // No store configured is a deployment to fix (retry); a store of another kind refuses (permanent).
+  if (store === undefined) throw new Error(`The message refers to a large command in a "${ref.store}" store, and none is configured here.`);
+  if (store.kind !== ref.store) {
+    throw new ObjectRefRefusedError(
+      `The message refers to a large command in a "${ref.store}" store; this consumer reads "${store.kind}".`,
+    );
   }
   return store.get(ref);
 }

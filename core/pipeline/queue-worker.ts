@@ -67,6 +67,8 @@ export function createQueueWorker(engine: Engine, transport: QueueTransport, opt
       realm: message.realm,
       source: transport.name,
       attempt: message.attempt,
+      messageId: message.id,
+      logger,
       ...(options.objectStore === undefined ? {} : { objectStore: options.objectStore }),
     });
     if (result.outcome === "retry") {

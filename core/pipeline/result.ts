@@ -1,5 +1,6 @@
 import type { ErrorBody } from "../model/errors.js";
 import { EddError } from "../model/errors.js";
+import { classifyFailure } from "./failures.js";
 
 /** Ids every response carries, so a client can quote them to an operator. */
 export interface ResponseIds {
@@ -42,9 +43,9 @@ export function internalError(invocationId: string): EddError {
 
 /**
  * Whether a message from the trusted path that got this answer may succeed if sent again
- * unchanged: faults and conflicts may; a request id reused for another request never will.
+ * unchanged: the failure table in failures.ts (faults and write conflicts may; an identity taken,
+ * a version mismatch on an ordered path or a request id reused for another request never will).
  */
 export function isTransient(result: DispatchResult): boolean {
-  const code = "error" in result.body ? result.body.error.code : undefined;
-  return result.status >= 500 || (result.status === 409 && code !== "idempotency-key-reused");
+  return classifyFailure(result) === "transient";
 }

@@ -31,6 +31,14 @@ export class ObjectExistsError extends Error {
 }
 
 /**
+ * A reference this store will not read: another kind of store, another bucket or container, or a
+ * key that would leave the store. Permanent: sending the message again cannot change the answer.
+ */
+export class ObjectRefRefusedError extends Error {
+  override readonly name = "ObjectRefRefusedError";
+}
+
+/**
  * Refuses object keys a queue message could use to leave the store's bucket or container. SDKs
  * build request URLs from keys, and URL parsing resolves `.` and `..` segments (the Azure SDK
  * does: `../payroll/salaries.json` read from container `edd-large` fetches container
@@ -48,5 +56,6 @@ export function assertObjectKey(key: string): void {
           : key.split("/").some((segment) => segment === "." || segment === "..")
             ? "has a `.` or `..` segment"
             : undefined;
-  if (problem !== undefined) throw new Error(`The object key ${JSON.stringify(key)} ${problem}; a reference may not leave its bucket.`);
+  if (problem !== undefined)
+    throw new ObjectRefRefusedError(`The object key ${JSON.stringify(key)} ${problem}; a reference may not leave its bucket.`);
 }
