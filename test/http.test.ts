@@ -211,7 +211,7 @@ describe("HTTP API", () => {
       paths: Record<string, unknown>;
       components: { schemas: Record<string, unknown> };
     };
-    expect(Object.keys(doc.paths).sort()).toEqual(["/command", "/health", "/query"]);
+    expect(Object.keys(doc.paths).sort()).toEqual(["/command", "/health", "/query", "/ready"]);
     for (const service of bankServices) {
       for (const [name, command] of Object.entries(service.commands)) {
         if (command.internal !== true) expect(doc.components.schemas).toHaveProperty(`${service.name}.${name}`);

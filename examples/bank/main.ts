@@ -12,20 +12,16 @@ const settings = refuseToStartUnless(() => serveSettingsFromEnv(process.env));
 const { store, views, checkpoints, audit, description } = await openStoresFromEnv();
 const authenticator = settings.authenticator;
 const engine = createEngine({ services: bankServices, store, views, logger, ...(authenticator === undefined ? {} : { authenticator }) });
-const projections = startProjections({
-  store,
-  views,
-  checkpoints,
-  projections: [accountSummaries],
-  realms: realmsFromEnv(process.env),
-  logger,
-});
+// EDD_ROLE=api leaves the projections, like the relay, to a worker process.
+const projections = settings.runsWorkers
+  ? [startProjections({ store, views, checkpoints, projections: [accountSummaries], realms: realmsFromEnv(process.env), logger })]
+  : [];
 // The audit explorer at /_edd/ is on only with EDD_EXPLORER=1; anonymous operators only on loopback.
 const explorer = explorerSettingsFromEnv(process.env, settings.server.hostname);
 const server = await serveNode(engine, {
   logger,
   ...settings.server,
-  workers: [projections],
+  workers: projections,
   ...(explorer === undefined || audit === undefined ? {} : { mount: (app) => mountExplorer(app, { engine, audit, ...explorer }) }),
 });
 stopOnSignals(server, logger);

@@ -15,7 +15,8 @@ a loopback host; SQL stores only). Port: --port, else $PORT, else 3000. Stores: 
 $EDD_DYNAMODB_TABLE (DynamoDB), else $DATABASE_URL, else PGlite.
 Authentication: EDD_JWT_SECRET or EDD_JWT_JWKS_URL with EDD_JWT_ISSUER and EDD_JWT_AUDIENCE (docs/auth.md).
 Without one it serves everyone anonymously, so a host other than loopback is refused unless EDD_ANONYMOUS=1.
-Browsers: EDD_CORS_ORIGINS and EDD_ALLOWED_HOSTS, comma-separated.`;
+Browsers: EDD_CORS_ORIGINS and EDD_ALLOWED_HOSTS, comma-separated.
+EDD_ROLE=api serves without the relay and projections (replicas); EDD_ROLE=worker runs them (one process).`;
 
 /** `edd serve`: runs until stopped; 2 usage. */
 export const serveCommand: CliCommand = async (args, context) => {
@@ -51,20 +52,25 @@ export const serveCommand: CliCommand = async (args, context) => {
     logger,
     ...(authenticator === undefined ? {} : { authenticator }),
   });
-  const projections = startProjections({
-    store,
-    views,
-    checkpoints,
-    projections: context.config.projections ?? [],
-    realms: realmsFromEnv(context.env),
-    logger,
-  });
+  // EDD_ROLE=api leaves the projections, like the relay, to a worker process.
+  const projections = settings.runsWorkers
+    ? [
+        startProjections({
+          store,
+          views,
+          checkpoints,
+          projections: context.config.projections ?? [],
+          realms: realmsFromEnv(context.env),
+          logger,
+        }),
+      ]
+    : [];
   const explorer = explorerSettingsFromEnv({ ...context.env, ...(values.explorer ? { EDD_EXPLORER: "1" } : {}) }, settings.server.hostname);
   const server = await serveNode(engine, {
     port,
     ...settings.server,
     logger,
-    workers: [projections],
+    workers: projections,
     ...(explorer === undefined || audit === undefined ? {} : { mount: (app) => mountExplorer(app, { engine, audit, ...explorer }) }),
   });
   context.out(context.json ? JSON.stringify({ url: server.url, store: description }) : `serving ${server.url} on ${description}`);

@@ -8,8 +8,9 @@ import { failure, internalError } from "../../core/pipeline/result.js";
 import { authenticateRequest, type ClaimsSource, rememberClaimsSource } from "./authenticate.js";
 import { type BrowserGuardOptions, browserGuards } from "./cors.js";
 import { buildOpenApi } from "./openapi.js";
+import { checkReadiness, type ReadinessOptions } from "./ready.js";
 
-export interface HttpAppOptions extends BrowserGuardOptions {
+export interface HttpAppOptions extends BrowserGuardOptions, ReadinessOptions {
   /** Largest accepted body in bytes (default 1 MiB). */
   readonly maxBodyBytes?: number;
   /**
@@ -22,7 +23,7 @@ export interface HttpAppOptions extends BrowserGuardOptions {
 export const defaultMaxBodyBytes = 1024 * 1024;
 
 /**
- * The whole HTTP surface of edd: one command endpoint, one query endpoint, health and OpenAPI.
+ * The whole HTTP surface of edd: one command endpoint, one query endpoint, health, readiness and OpenAPI.
  * Every runtime serves this app or feeds it platform requests; none adds routes of its own.
  */
 export function createHttpApp(engine: Engine, options: HttpAppOptions = {}): Hono {
@@ -72,6 +73,12 @@ export function createHttpApp(engine: Engine, options: HttpAppOptions = {}): Hon
     return parsed.ok ? query(c, parsed.value) : reply(c, parsed.result);
   });
   app.get("/health", (c) => c.json({ status: "ok", services: engine.services.map((s) => s.name) }));
+  // Readiness, unlike liveness, asks the store: an orchestrator sends traffic only to a process whose store answers.
+  app.get("/ready", async (c) => {
+    const readiness = await checkReadiness(engine.store, options);
+    c.header("Cache-Control", "no-store");
+    return readiness.ready ? c.json({ status: "ready" }, 200) : c.json({ status: "unavailable", reason: readiness.reason }, 503);
+  });
   app.get("/openapi.json", (c) => {
     openApi ??= buildOpenApi(engine.services, maxBodyBytes);
     return c.json(openApi as object);

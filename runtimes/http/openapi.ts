@@ -111,6 +111,15 @@ export function buildOpenApi(services: readonly Service[], maxBodyBytes: number)
         },
       },
       "/health": { get: { summary: "Liveness", responses: { "200": { description: "Up" } } } },
+      "/ready": {
+        get: {
+          summary: "Readiness: the store answers and the process is not shutting down",
+          responses: {
+            "200": { description: "Ready for traffic" },
+            "503": { description: "Not ready: draining, or the store does not answer" },
+          },
+        },
+      },
     },
     components: {
       schemas: {

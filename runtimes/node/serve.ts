@@ -49,7 +49,13 @@ export async function serveNode(engine: Engine, options: NodeServerOptions = {})
   const port = options.port ?? Number(process.env.PORT ?? 3000);
   const hostname = options.hostname ?? "127.0.0.1";
   const allowedHosts = anonymousExposure(engine, hostname, options, logger);
-  const app = createHttpApp(engine, { ...options, ...(allowedHosts === undefined ? {} : { allowedHosts }) });
+  // Set when close() starts: GET /ready then answers 503 so a load balancer stops sending new requests.
+  let draining = false;
+  const app = createHttpApp(engine, {
+    ...options,
+    draining: () => draining || options.draining?.() === true,
+    ...(allowedHosts === undefined ? {} : { allowedHosts }),
+  });
   options.mount?.(app);
   return new Promise((resolve, reject) => {
     const server = serveHono({ fetch: app.fetch, port, hostname }, (info: AddressInfo) => {
@@ -69,6 +75,7 @@ export async function serveNode(engine: Engine, options: NodeServerOptions = {})
         port: info.port,
         url: `http://${hostname}:${info.port}`,
         close: () => {
+          draining = true;
           closing ??= (async () => {
             await new Promise<void>((done) => {
               // close() waits for in-flight requests; idle keep-alive sockets would hold it open forever.
