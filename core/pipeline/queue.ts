@@ -1,7 +1,7 @@
 import type { ObjectStore } from "../ports/object-store.js";
 import type { Engine } from "./engine.js";
 import { resolveLargeCommand } from "./large-commands.js";
-import { systemPrincipal } from "./relay.js";
+import { queuePrincipal } from "./relay.js";
 import { storableMessage, storableText } from "../model/storable.js";
 import { type DispatchResult, isTransient } from "./result.js";
 
@@ -53,7 +53,7 @@ export async function dispatchQueuedCommand(engine: Engine, message: QueuedComma
   }
   let result: DispatchResult;
   try {
-    result = await engine.command(body, systemPrincipal(realm), { trusted: true });
+    result = await engine.command(body, queuePrincipal(realm), { trusted: true });
   } catch (error) {
     return { outcome: "retry", reason: error instanceof Error ? error.message : String(error) };
   }
