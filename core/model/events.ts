@@ -9,6 +9,12 @@ export interface EventMeta {
   readonly breadcrumbs: readonly number[];
   readonly user: string;
   readonly command: string;
+  /** The principal of the root request, carried through effects and queues (absent on events older than it). */
+  readonly initiator?: string;
+  /** Who applied the event: the principal, or `system:effects/<service>`, `system:queue[/<service>]` for deliveries. */
+  readonly actor?: string;
+  /** The root request's free-form `meta` (the client's, without the system's keys). */
+  readonly origin?: Readonly<Record<string, unknown>>;
 }
 
 /** An event the handler decided on, before the store numbered it. */

@@ -2,7 +2,7 @@ import type { ObjectStore } from "../ports/object-store.js";
 import type { DeadLetter } from "../ports/store.js";
 import type { Engine } from "./engine.js";
 import { resolveLargeCommand } from "./large-commands.js";
-import { systemPrincipal } from "./relay.js";
+import { queuePrincipal, systemPrincipal } from "./relay.js";
 import type { DispatchResult } from "./result.js";
 
 export type RedriveOutcome =
@@ -31,7 +31,9 @@ export async function redriveDeadLetter(
   // A queue dead letter keeps the raw body, which may be a large-command reference: resolve it as the worker would.
   const body =
     typeof letter.message === "string" ? parseOrKeep(await resolveLargeCommand(letter.message, options.objectStore)) : letter.message;
-  const result = await engine.command(body, systemPrincipal(letter.realm), { trusted: true });
+  // It runs as what would have delivered it: the effects relay for an outbox letter, the queue consumer otherwise.
+  const principal = letter.source === "outbox" ? systemPrincipal(letter.realm) : queuePrincipal(letter.realm);
+  const result = await engine.command(body, principal, { trusted: true });
   if (result.status >= 300) return { outcome: "failed", result };
   await engine.store.removeDeadLetter(letter.id);
   return { outcome: "applied", result };

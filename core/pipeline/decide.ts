@@ -8,6 +8,7 @@ import type { AggregateChange, IdentityClaim, OutboxEntry, Store } from "../port
 import type { Tracer } from "../ports/tracer.js";
 import { evolveAll, type LoadedAggregate, loadAggregate } from "./aggregate.js";
 import { type QueryRunner, resolveDependencies } from "./dependencies.js";
+import { effectMeta, type Provenance } from "./provenance.js";
 
 /** One command of a request, already validated against its schema. */
 export interface ValidCommand {
@@ -33,6 +34,8 @@ export interface DecideInput {
   readonly trusted: boolean;
   readonly runQuery: QueryRunner;
   readonly tracer: Tracer;
+  /** Initiator, actor and the root request's meta, written beside every event and passed on to effects. */
+  readonly provenance: Provenance;
 }
 
 export interface CommandSummary {
@@ -125,6 +128,9 @@ export async function decideRequest(input: DecideInput): Promise<Decided> {
       breadcrumbs: input.breadcrumbs,
       user: input.principal.id,
       command: command.name,
+      initiator: input.provenance.initiator,
+      actor: input.provenance.actor,
+      ...(input.provenance.origin === undefined ? {} : { origin: input.provenance.origin }),
     };
     const stored = events.map((event, i): StoredEvent => {
       const data = validateEvent(command.service, command.name, event);
@@ -163,7 +169,12 @@ export async function decideRequest(input: DecideInput): Promise<Decided> {
               requestId: input.requestId,
               interactionId: input.interactionId,
               breadcrumbs: childBreadcrumbs(input.breadcrumbs, effects.length),
-              meta: { cause: { service: ref.service, aggregateId: ref.aggregateId, sequence: event.sequence, type: event.type } },
+              meta: effectMeta(input.provenance, {
+                service: ref.service,
+                aggregateId: ref.aggregateId,
+                sequence: event.sequence,
+                type: event.type,
+              }),
               commands: [
                 { service: target.service, command: target.command, aggregateId: target.aggregateId, attributes: target.attributes },
               ],

@@ -13,6 +13,7 @@ import { logRequestStart, requestSpanAttributes } from "./request-log.js";
 import { withFields } from "../ports/logger.js";
 import { traced } from "../ports/tracer.js";
 import { edgeError, forgedFieldsError } from "./edge.js";
+import { provenanceOf } from "./provenance.js";
 import { fingerprintOf, type RequestFingerprint, replayFor } from "./request-hash.js";
 
 export interface DispatchOptions {
@@ -126,6 +127,7 @@ async function processRequest(
   }
   const commands = validateCommands(rt, request, principal, options);
   const key = idempotencyKey(request.requestId, breadcrumbs);
+  const provenance = provenanceOf(request, principal, options.trusted === true);
 
   const storedAnswer = async (): Promise<DispatchResult | undefined> => {
     const stored = await rt.store.findResponse(principal.realm, key);
@@ -160,6 +162,7 @@ async function processRequest(
         trusted: options.trusted === true,
         runQuery: rt.runQuery,
         tracer: rt.tracer,
+        provenance,
       });
     } catch (error) {
       const stored = await replayedAnswer(attempt);

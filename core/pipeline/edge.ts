@@ -42,6 +42,12 @@ export function forgedFieldsError(request: CommandRequest): EddError | undefined
   if (request.meta !== undefined && Object.hasOwn(request.meta, "cause")) {
     forged.push({ path: "meta.cause", message: "is set by effects only; use another key" });
   }
+  if (request.meta !== undefined && Object.hasOwn(request.meta, "initiator")) {
+    forged.push({
+      path: "meta.initiator",
+      message: "is set by effects and queue consumers only; the initiator is the authenticated principal",
+    });
+  }
   if (forged.length === 0) return undefined;
   return new EddError("invalid-envelope", "The request sets fields only the system may set.", forged);
 }

@@ -1,6 +1,6 @@
 // `edd/pipeline`: the engine's moving parts, for whoever wires a process by hand: the outbox relay,
 // queue workers, projectors and rebuilds, dead letters, verify, export and import.
-export { createOutboxRelay, systemPrincipal, type Deliver, type OutboxRelay, type RelayOptions } from "./relay.js";
+export { createOutboxRelay, queuePrincipal, systemPrincipal, type Deliver, type OutboxRelay, type RelayOptions } from "./relay.js";
 export { dispatchQueuedCommand, realmAttribute, type QueueOutcome, type QueuedCommand } from "./queue.js";
 export { classifyFailure, type FailureContext, type FailureKind } from "./failures.js";
 export {

@@ -2,7 +2,7 @@ import type { Logger } from "../ports/logger.js";
 import { type ObjectStore, ObjectRefRefusedError } from "../ports/object-store.js";
 import type { Engine } from "./engine.js";
 import { resolveLargeCommand } from "./large-commands.js";
-import { systemPrincipal } from "./relay.js";
+import { queuePrincipal } from "./relay.js";
 import { storableMessage, storableText } from "../model/storable.js";
 import { classifyFailure } from "./failures.js";
 import type { DispatchResult } from "./result.js";
@@ -50,7 +50,7 @@ export async function dispatchQueuedCommand(engine: Engine, message: QueuedComma
   const body = read.body;
   let result: DispatchResult;
   try {
-    result = await engine.command(body, systemPrincipal(realm), { trusted: true });
+    result = await engine.command(body, queuePrincipal(realm), { trusted: true });
   } catch (error) {
     return { outcome: "retry", reason: error instanceof Error ? error.message : String(error) };
   }

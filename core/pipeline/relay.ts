@@ -34,6 +34,11 @@ export function systemPrincipal(realm: string): Principal {
   return { id: "system:effects", realm, roles: [] };
 }
 
+/** Commands taken from a queue (and dead letters redriven from one) run as the queue consumer. */
+export function queuePrincipal(realm: string): Principal {
+  return { id: "system:queue", realm, roles: [] };
+}
+
 /**
  * Delivers stored effects at least once. Each delivered command carries its own idempotency key
  * (request id + breadcrumbs), so the target applies it at most once however often it arrives.

@@ -86,17 +86,20 @@ describe("runtime parity", () => {
   });
 
   it("the reference run stored the expected events and dead letter", () => {
-    expect(reference().events.map((e) => `${e.aggregateId}#${e.sequence} ${e.type} ${JSON.stringify(e.data)} by ${e.meta.user}`)).toEqual([
-      'acc-1#1 AccountOpened {"owner":"ada@example.com"} by anonymous',
-      'acc-1#2 Deposited {"amount":100} by anonymous',
-      'acc-2#1 AccountOpened {"owner":"bo@example.com"} by anonymous',
-      't-1#1 TransferRequested {"from":"acc-1","to":"acc-2","amount":30} by anonymous',
-      'acc-1#3 Withdrawn {"amount":30,"transferId":"t-1"} by system:effects',
-      't-1#2 TransferDebited {"to":"acc-2","amount":30} by system:effects',
-      'acc-2#2 Deposited {"amount":30,"transferId":"t-1"} by system:effects',
-      "t-1#3 TransferCompleted {} by system:effects",
-      // Queued commands run as the system principal too.
-      'acc-1#4 Deposited {"amount":50} by system:effects',
+    const line = (e: StoredEvent) =>
+      `${e.aggregateId}#${e.sequence} ${e.type} ${JSON.stringify(e.data)} by ${e.meta.actor} for ${e.meta.initiator}`;
+    expect(reference().events.map(line)).toEqual([
+      'acc-1#1 AccountOpened {"owner":"ada@example.com"} by anonymous for anonymous',
+      'acc-1#2 Deposited {"amount":100} by anonymous for anonymous',
+      'acc-2#1 AccountOpened {"owner":"bo@example.com"} by anonymous for anonymous',
+      't-1#1 TransferRequested {"from":"acc-1","to":"acc-2","amount":30} by anonymous for anonymous',
+      // Effects name the service whose event caused them, and the customer who asked for the transfer.
+      'acc-1#3 Withdrawn {"amount":30,"transferId":"t-1"} by system:effects/transfers for anonymous',
+      't-1#2 TransferDebited {"to":"acc-2","amount":30} by system:effects/accounts for anonymous',
+      'acc-2#2 Deposited {"amount":30,"transferId":"t-1"} by system:effects/transfers for anonymous',
+      "t-1#3 TransferCompleted {} by system:effects/accounts for anonymous",
+      // A command taken from a queue is applied by the queue consumer, which also started it.
+      'acc-1#4 Deposited {"amount":50} by system:queue for system:queue',
     ]);
     expect(reference().deadLetters).toMatchObject([{ realm: "default", message: "{oops", error: { code: "malformed-json" }, attempts: 1 }]);
   });
