@@ -119,6 +119,13 @@ for (const [name, makeSubject] of Object.entries(subjects)) {
         "0.0.0.0 accounts/a-2 2",
         "0.0.0.0.0 transfers/t-1 3",
       ]);
+      expect(touched.map((entry) => entry.types)).toEqual([
+        ["TransferRequested"],
+        ["Withdrawn"],
+        ["TransferDebited"],
+        ["Deposited"],
+        ["TransferCompleted"],
+      ]);
       expect(await audit.aggregatesTouched("elsewhere", [transfer.requestId])).toEqual([]);
       expect(await audit.aggregatesTouched("default", [])).toEqual([]);
     });

@@ -40,7 +40,7 @@ export function memoryAuditReader(store: MemoryStore): AuditReader {
 
     async aggregatesTouched(realm, requestIds) {
       const wanted = new Set(requestIds);
-      const touched = new Map<string, TouchedAggregate & { sequences: number[] }>();
+      const touched = new Map<string, TouchedAggregate & { sequences: number[]; types: string[] }>();
       for (const event of await allEvents(store, realm)) {
         if (!wanted.has(event.meta.requestId)) continue;
         const key = JSON.stringify([event.meta.requestId, event.meta.breadcrumbs, event.service, event.aggregateId]);
@@ -50,8 +50,10 @@ export function memoryAuditReader(store: MemoryStore): AuditReader {
           service: event.service,
           aggregateId: event.aggregateId,
           sequences: [],
+          types: [],
         };
         entry.sequences.push(event.sequence);
+        entry.types.push(event.type);
         touched.set(key, entry);
       }
       return [...touched.values()];

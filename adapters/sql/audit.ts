@@ -22,7 +22,7 @@ export function sqlAuditReader(db: SqlExecutor, options: { readonly schema?: str
       ORDER BY r.id DESC LIMIT $5`,
     // Served by the events_request index (migration 2).
     touched: `SELECT meta->>'requestId' AS request_id, meta->'breadcrumbs' AS breadcrumbs, service, aggregate_id,
-        array_agg(sequence ORDER BY sequence) AS sequences
+        array_agg(sequence ORDER BY sequence) AS sequences, array_agg(type ORDER BY sequence) AS types
       FROM ${t.events} WHERE realm = $1 AND meta->>'requestId' = ANY($2::text[])
       GROUP BY 1, 2, 3, 4 ORDER BY min(position)`,
   };
@@ -68,6 +68,7 @@ export function sqlAuditReader(db: SqlExecutor, options: { readonly schema?: str
           service: row.service,
           aggregateId: row.aggregate_id,
           sequences: row.sequences.map(Number),
+          types: row.types,
         }),
       );
     },
@@ -94,4 +95,5 @@ interface TouchedRow {
   readonly service: string;
   readonly aggregate_id: string;
   readonly sequences: readonly (number | string)[];
+  readonly types: readonly string[];
 }

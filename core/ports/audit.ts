@@ -50,6 +50,8 @@ export interface TouchedAggregate {
   readonly service: string;
   readonly aggregateId: string;
   readonly sequences: readonly number[];
+  /** The type of each of those events, in the same order; absent from readers that do not know them. */
+  readonly types?: readonly string[];
 }
 
 /**

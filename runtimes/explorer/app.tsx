@@ -20,7 +20,7 @@ import { explorerStyle } from "./style.js";
  */
 export function createExplorer(options: ExplorerOptions): Hono<ExplorerEnv> {
   const base = (options.basePath ?? defaultBasePath).replace(/\/+$/, "");
-  const deps: RouteDeps = { options, base, pageSize: options.pageSize ?? 50 };
+  const deps: RouteDeps = { options, base, pageSize: options.pageSize ?? 50, eventsPerPage: options.eventsPerPage ?? 100 };
   const app = new Hono<ExplorerEnv>();
   const stylePath = `${base}/style.css`;
   const errorPage = (c: ExplorerContext, status: ContentfulStatusCode, title: string, message: string) =>

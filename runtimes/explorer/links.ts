@@ -4,7 +4,12 @@ export interface ExplorerLinks {
   home(search?: { service?: string; prefix?: string; after?: string }): string;
   /** Paths for GET forms; the realm travels in a hidden field (see RealmField). */
   readonly actions: { readonly home: string; readonly identity: string; readonly requests: string };
+  /** The timeline page holding event `sequence`, scrolled to it; the latest page without one. */
   timeline(service: string, aggregateId: string, sequence?: number): string;
+  /** A page of the timeline: the one holding event `at` (latest without), charting state field `field`. */
+  timelinePage(service: string, aggregateId: string, page: { at?: number; field?: string }): string;
+  /** The causal tree of one request: the original request, its effects and the events they wrote. */
+  tree(requestId: string): string;
   requests(search?: { requestId?: string; interactionId?: string; before?: string }): string;
   deadLetters(): string;
   redrive(id: string): string;
@@ -24,7 +29,15 @@ export function explorerLinks(basePath: string, realm: string): ExplorerLinks {
     home: (search = {}) => withQuery("/", search),
     actions: { home: `${base}/`, identity: `${base}/identity`, requests: `${base}/requests` },
     timeline: (service, aggregateId, sequence) =>
-      `${withQuery(`/aggregates/${segment(service)}/${segment(aggregateId)}`)}${sequence === undefined ? "" : `#event-${sequence}`}`,
+      sequence === undefined
+        ? withQuery(`/aggregates/${segment(service)}/${segment(aggregateId)}`)
+        : `${withQuery(`/aggregates/${segment(service)}/${segment(aggregateId)}`, { at: String(sequence) })}#event-${sequence}`,
+    timelinePage: (service, aggregateId, page) =>
+      withQuery(`/aggregates/${segment(service)}/${segment(aggregateId)}`, {
+        at: page.at === undefined ? undefined : String(page.at),
+        field: page.field,
+      }),
+    tree: (requestId) => withQuery(`/requests/${segment(requestId)}/tree`),
     requests: (search = {}) => withQuery("/requests", search),
     deadLetters: () => withQuery("/dead-letters"),
     redrive: (id) => withQuery(`/dead-letters/${segment(id)}/redrive`),

@@ -37,6 +37,8 @@ export interface ExplorerOptions {
   readonly basePath?: string;
   /** Rows per page of aggregate and request lists (default 50). */
   readonly pageSize?: number;
+  /** Events per page of a timeline (default 100); the latest page opens first. */
+  readonly eventsPerPage?: number;
 }
 
 export const defaultBasePath = "/_edd";

@@ -7,6 +7,8 @@ const int8Max = 9_223_372_036_854_775_807n;
 
 /** Query parameters that are request-log cursors: bigint ids in the SQL store. */
 const cursorParams = ["before"];
+/** Query parameters that are event sequences: positive integers (versions stay far below 2^53). */
+const sequenceParams = ["at"];
 
 /**
  * Parameters every page hands to the store are checked once, here: text a database cannot hold
@@ -23,6 +25,9 @@ export function storableParams(refuse: (message: string) => Response): Middlewar
         }
         if (cursorParams.includes(name) && value.trim() !== "" && !isInt8Cursor(value.trim())) {
           return refuse(`Parameter "${name}" must be a request number from 1 to ${int8Max}.`);
+        }
+        if (sequenceParams.includes(name) && value.trim() !== "" && !/^[1-9]\d{0,14}$/.test(value.trim())) {
+          return refuse(`Parameter "${name}" must be an event sequence, a whole number from 1.`);
         }
       }
     }

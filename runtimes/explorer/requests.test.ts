@@ -12,7 +12,7 @@ describe("request log", () => {
     expect(text).toContain("Matching requests");
     expect(text).toContain(requestId);
     expect(text).toMatch(/command: Deposit 200/);
-    expect(html).toContain('href="/_edd/aggregates/accounts/acc-1?realm=default#event-2"');
+    expect(html).toContain('href="/_edd/aggregates/accounts/acc-1?realm=default&amp;at=2#event-2"');
     expect(html.match(/<tbody>[\s\S]*<\/tbody>/)?.[0].match(/<tr>/g)).toHaveLength(1);
   });
 

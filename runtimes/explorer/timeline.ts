@@ -1,6 +1,7 @@
 import type { StoredEvent } from "../../core/model/events.js";
 import type { Service } from "../../core/model/service.js";
 import { evolveAll } from "../../core/pipeline/aggregate.js";
+import { type NumericSeries, SeriesCollector } from "./numeric-series.js";
 import type { ChainVerifier } from "./options.js";
 import { diffStates, type StateField } from "./state-diff.js";
 
@@ -21,30 +22,63 @@ export interface TimelineEntry {
   readonly foldError?: string;
 }
 
-export interface Timeline {
-  readonly entries: readonly TimelineEntry[];
-  readonly chain: ChainSummary;
+/** The sequences one page of a timeline shows, both included. */
+export interface TimelineWindow {
+  readonly from: number;
+  readonly to: number;
 }
 
-/** Replays an aggregate event by event with the service's own evolve functions, as the engine does. */
-export function buildTimeline(service: Service, events: readonly StoredEvent[], verify: ChainVerifier | undefined): Timeline {
+export interface Timeline {
+  /** The events of the window only, each with the state after it. */
+  readonly entries: readonly TimelineEntry[];
+  readonly chain: ChainSummary;
+  /** The aggregate's version: the sequence of its last event. */
+  readonly version: number;
+  /** Numeric state fields over every version, folded until the first event that failed to fold. */
+  readonly series: readonly NumericSeries[];
+}
+
+/**
+ * Replays an aggregate event by event with the service's own evolve functions, as the engine does.
+ * Every event is folded (the chart and the state of a later page need them), but only events in
+ * `window` get a field-by-field diff, the part that grows with what a page shows.
+ */
+export function buildTimeline(
+  service: Service,
+  events: readonly StoredEvent[],
+  verify: ChainVerifier | undefined,
+  window: TimelineWindow = { from: 1, to: Number.MAX_SAFE_INTEGER },
+): Timeline {
   const chain = checkChain(events, verify);
+  const collector = new SeriesCollector();
   let state: unknown = service.initialState();
   let foldError: string | undefined;
-  const entries = events.map((event): TimelineEntry => {
+  const entries: TimelineEntry[] = [];
+  for (const event of events) {
+    const shown = event.sequence >= window.from && event.sequence <= window.to;
     const mark = chainMark(chain, event.sequence);
-    if (foldError !== undefined) return { event, chain: mark, foldError: "Not folded: an earlier event failed to fold." };
+    if (foldError !== undefined) {
+      if (shown) entries.push({ event, chain: mark, foldError: "Not folded: an earlier event failed to fold." });
+      continue;
+    }
     try {
       const next = evolveAll(service, state, [event]);
-      const fields = diffStates(state, next);
+      if (shown) entries.push({ event, chain: mark, state: diffStates(state, next) });
+      collector.add(event.sequence, next);
       state = next;
-      return { event, chain: mark, state: fields };
     } catch (error) {
       foldError = error instanceof Error ? error.message : String(error);
-      return { event, chain: mark, foldError };
+      if (shown) entries.push({ event, chain: mark, foldError });
     }
-  });
-  return { entries, chain };
+  }
+  return { entries, chain, version: events.at(-1)?.sequence ?? 0, series: collector.series() };
+}
+
+/** The page of `size` events holding sequence `at` (pages start at 1, size + 1, …); the last page by default. */
+export function windowAround(at: number | undefined, version: number, size: number): TimelineWindow {
+  const target = Math.min(Math.max(at ?? version, 1), Math.max(version, 1));
+  const from = Math.floor((target - 1) / size) * size + 1;
+  return { from, to: from + size - 1 };
 }
 
 function checkChain(events: readonly StoredEvent[], verify: ChainVerifier | undefined): ChainSummary {

@@ -2,20 +2,23 @@
 import type { AuditedRequest, Page, TouchedAggregate } from "../../../core/ports/audit.js";
 import type { OperatorView } from "../access.js";
 import type { ExplorerLinks } from "../links.js";
-import { BreadcrumbPath, FoldedJson, NextPage, RealmField, Status, Time } from "./components.js";
+import { BreadcrumbPath, FoldedJson, RealmField, Status, Time } from "./components.js";
 import { Layout } from "./layout.js";
 
 export interface RequestsProps {
   readonly links: ExplorerLinks;
   readonly operator: OperatorView;
-  readonly search: { readonly requestId: string; readonly interactionId: string };
+  readonly search: { readonly requestId: string; readonly interactionId: string; readonly before: string };
   readonly requests: Page<AuditedRequest>;
   readonly touched: readonly TouchedAggregate[];
 }
 
 /** The request log, newest first: what was asked, how it was answered, and which aggregates it changed. */
 export function RequestsPage({ links, operator, search, requests, touched }: RequestsProps) {
-  const next = requests.nextCursor === undefined ? undefined : links.requests({ ...search, before: requests.nextCursor });
+  const next =
+    requests.nextCursor === undefined
+      ? undefined
+      : links.requests({ requestId: search.requestId, interactionId: search.interactionId, before: requests.nextCursor });
   const filtered = search.requestId !== "" || search.interactionId !== "";
   return (
     <Layout title="Request log" section="requests" links={links} operator={operator}>
@@ -56,7 +59,18 @@ export function RequestsPage({ links, operator, search, requests, touched }: Req
           </tbody>
         </table>
       )}
-      <NextPage href={next} label="Older requests" />
+      {(search.before !== "" || next !== undefined) && (
+        <nav class="pager" aria-label="Request log pages">
+          {search.before !== "" && (
+            <a href={links.requests({ requestId: search.requestId, interactionId: search.interactionId })}>Newest requests</a>
+          )}
+          {next !== undefined && (
+            <a href={next} rel="next">
+              Older requests
+            </a>
+          )}
+        </nav>
+      )}
     </Layout>
   );
 }
@@ -68,7 +82,10 @@ function RequestRow({ links, request, touched }: { links: ExplorerLinks; request
         <Time iso={request.receivedAt} />
       </td>
       <td>
-        <a href={links.requests({ requestId: request.requestId })}>{request.requestId}</a>
+        <a href={links.requests({ requestId: request.requestId })}>{request.requestId}</a>{" "}
+        <a href={links.tree(request.requestId)} aria-label={`Causal tree of request ${request.requestId}`}>
+          tree
+        </a>
         <br />
         <span class="muted">interaction </span>
         <a href={links.requests({ interactionId: request.interactionId })}>{request.interactionId}</a>

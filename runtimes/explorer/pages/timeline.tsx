@@ -1,9 +1,11 @@
 /** @jsxRuntime automatic @jsxImportSource hono/jsx */
 import type { OperatorView } from "../access.js";
 import type { ExplorerLinks } from "../links.js";
-import type { ChainMark, ChainSummary, Timeline, TimelineEntry } from "../timeline.js";
+import type { ChainMark, ChainSummary, Timeline, TimelineEntry, TimelineWindow } from "../timeline.js";
+import { type StateChartProps, StateChart } from "./chart.js";
 import { BreadcrumbPath, Json, Time } from "./components.js";
 import { Layout } from "./layout.js";
+import { type TimelinePager, TimelinePagerNav } from "./timeline-pager.js";
 import { StateTable } from "./state-table.js";
 
 export interface TimelineProps {
@@ -12,27 +14,34 @@ export interface TimelineProps {
   readonly service: string;
   readonly aggregateId: string;
   readonly timeline: Timeline;
+  /** The events this page shows. */
+  readonly window: TimelineWindow;
+  readonly pager: TimelinePager;
+  /** A numeric state field over versions; absent when the state has no number. */
+  readonly chart?: StateChartProps;
 }
 
 /** Everything that happened to one aggregate: who, when, by which request and command, and what it changed. */
-export function TimelinePage({ links, operator, service, aggregateId, timeline }: TimelineProps) {
+export function TimelinePage({ links, operator, service, aggregateId, timeline, window, pager, chart }: TimelineProps) {
   const { entries } = timeline;
   return (
     <Layout title={`${service} / ${aggregateId}`} section="aggregates" links={links} operator={operator}>
       <dl class="facts">
         <dt>Version</dt>
-        <dd>{entries.at(-1)?.event.sequence ?? 0}</dd>
+        <dd>{timeline.version}</dd>
         <dt>Hash chain</dt>
         <dd>
           <ChainStatus chain={timeline.chain} />
         </dd>
       </dl>
-      {entries.length === 0 ? (
+      {timeline.version === 0 ? (
         <p>
           No events for {aggregateId} in service {service}, realm {operator.realm}.
         </p>
       ) : (
         <>
+          {chart !== undefined && <StateChart {...chart} />}
+          <TimelinePagerNav pager={pager} window={window} version={timeline.version} />
           <EventTable links={links} entries={entries} />
           <h2>Each event and the state after it</h2>
           <p class="muted">Fields changed by the event are highlighted and marked in the Change column.</p>
@@ -41,6 +50,7 @@ export function TimelinePage({ links, operator, service, aggregateId, timeline }
               <EventDetail links={links} entry={entry} />
             ))}
           </ol>
+          <TimelinePagerNav pager={pager} window={window} version={timeline.version} />
         </>
       )}
     </Layout>
@@ -108,7 +118,8 @@ function EventDetail({ links, entry }: { links: ExplorerLinks; entry: TimelineEn
           <dt>Request</dt>
           <dd>
             <a href={links.requests({ requestId: event.meta.requestId })}>{event.meta.requestId}</a>{" "}
-            <span class="muted">(every step of this request, from the original one)</span>
+            <span class="muted">(every step of this request, from the original one)</span>{" "}
+            <a href={links.tree(event.meta.requestId)}>causal tree</a>
           </dd>
           <dt>Breadcrumbs</dt>
           <dd>

@@ -2,7 +2,11 @@
 import { HomePage } from "../pages/home.js";
 import { TimelinePage } from "../pages/timeline.js";
 import { renderPage } from "../render.js";
-import { buildTimeline } from "../timeline.js";
+import type { NumericSeries } from "../numeric-series.js";
+import type { StateChartProps } from "../pages/chart.js";
+import type { TimelinePager } from "../pages/timeline-pager.js";
+import { buildTimeline, type TimelineWindow, windowAround } from "../timeline.js";
+import type { ExplorerLinks } from "../links.js";
 import { type ExplorerApp, type ExplorerContext, findService, linksFor, param, type RouteDeps } from "./deps.js";
 
 /** Home (find aggregates by id prefix or claimed name) and the timeline of one aggregate. */
@@ -54,7 +58,15 @@ export function aggregateRoutes(
     if (service === undefined) return notFound(c, `No service named "${c.req.param("service")}" is hosted here.`);
     const aggregateId = c.req.param("id");
     const events = await engine.store.readAggregateEvents({ realm: c.var.operator.realm, service: service.name, aggregateId });
-    const timeline = buildTimeline(service, events, deps.options.verifyChain);
+    const version = events.at(-1)?.sequence ?? 0;
+    const at = param(c, "at"); // checked by storableParams: digits only
+    const window = windowAround(at === "" ? undefined : Number(at), version, deps.eventsPerPage);
+    const timeline = buildTimeline(service, events, deps.options.verifyChain, window);
+    const links = linksFor(c, deps);
+    const field = param(c, "field");
+    const chart = chartOf(timeline.series, field, (path) =>
+      links.timelinePage(service.name, aggregateId, { ...(at === "" ? {} : { at: window.from }), field: path }),
+    );
     const page = (
       <TimelinePage
         links={linksFor(c, deps)}
@@ -62,8 +74,35 @@ export function aggregateRoutes(
         service={service.name}
         aggregateId={aggregateId}
         timeline={timeline}
+        window={window}
+        pager={pagerFor(links, service.name, aggregateId, window, version, field)}
+        {...(chart === undefined ? {} : { chart })}
       />
     );
     return renderPage(c, page, events.length === 0 ? 404 : 200);
   });
+}
+
+/** The numeric field asked for, or the first one the state has; links keep the page shown. */
+function chartOf(series: readonly NumericSeries[], field: string, hrefFor: (path: string) => string): StateChartProps | undefined {
+  const chosen = series.find((entry) => entry.path === field) ?? series[0];
+  if (chosen === undefined) return undefined;
+  return { series: chosen, choices: series.map((entry) => ({ path: entry.path, href: hrefFor(entry.path) })) };
+}
+
+function pagerFor(
+  links: ExplorerLinks,
+  service: string,
+  aggregateId: string,
+  window: TimelineWindow,
+  version: number,
+  field: string,
+): TimelinePager {
+  const to = (at: number | undefined) => links.timelinePage(service, aggregateId, { ...(at === undefined ? {} : { at }), field });
+  const hasEarlier = window.from > 1;
+  const hasLater = window.to < version;
+  return {
+    ...(hasEarlier ? { first: to(1), earlier: to(window.from - 1) } : {}),
+    ...(hasLater ? { later: to(window.to + 1), latest: to(undefined) } : {}),
+  };
 }

@@ -9,6 +9,8 @@ export interface RouteDeps {
   readonly options: ExplorerOptions;
   readonly base: string;
   readonly pageSize: number;
+  /** Events per page of a timeline. */
+  readonly eventsPerPage: number;
 }
 
 export type ExplorerApp = Hono<ExplorerEnv>;
