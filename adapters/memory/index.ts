@@ -5,3 +5,4 @@ export { memoryImporter } from "./importer.js";
 export { MemoryViewStore } from "./view-store.js";
 export { MemoryCheckpointStore } from "./checkpoints.js";
 export { MemoryTransport, type MemoryTransportOptions } from "./transport.js";
+export { MemoryKeyStore } from "./key-store.js";

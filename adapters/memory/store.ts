@@ -156,6 +156,15 @@ export class MemoryStore implements Store {
     return this.#identities.get(identityKey(realm, service, name));
   }
 
+  async releaseIdentities(realm: string, service: string, aggregateId: string): Promise<number> {
+    const prefix = `${realm}\u0000${service}\u0000`;
+    let released = 0;
+    for (const [key, owner] of this.#identities) {
+      if (key.startsWith(prefix) && owner === aggregateId && this.#identities.delete(key)) released++;
+    }
+    return released;
+  }
+
   async findResponse(realm: string, idempotencyKey: string): Promise<StoredResponse | undefined> {
     const response = this.#responses.get(`${realm}\u0000${idempotencyKey}`);
     return response === undefined ? undefined : clone(response);

@@ -80,6 +80,7 @@ export class SqlStore implements Store {
         WHERE realm = $1 AND service = $2 AND aggregate_id = $3 AND sequence > $4 ORDER BY sequence`,
       feed: feedStatement(t),
       identity: `SELECT aggregate_id FROM ${t.identities} WHERE realm = $1 AND service = $2 AND name = $3`,
+      releaseIdentities: `DELETE FROM ${t.identities} WHERE realm = $1 AND service = $2 AND aggregate_id = $3 RETURNING name`,
       // The body as the text that was written: parsed here, its key order is the first answer's.
       response: `SELECT status, body::text AS body, principal, request_hash FROM ${t.responses} WHERE realm = $1 AND idempotency_key = $2`,
       requestLog: `SELECT id::text AS id, realm, request_id, interaction_id, invocation_id, breadcrumbs, kind, body, received_at,
@@ -147,6 +148,11 @@ export class SqlStore implements Store {
   async findIdentity(realm: string, service: string, name: string): Promise<string | undefined> {
     const [row] = await this.#db.query<{ aggregate_id: string }>(this.#sql.identity, [realm, service, name]);
     return row?.aggregate_id;
+  }
+
+  async releaseIdentities(realm: string, service: string, aggregateId: string): Promise<number> {
+    const rows = await this.#db.query<{ name: string }>(this.#sql.releaseIdentities, [realm, service, aggregateId]);
+    return rows.length;
   }
 
   async findResponse(realm: string, idempotencyKey: string): Promise<StoredResponse | undefined> {

@@ -20,6 +20,8 @@ export const errorStatus = {
   "version-mismatch": 409,
   "identity-conflict": 409,
   "idempotency-key-reused": 409,
+  /** Personal data of a data subject erased by `edd forget` cannot be stored again. */
+  "subject-forgotten": 410,
   "payload-too-large": 413,
   rejected: 422,
   "effect-depth-exceeded": 422,

@@ -135,6 +135,11 @@ export interface Service<
 > {
   readonly name: string;
   readonly initialState: () => S;
+  /**
+   * Whose personal data the service holds (docs/privacy.md): `"aggregate"` makes each aggregate
+   * its own data subject, with one key per aggregate id. Absent: the service declares none.
+   */
+  readonly dataSubject?: DataSubject;
   readonly events: Readonly<Record<string, EventDefinition<S>>>;
   readonly commands: Readonly<Record<string, CommandDefinition<S>>>;
   readonly queries: Readonly<Record<string, QueryDefinition<S>>>;
@@ -254,12 +259,25 @@ export class ServiceBuilder<
   }
 }
 
+/**
+ * Who the personal data of a service belongs to. `"aggregate"`: the aggregate id names the data
+ * subject (an account is its owner's), so `edd forget --subject <id>` erases that aggregate's.
+ */
+export type DataSubject = "aggregate";
+
+export interface ServiceOptions<S> {
+  readonly initialState: () => S;
+  /** Set when schemas mark fields `.meta({ personal: true })`: whose data they are (docs/privacy.md). */
+  readonly dataSubject?: DataSubject;
+}
+
 /** Starts a service definition. State must be plain JSON: it is stored as a snapshot. */
-export function defineService<S>(name: string, options: { initialState: () => S }): ServiceBuilder<S, Record<never, never>> {
+export function defineService<S>(name: string, options: ServiceOptions<S>): ServiceBuilder<S, Record<never, never>> {
   if (!/^[a-z][a-z0-9-]*$/.test(name)) throw new Error(`service name must be lower-case kebab-case: ${name}`);
   return new ServiceBuilder<S, Record<never, never>>({
     name,
     initialState: options.initialState,
+    ...(options.dataSubject === undefined ? {} : { dataSubject: options.dataSubject }),
     events: {},
     commands: {},
     queries: {},

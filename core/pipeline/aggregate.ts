@@ -1,6 +1,7 @@
 import type { StoredEvent } from "../model/events.js";
 import type { Service } from "../model/service.js";
 import type { AggregateRef, AggregateState, Store } from "../ports/store.js";
+import { erasureEventType } from "../privacy/erasure.js";
 
 export interface LoadedAggregate {
   readonly state: unknown;
@@ -11,6 +12,8 @@ export interface LoadedAggregate {
 export function evolveAll(service: Service, state: unknown, events: readonly StoredEvent[]): unknown {
   let current = state;
   for (const event of events) {
+    // The record of an erasure (`edd forget`) changes no state: the erased fields already read so.
+    if (event.type === erasureEventType) continue;
     const definition = service.events[event.type];
     if (definition === undefined) throw new Error(`${service.name} has no evolve for stored event type ${event.type}`);
     current = definition.evolve(current, event.data, event);

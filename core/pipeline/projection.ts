@@ -3,9 +3,14 @@ import type { Projection } from "../model/projection.js";
 import type { CheckpointStore } from "../ports/checkpoints.js";
 import type { Store } from "../ports/store.js";
 import type { ViewData, ViewSlot, ViewStore, ViewWrite } from "../ports/view-store.js";
+import { erasureEventType } from "../privacy/erasure.js";
+
+/** Reads an aggregate's history: what a projection re-folds a document from when its personal data is erased. */
+export type AggregateHistory = Pick<Store, "readAggregateEvents">;
 
 export interface ProjectorOptions {
-  readonly store: Pick<Store, "readFeed">;
+  /** With readAggregateEvents, documents are re-folded when `edd forget` erases their aggregate's personal data. */
+  readonly store: Pick<Store, "readFeed"> & Partial<AggregateHistory>;
   readonly views: ViewStore;
   readonly checkpoints: CheckpointStore;
   readonly projection: Projection<ViewData>;
@@ -42,7 +47,7 @@ export function createProjector(options: ProjectorOptions): Projector {
     const checkpoint = await checkpoints.load(realm, projection.name);
     const page = await store.readFeed(realm, checkpoint, batchSize);
     if (page.events.length === 0) return { events: 0, written: 0, advanced: true };
-    const written = await applyEvents(projection, page.events, views, realm, "live");
+    const written = await applyEvents(projection, page.events, views, realm, "live", historyOf(store));
     const advanced = await checkpoints.advance(realm, projection.name, checkpoint, page.checkpoint);
     return { events: page.events.length, written, advanced };
   };
@@ -76,8 +81,9 @@ export async function applyEvents(
   views: ViewStore,
   realm: string,
   slot: ViewSlot,
+  history?: AggregateHistory,
 ): Promise<number> {
-  const relevant = events.filter((event) => projection.handles(event));
+  const relevant = events.filter((event) => projection.handles(event) || (history !== undefined && isErasureFor(projection, event)));
   if (relevant.length === 0) return 0;
   const ids = [...new Set(relevant.map((event) => event.aggregateId))];
   const stored = await views.read(realm, projection.view, ids, slot);
@@ -89,6 +95,10 @@ export async function applyEvents(
   for (const event of relevant) {
     const document = documents.get(event.aggregateId) as DocumentState;
     if (event.sequence <= document.version) continue;
+    if (event.type === erasureEventType) {
+      await refold(projection, document, event, history as AggregateHistory);
+      continue;
+    }
     const next = projection.apply(event, document.data ?? undefined);
     if (next === undefined) continue;
     Object.assign(document, { version: event.sequence, data: next, changed: true });
@@ -100,3 +110,43 @@ export async function applyEvents(
   if (writes.length === 0) return 0;
   return (await views.write(realm, projection.view, writes, slot)).length;
 }
+
+/** The record `edd forget` appends: it touches every document of its aggregate in the service's projections. */
+export function isErasureFor(projection: Projection<ViewData>, event: StoredEvent): boolean {
+  return event.type === erasureEventType && event.service === projection.service;
+}
+
+/**
+ * An erasure makes a document what its aggregate's events now say, personal fields erased: it is
+ * folded again from the history before the erasure and moves to the erasure's version.
+ */
+async function refold(projection: Projection<ViewData>, document: DocumentState, erasure: StoredEvent, history: AggregateHistory) {
+  const ref = { realm: erasure.realm, service: erasure.service, aggregateId: erasure.aggregateId };
+  const earlier = (await history.readAggregateEvents(ref, 0)).filter((event) => event.sequence < erasure.sequence);
+  const folded = foldDocument(projection, earlier);
+  if (folded === undefined) return;
+  Object.assign(document, { version: erasure.sequence, data: folded.data, changed: true });
+}
+
+/** The record a projection holds for one aggregate after these events (its history from the first), as applyEvents builds it. */
+export function foldDocument(
+  projection: Projection<ViewData>,
+  events: readonly StoredEvent[],
+): { version: number; data: ViewData | null } | undefined {
+  let record: { version: number; data: ViewData | null } | undefined;
+  for (const event of events) {
+    if (isErasureFor(projection, event)) {
+      // Events already read with their personal data erased: the fold so far is the erased document.
+      if (record !== undefined) record = { ...record, version: event.sequence };
+      continue;
+    }
+    if (!projection.handles(event)) continue;
+    const next = projection.apply(event, record?.data ?? undefined);
+    if (next === undefined) continue;
+    record = { version: event.sequence, data: next };
+  }
+  return record;
+}
+
+const historyOf = (store: Partial<AggregateHistory>): AggregateHistory | undefined =>
+  store.readAggregateEvents === undefined ? undefined : (store as AggregateHistory);

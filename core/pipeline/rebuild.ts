@@ -16,7 +16,8 @@ export interface RebuildProgress {
 }
 
 export interface RebuildOptions {
-  readonly store: Pick<Store, "readFeed">;
+  /** With readAggregateEvents, documents of aggregates erased by `edd forget` are re-folded as the live projector does. */
+  readonly store: Pick<Store, "readFeed"> & Partial<Pick<Store, "readAggregateEvents">>;
   readonly views: ViewStore;
   readonly checkpoints: CheckpointStore;
   readonly projection: Projection<ViewData>;
@@ -80,7 +81,14 @@ export async function rebuildProjection(options: RebuildOptions): Promise<Rebuil
       options.signal?.throwIfAborted();
       const page = await store.readFeed(realm, state.checkpoint, batchSize);
       if (page.events.length === 0) break;
-      await applyEvents(projection, page.events, views, realm, "shadow");
+      await applyEvents(
+        projection,
+        page.events,
+        views,
+        realm,
+        "shadow",
+        store.readAggregateEvents === undefined ? undefined : (store as Pick<Store, "readAggregateEvents">),
+      );
       state = { phase: "filling", checkpoint: page.checkpoint, done: state.done + page.events.length };
       await save(state);
       options.onProgress?.(progressOf(state.done, state.done - doneBefore, total, now() - started));

@@ -5,6 +5,7 @@ import type { AuditReader } from "../ports/audit.js";
 import type { AggregateRef, Store } from "../ports/store.js";
 import type { ViewData, ViewRecord, ViewStore } from "../ports/view-store.js";
 import { evolveAll } from "./aggregate.js";
+import { foldDocument } from "./projection.js";
 import type { AnchorProblem } from "./verify-anchor.js";
 
 /** Where an aggregate's hash chain first breaks: the sequence and what is wrong there. */
@@ -52,6 +53,11 @@ export interface VerifyProgress {
 
 export interface VerifyOptions {
   readonly store: Pick<Store, "loadSnapshot" | "readAggregateEvents">;
+  /**
+   * The store beneath a PrivateStore (docs/privacy.md): the chain is checked over what is stored,
+   * sealed personal data included, while `store` opens it for the replay.
+   */
+  readonly storedForm?: Pick<Store, "readAggregateEvents">;
   readonly services: readonly Service[];
   readonly listAggregates: AggregateLister;
   readonly checkChain: ChainChecker;
@@ -110,8 +116,9 @@ async function verifyAggregate(options: VerifyOptions, service: Service, ref: Ag
   const [events, snapshot] = await Promise.all([options.store.readAggregateEvents(ref, 0), options.store.loadSnapshot(ref)]);
   const where = { service: ref.service, aggregateId: ref.aggregateId };
   const problems: VerifyProblem[] = [];
+  const stored = options.storedForm === undefined ? events : await options.storedForm.readAggregateEvents(ref, 0);
   const chainBreak =
-    missingEvent(events) ?? (events.length === 0 ? undefined : options.checkChain(events)) ?? missingTail(events, snapshot?.version);
+    missingEvent(stored) ?? (stored.length === 0 ? undefined : options.checkChain(stored)) ?? missingTail(stored, snapshot?.version);
   if (chainBreak !== undefined) problems.push({ kind: "broken-chain", ...where, ...chainBreak });
 
   let state: unknown;
@@ -173,13 +180,7 @@ function projectDocument(
   projection: Projection<ViewData>,
   events: readonly StoredEvent[],
 ): Pick<ViewRecord, "version" | "data"> | undefined {
-  let record: { version: number; data: ViewData | null } | undefined;
-  for (const event of events) {
-    if (!projection.handles(event)) continue;
-    const next = projection.apply(event, record?.data ?? undefined);
-    if (next === undefined) continue;
-    record = { version: event.sequence, data: next };
-  }
+  const record = foldDocument(projection, events);
   return record === undefined ? undefined : (asStored(record) as Pick<ViewRecord, "version" | "data">);
 }
 

@@ -37,3 +37,4 @@ export {
 // The query language's semantics, so a new view store answers exactly as the memory one does.
 export { compareForSort, matchesFilter } from "../model/view-match.js";
 export { loadPeer, MissingPeerError } from "./peer.js";
+export { SubjectForgottenError, type FieldCipher, type KeyStore, type KeyWrapper, type SubjectKey } from "./key-store.js";

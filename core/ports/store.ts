@@ -186,6 +186,12 @@ export interface Store {
   listDeadLetters(realm?: string): Promise<readonly DeadLetter[]>;
   removeDeadLetter(id: string): Promise<void>;
 
+  /**
+   * Frees every unique name the aggregate claimed (`edd forget`), so no table keeps them and
+   * another aggregate may claim them; returns how many. Optional: stores without it cannot forget.
+   */
+  releaseIdentities?(realm: string, service: string, aggregateId: string): Promise<number>;
+
   close(): Promise<void>;
 }
 

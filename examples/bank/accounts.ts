@@ -10,12 +10,16 @@ export interface AccountState {
 }
 
 const amount = z.number().int().positive().max(1_000_000_000);
+/** The owner's email is personal data of the account: sealed with the account's key, erased by `edd forget`. */
+const owner = z.email().meta({ personal: true });
 const transfer = { transferId: z.string().min(1), amount };
 
 export const accounts = defineService<AccountState>("accounts", {
   initialState: () => ({ status: "new", owner: "", balance: 0 }),
+  // Each account is its own data subject: `edd forget --subject <account id>` erases its owner.
+  dataSubject: "aggregate",
 })
-  .event("AccountOpened", z.object({ owner: z.email() }), (state, e) => ({ ...state, status: "open", owner: e.owner }))
+  .event("AccountOpened", z.object({ owner }), (state, e) => ({ ...state, status: "open", owner: e.owner }))
   .event("Deposited", z.object({ amount, transferId: z.string().optional() }), (state, e) => ({
     ...state,
     balance: state.balance + e.amount,
@@ -30,7 +34,7 @@ export const accounts = defineService<AccountState>("accounts", {
   .event("TransferRefunded", z.object(transfer), (state, e) => ({ ...state, balance: state.balance + e.amount }))
 
   .command("OpenAccount", {
-    schema: z.object({ owner: z.email() }),
+    schema: z.object({ owner }),
     handle: (command, state) => {
       if (state.status !== "new") return reject("account-exists", "This account is already open.");
       return { events: [{ type: "AccountOpened", data: { owner: command.owner } }], identities: [command.owner] };

@@ -1,0 +1,23 @@
+import type { KeyWrapper } from "../../core/ports/key-store.js";
+import { masterKeyFromEnv, masterKeyWrapper, nodeCipher } from "../node-crypto/cipher.js";
+import type { SqlExecutor } from "../sql/client.js";
+import { ensureKeyTable, SqlKeyStore } from "./key-store.js";
+
+/**
+ * The SQL key store on a database the process already opened, its table created if missing.
+ * Keys are wrapped by `wrapper`, else by the master key in $EDD_MASTER_KEY (required then).
+ */
+export async function openSqlKeyStore(
+  db: SqlExecutor,
+  options: { readonly schema?: string; readonly wrapper?: KeyWrapper; readonly env?: NodeJS.ProcessEnv; readonly cacheMs?: number } = {},
+): Promise<SqlKeyStore> {
+  const wrapper = options.wrapper ?? masterKeyWrapper(masterKeyFromEnv(options.env ?? process.env));
+  const schema = options.schema ?? "edd";
+  await ensureKeyTable(db, schema);
+  return new SqlKeyStore(db, {
+    schema,
+    wrapper,
+    cipher: nodeCipher,
+    ...(options.cacheMs === undefined ? {} : { cacheMs: options.cacheMs }),
+  });
+}
