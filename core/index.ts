@@ -21,8 +21,9 @@ export type { EventMeta, Json, NewEvent, StoredEvent } from "./model/events.js";
 export { anonymousPrincipal, serviceRole, type Principal } from "./model/principal.js";
 export { EddError, type ErrorBody, type ErrorCode } from "./model/errors.js";
 export { createEngine, type Engine } from "./pipeline/engine.js";
-export type { EngineConfig, RemoteQuery } from "./pipeline/config.js";
-export type { DispatchResult, ResponseBody } from "./pipeline/result.js";
+export type { EngineConfig } from "./pipeline/config.js";
+export type { RemoteQuery } from "./ports/remote-query.js";
+export type { DispatchResult, ResponseBody } from "./model/result.js";
 export type { Authenticator, AuthInput, AuthResult } from "./ports/auth.js";
 export { jsonLogger, silentLogger, type Logger } from "./ports/logger.js";
 export {

@@ -9,7 +9,7 @@ import { createPostgresClient } from "../adapters/postgres/index.js";
 import type { SqlClient } from "../adapters/sql/client.js";
 import { migrate } from "../adapters/sql/migrations.js";
 import { anonymousPrincipal } from "../core/index.js";
-import { feedAggregateLister } from "../core/pipeline/verify.js";
+import { feedAggregateLister } from "../core/pipeline/operations/verify.js";
 import { type DataTools, exportCommand, sqlDataTools } from "../runtimes/cli/export.js";
 import { importCommand } from "../runtimes/cli/import.js";
 import { verifyCommand } from "../runtimes/cli/verify.js";

@@ -15,7 +15,7 @@ import {
   type StoredResponse,
   type UnitOfWork,
 } from "../../core/ports/store.js";
-import { eventHash } from "../sql/hash.js";
+import { eventHash } from "./hash.js";
 
 interface OutboxRow extends Omit<OutboxItem, "attempts"> {
   attempts: number;

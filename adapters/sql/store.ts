@@ -24,7 +24,7 @@ import { feedStatement, readFeedPage } from "./feed.js";
 import { type OutboxRow, outboxStatements, toOutboxItem } from "./outbox.js";
 import { RequestLogWriter } from "./request-log.js";
 import { compareIds, type EventRow, eventColumns, type RequestLogRow, toIso, toLoggedRequest, toStoredEvent } from "./rows.js";
-import { KnownHeads } from "./known-heads.js";
+import { KnownHeads } from "../../core/ports/known-heads.js";
 import { defaultSchema, tablesIn } from "./schema.js";
 
 export interface SqlStoreOptions {

@@ -1,5 +1,5 @@
 import { parseArgs } from "node:util";
-import { redriveDeadLetter } from "../../core/pipeline/dead-letters.js";
+import { redriveDeadLetter } from "../../core/pipeline/effects/dead-letters.js";
 import { createEngine } from "../../core/pipeline/engine.js";
 import type { DeadLetter, Store } from "../../core/ports/store.js";
 import { type CliCommand, type CliContext, exitCodes } from "./context.js";

@@ -1,9 +1,9 @@
 import { parseArgs } from "node:util";
-import { verifyChain } from "../../adapters/sql/hash.js";
-import { type Anchor, AnchorFileError } from "../../core/pipeline/anchor.js";
-import { countFeed } from "../../core/pipeline/rebuild.js";
-import { type VerifyProblem, type VerifyReport, verifyRealm } from "../../core/pipeline/verify.js";
-import { compareWithAnchor } from "../../core/pipeline/verify-anchor.js";
+import { verifyChain } from "../shared/hash-chain.js";
+import { type Anchor, AnchorFileError } from "../../core/pipeline/operations/anchor.js";
+import { countFeed } from "../../core/pipeline/projections/rebuild.js";
+import { type VerifyProblem, type VerifyReport, verifyRealm } from "../../core/pipeline/operations/verify.js";
+import { compareWithAnchor } from "../../core/pipeline/operations/verify-anchor.js";
 import { loadAnchor } from "./anchor-keys.js";
 import { type CliCommand, type CliContext, exitCodes } from "./context.js";
 import { openDataTools } from "./export.js";
