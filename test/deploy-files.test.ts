@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { MemoryStore } from "../adapters/memory/index.js";
 import { createEngine } from "../core/index.js";
+import { defaultCommandsPrefix, realmFromKey } from "../core/pipeline/index.js";
 import type { BankRuntime } from "../examples/bank/build.js";
 import { repoRoot } from "../examples/bank/build.js";
 import { cloudRunRoutes, lambdaHandlers, resources, schedules, secretSettings } from "../examples/bank/deploy/names.js";
@@ -96,6 +97,9 @@ describe("AWS: examples/bank/deploy/aws/template.yaml (SAM)", () => {
     expect(upload).toMatchObject({ Type: "S3", Properties: { Bucket: { Ref: "CommandsBucket" }, Events: "s3:ObjectCreated:*" } });
     expect(JSON.stringify(upload?.Properties.Filter)).toContain(`{"Name":"prefix","Value":"${resources.commandsPrefix}"}`);
     expect(resourcesOf.CommandsBucket?.Type).toBe("AWS::S3::Bucket");
+    // The prefix the runtimes read realms under: commands/<realm>/<name>.
+    expect(resources.commandsPrefix).toBe(defaultCommandsPrefix);
+    expect(realmFromKey(`${resources.commandsPrefix}acme/batch.jsonl`)).toBe("acme");
   });
 
   it("puts the JWT authorizer in front of every route, opens no function URL, and grants no wildcard", () => {
