@@ -8,6 +8,7 @@ import {
   expectSettingsMatchCode,
   readDeployFile,
   settingsReadBy,
+  standIn,
 } from "./support/deploy-files.js";
 
 /**
@@ -47,12 +48,12 @@ beforeAll(async () => {
   code = await settingsReadBy("azure-functions");
 }, 60_000);
 
-// Import the entry with the app settings the file gives it (those it can know before deployment).
-for (const [name, value] of settings) {
-  const literal = unquote(value);
-  if (literal !== undefined) vi.stubEnv(name, literal);
-}
-vi.stubEnv("EDD_COMMAND_QUEUE", bicepVar(bicep, "queueName") ?? "");
+// Import the entry with the app settings the file gives it (stand-ins for values known only once deployed).
+const variables: Record<string, string | undefined> = {
+  queueName: bicepVar(bicep, "queueName"),
+  commandsContainerName: bicepVar(bicep, "commandsContainerName"),
+};
+for (const [name, value] of settings) vi.stubEnv(name, unquote(value) ?? variables[value] ?? standIn(name));
 await import("../examples/bank/entry/azure-functions.js");
 vi.unstubAllEnvs();
 const names = new Set(registered.map((registration) => registration.name));

@@ -1,7 +1,7 @@
 import { execFileSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it, vi } from "vitest";
 import { MemoryStore } from "../adapters/memory/index.js";
 import { createEngine } from "../core/index.js";
 import { defaultCommandsPrefix, realmFromKey } from "../core/pipeline/index.js";
@@ -19,6 +19,7 @@ import {
   readDeployFile,
   settingsReadBy,
   shellVar,
+  standIn,
 } from "./support/deploy-files.js";
 
 /**
@@ -33,16 +34,30 @@ beforeAll(async () => {
 }, 60_000);
 const expectSettingsAgree = (runtime: BankRuntime, set: ReadonlySet<string>) => expectSettingsMatchCode(runtime, read[runtime], set);
 
+const template = readCloudFormation("aws/template.yaml");
+const templateFunctions = Object.values(template.Resources as Record<string, Json>).filter(
+  (resource) => resource.Type === "AWS::Serverless::Function",
+);
+/** Every variable any function gets: the globals and each function's own (SAM merges them). */
+const lambdaEnvironment: Record<string, unknown> = Object.assign(
+  {},
+  ...[(template.Globals as { Function: Json }).Function, ...templateFunctions.map((fn) => fn.Properties as Json)].map(
+    (properties) => (properties.Environment as { Variables?: Json } | undefined)?.Variables ?? {},
+  ),
+);
+
+// Load the entry as a function would: with the template's settings (stand-ins for values known only at deploy).
+for (const [name, value] of Object.entries(lambdaEnvironment)) vi.stubEnv(name, typeof value === "string" ? value : standIn(name));
 const lambdaEntry = (await import("../examples/bank/entry/aws-lambda.js")) as Record<string, unknown>;
+vi.unstubAllEnvs();
 const lambdaPending = Object.values(lambdaHandlers).every((name) => typeof lambdaEntry[name] !== "function");
 
 describe("AWS: examples/bank/deploy/aws/template.yaml (SAM)", () => {
-  const template = readCloudFormation("aws/template.yaml");
   const resourcesOf = template.Resources as Record<string, Json>;
   const ofType = (type: string) => Object.entries(resourcesOf).filter(([, resource]) => resource.Type === type);
   const functions: Json[] = ofType("AWS::Serverless::Function").map(([id, resource]) => ({ id, ...(resource.Properties as Json) }));
   const globals = (template.Globals as { Function: Json }).Function;
-  const env = (globals.Environment as { Variables: Record<string, unknown> }).Variables;
+  const env = lambdaEnvironment;
   const byHandler = (name: string) => functions.find((fn) => fn.Handler === `index.${name}`);
   const events = (fn: Json | undefined) => Object.values((fn?.Events ?? {}) as Record<string, { Type: string; Properties: Json }>);
 

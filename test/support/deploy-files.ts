@@ -128,6 +128,13 @@ export async function settingsReadBy(runtime: BankRuntime): Promise<Set<string>>
   }
 }
 
+/** A plausible value for a setting whose real value exists only once deployed (a resource's URL, a secret). */
+export function standIn(name: string): string {
+  if (name === "DATABASE_URL") return "";
+  if (/URL|URI|ISSUER/.test(name)) return "https://stand-in.example/";
+  return `stand-in-${name.toLowerCase()}`;
+}
+
 /** Whether a command runs here (`cfn-lint --version`), so a check that needs it can skip with the reason. */
 export function commandAvailable(command: string, args: readonly string[] = ["--version"]): boolean {
   try {
@@ -141,30 +148,48 @@ export function commandAvailable(command: string, args: readonly string[] = ["--
 /** Settings the platform or Node itself reads, not edd. */
 const platformSettings = /^(NODE_OPTIONS|NODE_ENV|HOST|PORT|FUNCTIONS_\w+|AzureWebJobsStorage__\w+|WEBSITE_\w+|APPLICATIONINSIGHTS_\w+)$/;
 /**
- * Set ahead of the bundles reading them (issue 13's runtime half: JWT on the serverless entries, Azure's
- * timer schedules, projections in the Node entry); remove a name once every bundle that is given it reads it.
+ * Set ahead of the bundles reading them (issue 13's runtime half: JWT on the serverless entries, timers'
+ * schedules, uploads, Cloud Scheduler and Eventarc audiences, projections in the Node entry); remove a
+ * name once every bundle given it reads it.
  */
-const awaitingRuntimes = new Set([
+const awaitingRuntimes = [
   "EDD_JWT_ISSUER",
   "EDD_JWT_AUDIENCE",
   "EDD_JWT_JWKS_URL",
   "EDD_SWEEP_SCHEDULE",
   "EDD_PROJECT_SCHEDULE",
   "EDD_REALMS",
-]);
+  "EDD_UPLOADS",
+  "EDD_UPLOADS_CONTAINER",
+  "EDD_UPLOADS_STORAGE",
+  "EDD_EVENTARC_AUDIENCE",
+  "EDD_EVENTARC_SERVICE_ACCOUNT",
+  "EDD_SCHEDULER_AUDIENCE",
+  "EDD_SCHEDULER_SERVICE_ACCOUNT",
+  "EDD_GCS_HMAC_ACCESS_ID",
+  "EDD_GCS_HMAC_SECRET",
+];
+
+/**
+ * Whether setting `set` gives the code's `read` a value: the same name, an identity-based connection's
+ * parts (`EDD_SERVICE_BUS__fullyQualifiedNamespace`), or a family the code reads by prefix
+ * (`EDD_PUSH` + `_AUDIENCE`).
+ */
+const gives = (set: string, read: string) => set === read || set.startsWith(`${read}_`);
 
 /** The settings agreement of one deploy file with the bundle it deploys. */
 export function expectSettingsMatchCode(runtime: BankRuntime, code: ReadonlySet<string> | undefined, set: ReadonlySet<string>): void {
   if (code === undefined || code.size === 0) throw new Error(`the ${runtime} bundle was not built, or names no setting`);
-  const isSet = (name: string) => set.has(name) || [...set].some((setting) => setting.startsWith(`${name}__`));
-  const missing = [...code].filter((name) => !isSet(name) && !(name in optionalSettings) && !(name in forbiddenSettings));
+  const missing = [...code].filter(
+    (name) => ![...set].some((setting) => gives(setting, name)) && !(name in optionalSettings) && !(name in forbiddenSettings),
+  );
   expect(missing, `read by the ${runtime} bundle but set nowhere and not listed optional in deploy/names.ts`).toEqual([]);
   expect([...set].filter((name) => name in forbiddenSettings)).toEqual([]);
   const unknown = [...set].filter(
     (name) =>
       !platformSettings.test(name) &&
-      !awaitingRuntimes.has(name) &&
-      ![...code].some((known) => name === known || name.startsWith(`${known}__`)),
+      !awaitingRuntimes.some((awaited) => name === awaited || name.startsWith(`${awaited}__`)) &&
+      ![...code].some((known) => gives(name, known)),
   );
   expect(unknown, `set but read by no code of the ${runtime} bundle (a typo?)`).toEqual([]);
 }

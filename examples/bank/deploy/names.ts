@@ -82,6 +82,15 @@ export const optionalSettings: Readonly<Record<string, string>> = {
   DYNAMODB_ENDPOINT: "DynamoDB Local only",
   EDD_PUSH_JWKS_URL: "default Google's keys",
   EDD_REALMS: "realms to project; default the default realm",
+  EDD_PLATFORM_CLAIMS: "trust the platform authorizer's claims instead of EDD_JWT_*; these files have edd check the token itself",
+  EDD_LARGE_COMMANDS: "where large commands wait (an object store URL); unset: commands must fit in a queue message",
+  EDD_COMMANDS_PREFIX: "where uploads become commands; default commands/",
+  EDD_COMMAND_QUEUE: "a command queue to consume; the Node process serves HTTP without one",
+  EDD_UPLOADS: "the store uploads are read from, for platforms whose event does not carry the content",
+  EDD_GCS_HMAC_ACCESS_ID: "only with a gs:// object store URL",
+  EDD_GCS_HMAC_SECRET: "only with a gs:// object store URL",
+  EDD_AZURE_STORAGE_CONNECTION: "only with an azure-blob:// object store URL",
+  EDD_ROLE: "default all: one process serves and runs the workers",
   HOST: "set by the platform's conventions (0.0.0.0 in containers)",
   PORT: "set by the platform (Cloud Run) or the default",
 };
@@ -94,4 +103,10 @@ export const forbiddenSettings: Readonly<Record<string, string>> = {
 };
 
 /** Variables holding secrets: never a plain value in a deploy file, always a secret reference. */
-export const secretSettings = ["DATABASE_URL", "EDD_JWT_SECRET", "EDD_PUSH_TOKEN"] as const;
+export const secretSettings = [
+  "DATABASE_URL",
+  "EDD_JWT_SECRET",
+  "EDD_PUSH_TOKEN",
+  "EDD_GCS_HMAC_SECRET",
+  "EDD_AZURE_STORAGE_CONNECTION",
+] as const;

@@ -248,6 +248,10 @@ resource functionApp 'Microsoft.Web/sites@2023-12-01' = {
         { name: 'EDD_DB_POOL_SIZE', value: '4' }
         { name: 'EDD_COMMAND_QUEUE', value: queueName }
         { name: 'EDD_SERVICE_BUS__fullyQualifiedNamespace', value: '${serviceBus.name}.servicebus.windows.net' }
+        // The objects function's blob trigger: the container, and the account reached with the identity.
+        { name: 'EDD_UPLOADS_CONTAINER', value: commandsContainerName }
+        { name: 'EDD_UPLOADS_STORAGE__blobServiceUri', value: storage.properties.primaryEndpoints.blob }
+        { name: 'EDD_UPLOADS_STORAGE__queueServiceUri', value: storage.properties.primaryEndpoints.queue }
         { name: 'EDD_JWT_ISSUER', value: jwtIssuer }
         { name: 'EDD_JWT_AUDIENCE', value: jwtAudience }
         { name: 'EDD_JWT_JWKS_URL', value: jwtJwksUrl }

@@ -66,14 +66,31 @@ CONNECTION_NAME="$(gcloud sql instances describe "$SQL_INSTANCE" --project "$PRO
 gcloud projects add-iam-policy-binding "$PROJECT" --member "serviceAccount:${RUNTIME_ACCOUNT}" --role roles/cloudsql.client --condition None
 gcloud secrets add-iam-policy-binding "$SECRET" --project "$PROJECT" --member "serviceAccount:${RUNTIME_ACCOUNT}" --role roles/secretmanager.secretAccessor
 
+# --- The uploads bucket. The service reads uploaded files through Cloud Storage's S3-compatible API
+# with an HMAC key of its own account (a CloudEvent carries only the object's name).
+exists gcloud storage buckets describe "gs://${BUCKET}" --project "$PROJECT" ||
+  gcloud storage buckets create "gs://${BUCKET}" --project "$PROJECT" --location "$REGION" \
+    --uniform-bucket-level-access --public-access-prevention
+gcloud storage buckets add-iam-policy-binding "gs://${BUCKET}" --member "serviceAccount:${RUNTIME_ACCOUNT}" --role roles/storage.objectViewer
+if ! exists gcloud secrets describe "${SERVICE}-gcs-hmac-secret" --project "$PROJECT"; then
+  HMAC="$(gcloud storage hmac create "$RUNTIME_ACCOUNT" --project "$PROJECT" --format 'value(metadata.accessId,secret)')"
+  printf '%s' "${HMAC%%$'\t'*}" | gcloud secrets create "${SERVICE}-gcs-hmac-id" --project "$PROJECT" --replication-policy automatic --data-file -
+  printf '%s' "${HMAC#*$'\t'}" | gcloud secrets create "${SERVICE}-gcs-hmac-secret" --project "$PROJECT" --replication-policy automatic --data-file -
+  unset HMAC
+fi
+for secret in "${SERVICE}-gcs-hmac-id" "${SERVICE}-gcs-hmac-secret"; do
+  gcloud secrets add-iam-policy-binding "$secret" --project "$PROJECT" --member "serviceAccount:${RUNTIME_ACCOUNT}" --role roles/secretmanager.secretAccessor
+done
+
 # --- The service: private. Every caller needs roles/run.invoker, then edd checks its own token:
-# clients' JWTs on /command and /query, the invoker's OIDC tokens on the /_edd/ routes and on /.
+# clients' JWTs on /command and /query, the invoker's OIDC tokens (one audience: the URL) on the
+# push, scheduler and event routes.
 gcloud run deploy "$SERVICE" --project "$PROJECT" --region "$REGION" --image "$IMAGE" \
   --no-allow-unauthenticated \
   --service-account "$RUNTIME_ACCOUNT" \
   --add-cloudsql-instances "$CONNECTION_NAME" \
-  --set-secrets "DATABASE_URL=${SECRET}:latest" \
-  --set-env-vars "^|^EDD_PUSH_AUDIENCE=${URL}|EDD_PUSH_SERVICE_ACCOUNT=${INVOKER_ACCOUNT}|EDD_JWT_ISSUER=${JWT_ISSUER}|EDD_JWT_AUDIENCE=${JWT_AUDIENCE}|EDD_JWT_JWKS_URL=${JWT_JWKS_URL}|EDD_DB_POOL_SIZE=4" \
+  --set-secrets "DATABASE_URL=${SECRET}:latest,EDD_GCS_HMAC_ACCESS_ID=${SERVICE}-gcs-hmac-id:latest,EDD_GCS_HMAC_SECRET=${SERVICE}-gcs-hmac-secret:latest" \
+  --set-env-vars "^|^EDD_PUSH_AUDIENCE=${URL}|EDD_PUSH_SERVICE_ACCOUNT=${INVOKER_ACCOUNT}|EDD_SCHEDULER_AUDIENCE=${URL}|EDD_SCHEDULER_SERVICE_ACCOUNT=${INVOKER_ACCOUNT}|EDD_EVENTARC_AUDIENCE=${URL}|EDD_EVENTARC_SERVICE_ACCOUNT=${INVOKER_ACCOUNT}|EDD_UPLOADS=gs://${BUCKET}|EDD_JWT_ISSUER=${JWT_ISSUER}|EDD_JWT_AUDIENCE=${JWT_AUDIENCE}|EDD_JWT_JWKS_URL=${JWT_JWKS_URL}|EDD_DB_POOL_SIZE=4" \
   --cpu 1 --memory 512Mi --concurrency 40 --min-instances 0 --max-instances 20 --timeout 60
 gcloud run services add-iam-policy-binding "$SERVICE" --project "$PROJECT" --region "$REGION" \
   --member "serviceAccount:${INVOKER_ACCOUNT}" --role roles/run.invoker
@@ -110,10 +127,6 @@ schedule "${SERVICE}-sweep" /_edd/sweep
 schedule "${SERVICE}-project" /_edd/project
 
 # --- Uploads under commands/ become commands: Eventarc posts a CloudEvent to / for each finalized object.
-exists gcloud storage buckets describe "gs://${BUCKET}" --project "$PROJECT" ||
-  gcloud storage buckets create "gs://${BUCKET}" --project "$PROJECT" --location "$REGION" \
-    --uniform-bucket-level-access --public-access-prevention
-gcloud storage buckets add-iam-policy-binding "gs://${BUCKET}" --member "serviceAccount:${RUNTIME_ACCOUNT}" --role roles/storage.objectViewer
 STORAGE_AGENT="$(gcloud storage service-agent --project "$PROJECT")"
 gcloud projects add-iam-policy-binding "$PROJECT" --member "serviceAccount:${STORAGE_AGENT}" --role roles/pubsub.publisher --condition None
 gcloud projects add-iam-policy-binding "$PROJECT" --member "serviceAccount:${INVOKER_ACCOUNT}" --role roles/eventarc.eventReceiver --condition None
