@@ -120,11 +120,11 @@ describe("Azure: examples/bank/deploy/azure-functions/main.bicep", () => {
       const trigger = (name: string) => registered.find((registration) => registration.name === name);
       expect(trigger(azureFunctions.http)?.trigger).toBe("http");
       expect(trigger(azureFunctions.queue)).toMatchObject({ trigger: "serviceBusQueue", options: { queueName: resources.commandQueue } });
-      expect(trigger(azureFunctions.sweep)).toMatchObject({ trigger: "timer", options: { schedule: `%${azureScheduleSettings.sweep}%` } });
-      expect(trigger(azureFunctions.project)).toMatchObject({
-        trigger: "timer",
-        options: { schedule: `%${azureScheduleSettings.project}%` },
-      });
+      for (const kind of ["sweep", "project"] as const) {
+        // The timer reads the file's schedule: as a %setting% reference, or the setting's value at start.
+        expect(trigger(azureFunctions[kind])?.trigger).toBe("timer");
+        expect([`%${azureScheduleSettings[kind]}%`, schedules.azure[kind]]).toContain(trigger(azureFunctions[kind])?.options.schedule);
+      }
       expect(trigger(azureFunctions.objects)?.trigger).toBe("storageBlob");
       expect(String(trigger(azureFunctions.objects)?.options.path)).toMatch(new RegExp(`^${resources.commandsContainer}/`));
     },

@@ -47,7 +47,17 @@ const lambdaEnvironment: Record<string, unknown> = Object.assign(
 );
 
 // Load the entry as a function would: with the template's settings (stand-ins for values known only at deploy).
-for (const [name, value] of Object.entries(lambdaEnvironment)) vi.stubEnv(name, typeof value === "string" ? value : standIn(name));
+/** A `!Sub` with CloudFormation's pseudo-parameters filled in, as a deployed function would see it. */
+const substituted = (value: unknown) =>
+  typeof (value as { "Fn::Sub"?: unknown })["Fn::Sub"] === "string"
+    ? ((value as { "Fn::Sub": string })["Fn::Sub"] as string)
+        .replace(/\$\{AWS::AccountId\}/g, "123456789012")
+        .replace(/\$\{AWS::Region\}/g, "eu-west-1")
+    : undefined;
+for (const [name, value] of Object.entries(lambdaEnvironment)) {
+  const deployed = typeof value === "string" ? value : name === "DATABASE_URL" ? "" : substituted(value);
+  vi.stubEnv(name, deployed === undefined || deployed.includes("${") ? standIn(name) : deployed);
+}
 const lambdaEntry = (await import("../examples/bank/entry/aws-lambda.js")) as Record<string, unknown>;
 vi.unstubAllEnvs();
 const lambdaPending = Object.values(lambdaHandlers).every((name) => typeof lambdaEntry[name] !== "function");
