@@ -36,3 +36,15 @@ export {
 export { where, type ViewFilter, type ViewQuery, type ViewSort } from "./model/view-query.js";
 export type { ViewDocument, ViewPage, ViewStore } from "./ports/view-store.js";
 export type { Store } from "./ports/store.js";
+// Personal data (docs/privacy.md): seal it with per-subject keys, forget a subject.
+export {
+  erasedMarker,
+  erasureEventType,
+  forgetSubject,
+  holdsPersonalData,
+  protectPersonalData,
+  type ForgetOptions,
+  type ForgetReport,
+  type PrivateStore,
+} from "./privacy/index.js";
+export type { FieldCipher, KeyStore, KeyWrapper } from "./ports/key-store.js";
