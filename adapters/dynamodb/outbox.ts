@@ -107,6 +107,7 @@ export async function claimOutbox(table: DynamoTable, limit: number, leaseMs: nu
       aggregateId: read.s(item, "aggregateId"),
       request: read.json<CommandRequestBody>(item, "request"),
       attempts: read.n(item, "attempts"),
+      ...enqueuedAtOf(id),
     });
   }
   return claimed;
@@ -233,4 +234,10 @@ export async function listDeadLetters(table: DynamoTable, realm?: string): Promi
 
 export async function removeDeadLetter(table: DynamoTable, id: string): Promise<void> {
   await table.client.send(new DeleteItemCommand({ TableName: table.name, Key: { pk: table.pk("dead"), sk: attr.s(id) } }));
+}
+
+/** Ids start with the time the commit wrote them (see nextStem): the outbox lag needs no extra attribute. */
+function enqueuedAtOf(id: string): { enqueuedAt?: string } {
+  const ms = Number(stemOf(id).slice(0, 15));
+  return Number.isSafeInteger(ms) && ms > 0 ? { enqueuedAt: new Date(ms).toISOString() } : {};
 }

@@ -44,7 +44,12 @@ export function createHttpQuery(options: HttpQueryOptions): RemoteQuery {
   };
 
   async function attempt(request: RemoteQueryRequest): Promise<unknown> {
-    const headers = { "content-type": "application/json", ...(await options.headers?.(request)) };
+    const headers: Record<string, string> = {
+      "content-type": "application/json",
+      // W3C trace context: the remote's edd.query span joins the caller's trace.
+      ...(request.traceparent === undefined ? {} : { traceparent: request.traceparent }),
+      ...(await options.headers?.(request)),
+    };
     const body = JSON.stringify({
       requestId: request.requestId,
       interactionId: request.interactionId,

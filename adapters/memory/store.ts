@@ -128,7 +128,7 @@ export class MemoryStore implements Store {
     for (const claim of unit.identities) this.#identities.set(identityKey(unit.realm, claim.service, claim.name), claim.aggregateId);
     for (const effect of unit.effects) {
       const id = String(this.#nextId++);
-      this.#outbox.set(id, { ...clone(effect), id, realm: unit.realm, attempts: 0, dueAt: 0 });
+      this.#outbox.set(id, { ...clone(effect), id, realm: unit.realm, attempts: 0, dueAt: 0, enqueuedAt: unit.time });
     }
     this.#responses.set(responseKey, clone(unit.response));
     if (unit.requestLog !== undefined) this.#closeRequestLog(unit.realm, unit.requestLog.logId, unit.requestLog.outcome);
@@ -230,6 +230,7 @@ export class MemoryStore implements Store {
           aggregateId: row.aggregateId,
           request: row.request,
           attempts: row.attempts,
+          ...(row.enqueuedAt === undefined ? {} : { enqueuedAt: row.enqueuedAt }),
         }),
       );
     }

@@ -130,6 +130,7 @@ export class MemoryTransport implements QueueTransport {
       realm: entry.message.realm,
       orderingKey: entry.message.orderingKey,
       attempt: entry.attempts,
+      ...(entry.message.traceparent === undefined ? {} : { traceparent: entry.message.traceparent }),
     };
     this.delivered.set(received, { entry, lease: entry.lease });
     return received;

@@ -1,4 +1,5 @@
-import type { Span as OtelSpan, TracerProvider } from "@opentelemetry/api";
+import type { Context, Span as OtelSpan, TracerProvider } from "@opentelemetry/api";
+import { formatTraceparent, parseTraceparent } from "../../core/ports/trace-context.js";
 import type { Span, SpanAttributes, Tracer } from "../../core/ports/tracer.js";
 import { otel as api } from "./sdk.js";
 
@@ -21,8 +22,8 @@ export function openTelemetryTracer(options: OpenTelemetryTracerOptions = {}): T
   const underlying = new WeakMap<Span, OtelSpan>();
 
   return {
-    startSpan(spanName, attributes = {}) {
-      const span = tracer.startSpan(spanName, { attributes: definedOnly(attributes) }, api.context.active());
+    startSpan(spanName, attributes = {}, options = {}) {
+      const span = tracer.startSpan(spanName, { attributes: definedOnly(attributes) }, parentContext(options.parent));
       const bridged: Span = {
         setAttribute: (key, value) => void span.setAttribute(key, value),
         recordError(error) {
@@ -38,7 +39,24 @@ export function openTelemetryTracer(options: OpenTelemetryTracerOptions = {}): T
       const otel = underlying.get(span);
       return otel === undefined ? fn() : api.context.with(api.trace.setSpan(api.context.active(), otel), fn);
     },
+    traceparent() {
+      const active = api.trace.getSpanContext(api.context.active());
+      if (active === undefined || !api.trace.isSpanContextValid(active)) return undefined;
+      return formatTraceparent({ traceId: active.traceId, spanId: active.spanId, flags: active.traceFlags });
+    },
   };
+}
+
+/** The active context, or a remote parent that came across a hop (a malformed one is ignored). */
+function parentContext(traceparent: string | undefined): Context {
+  const remote = parseTraceparent(traceparent);
+  if (remote === undefined) return api.context.active();
+  return api.trace.setSpanContext(api.context.active(), {
+    traceId: remote.traceId,
+    spanId: remote.spanId,
+    traceFlags: remote.flags,
+    isRemote: true,
+  });
 }
 
 /** OpenTelemetry drops undefined values anyway; leaving them out keeps exporters from warning. */

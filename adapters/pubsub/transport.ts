@@ -1,5 +1,6 @@
 import type { ClientConfig, PubSub, Topic, v1 } from "@google-cloud/pubsub";
 import { realmAttribute } from "../../core/pipeline/effects/queue.js";
+import { traceparentKey, traceparentOf } from "../../core/ports/trace-context.js";
 import type { OutgoingMessage, QueueTransport, ReceivedMessage, ReceiveOptions } from "../../core/ports/transport.js";
 import { pubsub } from "./sdk.js";
 import type { PubSubTopology } from "./setup.js";
@@ -60,7 +61,11 @@ export class PubSubTransport implements QueueTransport {
       await topic.publishMessage({
         data: Buffer.from(message.body, "utf8"),
         orderingKey: message.orderingKey,
-        attributes: { [realmAttribute]: message.realm, [deduplicationAttribute]: message.deduplicationId },
+        attributes: {
+          [realmAttribute]: message.realm,
+          [deduplicationAttribute]: message.deduplicationId,
+          ...(message.traceparent === undefined ? {} : { [traceparentKey]: message.traceparent }),
+        },
       });
     } catch (error) {
       // A failed ordered publish pauses its key in the client; the caller's retry must be able to go through.
@@ -128,6 +133,7 @@ export class PubSubTransport implements QueueTransport {
       orderingKey: native.orderingKey ?? "",
       // Set by Pub/Sub only when a dead-letter policy exists, which the transport requires.
       attempt: received.deliveryAttempt || 1,
+      ...traceparentOf(native.attributes?.[traceparentKey]),
     };
     this.natives.set(message, { subscription, ackId: received.ackId ?? "" });
     return message;

@@ -7,6 +7,7 @@ import type {
   ServiceBusSender,
 } from "@azure/service-bus";
 import { realmAttribute } from "../../core/pipeline/effects/queue.js";
+import { traceparentKey, traceparentOf } from "../../core/ports/trace-context.js";
 import type { OutgoingMessage, QueueTransport, ReceivedMessage, ReceiveOptions } from "../../core/ports/transport.js";
 import { serviceBus } from "./sdk.js";
 
@@ -62,7 +63,10 @@ export class ServiceBusTransport implements QueueTransport {
       contentType: "application/json",
       messageId: serviceBusIdentifierFor(message.deduplicationId),
       sessionId: serviceBusIdentifierFor(message.orderingKey),
-      applicationProperties: { [realmAttribute]: message.realm },
+      applicationProperties: {
+        [realmAttribute]: message.realm,
+        ...(message.traceparent === undefined ? {} : { [traceparentKey]: message.traceparent }),
+      },
     });
   }
 
@@ -155,6 +159,7 @@ export class ServiceBusTransport implements QueueTransport {
       realm: String(native.applicationProperties?.[realmAttribute] ?? "default"),
       orderingKey: native.sessionId ?? "",
       attempt: native.deliveryCount ?? 1,
+      ...traceparentOf(native.applicationProperties?.[traceparentKey]),
     };
     this.natives.set(message, { receiver, message: native });
     return message;

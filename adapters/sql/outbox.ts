@@ -1,5 +1,6 @@
 import type { CommandRequestBody, OutboxItem } from "../../core/ports/store.js";
 import type { Tables } from "./schema.js";
+import { toIso } from "./rows.js";
 
 /** Outbox statements. Times come from the database clock so every process agrees on leases. */
 export function outboxStatements(t: Tables) {
@@ -22,7 +23,7 @@ export function outboxStatements(t: Tables) {
       )
       UPDATE ${t.outbox} o SET leased_until = now() + $2::double precision * interval '1 millisecond'
       FROM claimed WHERE o.id = claimed.id
-      RETURNING o.id::text AS id, o.realm, o.target_service, o.aggregate_id, o.request, o.attempts`,
+      RETURNING o.id::text AS id, o.realm, o.target_service, o.aggregate_id, o.request, o.attempts, o.created_at`,
     delivered: `UPDATE ${t.outbox} SET status = 'delivered', delivered_at = now(), leased_until = NULL WHERE id = $1::bigint`,
     failed: `UPDATE ${t.outbox}
       SET attempts = attempts + 1, last_error = $2, first_failed_at = coalesce(first_failed_at, now()),
@@ -45,6 +46,7 @@ export interface OutboxRow {
   readonly aggregate_id: string;
   readonly request: CommandRequestBody;
   readonly attempts: number;
+  readonly created_at?: Date | string;
 }
 
 export function toOutboxItem(row: OutboxRow): OutboxItem {
@@ -55,5 +57,6 @@ export function toOutboxItem(row: OutboxRow): OutboxItem {
     aggregateId: row.aggregate_id,
     request: row.request,
     attempts: Number(row.attempts),
+    ...(row.created_at === undefined ? {} : { enqueuedAt: toIso(row.created_at) }),
   };
 }

@@ -1,5 +1,6 @@
 import type { Message, SQSClient, SQSClientConfig } from "@aws-sdk/client-sqs";
 import { realmAttribute } from "../../core/pipeline/effects/queue.js";
+import { traceparentKey, traceparentOf } from "../../core/ports/trace-context.js";
 import type { OutgoingMessage, QueueTransport, ReceivedMessage, ReceiveOptions } from "../../core/ports/transport.js";
 import { sqsIdentifierFor } from "./identifiers.js";
 import { sqs } from "./sdk.js";
@@ -46,7 +47,10 @@ export class SqsTransport implements QueueTransport {
         MessageBody: message.body,
         MessageGroupId: sqsIdentifierFor(message.orderingKey),
         MessageDeduplicationId: sqsIdentifierFor(message.deduplicationId),
-        MessageAttributes: { [realmAttribute]: { DataType: "String", StringValue: message.realm } },
+        MessageAttributes: {
+          [realmAttribute]: { DataType: "String", StringValue: message.realm },
+          ...(message.traceparent === undefined ? {} : { [traceparentKey]: { DataType: "String", StringValue: message.traceparent } }),
+        },
       }),
     );
   }
@@ -92,7 +96,7 @@ export class SqsTransport implements QueueTransport {
         MaxNumberOfMessages: Math.min(10, Math.max(1, options.maxMessages)),
         WaitTimeSeconds: Math.min(20, Math.ceil((options.waitMs ?? 0) / 1000)),
         MessageSystemAttributeNames: ["ApproximateReceiveCount", "MessageGroupId"],
-        MessageAttributeNames: [realmAttribute],
+        MessageAttributeNames: [realmAttribute, traceparentKey],
       }),
     );
     return (answer.Messages ?? []).map((native) => this.toMessage(queueUrl, native));
@@ -105,6 +109,7 @@ export class SqsTransport implements QueueTransport {
       realm: native.MessageAttributes?.[realmAttribute]?.StringValue ?? "default",
       orderingKey: native.Attributes?.MessageGroupId ?? "",
       attempt: Number(native.Attributes?.ApproximateReceiveCount ?? 1),
+      ...traceparentOf(native.MessageAttributes?.[traceparentKey]?.StringValue),
     };
     this.natives.set(message, { queueUrl, receiptHandle: native.ReceiptHandle ?? "" });
     return message;

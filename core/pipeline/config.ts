@@ -2,6 +2,7 @@ import type { Service } from "../model/service.js";
 import type { Authenticator } from "../ports/auth.js";
 import type { Clock, IdGenerator } from "../ports/clock.js";
 import type { Logger } from "../ports/logger.js";
+import type { Metrics } from "../ports/metrics.js";
 import type { Tracer } from "../ports/tracer.js";
 import type { Store } from "../ports/store.js";
 import type { ViewStore } from "../ports/view-store.js";
@@ -20,6 +21,8 @@ export interface EngineConfig {
   readonly logPayloads?: boolean;
   /** Spans around dispatch, handlers and commits; see adapters/opentelemetry (default: none). */
   readonly tracer?: Tracer;
+  /** Counters and histograms of commands, conflicts, rejections, dead letters and lags (default: none). */
+  readonly metrics?: Metrics;
   readonly remoteQuery?: RemoteQuery;
   /** Tries of one request when the aggregate moved on meanwhile (default 10). */
   readonly maxAttempts?: number;

@@ -1,5 +1,6 @@
 import type { Clock, IdGenerator } from "../ports/clock.js";
 import type { Logger } from "../ports/logger.js";
+import type { Metrics } from "../ports/metrics.js";
 import type { Tracer } from "../ports/tracer.js";
 import type { Store } from "../ports/store.js";
 import type { ViewStore } from "../ports/view-store.js";
@@ -16,6 +17,7 @@ export interface EngineContext {
   readonly logger: Logger;
   readonly logPayloads: boolean;
   readonly tracer: Tracer;
+  readonly metrics: Metrics;
   readonly runQuery: QueryRunner;
   readonly maxAttempts: number;
   readonly backoffMs: number;

@@ -4,7 +4,8 @@ import type { Service } from "../model/service.js";
 import { type AuthInput, type AuthResult, anonymousAuthenticator } from "../ports/auth.js";
 import { randomIds, systemClock } from "../ports/clock.js";
 import { silentLogger } from "../ports/logger.js";
-import { noopTracer } from "../ports/tracer.js";
+import { type Metrics, noopMetrics } from "../ports/metrics.js";
+import { noopTracer, type Tracer } from "../ports/tracer.js";
 import type { Store } from "../ports/store.js";
 import type { EngineConfig } from "./config.js";
 import type { QueryRunner } from "./dispatch/dependencies.js";
@@ -19,6 +20,9 @@ import type { EngineContext } from "./engine-context.js";
 export interface Engine {
   readonly services: readonly Service[];
   readonly store: Store;
+  /** Where the relay, queue consumers and projectors report: the engine's own tracer and metrics. */
+  readonly tracer: Tracer;
+  readonly metrics: Metrics;
   authenticate(input: AuthInput): Promise<AuthResult>;
   command(body: unknown, principal: Principal, options?: DispatchOptions): Promise<DispatchResult>;
   query(body: unknown, principal: Principal, options?: DispatchOptions): Promise<DispatchResult>;
@@ -36,7 +40,8 @@ export function createEngine(config: EngineConfig): Engine {
       throw new EddError("dependency-failed", `Service ${service} is not hosted here and no remote query client is configured.`);
     }
     const { trusted: _trusted, ...context } = scope;
-    return config.remoteQuery({ service, query, attributes, ...context });
+    const traceparent = engineContext.tracer.traceparent?.();
+    return config.remoteQuery({ service, query, attributes, ...context, ...(traceparent === undefined ? {} : { traceparent }) });
   };
   const engineContext: EngineContext = {
     registry,
@@ -47,6 +52,7 @@ export function createEngine(config: EngineConfig): Engine {
     logger: config.logger ?? silentLogger,
     logPayloads: config.logPayloads ?? false,
     tracer: config.tracer ?? noopTracer,
+    metrics: config.metrics ?? noopMetrics,
     runQuery,
     maxAttempts: config.maxAttempts ?? 10,
     backoffMs: config.backoffMs ?? 5,
@@ -60,6 +66,8 @@ export function createEngine(config: EngineConfig): Engine {
   return {
     services: registry.services,
     store: config.store,
+    tracer: engineContext.tracer,
+    metrics: engineContext.metrics,
     authenticate: authenticator,
     command: (body, principal, options) => dispatchCommand(engineContext, body, principal, options),
     query: (body, principal, options) => dispatchQuery(engineContext, body, principal, options),

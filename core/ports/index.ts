@@ -22,7 +22,16 @@ export {
 export { anonymousAuthenticator, type Authenticator, type AuthInput, type AuthResult } from "./auth.js";
 export { randomIds, systemClock, type Clock, type IdGenerator } from "./clock.js";
 export { jsonLogger, silentLogger, withFields, type Logger } from "./logger.js";
-export { noopTracer, traced, type Span, type SpanAttributes, type Tracer } from "./tracer.js";
+export { noopTracer, traced, type Span, type SpanAttributes, type StartSpanOptions, type Tracer } from "./tracer.js";
+export {
+  type CounterName,
+  eddInstruments,
+  type HistogramName,
+  type MetricAttributes,
+  type Metrics,
+  noopMetrics,
+} from "./metrics.js";
+export { formatTraceparent, parseTraceparent, type TraceParent, traceparentKey } from "./trace-context.js";
 export type { EventMeta, Json, NewEvent, StoredEvent } from "../model/events.js";
 export { isTrustedService, serviceRole, type Principal } from "../model/principal.js";
 export type { Breadcrumbs } from "../model/breadcrumbs.js";

@@ -10,4 +10,6 @@ export type RemoteQuery = (request: {
   readonly interactionId: string;
   readonly breadcrumbs: Breadcrumbs;
   readonly principal: Principal;
+  /** The W3C traceparent of the span asking, for the remote to continue the trace (HTTP header `traceparent`). */
+  readonly traceparent?: string;
 }) => Promise<unknown>;

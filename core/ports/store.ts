@@ -113,6 +113,8 @@ export interface OutboxItem extends OutboxEntry {
   readonly id: string;
   readonly realm: string;
   readonly attempts: number;
+  /** When the commit stored it (ISO-8601), for the outbox lag metric; absent where a store keeps no time. */
+  readonly enqueuedAt?: string;
 }
 
 export interface DeadLetter {

@@ -14,8 +14,19 @@ export interface Span {
  * platform can track that (AsyncLocalStorage on Node); the no-op tracer just calls `fn`.
  */
 export interface Tracer {
-  startSpan(name: string, attributes?: SpanAttributes): Span;
+  /**
+   * Starts a span under the active one, or under `options.parent` (a W3C traceparent that came
+   * across a hop: a queue message, an outbox record, an HTTP header) when given and well formed.
+   */
+  startSpan(name: string, attributes?: SpanAttributes, options?: StartSpanOptions): Span;
   withSpan<T>(span: Span, fn: () => T): T;
+  /** The W3C traceparent of the active span, to send across a hop; undefined outside a recorded trace. */
+  traceparent?(): string | undefined;
+}
+
+export interface StartSpanOptions {
+  /** A traceparent received from the previous hop; it wins over the active span. */
+  readonly parent?: string;
 }
 
 const noopSpan: Span = { setAttribute() {}, recordError() {}, end() {} };

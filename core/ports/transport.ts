@@ -1,5 +1,6 @@
 import { idempotencyKey, rootBreadcrumbs } from "../model/breadcrumbs.js";
 import type { CommandRequestBody } from "./store.js";
+import { parseTraceparent, traceparentKey } from "./trace-context.js";
 
 /**
  * One message to publish. `body` is the exact JSON text of a `POST /command` body (or, for large
@@ -13,6 +14,8 @@ export interface OutgoingMessage {
   readonly orderingKey: string;
   /** Publishing the same id twice delivers once where the platform can tell: the idempotency key. */
   readonly deduplicationId: string;
+  /** W3C trace context, carried as message attribute `traceparent` so the consumer continues the trace. */
+  readonly traceparent?: string;
 }
 
 /** One message as a consumer receives it. The transport keeps the native handle (receipt, lock token) itself. */
@@ -24,6 +27,8 @@ export interface ReceivedMessage {
   readonly orderingKey: string;
   /** How often this message has been delivered, counting this time (1 on the first delivery). */
   readonly attempt: number;
+  /** The `traceparent` attribute, when the publisher set one. */
+  readonly traceparent?: string;
 }
 
 export interface ReceiveOptions {
@@ -62,10 +67,12 @@ export interface QueueTransport {
 export function commandMessage(request: CommandRequestBody, realm: string): OutgoingMessage {
   const first = request.commands[0];
   if (first === undefined) throw new Error("A command request needs at least one command.");
+  const traceparent = request.meta?.[traceparentKey];
   return {
     body: JSON.stringify(request),
     realm,
     orderingKey: first.aggregateId,
     deduplicationId: idempotencyKey(request.requestId, request.breadcrumbs ?? rootBreadcrumbs),
+    ...(parseTraceparent(traceparent) === undefined ? {} : { traceparent: traceparent as string }),
   };
 }

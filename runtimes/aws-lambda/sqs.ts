@@ -1,6 +1,7 @@
 import type { Engine } from "../../core/pipeline/engine.js";
 import { dispatchQueuedCommand, realmAttribute } from "../../core/pipeline/effects/queue.js";
 import type { Logger } from "../../core/ports/logger.js";
+import { traceparentKey, traceparentOf } from "../../core/ports/trace-context.js";
 
 /** One SQS message as the event source mapping hands it to Lambda. */
 export interface SqsRecord {
@@ -63,6 +64,7 @@ async function dispatchRecord(engine: Engine, record: SqsRecord, logger: Logger)
       ...(realm === undefined ? {} : { realm }),
       source: `sqs:${queueName(record.eventSourceARN)}`,
       attempt: Number(record.attributes.ApproximateReceiveCount ?? "1"),
+      ...traceparentOf(record.messageAttributes?.[traceparentKey]?.stringValue),
     });
     // "dead-lettered" is a success for SQS: edd kept the message, redelivering it cannot help.
     if (outcome.outcome !== "retry") return true;

@@ -1,6 +1,7 @@
 import type { InvocationContext, ServiceBusQueueHandler } from "@azure/functions";
 import { dispatchQueuedCommand, realmAttribute } from "../../core/pipeline/effects/queue.js";
 import { type EngineSource, type LazyEdd, lazyEdd, type ServerlessOptions } from "../shared/engine-source.js";
+import { traceparentKey, traceparentOf } from "../../core/ports/trace-context.js";
 
 /**
  * The Service Bus queue trigger (PeekLock). Returning completes the message; throwing abandons it,
@@ -24,6 +25,7 @@ export function serviceBusHandler(edd: LazyEdd, queueName: string): ServiceBusQu
       ...(realm === undefined ? {} : { realm }),
       source: `servicebus:${queueName}`,
       attempt: Number(metadata.deliveryCount ?? 1),
+      ...traceparentOf(applicationProperty(context, traceparentKey)),
     });
     await edd.deliverEffects();
     if (outcome.outcome === "retry") {

@@ -1,5 +1,6 @@
 import type { Engine } from "../../core/pipeline/engine.js";
 import { dispatchQueuedCommand, type QueueOutcome, realmAttribute } from "../../core/pipeline/effects/queue.js";
+import { traceparentKey, traceparentOf } from "../../core/ports/trace-context.js";
 
 /** The body Pub/Sub POSTs to a push endpoint; Eventarc sends the same body as a binary-mode CloudEvent. */
 export interface PubSubPushBody {
@@ -29,6 +30,7 @@ export function dispatchPushedMessage(engine: Engine, push: PubSubPushBody): Pro
     ...(realm === undefined ? {} : { realm }),
     source: `pubsub:${push.subscription.slice(push.subscription.lastIndexOf("/") + 1)}`,
     attempt: push.deliveryAttempt ?? 1,
+    ...traceparentOf(push.message.attributes?.[traceparentKey]),
   });
 }
 

@@ -9,6 +9,7 @@ import { authenticateRequest, type ClaimsSource, rememberClaimsSource } from "./
 import { type BrowserGuardOptions, browserGuards } from "./cors.js";
 import { buildOpenApi } from "./openapi.js";
 import { checkReadiness, type ReadinessOptions } from "./ready.js";
+import { traceparentKey, traceparentOf } from "../../core/ports/trace-context.js";
 
 export interface HttpAppOptions extends BrowserGuardOptions, ReadinessOptions {
   /** Largest accepted body in bytes (default 1 MiB). */
@@ -43,12 +44,12 @@ export function createHttpApp(engine: Engine, options: HttpAppOptions = {}): Hon
     if (!auth.ok) return reply(c, auth.result);
     const parsed = await readJson(c);
     if (!parsed.ok) return reply(c, parsed.result);
-    return reply(c, await engine.command(parsed.value, auth.principal));
+    return reply(c, await engine.command(parsed.value, auth.principal, traceOf(c)));
   };
   const query = async (c: Context, body: unknown) => {
     const auth = await authenticate(engine, c, options.verifiedClaims);
     if (!auth.ok) return reply(c, auth.result);
-    return reply(c, await engine.query(body, auth.principal));
+    return reply(c, await engine.query(body, auth.principal, traceOf(c)));
   };
 
   // A query's answer depends on who asks (realm, roles): no cache, shared or private, may hand it to anyone else.
@@ -121,4 +122,9 @@ async function authenticate(engine: Engine, c: Context, verifiedClaims: ClaimsSo
 
 function reply(c: Context, result: DispatchResult): Response {
   return c.json(result.body, result.status as 200);
+}
+
+/** A caller's W3C `traceparent` header: the request's span joins its trace (a malformed one is ignored). */
+function traceOf(c: Context): { traceparent?: string } {
+  return traceparentOf(c.req.header(traceparentKey));
 }

@@ -26,6 +26,7 @@ export async function ensureQueueTable(client: ClientBase, schema = "edd"): Prom
         ordering_key text NOT NULL,
         realm text NOT NULL,
         body text NOT NULL,
+        traceparent text,
         state text NOT NULL DEFAULT 'ready' CHECK (state IN ('ready', 'done', 'dead')),
         attempts integer NOT NULL DEFAULT 0,
         visible_at timestamptz NOT NULL DEFAULT now(),
@@ -33,6 +34,8 @@ export async function ensureQueueTable(client: ClientBase, schema = "edd"): Prom
         finished_at timestamptz,
         UNIQUE (queue, deduplication_id)
       )`);
+    // Tables created before trace context was carried get the column here.
+    await client.query(`ALTER TABLE ${s}.queue_messages ADD COLUMN IF NOT EXISTS traceparent text`);
     // Heads of keys are found through this: only live messages are indexed.
     await client.query(
       `CREATE INDEX IF NOT EXISTS queue_messages_ready ON ${s}.queue_messages (queue, ordering_key, id) WHERE state = 'ready'`,

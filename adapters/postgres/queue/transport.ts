@@ -2,6 +2,7 @@ import type { Pool } from "pg";
 import type { OutgoingMessage, QueueTransport, ReceivedMessage, ReceiveOptions } from "../../../core/ports/transport.js";
 import { pg } from "../sdk.js";
 import { ensureQueueTable, quoteSchema } from "./schema.js";
+import { traceparentOf } from "../../../core/ports/trace-context.js";
 
 export interface PostgresQueueOptions {
   /** A pool to share (not closed by the transport), or a connection string for a pool of its own. */
@@ -33,6 +34,7 @@ interface Row {
   realm: string;
   ordering_key: string;
   attempts: number;
+  traceparent: string | null;
 }
 
 /**
@@ -75,9 +77,9 @@ export class PostgresQueueTransport implements QueueTransport {
   async publish(message: OutgoingMessage): Promise<void> {
     await this.ensureReady();
     await this.pool.query(
-      `INSERT INTO ${this.table} (queue, deduplication_id, ordering_key, realm, body) VALUES ($1, $2, $3, $4, $5)
+      `INSERT INTO ${this.table} (queue, deduplication_id, ordering_key, realm, body, traceparent) VALUES ($1, $2, $3, $4, $5, $6)
        ON CONFLICT (queue, deduplication_id) DO NOTHING`,
-      [this.queue, message.deduplicationId, message.orderingKey, message.realm, message.body],
+      [this.queue, message.deduplicationId, message.orderingKey, message.realm, message.body, message.traceparent ?? null],
     );
   }
 
@@ -118,7 +120,7 @@ export class PostgresQueueTransport implements QueueTransport {
   async receiveDeadLetters(options: ReceiveOptions): Promise<readonly ReceivedMessage[]> {
     await this.ensureReady();
     const { rows } = await this.pool.query<Row>(
-      `SELECT d.id::text, body, realm, ordering_key, attempts FROM ${this.table} AS d WHERE queue = $1 AND state = 'dead' ORDER BY d.id LIMIT $2`,
+      `SELECT d.id::text, body, realm, ordering_key, attempts, traceparent FROM ${this.table} AS d WHERE queue = $1 AND state = 'dead' ORDER BY d.id LIMIT $2`,
       [this.queue, options.maxMessages],
     );
     return rows.map((row) => this.toMessage(row, true));
@@ -141,7 +143,7 @@ export class PostgresQueueTransport implements QueueTransport {
          FOR UPDATE SKIP LOCKED)
        UPDATE ${this.table} q SET attempts = q.attempts + 1, visible_at = now() + make_interval(secs => $4::double precision / 1000)
        FROM picked WHERE q.id = picked.id
-       RETURNING q.id::text, q.body, q.realm, q.ordering_key, q.attempts`,
+       RETURNING q.id::text, q.body, q.realm, q.ordering_key, q.attempts, q.traceparent`,
       [this.queue, max, this.maxAttempts, this.visibilityTimeoutMs],
     );
     return rows.sort((a, b) => Number(BigInt(a.id) - BigInt(b.id))).map((row) => this.toMessage(row, false));
@@ -163,7 +165,14 @@ export class PostgresQueueTransport implements QueueTransport {
   }
 
   private toMessage(row: Row, dead: boolean): ReceivedMessage {
-    const message: ReceivedMessage = { id: row.id, body: row.body, realm: row.realm, orderingKey: row.ordering_key, attempt: row.attempts };
+    const message: ReceivedMessage = {
+      id: row.id,
+      body: row.body,
+      realm: row.realm,
+      orderingKey: row.ordering_key,
+      attempt: row.attempts,
+      ...traceparentOf(row.traceparent),
+    };
     this.deliveries.set(message, { id: row.id, attempts: row.attempts, dead });
     return message;
   }

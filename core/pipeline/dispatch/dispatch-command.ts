@@ -15,6 +15,7 @@ import { traced } from "../../ports/tracer.js";
 import { edgeError, forgedFieldsError } from "./edge.js";
 import { provenanceOf } from "./provenance.js";
 import { fingerprintOf, type RequestFingerprint, replayFor } from "./request-hash.js";
+import { carriedTraceparent, measureAnswer, withTraceparent } from "./telemetry.js";
 
 export interface DispatchOptions {
   /**
@@ -22,6 +23,11 @@ export interface DispatchOptions {
    * checked, internal commands run, and the trusted path's fields (breadcrumbs, meta.cause) are taken.
    */
   readonly trusted?: boolean;
+  /**
+   * A W3C traceparent that came with the request (HTTP header, queue message attribute): the
+   * request's span continues that trace. Effects and queue messages also carry it in `meta.traceparent`.
+   */
+  readonly traceparent?: string;
 }
 
 /**
@@ -33,6 +39,18 @@ export async function dispatchCommand(
   input: unknown,
   principal: Principal,
   options: DispatchOptions = {},
+): Promise<DispatchResult> {
+  const started = performance.now();
+  const result = await answerCommand(context, input, principal, options);
+  measureAnswer(context.metrics, result, performance.now() - started);
+  return result;
+}
+
+async function answerCommand(
+  context: EngineContext,
+  input: unknown,
+  principal: Principal,
+  options: DispatchOptions,
 ): Promise<DispatchResult> {
   const invocationId = context.ids.uuid();
   // Nothing is logged or stored before these checks pass.
@@ -71,7 +89,8 @@ export async function dispatchCommand(
     body: request,
     receivedAt: context.clock.now().toISOString(),
   });
-  const span = context.tracer.startSpan("edd.command", requestSpanAttributes(ids, principal));
+  const parent = options.traceparent ?? (options.trusted ? carriedTraceparent(request.meta) : undefined);
+  const span = context.tracer.startSpan("edd.command", requestSpanAttributes(ids, principal), parent === undefined ? {} : { parent });
   let result: DispatchResult;
   const tracking: RequestLogTracking = { logId, closedByCommit: false };
   try {
@@ -188,6 +207,8 @@ async function processRequest(
     // system (effect, queue) is rejected without storing: it goes to dead letters, and a redrive after
     // the cause is fixed must decide afresh.
     if (decided.kind === "rejected" && options.trusted) return response;
+    // Taken here, under edd.command: each effect continues this request's trace wherever it is delivered.
+    const effects = decided.kind === "accepted" ? withTraceparent(decided.effects, context.tracer.traceparent?.()) : [];
     try {
       const events = decided.kind === "accepted" ? decided.changes.reduce((sum, change) => sum + change.events.length, 0) : 0;
       await traced(context.tracer, "edd.store.commit", { "edd.attempt": attempt, "edd.events": events }, () =>
@@ -196,7 +217,7 @@ async function processRequest(
           idempotencyKey: key,
           changes: decided.kind === "accepted" ? decided.changes : [],
           identities: decided.kind === "accepted" ? decided.identities : [],
-          effects: decided.kind === "accepted" ? decided.effects : [],
+          effects,
           response: { status: response.status, body: response.body, ...fingerprint },
           time: now.toISOString(),
           ...(context.store.recordsOutcomeInCommit === true
@@ -214,9 +235,11 @@ async function processRequest(
         throw new EddError("identity-conflict", error.message, { service: error.service, identity: error.identity });
       }
       if (!(error instanceof ConcurrencyError)) throw error;
+      context.metrics.count("edd.commit.conflicts");
       if (attempt >= context.maxAttempts) {
         throw new EddError("conflict", `The aggregate kept changing; gave up after ${attempt} attempts. Retry the same request.`);
       }
+      context.metrics.count("edd.commit.retries");
       await delay(backoffDelay(attempt, context.backoffMs, context.maxBackoffMs));
     }
   }

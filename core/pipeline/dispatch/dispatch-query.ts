@@ -21,7 +21,7 @@ export async function dispatchQuery(
   context: EngineContext,
   input: unknown,
   caller: Principal,
-  options: { trusted?: boolean } = {},
+  options: { trusted?: boolean; traceparent?: string } = {},
 ): Promise<DispatchResult> {
   const invocationId = context.ids.uuid();
   const unstorable = edgeError(input, caller);
@@ -43,7 +43,11 @@ export async function dispatchQuery(
   if (principal instanceof EddError) return failure(ids, principal);
   const log = withFields(context.logger, { ...ids });
   const logEnd = logRequestStart(log, "query", principal, [request.query.query], context.logPayloads ? request : undefined);
-  const span = context.tracer.startSpan("edd.query", { ...requestSpanAttributes(ids, principal), "edd.query": request.query.query });
+  const span = context.tracer.startSpan(
+    "edd.query",
+    { ...requestSpanAttributes(ids, principal), "edd.query": request.query.query },
+    options.traceparent === undefined ? {} : { parent: options.traceparent },
+  );
   const result = await context.tracer.withSpan(span, () => answerQuery(context, request, principal, ids, options, log));
   logEnd(result);
   span.setAttribute("edd.status", result.status);

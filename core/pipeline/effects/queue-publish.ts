@@ -1,12 +1,15 @@
 import type { ObjectStore } from "../../ports/object-store.js";
 import type { CommandRequestBody, OutboxItem } from "../../ports/store.js";
 import { commandMessage, type QueueTransport } from "../../ports/transport.js";
+import type { Tracer } from "../../ports/tracer.js";
 import { offloadIfLarge } from "./large-commands.js";
 import type { Deliver } from "../../ports/delivery.js";
 
 export interface PublishOptions {
   /** Where commands too large for the queue go; without one they fail to publish. */
   readonly objectStore?: ObjectStore;
+  /** Wraps each publish in an `edd.queue.publish` span, which the consumer's command continues. */
+  readonly tracer?: Tracer;
 }
 
 /** Puts one command request on a queue, as plain `POST /command` JSON (or a large-command reference). */
@@ -17,7 +20,25 @@ export async function publishCommand(
   options: PublishOptions = {},
 ): Promise<void> {
   const message = await offloadIfLarge(commandMessage(request, realm), transport.maxBodyBytes, options.objectStore);
-  await transport.publish(message);
+  const tracer = options.tracer;
+  if (tracer === undefined) return transport.publish(message);
+  // A child of the request that stored the effect; the message then carries the publish span's own context.
+  const span = tracer.startSpan(
+    "edd.queue.publish",
+    { "edd.queue": transport.name, "edd.request_id": request.requestId },
+    message.traceparent === undefined ? {} : { parent: message.traceparent },
+  );
+  try {
+    await tracer.withSpan(span, () => {
+      const traceparent = tracer.traceparent?.() ?? message.traceparent;
+      return transport.publish(traceparent === undefined ? message : { ...message, traceparent });
+    });
+  } catch (error) {
+    span.recordError(error);
+    throw error;
+  } finally {
+    span.end();
+  }
 }
 
 /**

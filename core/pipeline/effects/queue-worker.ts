@@ -69,6 +69,7 @@ export function createQueueWorker(engine: Engine, transport: QueueTransport, opt
       attempt: message.attempt,
       messageId: message.id,
       logger,
+      ...(message.traceparent === undefined ? {} : { traceparent: message.traceparent }),
       ...(options.objectStore === undefined ? {} : { objectStore: options.objectStore }),
     });
     if (result.outcome === "retry") {

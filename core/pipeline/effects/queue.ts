@@ -6,6 +6,7 @@ import { queuePrincipal } from "./relay.js";
 import { storableMessage, storableText } from "../../model/storable.js";
 import { classifyFailure } from "../../model/failures.js";
 import type { DispatchResult } from "../../model/result.js";
+import { parseTraceparent } from "../../ports/trace-context.js";
 
 /** A command request as it arrives from any queue: the same JSON as a `POST /command` body. */
 export interface QueuedCommand {
@@ -25,6 +26,8 @@ export interface QueuedCommand {
   readonly ordered?: boolean;
   /** Where the one warning per dead letter goes. */
   readonly logger?: Logger;
+  /** The W3C traceparent the message carried as an attribute; the command continues that trace. */
+  readonly traceparent?: string;
 }
 
 /**
@@ -50,7 +53,8 @@ export async function dispatchQueuedCommand(engine: Engine, message: QueuedComma
   const body = read.body;
   let result: DispatchResult;
   try {
-    result = await engine.command(body, queuePrincipal(realm), { trusted: true });
+    const traceparent = parseTraceparent(message.traceparent) === undefined ? undefined : message.traceparent;
+    result = await engine.command(body, queuePrincipal(realm), { trusted: true, ...(traceparent === undefined ? {} : { traceparent }) });
   } catch (error) {
     return { outcome: "retry", reason: error instanceof Error ? error.message : String(error) };
   }
@@ -114,6 +118,7 @@ async function deadLetter(
     firstFailedAt: time,
     lastFailedAt: time,
   });
+  engine.metrics.count("edd.dead_letters", { "edd.source": message.source });
   // One line per dead letter, on every platform: what an operator needs to find it and its cause.
   message.logger?.warn("queued command dead-lettered", {
     deadLetterId,

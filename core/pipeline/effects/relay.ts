@@ -58,12 +58,17 @@ export function createOutboxRelay(engine: Engine, options: RelayOptions = {}): O
     }
     if (result.status < 300) {
       await store.markDelivered(item.id);
+      if (item.enqueuedAt !== undefined) {
+        const lag = Date.now() - Date.parse(item.enqueuedAt);
+        if (Number.isFinite(lag)) engine.metrics.record("edd.outbox.lag", Math.max(0, lag), { "edd.target_service": item.targetService });
+      }
       return "delivered";
     }
     const error = "error" in result.body ? result.body.error : { code: "internal-error", message: "unknown failure" };
     const permanent = !isTransient(result);
     if (permanent || item.attempts + 1 >= maxAttempts) {
       await store.deadLetterOutbox(item.id, { code: error.code, message: error.message });
+      engine.metrics.count("edd.dead_letters", { "edd.source": "outbox" });
       return "deadLettered";
     }
     await store.markFailed(item.id, `${error.code}: ${error.message}`, backoffDelay(item.attempts + 1, retryBaseMs, 60_000) + retryBaseMs);

@@ -1,6 +1,7 @@
 import type { StoredEvent } from "../../model/events.js";
 import type { Projection } from "../../model/projection.js";
 import type { CheckpointStore } from "../../ports/checkpoints.js";
+import type { Metrics } from "../../ports/metrics.js";
 import type { Store } from "../../ports/store.js";
 import type { ViewData, ViewSlot, ViewStore, ViewWrite } from "../../ports/view-store.js";
 import { erasureEventType } from "../../privacy/erasure.js";
@@ -17,6 +18,8 @@ export interface ProjectorOptions {
   readonly realm: string;
   /** Events read per step (default 500). */
   readonly batchSize?: number;
+  /** Reports `edd.projection.lag`, the age of each page's newest event when it is projected. */
+  readonly metrics?: Metrics;
 }
 
 export interface ProjectionStep {
@@ -49,6 +52,9 @@ export function createProjector(options: ProjectorOptions): Projector {
     if (page.events.length === 0) return { events: 0, written: 0, advanced: true };
     const written = await applyEvents(projection, page.events, views, realm, "live", historyOf(store));
     const advanced = await checkpoints.advance(realm, projection.name, checkpoint, page.checkpoint);
+    const newest = Date.parse(page.events.at(-1)?.time ?? "");
+    if (Number.isFinite(newest))
+      options.metrics?.record("edd.projection.lag", Math.max(0, Date.now() - newest), { "edd.projection": projection.name });
     return { events: page.events.length, written, advanced };
   };
   return {
