@@ -94,6 +94,22 @@ export function describeTransportContract(name: string, factory: TransportFactor
       await transport.acknowledge(message as ReceivedMessage);
     });
 
+    it("carries the W3C traceparent as a message attribute beside the body, and none when there is none", async () => {
+      const transport = await fresh();
+      const traceparent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+      const traced = { ...commandRequest("Deposit", "acc-traced", { amount: 1 }), meta: { traceparent } };
+      const plain = commandRequest("Deposit", "acc-untraced", { amount: 1 });
+      // The attribute, not the body, is what reaches the consumer: publish one that differs from the body's.
+      const fromPublisher = "00-4bf92f3577b34da6a3ce929d0e0e4736-b7ad6b7169203331-01";
+      await transport.publish({ ...commandMessage(traced, "default"), traceparent: fromPublisher });
+      await transport.publish(commandMessage(plain, "default"));
+      const received = await receiveUntil(transport, (r) => r.length >= 2, timing);
+      const byId = new Map(received.map((message) => [requestIdOf(message), message]));
+      expect(byId.get(traced.requestId)?.traceparent).toBe(fromPublisher);
+      expect(byId.get(plain.requestId)).not.toHaveProperty("traceparent");
+      for (const message of received) await transport.acknowledge(message);
+    });
+
     it("never redelivers an acknowledged message; redelivers a retried one with the next attempt", async () => {
       const transport = await fresh();
       const acked = commandRequest("Deposit", "acc-a", { amount: 1 });
