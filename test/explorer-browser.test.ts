@@ -11,7 +11,7 @@ import type { createClient as createClientType } from "../client/index.js";
 import { memoryAuditReader } from "../adapters/memory/audit.js";
 import { MemoryStore } from "../adapters/memory/index.js";
 import { createEngine } from "../core/index.js";
-import { dispatchQueuedCommand } from "edd/pipeline";
+import { createOutboxRelay, dispatchQueuedCommand } from "edd/pipeline";
 import { bankServices } from "../examples/bank/services.js";
 import { createHttpApp } from "../runtimes/http/app.js";
 import { explorerSettingsFromEnv, mountExplorer } from "../runtimes/explorer/index.js";
@@ -121,6 +121,64 @@ describe.skipIf(!hasChromium)(
       const bob = await store.readAggregateEvents({ realm: "default", service: "accounts", aggregateId: "acc-bob" });
       expect(bob.map((event) => event.type)).toEqual(["AccountOpened", "Deposited", "Withdrawn"]);
       expect(await store.listDeadLetters()).toEqual([]);
+    });
+
+    it("draws a transfer's causal tree, charts a balance, and pages through a long timeline", async () => {
+      await command([
+        { command: "OpenAccount", aggregateId: "acc-tia", attributes: { owner: "tia@example.com" } },
+        { command: "OpenAccount", aggregateId: "acc-tom", attributes: { owner: "tom@example.com" } },
+        { command: "Deposit", aggregateId: "acc-tia", attributes: { amount: 900 } },
+      ]);
+      const transfer = await command([
+        { command: "RequestTransfer", aggregateId: "tr-1", attributes: { from: "acc-tia", to: "acc-tom", amount: 300 } },
+      ]);
+      await createOutboxRelay(engine).drain();
+      const page = await (browser as Browser).newPage();
+      page.setDefaultTimeout(8000);
+
+      // The tree: reached from the request log, each effect drawn indented under the step that caused it.
+      await page.goto(`${baseUrl}/_edd/requests?requestId=${transfer}`);
+      await page
+        .getByRole("link", { name: `Causal tree of request ${transfer}` })
+        .first()
+        .click();
+      await page.getByRole("heading", { level: 1, name: `Causal tree of request ${transfer}` }).waitFor();
+      const steps = page.getByRole("list", { name: `Causal tree of request ${transfer}` }).locator("li[data-breadcrumbs]");
+      expect(await steps.count()).toBe(5);
+      const lefts: number[] = [];
+      for (let index = 0; index < 5; index++) lefts.push((await steps.nth(index).locator(".node").boundingBox())?.x ?? 0);
+      for (let depth = 1; depth < 5; depth++) expect(lefts[depth]).toBeGreaterThan(lefts[depth - 1] as number);
+      await page.screenshot({ path: screenshot.replace("timeline", "tree"), fullPage: true });
+
+      // From the debit in the tree to the source account's timeline, where the balance is charted.
+      await page.getByRole("link", { name: "Withdrawn → accounts/acc-tia #3" }).click();
+      await page.getByRole("heading", { level: 1, name: "accounts / acc-tia" }).waitFor();
+      const chart = page.getByRole("img", { name: "balance over versions 1 to 3: from 0 to 600, lowest 0, highest 900." });
+      expect((await chart.boundingBox())?.width).toBeGreaterThan(300);
+      // The stylesheet reached the SVG under the policy (no inline styles): the line is drawn, not filled.
+      const stroke = await chart.locator("polyline").evaluate((line) => getComputedStyle(line).strokeWidth);
+      expect(stroke).toBe("2px");
+      await page.screenshot({ path: screenshot.replace("timeline", "chart"), fullPage: true });
+
+      // 250 events: three pages of at most 100, the latest first.
+      await command([{ command: "OpenAccount", aggregateId: "acc-long", attributes: { owner: "long@example.com" } }]);
+      for (const count of [100, 100, 49]) {
+        await command(Array.from({ length: count }, () => ({ command: "Deposit", aggregateId: "acc-long", attributes: { amount: 1 } })));
+      }
+      await page.goto(`${baseUrl}/_edd/aggregates/accounts/acc-long`);
+      const pager = page.getByRole("navigation", { name: "Timeline pages" }).first();
+      await pager.getByText("Events 201 to 250 of 250").waitFor();
+      expect(await page.getByRole("table", { name: "Events, oldest first" }).locator("tbody tr").count()).toBe(50);
+      await pager.getByRole("link", { name: "Earlier events" }).click();
+      await pager.getByText("Events 101 to 200 of 250").waitFor();
+      expect(await page.getByRole("table", { name: "Events, oldest first" }).locator("tbody tr").count()).toBe(100);
+      await pager.getByRole("link", { name: "First events" }).click();
+      await pager.getByText("Events 1 to 100 of 250").waitFor();
+      await page.getByRole("heading", { name: "1. AccountOpened" }).waitFor();
+      await pager.getByRole("link", { name: "Latest events" }).click();
+      await page.getByRole("heading", { name: "250. Deposited" }).waitFor();
+      expect(await page.getByRole("img", { name: /balance over versions 1 to 250: from 0 to 249/ }).count()).toBe(1);
+      await page.close();
     });
 
     it("finding 10: the typed client works from a page on another origin, and a page on an origin not allowed is refused", async () => {
