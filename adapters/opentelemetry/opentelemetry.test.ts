@@ -5,6 +5,7 @@ import {
   type Context,
   type ContextManager,
   context,
+  metrics,
   ROOT_CONTEXT,
   type Span,
   type SpanContext,
@@ -20,7 +21,7 @@ import { anonymousPrincipal, createEngine } from "../../core/index.js";
 import { traced } from "../../core/ports/tracer.js";
 import { bankServices } from "../../examples/bank/services.js";
 import { MemoryStore } from "../memory/index.js";
-import { openTelemetryTracer } from "./index.js";
+import { eddInstruments, openTelemetryMetrics, openTelemetryTracer } from "./index.js";
 
 /** What an exporter would receive, kept in memory. */
 interface FinishedSpan {
@@ -229,5 +230,39 @@ describe("openTelemetryTracer with a provider registered globally", () => {
     await traced(openTelemetryTracer({ tracerProvider: own }), "edd.query", ids, async () => {});
     expect(own.finished.map((span) => span.name)).toEqual(["edd.query"]);
     expect(provider.finished).toEqual([]);
+  });
+});
+
+describe("openTelemetryMetrics", () => {
+  it("does nothing without a meter provider, and follows one registered globally later", async () => {
+    const { AggregationTemporality, InMemoryMetricExporter, MeterProvider, PeriodicExportingMetricReader } = await import(
+      "@opentelemetry/sdk-metrics"
+    );
+    const measured = openTelemetryMetrics();
+    measured.count("edd.commands", { "edd.outcome": "accepted", "edd.status": 200 });
+    measured.record("edd.command.duration", 3, { "edd.outcome": "accepted" });
+
+    const exporter = new InMemoryMetricExporter(AggregationTemporality.CUMULATIVE);
+    const reader = new PeriodicExportingMetricReader({ exporter, exportIntervalMillis: 3_600_000 });
+    const provider = new MeterProvider({ readers: [reader] });
+    metrics.setGlobalMeterProvider(provider);
+    try {
+      measured.count("edd.dead_letters", { "edd.source": "outbox" }, 2);
+      measured.record("edd.command.duration", 4, { "edd.outcome": "accepted" });
+      await reader.forceFlush();
+      const exported = exporter.getMetrics().at(-1)?.scopeMetrics ?? [];
+      expect(exported.map((scope) => scope.scope.name)).toEqual(["edd"]);
+      const byName = new Map(exported[0]?.metrics.map((metric) => [metric.descriptor.name, metric]));
+      // Only what was measured after the provider arrived; with the unit and description of eddInstruments.
+      expect(byName.get("edd.commands")?.dataPoints ?? []).toEqual([]);
+      expect(byName.get("edd.dead_letters")?.dataPoints.map((point) => point.value)).toEqual([2]);
+      expect(byName.get("edd.command.duration")?.descriptor).toMatchObject({
+        unit: "ms",
+        description: eddInstruments["edd.command.duration"].description,
+      });
+    } finally {
+      metrics.disable();
+      await provider.shutdown();
+    }
   });
 });
