@@ -146,7 +146,7 @@ describe.skipIf(!hasChromium)(
       const steps = page.getByRole("list", { name: `Causal tree of request ${transfer}` }).locator("li[data-breadcrumbs]");
       expect(await steps.count()).toBe(5);
       const lefts: number[] = [];
-      for (let index = 0; index < 5; index++) lefts.push((await steps.nth(index).locator(".node").boundingBox())?.x ?? 0);
+      for (let index = 0; index < 5; index++) lefts.push((await steps.nth(index).locator(":scope > .node").boundingBox())?.x ?? 0);
       for (let depth = 1; depth < 5; depth++) expect(lefts[depth]).toBeGreaterThan(lefts[depth - 1] as number);
       await page.screenshot({ path: screenshot.replace("timeline", "tree"), fullPage: true });
 

@@ -40,12 +40,12 @@ figure.chart { margin: 1rem 0; } figure.chart svg { max-width: 100%; height: aut
 .chart .axis { stroke: var(--muted); stroke-width: 1; } .chart .series { stroke: var(--accent); stroke-width: 2; fill: none; }
 .chart circle.series { fill: var(--accent); } .chart .label { fill: var(--muted); font: 12px ui-monospace, monospace; }
 nav.pager { display: flex; flex-wrap: wrap; gap: 1rem; align-items: baseline; margin: .5rem 0; }
-ul.tree, ul.tree ul { list-style: none; margin: 0; padding-left: 1.5rem; }
+ul.tree, ul.tree ul.children { list-style: none; margin: 0; padding-left: 1.5rem; }
 ul.tree { padding-left: 0; }
-ul.tree li { position: relative; padding: .25rem 0 .25rem 1rem; }
-ul.tree ul > li::before { content: ""; position: absolute; left: -.75rem; top: 0; bottom: 0; border-left: 2px solid var(--line); }
-ul.tree ul > li:last-child::before { bottom: auto; height: 1.1rem; }
-ul.tree ul > li::after { content: ""; position: absolute; left: -.75rem; top: 1.1rem; width: 1.25rem; border-top: 2px solid var(--line); }
+ul.tree li[data-breadcrumbs] { position: relative; padding: .25rem 0 .25rem 1rem; }
+ul.children > li::before { content: ""; position: absolute; left: -.75rem; top: 0; bottom: 0; border-left: 2px solid var(--line); }
+ul.children > li:last-child::before { bottom: auto; height: 1.1rem; }
+ul.children > li::after { content: ""; position: absolute; left: -.75rem; top: 1.1rem; width: 1.25rem; border-top: 2px solid var(--line); }
 .node { display: inline-block; border: 1px solid var(--line); border-radius: 6px; padding: .35rem .6rem; }
 .node ul.events-written { list-style: disc; padding-left: 1.25rem; margin: .25rem 0 0; }
 `;

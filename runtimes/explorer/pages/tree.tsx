@@ -76,7 +76,7 @@ function TreeNode({ links, node }: { links: ExplorerLinks; node: CausalNode }) {
         )}
       </div>
       {node.children.length > 0 && (
-        <ul>
+        <ul class="children">
           {node.children.map((child) => (
             <TreeNode links={links} node={child} />
           ))}
