@@ -174,6 +174,11 @@ describe("W3C trace context across hops (in-memory span exporter)", () => {
     expect(parseTraceparent(item?.request.meta?.traceparent)).toMatchObject({ spanId: root?.spanContext().spanId });
 
     await createOutboxRelay(engine).drain();
+    // The trace context rides on the hop only: no stored event keeps it.
+    for (const id of ["a-1", "a-2"]) {
+      const events = await store.readAggregateEvents({ realm: "default", service: "accounts", aggregateId: id });
+      for (const event of events) expect(JSON.stringify(event.meta)).not.toContain("traceparent");
+    }
     const commands = exporter.getFinishedSpans().filter((span) => span.name === "edd.command");
     expect(commands).toHaveLength(5);
     expect(new Set(commands.map((span) => span.spanContext().traceId))).toEqual(new Set([root?.spanContext().traceId]));
