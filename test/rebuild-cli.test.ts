@@ -57,6 +57,8 @@ describe("edd rebuild", () => {
     expect(await rebuildCommand(["nope", "--realm", "acme"], config)).toBe(2);
     expect(err.chunks.join("")).toMatch(/unknown projection nope; known: accounts.summary/);
     expect(await rebuildCommand(["--all"], config)).toBe(2);
+    expect(await rebuildCommand(["--all", "--realm", "acme", "--flush-every", "0"], config)).toBe(2);
+    expect(err.chunks.join("")).toMatch(/--flush-every must be an integer/);
     expect(err.chunks.join("")).toMatch(/--realm/);
   });
 
@@ -67,7 +69,12 @@ describe("edd rebuild", () => {
     const err = capture();
     const broken = new FailingViewStore(views, 1, { slot: "shadow" });
     const base = { store, checkpoints, projections: [accountSummaries], stderr: err.stream, signal: new AbortController().signal };
-    expect(await rebuildCommand(["--all", "--realm", "acme", "--batch-size", "5", "--no-count"], { ...base, views: broken })).toBe(1);
+    expect(
+      await rebuildCommand(["--all", "--realm", "acme", "--batch-size", "5", "--flush-every", "5", "--no-count"], {
+        ...base,
+        views: broken,
+      }),
+    ).toBe(1);
     expect(err.chunks.join("")).toMatch(/run the same command to resume/);
     expect(await rebuildCommand(["--all", "--realm", "acme", "--batch-size", "5"], { ...base, views })).toBe(0);
     expect(err.chunks.join("")).toMatch(/\(resumed\), view swapped in/);

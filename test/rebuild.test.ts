@@ -25,13 +25,16 @@ describe.each([memoryBackend(), pgliteBackend()])("rebuild on $name", (backend: 
     await seedBank(store, realm, { accounts: 10, operations: 120 });
     const views = await backend.views();
     const checkpoints = await backend.checkpoints();
-    const rebuild = (options: { views?: ViewStore; signal?: AbortSignal; onProgress?: (p: RebuildProgress) => void } = {}) =>
+    const rebuild = (
+      options: { views?: ViewStore; signal?: AbortSignal; onProgress?: (p: RebuildProgress) => void; flushEvery?: number } = {},
+    ) =>
       rebuildProjection({
         store,
         checkpoints,
         realm,
         projection: accountSummaries,
         batchSize: 20,
+        flushEvery: options.flushEvery ?? 20,
         views: options.views ?? views,
         ...options,
       });
@@ -93,6 +96,37 @@ describe.each([memoryBackend(), pgliteBackend()])("rebuild on $name", (backend: 
     expect(result).toEqual({ events: total, resumed: true });
     // Pages already recorded are not read again.
     expect(progress[0]?.done).toBe(Math.min(total, 20 * (allowedWrites + 1)));
+    expect(await viewContents(views, realm)).toEqual(await cleanProjection(store, realm));
+  });
+
+  it("writes each document once per flush, however many events it took", async () => {
+    const { store, views, rebuild } = await setup();
+    const counting = new FailingViewStore(views, Number.POSITIVE_INFINITY, { slot: "shadow" });
+    const written: string[] = [];
+    const write = counting.write.bind(counting);
+    counting.write = async (r, v, batch, slot) => {
+      written.push(...batch.map((w) => w.id));
+      return write(r, v, batch, slot);
+    };
+    await rebuild({ views: counting, flushEvery: 1_000_000 });
+    const documents = await cleanProjection(store, realm);
+    expect(counting.writes).toBe(1);
+    expect(written.sort()).toEqual(documents.map((d) => d.id).sort());
+    expect(await viewContents(views, realm)).toEqual(documents);
+  });
+
+  it.each([
+    [0, "before"],
+    [1, "after"],
+  ] as const)("a crash on buffered flush %i (%s it landed) resumes from the last flush, skipping nothing", async (allowedWrites, crash) => {
+    const { store, views, rebuild } = await setup();
+    const total = await countFeed(store, realm);
+    const failing = new FailingViewStore(views, allowedWrites, { slot: "shadow", crash });
+    await expect(rebuild({ views: failing, flushEvery: 60 })).rejects.toThrow(/simulated crash/);
+    const progress: RebuildProgress[] = [];
+    expect(await rebuild({ flushEvery: 60, onProgress: (p) => progress.push(p) })).toEqual({ events: total, resumed: true });
+    // Only flushed pages count as done; the pages folded after the last flush are read again.
+    expect(progress[0]?.done).toBe(Math.min(total, 60 * allowedWrites + 20));
     expect(await viewContents(views, realm)).toEqual(await cleanProjection(store, realm));
   });
 

@@ -18,11 +18,13 @@ export interface RebuildCommandConfig {
   readonly signal?: AbortSignal;
 }
 
-export const rebuildUsage = `usage: edd rebuild <projection>... --realm <realm> [--realm <realm>]... [--batch-size <n>] [--no-count]
+export const rebuildUsage = `usage: edd rebuild <projection>... --realm <realm> [--realm <realm>]... [--batch-size <n>] [--flush-every <n>] [--no-count]
        edd rebuild --all --realm <realm>
 
 Replays each realm's history into a shadow view, then swaps it in. Stop the projection's live
-projectors first. Interrupted (Ctrl-C or a crash)? Run the same command again: it resumes.`;
+projectors first. Interrupted (Ctrl-C or a crash)? Run the same command again: it resumes.
+--flush-every: events folded in memory between writes of the shadow (default 100000); each
+document changed in that span is written once, and a crash costs at most that many events re-read.`;
 
 /** Runs `edd rebuild`; returns the process exit code (0 done, 1 failed or interrupted, 2 usage). */
 export async function rebuildCommand(args: readonly string[], config: RebuildCommandConfig): Promise<number> {
@@ -51,6 +53,7 @@ export async function rebuildCommand(args: readonly string[], config: RebuildCom
           projection,
           realm,
           batchSize: parsed.batchSize,
+          flushEvery: parsed.flushEvery,
           onProgress: bar,
           signal: config.signal ?? interrupt.signal,
           ...(countEvents && { countEvents }),
@@ -82,6 +85,7 @@ function parse(args: readonly string[], known: readonly Projection<ViewData>[]) 
       realm: { type: "string", multiple: true },
       all: { type: "boolean", default: false },
       "batch-size": { type: "string", default: "500" },
+      "flush-every": { type: "string", default: "100000" },
       "no-count": { type: "boolean", default: false },
     },
   });
@@ -90,6 +94,9 @@ function parse(args: readonly string[], known: readonly Projection<ViewData>[]) 
   const batchSize = Number(values["batch-size"]);
   if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 10_000)
     throw new Error("--batch-size must be an integer from 1 to 10000");
+  const flushEvery = Number(values["flush-every"]);
+  if (!Number.isInteger(flushEvery) || flushEvery < 1 || flushEvery > 10_000_000)
+    throw new Error("--flush-every must be an integer from 1 to 10000000");
   if (values.all && positionals.length > 0) throw new Error("give projection names or --all, not both");
   const projections = values.all
     ? [...known]
@@ -100,7 +107,7 @@ function parse(args: readonly string[], known: readonly Projection<ViewData>[]) 
         return projection;
       });
   if (projections.length === 0) throw new Error("name a projection to rebuild, or --all");
-  return { realms, projections, batchSize, count: !values["no-count"] };
+  return { realms, projections, batchSize, flushEvery, count: !values["no-count"] };
 }
 
 /** Redraws one line on a terminal; elsewhere (logs, CI) prints a line at most every 5 s. */

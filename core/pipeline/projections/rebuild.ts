@@ -2,7 +2,11 @@ import type { Projection } from "../../model/projection.js";
 import type { CheckpointStore } from "../../ports/checkpoints.js";
 import type { Store } from "../../ports/store.js";
 import type { ViewData, ViewStore } from "../../ports/view-store.js";
-import { applyEvents } from "./projection.js";
+import { historyOf } from "./projection.js";
+import { ViewBuffer } from "./view-buffer.js";
+
+const defaultFlushEvery = 100_000;
+const defaultMaxDocuments = 100_000;
 
 export interface RebuildProgress {
   /** Feed events replayed so far, including those of an interrupted earlier run. */
@@ -23,6 +27,14 @@ export interface RebuildOptions {
   readonly projection: Projection<ViewData>;
   readonly realm: string;
   readonly batchSize?: number;
+  /**
+   * Events folded in memory before the changed documents are written and the rebuild's checkpoint
+   * moves (default 100,000; at least one page). A document touched many times in that span is
+   * written once; an interruption costs at most this many events read again.
+   */
+  readonly flushEvery?: number;
+  /** Documents held in memory before a flush is forced and the buffer emptied (default 100,000). */
+  readonly maxDocuments?: number;
   readonly onProgress?: (progress: RebuildProgress) => void;
   /**
    * Counts the realm's events for progress. Without it the feed is read once more just to count;
@@ -75,24 +87,33 @@ export async function rebuildProjection(options: RebuildOptions): Promise<Rebuil
 
   if (state.phase === "filling") {
     const total = await (options.countEvents ?? ((r) => countFeed(store, r, batchSize)))(realm);
+    const flushEvery = Math.max(batchSize, options.flushEvery ?? defaultFlushEvery);
+    const maxDocuments = options.maxDocuments ?? defaultMaxDocuments;
+    const buffer = new ViewBuffer(projection, views, realm, "shadow", historyOf(store));
     const started = now();
     const doneBefore = state.done;
-    for (;;) {
-      options.signal?.throwIfAborted();
-      const page = await store.readFeed(realm, state.checkpoint, batchSize);
-      if (page.events.length === 0) break;
-      await applyEvents(
-        projection,
-        page.events,
-        views,
-        realm,
-        "shadow",
-        store.readAggregateEvents === undefined ? undefined : (store as Pick<Store, "readAggregateEvents">),
-      );
-      state = { phase: "filling", checkpoint: page.checkpoint, done: state.done + page.events.length };
+    // Read ahead of what is saved: `state` moves only after the buffer has landed in the shadow.
+    let read: RebuildState = state;
+    const flush = async () => {
+      if (read === state) return;
+      await buffer.flush();
+      state = read;
       await save(state);
-      options.onProgress?.(progressOf(state.done, state.done - doneBefore, total, now() - started));
+      if (buffer.size >= maxDocuments) buffer.clear();
+    };
+    for (;;) {
+      if (options.signal?.aborted) {
+        await flush();
+        options.signal.throwIfAborted();
+      }
+      const page = await store.readFeed(realm, read.checkpoint, batchSize);
+      if (page.events.length === 0) break;
+      await buffer.fold(page.events);
+      read = { phase: "filling", checkpoint: page.checkpoint, done: read.done + page.events.length };
+      if (read.done - state.done >= flushEvery || buffer.size >= maxDocuments) await flush();
+      options.onProgress?.(progressOf(read.done, read.done - doneBefore, total, now() - started));
     }
+    await flush();
     state = { ...state, phase: "swapping" };
     await save(state);
   }
