@@ -1,4 +1,5 @@
 import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import type { Target } from "./targets.js";
 
 /**
  * Runs every `bench/*.bench.ts` in turn. Each exports `run()` returning its figures and a
@@ -9,6 +10,8 @@ export interface BenchReport {
   readonly name: string;
   readonly results: Record<string, unknown>;
   readonly markdown: string;
+  /** The issue's goals this bench measures, each with its value from this run. */
+  readonly targets?: readonly Target[];
 }
 
 const dir = new URL("./", import.meta.url);
@@ -31,13 +34,31 @@ const resultsFile = new URL("results/latest.json", dir);
 const earlier = existsSync(resultsFile) ? (JSON.parse(readFileSync(resultsFile, "utf8")) as Record<string, unknown>) : {};
 const earlierSections = (earlier.markdown ?? {}) as Record<string, string>;
 const sections = { ...earlierSections, ...Object.fromEntries(reports.map((r) => [r.name, r.markdown])) };
-const results = { ...earlier, machine, ...Object.fromEntries(reports.map((r) => [r.name, r.results])), markdown: sections };
+// Targets of the benches run now replace theirs; the others keep their last measurement.
+const fresh = reports.flatMap((report) => report.targets ?? []);
+const kept = ((earlier.targets ?? []) as Target[]).filter((old) => !fresh.some((t) => t.name === old.name));
+const targets = [...kept, ...fresh];
+const results = {
+  ...earlier,
+  machine,
+  targets,
+  ...Object.fromEntries(reports.map((r) => [r.name, r.results])),
+  markdown: sections,
+};
 writeFileSync(resultsFile, `${JSON.stringify(results, null, 2)}\n`);
 const readme = [
   "# Benchmarks",
   "",
   "`npm run bench` runs every `bench/*.bench.ts` (or `npm run bench -- <name>` for some) and rewrites this file and `results/latest.json`.",
   `Last run: ${machine.date}, Node ${machine.node}, ${machine.platform}, 2 cores.`,
+  "",
+  "## Targets",
+  "",
+  "Each goal of issue 16, measured as a ratio or a figure in one run; `met` is this run's verdict. The command reproduces it.",
+  "",
+  "| target | value | goal | met | command |",
+  "|---|---:|---|---|---|",
+  ...targets.map((t) => `| ${t.name} | ${t.value} | ${t.goal} | ${t.met ? "yes" : "**no**"} | \`${t.command}\` |`),
   "",
   ...Object.values(sections),
 ].join("\n");

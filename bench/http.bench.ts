@@ -1,0 +1,187 @@
+import { randomBytes } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import pg from "pg";
+import { type ProfileSummary, summariseProfile } from "./http/profile.js";
+import { type BenchProcess, cpuSecondsOf, runBenchProcess, startBenchProcess } from "./http/processes.js";
+import type { BenchReport } from "./run.js";
+import { type Target, target } from "./targets.js";
+
+/**
+ * edd over HTTP against a hand-written hono + pg deposit service, both as processes of their own,
+ * loaded by autocannon in a third process with alternating rounds. Then the Node CPU per command
+ * of edd's server against the same engine driven in process, and a CPU profile of the server.
+ */
+const databaseUrl = process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test";
+const connections = 16;
+const accounts = Array.from({ length: 128 }, (_, i) => `acc-${String(i).padStart(3, "0")}`);
+const rounds = Number(process.env.EDD_BENCH_HTTP_ROUNDS ?? 3);
+const warmupS = 1;
+const durationS = Number(process.env.EDD_BENCH_HTTP_SECONDS ?? 5);
+const command = "npm run bench -- http";
+
+interface LoadResult {
+  readonly ok: number;
+  readonly other: number;
+  readonly errors: number;
+  readonly seconds: number;
+  readonly p50Ms: number;
+  readonly p99Ms: number;
+}
+
+interface Round extends LoadResult {
+  /** Server CPU over warm-up and measured run, per 2xx answer of both. */
+  readonly cpuMsPerCommand: number;
+}
+
+type Server = BenchProcess<{ url: string }>;
+
+async function loadRound(server: Server, kind: "edd" | "hand"): Promise<Round> {
+  const cpuBefore = cpuSecondsOf(server.pid);
+  const result = await runBenchProcess<LoadResult & { warmupOk: number }>("load.ts", {
+    URL: server.first.url,
+    KIND: kind,
+    ACCOUNTS: accounts.join(","),
+    CONNECTIONS: String(connections),
+    WARMUP_S: String(warmupS),
+    DURATION_S: String(durationS),
+  });
+  const cpuMs = (cpuSecondsOf(server.pid) - cpuBefore) * 1000;
+  if (result.other > 0 || result.errors > 0) throw new Error(`${kind}: ${result.other} non-2xx answers, ${result.errors} errors`);
+  return { ...result, cpuMsPerCommand: cpuMs / (result.ok + result.warmupOk) };
+}
+
+function summarise(list: readonly Round[]) {
+  const ok = list.reduce((sum, r) => sum + r.ok, 0);
+  const seconds = list.reduce((sum, r) => sum + r.seconds, 0);
+  const median = (values: number[]) => values.sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? 0;
+  return {
+    commands: ok,
+    commandsPerSecond: Math.round(ok / seconds),
+    p50Ms: median(list.map((r) => r.p50Ms)),
+    p99Ms: median(list.map((r) => r.p99Ms)),
+    nodeCpuMsPerCommand: round3(list.reduce((sum, r) => sum + r.cpuMsPerCommand * r.ok, 0) / ok),
+  };
+}
+
+const round2 = (n: number) => Math.round(n * 100) / 100;
+const round3 = (n: number) => Math.round(n * 1000) / 1000;
+const schemaName = (part: string) => `edd_bench_${part}_${randomBytes(4).toString("hex")}`;
+
+async function dropSchemas(schemas: readonly string[]): Promise<void> {
+  const admin = new pg.Client({ connectionString: databaseUrl });
+  await admin.connect();
+  for (const schema of schemas) await admin.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+  await admin.end();
+}
+
+const serverEnv = (schema: string) => ({ DATABASE_URL: databaseUrl, SCHEMA: schema, ACCOUNTS: accounts.join(","), POOL: "16" });
+
+/** One more edd server, profiled (V8's CPU profiler, as `node --cpu-prof`) while it serves one round. */
+async function profileRound(schema: string): Promise<ProfileSummary> {
+  const dir = mkdtempSync(join(tmpdir(), "edd-bench-prof-"));
+  const file = join(dir, "serve.cpuprofile");
+  try {
+    const server = await startBenchProcess<{ url: string }>("edd-server.ts", { ...serverEnv(schema), PROFILE: file });
+    await loadRound(server, "edd");
+    await server.stop();
+    return summariseProfile(file);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export async function run(): Promise<BenchReport> {
+  const schemas = { hand: schemaName("hand"), edd: schemaName("http"), inprocess: schemaName("inproc"), profile: schemaName("prof") };
+  const hand = await startBenchProcess<{ url: string }>("hand-written.ts", serverEnv(schemas.hand));
+  const edd = await startBenchProcess<{ url: string }>("edd-server.ts", serverEnv(schemas.edd));
+  const samples: { hand: Round[]; edd: Round[] } = { hand: [], edd: [] };
+  let inprocess: { commands: number; cpuMs: number; seconds: number };
+  let profile: ProfileSummary;
+  try {
+    for (let r = 0; r < rounds; r++) {
+      for (const kind of r % 2 === 0 ? (["hand", "edd"] as const) : (["edd", "hand"] as const)) {
+        console.error(`http bench: ${kind}, round ${r + 1}`);
+        samples[kind].push(await loadRound(kind === "hand" ? hand : edd, kind));
+      }
+    }
+    await Promise.all([hand.stop(), edd.stop()]);
+    console.error("http bench: in process");
+    inprocess = await runBenchProcess("edd-server.ts", {
+      ...serverEnv(schemas.inprocess),
+      MODE: "inprocess",
+      CLIENTS: String(connections),
+      WARMUP_MS: String(warmupS * 1000),
+      MEASURE_MS: String(durationS * 1000),
+    });
+    console.error("http bench: CPU profile");
+    profile = await profileRound(schemas.profile);
+  } finally {
+    await Promise.all([hand.stop(), edd.stop()]);
+    await dropSchemas(Object.values(schemas));
+  }
+
+  const handFigures = summarise(samples.hand);
+  const eddFigures = summarise(samples.edd);
+  const inprocessCpu = round3(inprocess.cpuMs / inprocess.commands);
+  const ratio = round2(eddFigures.commandsPerSecond / handFigures.commandsPerSecond);
+  const overhead = round2(eddFigures.nodeCpuMsPerCommand / inprocessCpu);
+  const targets: Target[] = [
+    target("HTTP: edd over HTTP / hand-written hono + pg (commands/s)", ratio, ">=", 1.2, command),
+    target("HTTP overhead: Node CPU per command over HTTP / in process", overhead, "<=", 1.3, command),
+  ];
+  const row = (name: string, f: ReturnType<typeof summarise>) =>
+    `| ${name} | ${f.commandsPerSecond} | ${f.p50Ms} | ${f.p99Ms} | ${f.nodeCpuMsPerCommand} |`;
+  const markdown = [
+    "## HTTP: edd against a hand-written hono + pg service",
+    "",
+    `Each service is a Node process of its own on local PostgreSQL; autocannon, in a third process, keeps ${connections} connections ` +
+      `posting deposits on ${accounts.length} accounts (taken round-robin), ${warmupS} s warm-up then ${durationS} s measured per round, ` +
+      `${rounds} rounds alternating which service goes first. The hand-written service (\`bench/http/hand-written.ts\`): zod-checked ` +
+      "body, then one transaction: look up the response, lock the snapshot, insert the event, upsert the snapshot, insert the response; " +
+      "no request log, hash chain or outbox. Node CPU: the server process's CPU (from /proc) per 2xx answer.",
+    "",
+    "| service | commands/s | p50 ms (median of rounds) | p99 ms | server Node CPU ms/cmd |",
+    "|---|---:|---:|---:|---:|",
+    row("hand-written hono + pg", handFigures),
+    row("edd Node runtime (bank example)", eddFigures),
+    "",
+    `edd / hand-written: **${ratio}**. The same engine driven in process by ${connections} concurrent loops (no HTTP) spends ` +
+      `${inprocessCpu} ms of Node CPU per command (${Math.round(inprocess.commands / inprocess.seconds)} commands/s): over HTTP it is ` +
+      `**${overhead}×** that.`,
+    "",
+    `### Where the time goes: CPU profile of edd's server serving one more round (V8's sampling profiler, start-up left out, ${profile.busyMs} ms busy)`,
+    "",
+    "Self time by origin:",
+    "",
+    "| area | self ms | share of busy |",
+    "|---|---:|---:|",
+    ...profile.areas.map((line) => `| ${line.name} | ${line.ms} | ${line.share}% |`),
+    "",
+    "Top functions by self time:",
+    "",
+    "| function | self ms | share of busy |",
+    "|---|---:|---:|",
+    ...profile.functions.map((line) => `| \`${line.name.replaceAll("|", "\\|")}\` | ${line.ms} | ${line.share}% |`),
+    "",
+  ].join("\n");
+  return {
+    name: "http",
+    results: {
+      connections,
+      accounts: accounts.length,
+      rounds,
+      warmupS,
+      durationS,
+      hand: handFigures,
+      edd: eddFigures,
+      inprocessCpu,
+      ratio,
+      overhead,
+      profile,
+    },
+    markdown,
+    targets,
+  };
+}

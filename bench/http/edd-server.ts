@@ -1,0 +1,90 @@
+import { randomUUID } from "node:crypto";
+import { writeFileSync } from "node:fs";
+import { Session } from "node:inspector";
+import { anonymousPrincipal, createEngine, type Engine } from "edd";
+import { serveNode } from "edd/node";
+import { createPostgresStore } from "edd/postgres";
+import { bankServices } from "../../examples/bank/services.js";
+
+/**
+ * The bank served by edd's Node runtime on PostgreSQL, as a process of its own for the HTTP bench
+ * (DATABASE_URL, SCHEMA, ACCOUNTS). MODE=serve (default) prints `{"url": …}` once listening;
+ * MODE=inprocess instead runs CLIENTS concurrent deposit loops through the engine for MEASURE_MS
+ * after WARMUP_MS and prints the commands done and this process's CPU over the measured window.
+ */
+const accounts = (process.env.ACCOUNTS ?? "").split(",").filter(Boolean);
+const store = await createPostgresStore({
+  connectionString: process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test",
+  schema: process.env.SCHEMA ?? "edd_bench_http",
+  poolSize: Number(process.env.POOL ?? 16),
+});
+const engine = createEngine({ services: bankServices, store });
+await openAccounts(engine, accounts);
+
+if (process.env.MODE === "inprocess") {
+  const clients = Number(process.env.CLIENTS ?? 16);
+  const warmupMs = Number(process.env.WARMUP_MS ?? 1000);
+  const measureMs = Number(process.env.MEASURE_MS ?? 4000);
+  const from = performance.now() + warmupMs;
+  const until = from + measureMs;
+  let commands = 0;
+  let cpu: NodeJS.CpuUsage | undefined;
+  const profiler = process.env.PROFILE === undefined ? undefined : await startProfiler();
+  await Promise.all(
+    Array.from({ length: clients }, async (_, client) => {
+      const mine = accounts.filter((_, i) => i % clients === client);
+      for (let i = 0; performance.now() < until; i++) {
+        const began = performance.now();
+        if (cpu === undefined && began >= from) cpu = process.cpuUsage();
+        const result = await engine.command(deposit(mine[i % mine.length] as string, (i % 9) + 1), anonymousPrincipal);
+        if (result.status !== 200) throw new Error(`deposit: ${result.status} ${JSON.stringify(result.body)}`);
+        if (began >= from && performance.now() <= until) commands++;
+      }
+    }),
+  );
+  const used = process.cpuUsage(cpu);
+  if (profiler !== undefined) writeFileSync(process.env.PROFILE as string, JSON.stringify(await profiler.stop()));
+  process.stdout.write(`${JSON.stringify({ commands, cpuMs: (used.user + used.system) / 1000, seconds: measureMs / 1000 })}\n`);
+  await store.close();
+} else {
+  const server = await serveNode(engine, { port: 0 });
+  // PROFILE=<file>: a CPU profile of the serving only (start-up left out), written on SIGTERM.
+  const profiler = process.env.PROFILE === undefined ? undefined : await startProfiler();
+  process.stdout.write(`${JSON.stringify({ url: server.url })}\n`);
+  process.once("SIGTERM", async () => {
+    if (profiler !== undefined) writeFileSync(process.env.PROFILE as string, JSON.stringify(await profiler.stop()));
+    server.close().finally(() => process.exit(0));
+  });
+}
+
+async function startProfiler(): Promise<{ stop(): Promise<unknown> }> {
+  const session = new Session();
+  session.connect();
+  const post = (method: string) =>
+    new Promise<unknown>((resolve, reject) => session.post(method, (error, result) => (error ? reject(error) : resolve(result))));
+  await post("Profiler.enable");
+  await post("Profiler.start");
+  return { stop: async () => ((await post("Profiler.stop")) as { profile: unknown }).profile };
+}
+
+function deposit(account: string, amount: number) {
+  return {
+    requestId: randomUUID(),
+    interactionId: randomUUID(),
+    commands: [{ command: "Deposit", aggregateId: account, attributes: { amount } }],
+  };
+}
+
+async function openAccounts(target: Engine, ids: readonly string[]): Promise<void> {
+  for (const id of ids) {
+    const result = await target.command(
+      {
+        requestId: randomUUID(),
+        interactionId: randomUUID(),
+        commands: [{ command: "OpenAccount", aggregateId: id, attributes: { owner: `${id}@example.com` } }],
+      },
+      anonymousPrincipal,
+    );
+    if (result.status !== 200) throw new Error(`open ${id}: ${JSON.stringify(result.body)}`);
+  }
+}
