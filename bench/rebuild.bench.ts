@@ -182,7 +182,7 @@ export async function run(): Promise<BenchReport> {
       `The bank's \`accounts.summary\` rebuilt into a shadow and swapped in, over synthetic realms of ${eventsPerAccount} events per ` +
         "account with the accounts interleaved (event i on account i mod accounts), so each page of the feed touches as many " +
         "documents as it has events. Floor: a plain keyset-paged `SELECT … ORDER BY position` folding the same handler in memory, no " +
-        "writes. The rebuild folds up to 100,000 events in memory and writes each changed document once per flush (one " +
+        "writes. The rebuild folds up to 250,000 events (100,000 documents) in memory and writes each changed document once per flush (one " +
         "`INSERT … ON CONFLICT` per 5,000 documents); the per-page row is the same rebuild flushing every 500-event page, as it " +
         `did before. Server settings: ${Object.entries(vacuum)
           .map(([name, value]) => `\`${name} = ${value}\``)

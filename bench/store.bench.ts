@@ -5,14 +5,12 @@ import { join } from "node:path";
 import { CommandHandler, type Event } from "@event-driven-io/emmett";
 import { getPostgreSQLEventStore } from "@event-driven-io/emmett-postgresql";
 import pg from "pg";
-import { createPgliteStore } from "../adapters/pglite/index.js";
-import { createPostgresStore } from "../adapters/postgres/index.js";
-import type { SqlStore } from "../adapters/sql/store.js";
-import { anonymousPrincipal, createEngine, type Engine } from "../core/index.js";
-import { evolveAll, loadAggregate } from "../core/pipeline/dispatch/aggregate.js";
+import { anonymousPrincipal, createEngine, type Engine, type StoredEvent } from "edd";
+import { createPgliteStore } from "edd/pglite";
+import { createPostgresStore, type SqlStore } from "edd/postgres";
 import { accounts, bankServices } from "../examples/bank/services.js";
-import { serveNode } from "../runtimes/node/index.js";
 import type { BenchReport } from "./run.js";
+import { type Target, target } from "./targets.js";
 
 /**
  * The deposit command, 16 clients, on local PostgreSQL: edd in process, a hand-written pg floor,
@@ -158,23 +156,6 @@ async function eddVariant(store: SqlStore): Promise<Variant> {
   };
 }
 
-async function eddHttpVariant(store: SqlStore): Promise<Variant> {
-  const engine = createEngine({ services: bankServices, store });
-  await openAccounts(engine);
-  const server = await serveNode(engine, { port: 0 });
-  return {
-    deposit: async (_client, account, amount) => {
-      const response = await fetch(`${server.url}/command`, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify(depositRequest(account, amount)),
-      });
-      expectOk(response.status, await response.json());
-    },
-    close: () => server.close(), // also closes the store
-  };
-}
-
 /** A Postgres schema of its own, dropped when the variant closes. */
 async function postgresEdd(part: string, make: (store: SqlStore) => Promise<Variant>): Promise<Variant> {
   const schema = schemaName(part);
@@ -193,17 +174,7 @@ async function dropSchema(schema: string): Promise<void> {
 async function floorVariant(): Promise<Variant> {
   const schema = schemaName("floor");
   const pool = new pg.Pool({ connectionString: databaseUrl, max: clients });
-  await pool.query(`CREATE SCHEMA ${schema}`);
-  await pool.query(`CREATE TABLE ${schema}.events (position bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, aggregate_id text NOT NULL,
-    sequence int NOT NULL, type text NOT NULL, data jsonb NOT NULL, "time" timestamptz NOT NULL DEFAULT now(), UNIQUE (aggregate_id, sequence))`);
-  await pool.query(`CREATE TABLE ${schema}.snapshots (aggregate_id text PRIMARY KEY, version int NOT NULL, state jsonb NOT NULL)`);
-  await pool.query(`CREATE TABLE ${schema}.responses (request_id text PRIMARY KEY, body jsonb NOT NULL)`);
-  for (const id of allAccounts()) {
-    await pool.query(`INSERT INTO ${schema}.snapshots VALUES ($1, 1, $2)`, [
-      id,
-      JSON.stringify({ status: "open", owner: "x", balance: 0 }),
-    ]);
-  }
+  await createFloorTables(pool, schema);
   const read = { name: "floor_read", text: `SELECT version, state FROM ${schema}.snapshots WHERE aggregate_id = $1` };
   const event = {
     name: "floor_event",
@@ -241,6 +212,61 @@ async function floorVariant(): Promise<Variant> {
       await pool.end();
     },
   };
+}
+
+/**
+ * The two-round-trip floor: read the snapshot, then one statement writes event, snapshot (only if
+ * its version is still the one read: an optimistic lock) and response, atomically.
+ */
+async function twoRoundTripVariant(): Promise<Variant> {
+  const schema = schemaName("floor2");
+  const pool = new pg.Pool({ connectionString: databaseUrl, max: clients });
+  await createFloorTables(pool, schema);
+  const read = { name: "floor2_read", text: `SELECT version, state FROM ${schema}.snapshots WHERE aggregate_id = $1` };
+  const write = {
+    name: "floor2_write",
+    text: `WITH snapshot AS (
+        UPDATE ${schema}.snapshots SET version = $2, state = $4 WHERE aggregate_id = $1 AND version = $2 - 1 RETURNING 1
+      ), event AS (
+        INSERT INTO ${schema}.events (aggregate_id, sequence, type, data) SELECT $1, $2, 'Deposited', $3 FROM snapshot
+      )
+      INSERT INTO ${schema}.responses SELECT $5, $6 FROM snapshot RETURNING 1`,
+  };
+  return {
+    deposit: async (_client, account, amount) => {
+      const current = (await pool.query({ ...read, values: [account] })).rows[0] as {
+        version: number;
+        state: { status: string; balance: number };
+      };
+      if (current.state.status !== "open") throw new Error("account not open");
+      const state = { ...current.state, balance: current.state.balance + amount };
+      const version = current.version + 1;
+      const body = JSON.stringify({ result: { version } });
+      const written = await pool.query({
+        ...write,
+        values: [account, version, JSON.stringify({ amount }), JSON.stringify(state), randomUUID(), body],
+      });
+      if (written.rowCount !== 1) throw new Error("floor2: the snapshot moved under the write");
+    },
+    close: async () => {
+      await pool.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+      await pool.end();
+    },
+  };
+}
+
+async function createFloorTables(pool: pg.Pool, schema: string): Promise<void> {
+  await pool.query(`CREATE SCHEMA ${schema}`);
+  await pool.query(`CREATE TABLE ${schema}.events (position bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, aggregate_id text NOT NULL,
+    sequence int NOT NULL, type text NOT NULL, data jsonb NOT NULL, "time" timestamptz NOT NULL DEFAULT now(), UNIQUE (aggregate_id, sequence))`);
+  await pool.query(`CREATE TABLE ${schema}.snapshots (aggregate_id text PRIMARY KEY, version int NOT NULL, state jsonb NOT NULL)`);
+  await pool.query(`CREATE TABLE ${schema}.responses (request_id text PRIMARY KEY, body jsonb NOT NULL)`);
+  for (const id of allAccounts()) {
+    await pool.query(`INSERT INTO ${schema}.snapshots VALUES ($1, 1, $2)`, [
+      id,
+      JSON.stringify({ status: "open", owner: "x", balance: 0 }),
+    ]);
+  }
 }
 
 type EmmettAccountEvent = Event<"AccountOpened", { owner: string }> | Event<"Deposited", { amount: number }>;
@@ -310,12 +336,21 @@ async function benchLoad(store: SqlStore): Promise<Record<string, number>> {
       response: { status: 200, body: {} },
       time: new Date().toISOString(),
     });
-    figures[`snapshot${size}Ms`] = await median(20, () => loadAggregate(store, accounts, ref));
-    figures[`replay${size}Ms`] = await median(20, async () =>
-      evolveAll(accounts, accounts.initialState(), await store.readAggregateEvents(ref)),
-    );
+    figures[`snapshot${size}Ms`] = await median(20, async () => {
+      const { snapshot, tail } = await store.loadAggregateState(ref);
+      return fold(snapshot?.state ?? accounts.initialState(), tail);
+    });
+    figures[`replay${size}Ms`] = await median(20, async () => fold(accounts.initialState(), await store.readAggregateEvents(ref)));
   }
   return figures;
+}
+
+/** Folds events into state with the service's own evolve functions. */
+function fold(state: unknown, events: readonly StoredEvent[]): unknown {
+  return events.reduce((current: unknown, event) => {
+    const evolve = accounts.events[event.type]?.evolve as ((state: unknown, data: unknown, event: StoredEvent) => unknown) | undefined;
+    return evolve === undefined ? current : evolve(current, event.data, event);
+  }, state);
 }
 
 async function median(times: number, task: () => Promise<unknown>): Promise<number> {
@@ -342,19 +377,20 @@ async function sample(name: string, setup: () => Promise<Variant>): Promise<Samp
 export async function run(): Promise<BenchReport> {
   const compared = {
     floor: floorVariant,
+    floor2: twoRoundTripVariant,
     edd: () => postgresEdd("edd", eddVariant),
     emmett: emmettVariant,
   };
-  const samples: Record<keyof typeof compared, Sample[]> = { floor: [], edd: [], emmett: [] };
+  const samples: Record<keyof typeof compared, Sample[]> = { floor: [], floor2: [], edd: [], emmett: [] };
   for (let r = 0; r < rounds; r++) {
     for (const [name, setup] of Object.entries(compared) as [keyof typeof compared, () => Promise<Variant>][]) {
       samples[name].push(await sample(`${name}, round ${r + 1}`, setup));
     }
   }
   const floor = summarise(samples.floor);
+  const floor2 = summarise(samples.floor2);
   const edd = summarise(samples.edd);
   const emmett = summarise(samples.emmett);
-  const eddHttp = summarise([await sample("edd over HTTP", () => postgresEdd("http", eddHttpVariant))]);
   const dataDir = mkdtempSync(join(tmpdir(), "edd-bench-pglite-"));
   const pglite = summarise([await sample("pglite", async () => eddVariant(await createPgliteStore({ dataDir })))]);
   rmSync(dataDir, { recursive: true, force: true });
@@ -365,9 +401,17 @@ export async function run(): Promise<BenchReport> {
 
   const ratios = {
     eddToFloor: round(edd.commandsPerSecond / floor.commandsPerSecond),
+    eddToTwoRoundTrips: round(edd.commandsPerSecond / floor2.commandsPerSecond),
     eddToEmmett: round(edd.commandsPerSecond / emmett.commandsPerSecond),
   };
-  const variants = { floor, edd, emmett, eddHttp, pglite };
+  const variants = { floor, floor2, edd, emmett, pglite };
+  const command = "npm run bench -- store";
+  const targets: Target[] = [
+    target("Pipeline: edd in process / five-statement floor", ratios.eddToFloor, ">=", 1.2, command),
+    target("Pipeline: edd in process / two-round-trip floor", ratios.eddToTwoRoundTrips, ">=", 0.9, command),
+    target("Emmett: edd / Emmett 0.42 CommandHandler", ratios.eddToEmmett, ">=", 2.5, command),
+    target("PGlite: commands/s persisted (one connection)", pglite.commandsPerSecond, ">=", 800, command),
+  ];
   const cpu = (value: number | null) => (value === null ? "n/a" : String(value));
   const row = (name: string, f: Figures) =>
     `| ${name} | ${f.commandsPerSecond} | ${f.p50Ms} | ${f.p99Ms} | ${cpu(f.nodeCpuMsPerCommand)} | ${cpu(f.postgresCpuMsPerCommand)} |`;
@@ -375,18 +419,19 @@ export async function run(): Promise<BenchReport> {
     "## store: deposit command, 16 clients",
     "",
     `Local PostgreSQL, ${clients} concurrent clients, ${clients * accountsPerClient} accounts (no two clients share one), ${warmupMs / 1000} s warm-up, ` +
-      `${measureMs / 1000} s measured per round; floor, edd and Emmett alternate over ${rounds} rounds. CPU columns: milliseconds of CPU per command ` +
+      `${measureMs / 1000} s measured per round; the two floors, edd and Emmett alternate over ${rounds} rounds. CPU columns: milliseconds of CPU per command ` +
       "in this Node process and in all local postgres processes (the machine is shared, so these include some noise).",
     "",
     "| variant | commands/s | p50 ms | p99 ms | Node CPU ms/cmd | Postgres CPU ms/cmd |",
     "|---|---:|---:|---:|---:|---:|",
-    row("raw pg floor (read snapshot; event + snapshot + response in one transaction)", floor),
+    row("five-statement floor (read snapshot; BEGIN, event, snapshot, response, COMMIT)", floor),
+    row("two-round-trip floor (read snapshot; one statement: snapshot if unchanged + event + response)", floor2),
     row("edd pipeline in process (PostgreSQL)", edd),
     row("Emmett 0.42 CommandHandler (PostgreSQL)", emmett),
-    row("edd over HTTP, Node runtime (PostgreSQL, client in the same process)", eddHttp),
     row("edd pipeline in process (PGlite, persisted, one connection)", pglite),
     "",
-    `edd / floor: **${ratios.eddToFloor}**; edd / Emmett: **${ratios.eddToEmmett}**.`,
+    `edd / five-statement floor: **${ratios.eddToFloor}**; edd / two-round-trip floor: **${ratios.eddToTwoRoundTrips}**; ` +
+      `edd / Emmett: **${ratios.eddToEmmett}**. edd over HTTP is in the HTTP section (servers in processes of their own).`,
     "",
     "Aggregate load (median of 20, ms): as the pipeline loads it (snapshot + events after it) and by replaying every event.",
     "",
@@ -400,5 +445,6 @@ export async function run(): Promise<BenchReport> {
     name: "store",
     results: { clients, accounts: clients * accountsPerClient, warmupMs, measureMs, rounds, variants, ratios, load },
     markdown,
+    targets,
   };
 }

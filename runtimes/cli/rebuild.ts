@@ -23,7 +23,7 @@ export const rebuildUsage = `usage: edd rebuild <projection>... --realm <realm> 
 
 Replays each realm's history into a shadow view, then swaps it in. Stop the projection's live
 projectors first. Interrupted (Ctrl-C or a crash)? Run the same command again: it resumes.
---flush-every: events folded in memory between writes of the shadow (default 100000); each
+--flush-every: events folded in memory between writes of the shadow (default 250000); each
 document changed in that span is written once, and a crash costs at most that many events re-read.`;
 
 /** Runs `edd rebuild`; returns the process exit code (0 done, 1 failed or interrupted, 2 usage). */
@@ -85,7 +85,7 @@ function parse(args: readonly string[], known: readonly Projection<ViewData>[]) 
       realm: { type: "string", multiple: true },
       all: { type: "boolean", default: false },
       "batch-size": { type: "string", default: "500" },
-      "flush-every": { type: "string", default: "100000" },
+      "flush-every": { type: "string", default: "250000" },
       "no-count": { type: "boolean", default: false },
     },
   });

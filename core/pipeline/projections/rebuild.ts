@@ -5,7 +5,7 @@ import type { ViewData, ViewStore } from "../../ports/view-store.js";
 import { historyOf } from "./projection.js";
 import { ViewBuffer } from "./view-buffer.js";
 
-const defaultFlushEvery = 100_000;
+const defaultFlushEvery = 250_000;
 const defaultMaxDocuments = 100_000;
 
 export interface RebuildProgress {
@@ -29,7 +29,7 @@ export interface RebuildOptions {
   readonly batchSize?: number;
   /**
    * Events folded in memory before the changed documents are written and the rebuild's checkpoint
-   * moves (default 100,000; at least one page). A document touched many times in that span is
+   * moves (default 250,000; at least one page). A document touched many times in that span is
    * written once; an interruption costs at most this many events read again.
    */
   readonly flushEvery?: number;
