@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { type BankRuntime, type BundleReport, buildBank, bundle } from "../examples/bank/build.js";
 import { type BundleKind, type BundleRun, runBundle } from "../test/parity/bundle-runner.js";
 import type { BenchReport } from "./run.js";
+import { type Target, target } from "./targets.js";
 import { median, round, sampleRoundRobin } from "./samples.js";
 
 /**
@@ -81,7 +82,12 @@ export async function run(): Promise<BenchReport> {
         bundleMs: pick((r) => r.loadMs + r.firstCommandMs),
       };
     }
-    return { name: "cold-start", results: { runs, medians, targets: lambdaTargets(medians) }, markdown: markdown(medians) };
+    return {
+      name: "cold-start",
+      results: { runs, medians, targets: lambdaTargets(medians) },
+      markdown: markdown(medians),
+      targets: issueTargets(medians),
+    };
   } finally {
     rmSync(outRoot, { recursive: true, force: true });
   }
@@ -100,6 +106,20 @@ function lambdaTargets(medians: Record<string, Medians>) {
     "bundle at start < 1 MB": lambda.bytes < 1024 * 1024,
   };
 }
+
+/** Issue 16's cold-start goals for the Lambda bundle. */
+function issueTargets(medians: Record<string, Medians>): Target[] {
+  const lambda = medians["aws-lambda"] as Medians;
+  const hello = medians["hello-lambda"] as Medians;
+  const command = "npm run bench -- cold-start";
+  return [
+    target("Lambda cold start: import ms", lambda.loadMs, "<", 40, command),
+    target("Lambda cold start: load + first command / hono hello-world", round2(lambda.bundleMs / hello.bundleMs), "<=", 1.5, command),
+    target("Lambda cold start: bundle KiB at start", Math.round(lambda.bytes / 1024), "<=", 600, command),
+  ];
+}
+
+const round2 = (n: number) => Math.round(n * 100) / 100;
 
 function markdown(medians: Record<string, Medians>): string {
   const baselineOf = (name: string) => (name in targets ? targets[name as BankRuntime].baseline : undefined);
