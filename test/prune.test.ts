@@ -80,6 +80,44 @@ describe("edd prune (finding 13: the request log grows without bound)", () => {
     expect(events.map((e) => e.type)).toEqual(["AccountOpened", "Deposited"]);
   });
 
+  it("--responses prunes only the realm's stored responses past the idempotency window, keeps the request log, and says what a late resend does", async () => {
+    const tools = await pgliteSchemaTools(database);
+    const engine = createEngine({ services: bankServices, store: tools.store });
+    const send = (command: { command: string; attributes: Record<string, unknown> }) => ({
+      requestId: randomUUID(),
+      interactionId: randomUUID(),
+      commands: [{ service: "accounts", aggregateId: "r", ...command }],
+    });
+    const open = send({ command: "OpenAccount", attributes: { owner: "rui@example.com" } });
+    const oldDeposit = send({ command: "Deposit", attributes: { amount: 5 } });
+    const newDeposit = send({ command: "Deposit", attributes: { amount: 7 } });
+    for (const request of [open, oldDeposit]) expect((await engine.command(request, anonymousPrincipal)).status).toBe(200);
+    await database.query(`UPDATE "${tools.schema}".responses SET created_at = created_at - interval '40 days'`);
+    const answered = await engine.command(newDeposit, anonymousPrincipal);
+    const responses = async () => (await database.query<{ n: number }>(`SELECT count(*)::int AS n FROM "${tools.schema}".responses`))[0]?.n;
+
+    const dry = await runCli(pruneCommand, tools, ["--realm", "default", "--responses", "30d", "--dry-run"]);
+    expect(dry.out).toMatch(/would prune 2 stored responses of realm default created before \S+ \(idempotency window 30d\)/);
+    expect(await responses()).toBe(3);
+    const other = await runCli(pruneCommand, tools, ["--realm", "other", "--responses", "30d"]);
+    expect(other.out).toMatch(/pruned 0 stored responses/);
+
+    const pruned = await runCli(pruneCommand, tools, ["--realm", "default", "--responses", "30d", "--batch", "1"]);
+    expect(pruned.code, pruned.err).toBe(0);
+    expect(pruned.out).toMatch(/pruned 2 stored responses of realm default/);
+    expect(await responses()).toBe(1);
+    expect(await requestLog(tools, "default")).toHaveLength(3);
+    // Inside the window a resend is answered from its response; past it, it is a new request.
+    expect(await engine.command(newDeposit, anonymousPrincipal)).toEqual(answered);
+    expect((await engine.command(oldDeposit, anonymousPrincipal)).status).toBe(200);
+    const events = await tools.store.readAggregateEvents({ realm: "default", service: "accounts", aggregateId: "r" });
+    expect(events.map((e) => e.type)).toEqual(["AccountOpened", "Deposited", "Deposited", "Deposited"]);
+
+    const bad = await runCli(pruneCommand, tools, ["--realm", "default", "--responses", "forever"]);
+    expect(bad.code).toBe(2);
+    expect(bad.err).toContain('retention "forever"');
+  });
+
   it("deletes in batches no larger than asked, each a statement of its own", async () => {
     const tools = await pgliteSchemaTools(database);
     for (let i = 0; i < 5; i++) await tools.store.logRequest(entry("default", yearsAgo(10)));

@@ -44,10 +44,25 @@ export interface PruneOptions {
  * deletes only what is still there. Returns how many entries it deleted.
  */
 export async function pruneRequestLog(options: PruneOptions): Promise<number> {
+  return pruneInBatches(options, (limit) => options.pruner.pruneRequestLog(options.realm, options.before, limit));
+}
+
+/**
+ * Deletes a realm's stored responses created before `before` (now minus the idempotency window),
+ * in the same small batches. A request resent after its response went is applied again as a new
+ * one: the window must outlast every client retry and every redrive (docs/protocol.md).
+ */
+export async function pruneResponses(options: PruneOptions): Promise<number> {
+  const prune = options.pruner.pruneResponses?.bind(options.pruner);
+  if (prune === undefined) throw new Error("this store keeps every stored response: it cannot prune them");
+  return pruneInBatches(options, (limit) => prune(options.realm, options.before, limit));
+}
+
+async function pruneInBatches(options: PruneOptions, prune: (limit: number) => Promise<number>): Promise<number> {
   const batchSize = options.batchSize ?? 1000;
   let deleted = 0;
   for (;;) {
-    const count = await options.pruner.pruneRequestLog(options.realm, options.before, batchSize);
+    const count = await prune(batchSize);
     deleted += count;
     if (count > 0) options.onProgress?.(deleted);
     if (count < batchSize) return deleted;
