@@ -15,3 +15,4 @@ export { sqlAuditReader } from "./audit.js";
 export { sqlImporter } from "./importer.js";
 // The hash chain every edd store writes, for third-party stores until it moves to edd/ports.
 export { canonicalJson, eventHash, verifyChain, type ChainBreak, type HashedEventFields } from "./hash.js";
+export { sqlRequestLogPruner } from "./prune.js";

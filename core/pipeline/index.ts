@@ -41,3 +41,12 @@ export { childBreadcrumbs, idempotencyKey, rootBreadcrumbs } from "../model/brea
 export type { AggregateLister } from "../ports/audit.js";
 export type { Deliver } from "../ports/delivery.js";
 export type { ChainBreak, ChainChecker, EventHasher } from "../ports/hash-chain.js";
+export {
+  defaultRequestLogRetention,
+  parseRetention,
+  pruneRequestLog,
+  pruneResponses,
+  retentionCutoff,
+  type PruneOptions,
+  type Retention,
+} from "./operations/prune.js";
