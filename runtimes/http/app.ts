@@ -1,5 +1,5 @@
 import { Hono } from "hono";
-import type { Context } from "hono";
+import type { Context, MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { EddError } from "../../core/model/errors.js";
 import type { Engine } from "../../core/pipeline/engine.js";
@@ -33,10 +33,16 @@ export function createHttpApp(engine: Engine, options: HttpAppOptions = {}): Hon
   // CORS, cross-site refusals and the Host allow-list (cors.ts) come before every route.
   for (const guard of browserGuards(options, (c, message) => reply(c, error("forbidden", message)))) app.use(guard);
   const maxBodyBytes = options.maxBodyBytes ?? defaultMaxBodyBytes;
-  const limit = bodyLimit({
-    maxSize: maxBodyBytes,
-    onError: (c) => reply(c, error("payload-too-large", `The body is larger than ${maxBodyBytes} bytes.`)),
-  });
+  const tooLarge = (c: Context) => reply(c, error("payload-too-large", `The body is larger than ${maxBodyBytes} bytes.`));
+  const streamedLimit = bodyLimit({ maxSize: maxBodyBytes, onError: tooLarge });
+  // A declared Content-Length is checked from the header alone: the body then cannot exceed it, and
+  // leaving the body untouched lets the Node adapter read it directly, without building a web stream.
+  const limit: MiddlewareHandler = async (c, next) => {
+    const declared = c.req.header("content-length");
+    if (declared === undefined || c.req.header("transfer-encoding") !== undefined) return streamedLimit(c, next);
+    if (!/^\d+$/.test(declared) || Number(declared) > maxBodyBytes) return tooLarge(c);
+    await next();
+  };
   let openApi: unknown;
 
   const command = async (c: Context) => {
