@@ -127,6 +127,32 @@ describe("HTTP API", () => {
     });
   }
 
+  it("refuses a body over the limit by its declared Content-Length, and one that declares none as it streams in", async () => {
+    const s = setup({ maxBodyBytes: 4096 });
+    const big = JSON.stringify({ pad: "x".repeat(5000) });
+    const declared = await s.app.request("/command", {
+      method: "POST",
+      headers: { "content-type": "application/json", "content-length": String(big.length) },
+      body: big,
+    });
+    expect(declared.status).toBe(413);
+    const streamed = await s.app.request("/command", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: new Blob([big]).stream(),
+      duplex: "half",
+    } as RequestInit);
+    expect(streamed.status).toBe(413);
+    const small = JSON.stringify(commandRequest({ command: "OpenAccount", aggregateId: "cl", attributes: { owner: "cl@example.com" } }));
+    const fits = await s.app.request("/command", {
+      method: "POST",
+      headers: { "content-type": "application/json", "content-length": String(Buffer.byteLength(small)) },
+      body: small,
+    });
+    expect(fits.status).toBe(200);
+    expect(await s.eventCount()).toBe(1);
+  });
+
   it("answers a wrong method with 405", async () => {
     const { app } = setup();
     const response = await app.request("/command", { method: "GET" });

@@ -39,8 +39,9 @@ export function createHttpApp(engine: Engine, options: HttpAppOptions = {}): Hon
   // leaving the body untouched lets the Node adapter read it directly, without building a web stream.
   const limit: MiddlewareHandler = async (c, next) => {
     const declared = c.req.header("content-length");
-    if (declared === undefined || c.req.header("transfer-encoding") !== undefined) return streamedLimit(c, next);
-    if (!/^\d+$/.test(declared) || Number(declared) > maxBodyBytes) return tooLarge(c);
+    const plain = declared !== undefined && /^\d+$/.test(declared) && c.req.header("transfer-encoding") === undefined;
+    if (!plain) return streamedLimit(c, next);
+    if (Number(declared) > maxBodyBytes) return tooLarge(c);
     await next();
   };
   let openApi: unknown;
