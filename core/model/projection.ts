@@ -1,4 +1,5 @@
 import type { StoredEvent } from "./events.js";
+import { readEvent, resolveEventType } from "./evolution.js";
 import type { EventMap, Service } from "./service.js";
 
 /**
@@ -51,10 +52,17 @@ export function defineProjection<E extends EventMap, D extends Record<string, un
     name: spec.name,
     service: service.name,
     view: spec.view,
-    handles: (event) => event.service === service.name && Object.hasOwn(handlers, event.type),
+    // Stored events come in as stored: renamed types are resolved, and each handled event is read
+    // (upcast and checked) first, so handlers only ever see the current form.
+    handles: (event) => {
+      if (event.service !== service.name) return false;
+      const type = resolveEventType(service as unknown as Service, event.type)?.name;
+      return type !== undefined && Object.hasOwn(handlers, type);
+    },
     apply(event, current) {
-      const handler = handlers[event.type];
-      return handler === undefined ? undefined : handler(event, current);
+      const read = readEvent(service as unknown as Service, event);
+      const handler = handlers[read.type];
+      return handler === undefined ? undefined : handler(read, current);
     },
   };
 }
