@@ -31,6 +31,8 @@ export interface Projection<D = Record<string, unknown>, E extends EventMap = Ev
   readonly view: string;
   handles(event: StoredEvent): boolean;
   apply(event: StoredEvent, current: D | undefined): ProjectionResult<D>;
+  /** The service whose events it reads (defineProjection sets it): the test kit reads given events with it. */
+  readonly source?: Service;
   /** Phantom: the events of the projected service, for the typed test kit. */
   readonly __events?: E;
 }
@@ -52,6 +54,7 @@ export function defineProjection<E extends EventMap, D extends Record<string, un
     name: spec.name,
     service: service.name,
     view: spec.view,
+    source: service as unknown as Service,
     // Stored events come in as stored: renamed types are resolved, and each handled event is read
     // (upcast and checked) first, so handlers only ever see the current form.
     handles: (event) => {

@@ -34,23 +34,33 @@ export type GivenEvent<E extends EventMap> = EventOf<E> | OlderEvent;
 
 type AnyGiven = { readonly type: string; readonly data: unknown; readonly schemaVersion?: number };
 
+/** Given events as a store would hold them: one without a version is in its type's current form. */
 function stored(service: Service, aggregateId: string, events: readonly AnyGiven[], from = 0): StoredEvent[] {
-  return storedFor(service.name, aggregateId, events, from);
+  return events.map((event, i) => {
+    const schemaVersion = event.schemaVersion ?? service.events[event.type]?.version;
+    return {
+      realm: "test",
+      service: service.name,
+      aggregateId,
+      sequence: from + i + 1,
+      type: event.type,
+      data: event.data,
+      ...(schemaVersion === undefined ? {} : { schemaVersion }),
+      meta: testMeta,
+      time: new Date(0).toISOString(),
+    };
+  });
 }
 
-function storedFor(service: string, aggregateId: string, events: readonly AnyGiven[], from = 0): StoredEvent[] {
-  return events.map((event, i) => ({
-    realm: "test",
-    service,
-    aggregateId,
-    sequence: from + i + 1,
-    type: event.type,
-    data: event.data,
-    ...(event.schemaVersion === undefined ? {} : { schemaVersion: event.schemaVersion }),
-    meta: testMeta,
-    time: new Date(0).toISOString(),
-  }));
-}
+/** For a hand-made projection without its source service: given events keep the versions they state. */
+const placeholderService: Service = {
+  name: "",
+  initialState: () => undefined,
+  events: {},
+  commands: {},
+  queries: {},
+  effects: {},
+};
 
 export interface CommandOutcome {
   readonly events: readonly { type: string; data: unknown }[];
@@ -250,7 +260,8 @@ export function projectionSpecification<D, E extends EventMap>(projection: Proje
       const documents: Record<string, D> = {};
       for (const [aggregateId, events] of Object.entries(aggregates)) {
         let current: D | undefined;
-        for (const event of storedFor(projection.service, aggregateId, events)) {
+        const source = projection.source ?? { ...placeholderService, name: projection.service };
+        for (const event of stored(source, aggregateId, events)) {
           if (!projection.handles(event)) continue;
           const next = projection.apply(event, current);
           if (next === null) current = undefined;
