@@ -1,3 +1,5 @@
+import { erasureEventType } from "../privacy/erasure.js";
+import { erasedMarker } from "../privacy/sealer.js";
 import type { StoredEvent } from "./events.js";
 import type { EventDefinition, Service } from "./service.js";
 
@@ -124,6 +126,8 @@ function aliasesOf(events: Readonly<Record<string, EventDefinition<unknown>>>): 
  * data the schema refuses): such an event is never folded as if it fit.
  */
 export function readEvent(service: Service, event: StoredEvent): StoredEvent {
+  // The record `edd forget` appends belongs to no service's types and changes no state.
+  if (event.type === erasureEventType) return event;
   const resolved = resolveEventType(service, event.type);
   if (resolved === undefined) throw new EventReadError(event, "type", `${service.name} declares no event type or alias ${event.type}`);
   const { name, definition } = resolved;
@@ -148,17 +152,28 @@ export function readEvent(service: Service, event: StoredEvent): StoredEvent {
     }
   }
   const parsed = definition.schema.safeParse(data);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const path = ["data", ...(issue?.path ?? []).map(String)].join(".");
+  // A forgotten subject's personal fields read as the erased marker (docs/privacy.md): the one
+  // value a schema may not describe that is still a faithful reading of the event.
+  const issue = parsed.success ? undefined : parsed.error.issues.find((found) => valueAt(data, found.path) !== erasedMarker);
+  if (issue !== undefined) {
+    const path = ["data", ...issue.path.map(String)].join(".");
     const upcast = stored === current ? "" : ` (upcast to version ${current})`;
-    throw new EventReadError(event, path, `does not fit the current ${name} schema${upcast}: ${issue?.message ?? "invalid"}`);
+    throw new EventReadError(event, path, `does not fit the current ${name} schema${upcast}: ${issue.message}`);
   }
   // The schema only checks: evolve sees the data as stored or upcast, never re-transformed by zod
   // (a transform already ran when the event was decided).
   const version = current === 1 && event.schemaVersion === undefined ? {} : { schemaVersion: current };
   if (name === event.type && stored === current) return version.schemaVersion === event.schemaVersion ? event : { ...event, ...version };
   return { ...event, type: name, ...version, data };
+}
+
+function valueAt(data: unknown, path: readonly PropertyKey[]): unknown {
+  let value = data;
+  for (const key of path) {
+    if (typeof value !== "object" || value === null) return undefined;
+    value = (value as Record<PropertyKey, unknown>)[key];
+  }
+  return value;
 }
 
 function messageOf(error: unknown): string {

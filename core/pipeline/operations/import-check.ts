@@ -3,6 +3,7 @@ import type { EventHasher } from "../../ports/hash-chain.js";
 import type { StoredEvent } from "../../model/events.js";
 import { EventReadError, readEvent, resolveEventType } from "../../model/evolution.js";
 import type { Service } from "../../model/service.js";
+import { erasureEventType } from "../../privacy/erasure.js";
 import { findUnstorable } from "../../model/storable.js";
 import type { IdentityClaim } from "../../ports/store.js";
 import { exportFormat, exportFormatVersion } from "./export.js";
@@ -194,7 +195,7 @@ export class ImportFileChecker {
     if (this.#identities.length > 0) return this.#problem(number, "kind", "an event after the identity lines");
     const service = this.#services.get(line.service);
     if (service === undefined) return this.#problem(number, "service", `unknown service ${line.service}`);
-    if (resolveEventType(service, line.type) === undefined) {
+    if (line.type !== erasureEventType && resolveEventType(service, line.type) === undefined) {
       return this.#problem(number, "type", `${line.service} has no event type ${line.type}`);
     }
     // Lines hold the stored form: each is read (upcast, checked) as the service will read it.
