@@ -3,6 +3,7 @@ import { z } from "zod";
 import { eventHash } from "../adapters/sql/hash.js";
 import { defineService, EventReadError, readEvent, type Service, type StoredEvent } from "../core/index.js";
 import { projectionSpecification, querySpecification, specification } from "../core/testing/index.js";
+import { buildTimeline } from "../runtimes/explorer/timeline.js";
 import { release2, summary } from "./support/evolving-ledger.js";
 
 const meta = { requestId: "r", interactionId: "i", invocationId: "v", breadcrumbs: [0], user: "u", command: "C" };
@@ -102,5 +103,22 @@ describe("the test kit takes events as older releases stored them", () => {
   it("and refuses an old event that does not fit, as the store's reads would", () => {
     const misfit = [{ type: "MoneyIn", schemaVersion: 1, data: { cents: "five" } }] as const;
     expect(() => specification(release2).given(misfit).when("Deposit", { amount: 1, currency: "EUR" })).toThrow(EventReadError);
+  });
+});
+
+describe("the explorer's timeline", () => {
+  it("shows an old event upcast, with what it was stored as, and stops folding at one that does not fit", () => {
+    const events = [
+      { ...stored("Opened", { owner: "ana" }), sequence: 1 },
+      { ...stored("MoneyIn", { cents: 500 }), sequence: 2 },
+      { ...stored("MoneyIn", { cents: "x" }), sequence: 3 },
+    ];
+    const { entries } = buildTimeline(ledger, events, undefined);
+    expect(entries[1]).toMatchObject({
+      event: { type: "Deposited", schemaVersion: 2, data: { amount: 500, currency: "EUR" } },
+      storedAs: { type: "MoneyIn", schemaVersion: 1 },
+    });
+    expect(entries[0]?.storedAs).toBeUndefined();
+    expect(entries[2]?.foldError).toMatch(/ledger\/acc-9 sequence 3 \(position 42\): MoneyIn version 1 at data\.amount/);
   });
 });
