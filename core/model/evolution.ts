@@ -152,7 +152,7 @@ export function readEvent(service: Service, event: StoredEvent): StoredEvent {
     }
   }
   const parsed = definition.schema.safeParse(data);
-  // A forgotten subject's personal fields read as the erased marker (docs/privacy.md): the one
+  // A forgotten subject's personal fields read as the erased marker (`edd forget`): the one
   // value a schema may not describe that is still a faithful reading of the event.
   const issue = parsed.success ? undefined : parsed.error.issues.find((found) => valueAt(data, found.path) !== erasedMarker);
   if (issue !== undefined) {
