@@ -1,6 +1,6 @@
 import type { StoredEvent } from "../core/model/events.js";
 import type { Service } from "../core/model/service.js";
-import { evolveAll, evolveRead } from "../core/pipeline/aggregate.js";
+import { evolveAll, evolveRead } from "../core/pipeline/dispatch/aggregate.js";
 import { release2 } from "../test/support/evolving-ledger.js";
 import type { BenchReport } from "./run.js";
 

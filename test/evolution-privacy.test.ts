@@ -7,8 +7,8 @@ import { nodeCipher } from "../adapters/node-crypto/cipher.js";
 import { verifyChain } from "../adapters/sql/hash.js";
 import { anonymousPrincipal, createEngine, defineService, type Service } from "../core/index.js";
 import { randomIds, systemClock } from "../core/ports/clock.js";
-import { checkHistory } from "../core/pipeline/check-history.js";
-import { feedAggregateLister, verifyRealm } from "../core/pipeline/verify.js";
+import { checkHistory } from "../core/pipeline/operations/check-history.js";
+import { feedAggregateLister, verifyRealm } from "../core/pipeline/operations/verify.js";
 import { erasedMarker, forgetSubject, isSealed, protectPersonalData } from "../core/privacy/index.js";
 
 /**
