@@ -284,6 +284,32 @@ export function describeStoreContract(name: string, createStore: () => Promise<S
       });
     });
 
+    describe("event schema versions", () => {
+      it("keeps each event's schema version on every read, leaves version 1 out, and hashes the version", async () => {
+        const versioned: AggregateChange = {
+          ...change("acc", 0, []),
+          events: [
+            { type: "Opened", data: { owner: "o" } },
+            { type: "Deposited", data: { amount: 5, currency: "EUR" }, schemaVersion: 2 },
+            { type: "Deposited", data: { cents: 700 }, schemaVersion: 1 },
+          ],
+          snapshot: { state: { seen: 3 }, version: 3 },
+        };
+        const { events: written } = await store.commit(unit("r1", "k1", [versioned]));
+        const versions = (events: readonly StoredEvent[]) => events.map((e) => e.schemaVersion);
+        expect(versions(written)).toEqual([undefined, 2, undefined]);
+        const events = await store.readAggregateEvents(ref("r1", "acc"));
+        expect(versions(events)).toEqual([undefined, 2, undefined]);
+        expect(versions((await readFeedUntil(store, "r1", 3, 10)).events)).toEqual([undefined, 2, undefined]);
+        const state = await store.loadAggregateState?.(ref("r1", "acc"));
+        if (state !== undefined) expect(state.tail).toEqual([]);
+        expect(verifyChain(events)).toBeUndefined();
+        // The version is part of the stored form: changing it breaks the chain at that event.
+        const relabelled = events.map((e, i) => (i === 1 ? { ...e, schemaVersion: 3 } : e));
+        expect(verifyChain(relabelled)?.sequence).toBe(2);
+      });
+    });
+
     describe("request log", () => {
       it("logs a request and records its outcome", async () => {
         const id = await store.logRequest({

@@ -88,7 +88,11 @@ function unitsOf(
       service: first.service,
       aggregateId: first.aggregateId,
       expectedVersion: first.sequence - 1,
-      events: run.map((e) => ({ type: e.type, data: e.data })),
+      events: run.map((e) => ({
+        type: e.type,
+        data: e.data,
+        ...(e.schemaVersion === undefined ? {} : { schemaVersion: e.schemaVersion }),
+      })),
       meta: first.meta,
       // Runs before an aggregate's last one get a placeholder the last run overwrites.
       snapshot: final?.version === version ? final : { state: null, version },

@@ -110,6 +110,7 @@ export class MemoryStore implements Store {
           sequence: change.expectedVersion + i + 1,
           type: event.type,
           data: clone(event.data),
+          ...(event.schemaVersion === undefined || event.schemaVersion === 1 ? {} : { schemaVersion: event.schemaVersion }),
           meta: clone(change.meta),
           time,
         };

@@ -19,9 +19,10 @@ export function singleStatementCommitSql(t: Tables): string {
         (SELECT max(sequence) FROM ${t.events} WHERE realm = $1 AND service = $3 AND aggregate_id = $4),
         0) = $5 AS ok
     ), inserted AS (
-      INSERT INTO ${t.events} (realm, service, aggregate_id, sequence, type, data, meta, "time", hash)
-      SELECT $1, $3, $4, e.sequence, e.type, e.data::jsonb, $11::jsonb, $2::timestamptz, e.hash
-      FROM unnest($9::int[], $7::text[], $8::text[], $10::text[]) WITH ORDINALITY AS e(sequence, type, data, hash, n), checked
+      INSERT INTO ${t.events} (realm, service, aggregate_id, sequence, type, schema_version, data, meta, "time", hash)
+      SELECT $1, $3, $4, e.sequence, e.type, e.schema_version, e.data::jsonb, $11::jsonb, $2::timestamptz, e.hash
+      FROM unnest($9::int[], $7::text[], $26::int[], $8::text[], $10::text[])
+        WITH ORDINALITY AS e(sequence, type, schema_version, data, hash, n), checked
       WHERE checked.ok ORDER BY e.n
       RETURNING position::text AS position, sequence
     ), snapshot AS (
@@ -86,6 +87,7 @@ export async function commitSingleStatement(
     unit.requestLog?.outcome.finishedAt ?? null,
     unit.response.principal ?? null,
     unit.response.requestHash ?? null,
+    events.map((e) => e.schemaVersion),
   ]);
   if (row === undefined || !row.ok) {
     throw new ConcurrencyError(`${change?.service}/${change?.aggregateId} moved past version ${change?.expectedVersion}`);

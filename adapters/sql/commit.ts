@@ -30,10 +30,10 @@ export function commitStatements(t: Tables) {
     // Only used when a snapshot row is missing for an aggregate that has events.
     eventsHead: `SELECT sequence, hash FROM ${t.events} WHERE realm = $1 AND service = $2 AND aggregate_id = $3
       ORDER BY sequence DESC LIMIT 1`,
-    insertEvents: `INSERT INTO ${t.events} (realm, service, aggregate_id, sequence, type, data, meta, "time", hash)
-      SELECT $1, e.service, e.aggregate_id, e.sequence, e.type, e.data::jsonb, e.meta::jsonb, $2::timestamptz, e.hash
-      FROM unnest($3::text[], $4::text[], $5::int[], $6::text[], $7::text[], $8::text[], $9::text[])
-        WITH ORDINALITY AS e(service, aggregate_id, sequence, type, data, meta, hash, n)
+    insertEvents: `INSERT INTO ${t.events} (realm, service, aggregate_id, sequence, type, schema_version, data, meta, "time", hash)
+      SELECT $1, e.service, e.aggregate_id, e.sequence, e.type, e.schema_version, e.data::jsonb, e.meta::jsonb, $2::timestamptz, e.hash
+      FROM unnest($3::text[], $4::text[], $5::int[], $6::text[], $10::int[], $7::text[], $8::text[], $9::text[])
+        WITH ORDINALITY AS e(service, aggregate_id, sequence, type, schema_version, data, meta, hash, n)
       ORDER BY e.n
       RETURNING position::text AS position, service, aggregate_id, sequence`,
     upsertSnapshots: `INSERT INTO ${t.snapshots} (realm, service, aggregate_id, version, state, event_hash, updated_at)
@@ -185,6 +185,7 @@ async function insertEvents(tx: SqlExecutor, sql: CommitStatements, realm: strin
     events.map((e) => JSON.stringify(e.data)),
     events.map((e) => JSON.stringify(e.change.meta)),
     events.map((e) => e.hash),
+    events.map((e) => e.schemaVersion),
   ]);
   const positions = new Map(rows.map((row) => [`${aggregateKey(row.service, row.aggregate_id)}\u0000${row.sequence}`, row.position]));
   return events.map((e) =>

@@ -24,10 +24,10 @@ export function sqlImporter(db: SqlClient, options: { readonly schema?: string }
          OR EXISTS (SELECT 1 FROM ${t.events} e WHERE e.realm = $1 AND e.service = k.service AND e.aggregate_id = k.aggregate_id)`,
     claimed: `SELECT i.service, i.name FROM ${t.identities} i JOIN unnest($2::text[], $3::text[]) AS k(service, name)
       ON i.service = k.service AND i.name = k.name WHERE i.realm = $1`,
-    insertEvents: `INSERT INTO ${t.events} (realm, service, aggregate_id, sequence, type, data, meta, "time", hash)
-      SELECT $1, e.service, e.aggregate_id, e.sequence, e.type, e.data::jsonb, e.meta::jsonb, e.time::timestamptz, e.hash
-      FROM unnest($2::text[], $3::text[], $4::int[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[])
-        WITH ORDINALITY AS e(service, aggregate_id, sequence, type, data, meta, time, hash, n)
+    insertEvents: `INSERT INTO ${t.events} (realm, service, aggregate_id, sequence, type, schema_version, data, meta, "time", hash)
+      SELECT $1, e.service, e.aggregate_id, e.sequence, e.type, e.schema_version, e.data::jsonb, e.meta::jsonb, e.time::timestamptz, e.hash
+      FROM unnest($2::text[], $3::text[], $4::int[], $5::text[], $10::int[], $6::text[], $7::text[], $8::text[], $9::text[])
+        WITH ORDINALITY AS e(service, aggregate_id, sequence, type, schema_version, data, meta, time, hash, n)
       ORDER BY e.n`,
     upsertSnapshots: `INSERT INTO ${t.snapshots} (realm, service, aggregate_id, version, state, event_hash, updated_at)
       SELECT $1, s.service, s.aggregate_id, s.version, s.state::jsonb, s.event_hash, s.updated_at::timestamptz
@@ -68,6 +68,7 @@ export function sqlImporter(db: SqlClient, options: { readonly schema?: string }
         events.map((e) => JSON.stringify(e.meta)),
         events.map((e) => e.time),
         events.map((e) => requireHash(e.hash)),
+        events.map((e) => e.schemaVersion ?? 1),
       ]);
     }
     const heads = lastEventPerAggregate(batch);

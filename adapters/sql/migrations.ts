@@ -145,6 +145,14 @@ export const migrations: readonly Migration[] = [
       `CREATE INDEX IF NOT EXISTS request_log_received ON ${t.requestLog} (realm, received_at)`,
     ],
   },
+  {
+    version: 5,
+    name: "event schema versions",
+    // The version of its type's schema each event was written with (docs/evolution.md). Every row
+    // stored before is version 1. A constant default adds the column without rewriting the table,
+    // and ALTER TABLE fires no row trigger, so the append-only guard stays as it is.
+    statements: (t) => [`ALTER TABLE ${t.events} ADD COLUMN schema_version integer NOT NULL DEFAULT 1 CHECK (schema_version > 0)`],
+  },
 ];
 
 export interface MigrationReport {

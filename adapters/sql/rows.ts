@@ -13,6 +13,7 @@ export interface EventRow {
   readonly aggregate_id: string;
   readonly sequence: number;
   readonly type: string;
+  readonly schema_version?: number | null;
   readonly data: unknown;
   readonly meta: EventMeta;
   readonly time: Date | string;
@@ -20,7 +21,7 @@ export interface EventRow {
 }
 
 /** The select list matching EventRow. */
-export const eventColumns = `position::text AS position, realm, service, aggregate_id, sequence, type, data, meta, "time", hash`;
+export const eventColumns = `position::text AS position, realm, service, aggregate_id, sequence, type, schema_version, data, meta, "time", hash`;
 
 export function toStoredEvent(row: EventRow): StoredEvent {
   return {
@@ -30,6 +31,10 @@ export function toStoredEvent(row: EventRow): StoredEvent {
     sequence: Number(row.sequence),
     type: row.type,
     data: row.data,
+    // A select that leaves the column out (older tools, hand-written SQL) reads version 1, as stored rows were.
+    ...(row.schema_version === undefined || row.schema_version === null || Number(row.schema_version) === 1
+      ? {}
+      : { schemaVersion: Number(row.schema_version) }),
     meta: row.meta,
     time: toIso(row.time),
     position: row.position,

@@ -8,6 +8,8 @@ export interface PlannedEvent {
   readonly aggregateId: string;
   readonly sequence: number;
   readonly type: string;
+  /** 1 when the event does not say. */
+  readonly schemaVersion: number;
   readonly data: unknown;
   readonly change: AggregateChange;
   readonly hash: string;
@@ -35,6 +37,7 @@ export function chainEvents(
       aggregateId: change.aggregateId,
       sequence: change.expectedVersion + i + 1,
       type: event.type,
+      schemaVersion: event.schemaVersion ?? 1,
     };
     const hash = eventHash(previous, { ...fields, data: event.data, meta: change.meta, time });
     previous = hash;
@@ -50,6 +53,7 @@ export function toStoredEvent(realm: string, time: string, event: PlannedEvent, 
     sequence: event.sequence,
     type: event.type,
     data: event.data,
+    ...(event.schemaVersion === 1 ? {} : { schemaVersion: event.schemaVersion }),
     meta: event.change.meta,
     time,
     position,

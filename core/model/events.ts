@@ -21,6 +21,8 @@ export interface EventMeta {
 export interface NewEvent {
   readonly type: string;
   readonly data: unknown;
+  /** The version of its type's schema the data has (docs/evolution.md); absent means 1. */
+  readonly schemaVersion?: number;
 }
 
 /** An event as the store holds it. Positions are decimal strings: they are Postgres bigints and may exceed 2^53. */
@@ -31,6 +33,11 @@ export interface StoredEvent<Data = unknown, Type extends string = string> {
   readonly sequence: number;
   readonly type: Type;
   readonly data: Data;
+  /**
+   * The version of the type's schema `data` was written with; absent means 1 (every event stored
+   * before versions existed). Events read through the service are upcast to the current version.
+   */
+  readonly schemaVersion?: number;
   readonly meta: EventMeta;
   readonly time: string;
   readonly position?: string;

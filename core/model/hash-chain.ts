@@ -11,6 +11,8 @@ export interface HashedEventFields {
   readonly meta: unknown;
   /** ISO-8601 UTC with milliseconds, as `Date.toISOString()` writes it. */
   readonly time: string;
+  /** The version of the type's schema the data has; absent or 1 is left out of the hash. */
+  readonly schemaVersion?: number;
 }
 
 /** Where an aggregate's hash chain first breaks: the sequence and what is wrong there. */
@@ -26,7 +28,7 @@ export type Sha256Hex = (text: string) => string;
 export interface HashChain {
   /**
    * sha256 (hex) over the canonical JSON of the previous event's hash (null for the first event
-   * of an aggregate) and this event's fields: each aggregate's events form a chain, so changing,
+   * of an aggregate) and this event's stored fields: each aggregate's events form a chain, so changing,
    * removing or reordering a stored event breaks every hash after it.
    */
   eventHash(previousHash: string | null, event: HashedEventFields): string;
@@ -47,6 +49,9 @@ export function hashChain(sha256: Sha256Hex): HashChain {
         data: event.data,
         meta: event.meta,
         time: event.time,
+        // Left out at version 1, so every hash written before versions existed still holds; from 2 on
+        // the version is part of the stored form and a changed version breaks the chain.
+        ...(event.schemaVersion === undefined || event.schemaVersion === 1 ? {} : { schemaVersion: event.schemaVersion }),
       }),
     );
   const verifyChain = (events: readonly (HashedEventFields & { readonly hash?: string })[]): ChainBreak | undefined => {

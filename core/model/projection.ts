@@ -1,4 +1,5 @@
 import type { StoredEvent } from "./events.js";
+import { readEvent, resolveEventType } from "./evolution.js";
 import type { EventMap, Service } from "./service.js";
 
 /**
@@ -30,6 +31,8 @@ export interface Projection<D = Record<string, unknown>, E extends EventMap = Ev
   readonly view: string;
   handles(event: StoredEvent): boolean;
   apply(event: StoredEvent, current: D | undefined): ProjectionResult<D>;
+  /** The service whose events it reads (defineProjection sets it): the test kit reads given events with it. */
+  readonly source?: Service;
   /** Phantom: the events of the projected service, for the typed test kit. */
   readonly __events?: E;
 }
@@ -51,10 +54,18 @@ export function defineProjection<E extends EventMap, D extends Record<string, un
     name: spec.name,
     service: service.name,
     view: spec.view,
-    handles: (event) => event.service === service.name && Object.hasOwn(handlers, event.type),
+    source: service as unknown as Service,
+    // Stored events come in as stored: renamed types are resolved, and each handled event is read
+    // (upcast and checked) first, so handlers only ever see the current form.
+    handles: (event) => {
+      if (event.service !== service.name) return false;
+      const type = resolveEventType(service as unknown as Service, event.type)?.name;
+      return type !== undefined && Object.hasOwn(handlers, type);
+    },
     apply(event, current) {
-      const handler = handlers[event.type];
-      return handler === undefined ? undefined : handler(event, current);
+      const read = readEvent(service as unknown as Service, event);
+      const handler = handlers[read.type];
+      return handler === undefined ? undefined : handler(read, current);
     },
   };
 }

@@ -5,6 +5,7 @@ import type { StoredEvent } from "./events.js";
 import type { ViewQuery } from "./view-query.js";
 import type { ViewDocument, ViewPage } from "../ports/view-store.js";
 import type { CommandTypes, DependencyTypes, QueryTypes } from "./typing.js";
+import { type EventEvolution, type Upcasters, checkEvolution } from "./evolution.js";
 
 /** Event type name → event data, accumulated as events are declared. */
 export type EventMap = Record<string, unknown>;
@@ -86,6 +87,12 @@ export interface EffectCommand {
 
 export interface EventDefinition<S> {
   readonly schema: z.ZodType;
+  /** The version new events of this type are written with; absent means 1 (docs/evolution.md). */
+  readonly version?: number;
+  /** Upcasters by the version they read: `upcast[k]` turns data of version k into version k + 1. */
+  readonly upcast?: Upcasters;
+  /** Former names of this type: stored events under them are read as this type. */
+  readonly aliases?: readonly string[];
   evolve(state: S, data: unknown, event: StoredEvent): S;
 }
 
@@ -192,13 +199,25 @@ export class ServiceBuilder<
     this.#service = service;
   }
 
+  /**
+   * Declares an event type. `evolution` says how it changed over time: its current `version`, an
+   * upcaster from each older version to the next, and former names (`aliases`); see docs/evolution.md.
+   */
   event<N extends string, T>(
     type: N,
     schema: z.ZodType<T>,
     evolve: (state: S, data: T, event: StoredEvent<T, N>) => S,
+    evolution: EventEvolution = {},
   ): ServiceBuilder<S, E & { [K in N]: T }, C, Q, D> {
     assertNew(this.#service.events, type, "event");
-    const definition: EventDefinition<S> = { schema, evolve: evolve as EventDefinition<S>["evolve"] };
+    checkEvolution(this.#service.name, this.#service.events, type, evolution);
+    const definition: EventDefinition<S> = {
+      schema,
+      evolve: evolve as EventDefinition<S>["evolve"],
+      ...(evolution.version === undefined ? {} : { version: evolution.version }),
+      ...(evolution.upcast === undefined ? {} : { upcast: evolution.upcast }),
+      ...(evolution.aliases === undefined ? {} : { aliases: [...evolution.aliases] }),
+    };
     const service = { ...this.#service, events: { ...this.#service.events, [type]: definition } };
     return new ServiceBuilder(service as Service<S, E & { [K in N]: T }, C, Q, D>);
   }

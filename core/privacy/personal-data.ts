@@ -48,9 +48,16 @@ export class PersonalData {
   }
 
   async openEvent<E extends StoredEvent>(event: E): Promise<E> {
+    if (this.subjectOf(event.service, event.aggregateId) === undefined) return event;
+    const open = (value: unknown) => this.sealer.open(event.realm, value);
+    // An older form (a former name or version, docs/evolution.md) has its personal fields where
+    // its own schema had them, which no current schema says: every sealed value in it is opened.
+    const current = this.services.get(event.service)?.events[event.type];
+    if (current === undefined || (event.schemaVersion ?? 1) !== (current.version ?? 1))
+      return { ...event, data: await openEvery(event.data, open) };
     const paths = this.#eventPaths(event.service, event.type);
-    if (this.subjectOf(event.service, event.aggregateId) === undefined || paths.length === 0) return event;
-    return { ...event, data: await replaceAt(event.data, paths, (value) => this.sealer.open(event.realm, value)) };
+    if (paths.length === 0) return event;
+    return { ...event, data: await replaceAt(event.data, paths, open) };
   }
 
   /** A snapshot's state sealed whole; stored plain once the subject is forgotten, as it then folds only erased data. */
@@ -153,4 +160,13 @@ function checkDeclaration(service: Service): void {
       throw new Error(`service ${service.name} marks personal fields in ${what} but names no dataSubject (docs/privacy.md)`);
     }
   }
+}
+
+/** `value` with every sealed string in it, at any depth, replaced by what `open` makes of it. */
+async function openEvery(value: unknown, open: (sealed: unknown) => Promise<unknown>): Promise<unknown> {
+  if (isSealed(value)) return open(value);
+  if (Array.isArray(value)) return Promise.all(value.map((item) => openEvery(item, open)));
+  if (typeof value !== "object" || value === null) return value;
+  const entries = await Promise.all(Object.entries(value).map(async ([key, item]) => [key, await openEvery(item, open)] as const));
+  return Object.fromEntries(entries);
 }

@@ -4,6 +4,8 @@ export {
   querySpecification,
   specification,
   type CommandOutcome,
+  type GivenEvent,
+  type OlderEvent,
   type ProjectionOutcome,
   type Then,
   type When,

@@ -18,22 +18,49 @@ const testMeta: EventMeta = {
   command: "test",
 };
 
-function stored(service: Service, aggregateId: string, events: readonly { type: string; data: unknown }[], from = 0): StoredEvent[] {
-  return storedFor(service.name, aggregateId, events, from);
+/**
+ * An event as an older release stored it, for `given`: its type (or a former name), the schema
+ * version it was written with and the data of that version. It is read as the store's would be:
+ * upcast to the current version and checked against the current schema.
+ */
+export interface OlderEvent {
+  readonly type: string;
+  readonly schemaVersion: number;
+  readonly data: unknown;
 }
 
-function storedFor(service: string, aggregateId: string, events: readonly { type: string; data: unknown }[], from = 0): StoredEvent[] {
-  return events.map((event, i) => ({
-    realm: "test",
-    service,
-    aggregateId,
-    sequence: from + i + 1,
-    type: event.type,
-    data: event.data,
-    meta: testMeta,
-    time: new Date(0).toISOString(),
-  }));
+/** What `given` takes: events in their current form (typed) or as older releases stored them. */
+export type GivenEvent<E extends EventMap> = EventOf<E> | OlderEvent;
+
+type AnyGiven = { readonly type: string; readonly data: unknown; readonly schemaVersion?: number };
+
+/** Given events as a store would hold them: one without a version is in its type's current form. */
+function stored(service: Service, aggregateId: string, events: readonly AnyGiven[], from = 0): StoredEvent[] {
+  return events.map((event, i) => {
+    const schemaVersion = event.schemaVersion ?? service.events[event.type]?.version;
+    return {
+      realm: "test",
+      service: service.name,
+      aggregateId,
+      sequence: from + i + 1,
+      type: event.type,
+      data: event.data,
+      ...(schemaVersion === undefined ? {} : { schemaVersion }),
+      meta: testMeta,
+      time: new Date(0).toISOString(),
+    };
+  });
 }
+
+/** For a hand-made projection without its source service: given events keep the versions they state. */
+const placeholderService: Service = {
+  name: "",
+  initialState: () => undefined,
+  events: {},
+  commands: {},
+  queries: {},
+  effects: {},
+};
 
 export interface CommandOutcome {
   readonly events: readonly { type: string; data: unknown }[];
@@ -68,7 +95,8 @@ export interface When<E extends EventMap, D extends DependencyTypes> {
 
 /**
  * Given/when/then for one aggregate of a service, with no infrastructure:
- * given events are folded with the service's evolve functions, the handler runs on the result.
+ * given events (current, or older versions as stored) are read and folded with the service's
+ * evolve functions, the handler runs on the result.
  *
  *   specification(accounts).given([{ type: "AccountOpened", data: { owner } }]).when("Deposit", { amount: 5 })
  *     .thenEmits([{ type: "Deposited", data: { amount: 5 } }]);
@@ -77,7 +105,7 @@ export function specification<S, E extends EventMap, C extends CommandTypes, Q e
   service: Service<S, E, C, Q, D>,
 ) {
   return {
-    given(events: readonly EventOf<E>[], aggregateId = "aggregate-1"): When<E, D> {
+    given(events: readonly GivenEvent<E>[], aggregateId = "aggregate-1"): When<E, D> {
       return {
         when(command, attributes, options = {}) {
           const outcome = runCommand(service as unknown as Service, aggregateId, events, command, attributes, options);
@@ -111,7 +139,7 @@ export function specification<S, E extends EventMap, C extends CommandTypes, Q e
 function runCommand(
   service: Service,
   aggregateId: string,
-  given: readonly { type: string; data: unknown }[],
+  given: readonly AnyGiven[],
   command: string,
   attributes: unknown,
   options: WhenOptions<unknown>,
@@ -173,7 +201,7 @@ export function querySpecification<S, E extends EventMap, C extends CommandTypes
 ) {
   const erased = service as unknown as Service;
   return {
-    given(aggregates: Readonly<Record<string, readonly EventOf<E>[]>>, identities: Readonly<Record<string, string>> = {}) {
+    given(aggregates: Readonly<Record<string, readonly GivenEvent<E>[]>>, identities: Readonly<Record<string, string>> = {}) {
       return {
         async query<N extends keyof Q & string>(
           name: N,
@@ -228,11 +256,12 @@ export interface ProjectionOutcome<D> {
  */
 export function projectionSpecification<D, E extends EventMap>(projection: Projection<D, E>) {
   return {
-    given(aggregates: Readonly<Record<string, readonly EventOf<E>[]>>) {
+    given(aggregates: Readonly<Record<string, readonly GivenEvent<E>[]>>) {
       const documents: Record<string, D> = {};
       for (const [aggregateId, events] of Object.entries(aggregates)) {
         let current: D | undefined;
-        for (const event of storedFor(projection.service, aggregateId, events)) {
+        const source = projection.source ?? { ...placeholderService, name: projection.service };
+        for (const event of stored(source, aggregateId, events)) {
           if (!projection.handles(event)) continue;
           const next = projection.apply(event, current);
           if (next === null) current = undefined;

@@ -35,6 +35,14 @@ export const commands: Readonly<Record<string, CommandEntry>> = {
       return { run: verifyCommand, usage: verifyUsage };
     },
   },
+  "check-history": {
+    summary: "read every event of a realm through the current upcasters and schemas; list those that fail",
+    needsConfig: true,
+    load: async () => {
+      const { checkHistoryCommand, checkHistoryUsage } = await import("./check-history.js");
+      return { run: checkHistoryCommand, usage: checkHistoryUsage };
+    },
+  },
   rebuild: {
     summary: "replay history into a projection's view, resumable",
     needsConfig: true,

@@ -7,7 +7,7 @@ export const usage = `usage: edd [--config <file>] [--json] <command> [options]
 
 commands:
 ${Object.entries(commands)
-  .map(([name, entry]) => `  ${name.padEnd(9)} ${entry.summary}`)
+  .map(([name, entry]) => `  ${name.padEnd(Math.max(...Object.keys(commands).map((n) => n.length)))} ${entry.summary}`)
   .join("\n")}
 
 Every command reads the deployment from edd.config.ts (or --config, or $EDD_CONFIG) and the

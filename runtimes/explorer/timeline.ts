@@ -1,6 +1,7 @@
 import type { StoredEvent } from "../../core/model/events.js";
 import type { Service } from "../../core/model/service.js";
-import { evolveAll } from "../../core/pipeline/dispatch/aggregate.js";
+import { readEvent } from "../../core/model/evolution.js";
+import { evolveRead } from "../../core/pipeline/dispatch/aggregate.js";
 import { type NumericSeries, SeriesCollector } from "./numeric-series.js";
 import type { ChainVerifier } from "./options.js";
 import { diffStates, type StateField } from "./state-diff.js";
@@ -15,7 +16,10 @@ export interface ChainSummary {
 }
 
 export interface TimelineEntry {
+  /** The event as the service reads it now (renamed, upcast), or as stored when it cannot be read. */
   readonly event: StoredEvent;
+  /** The type and schema version it was stored with, when reading changed them. */
+  readonly storedAs?: { readonly type: string; readonly schemaVersion: number };
   readonly chain: ChainMark;
   /** The state after this event with every field marked by how it changed; absent when it could not be folded. */
   readonly state?: readonly StateField[];
@@ -39,7 +43,8 @@ export interface Timeline {
 }
 
 /**
- * Replays an aggregate event by event with the service's own evolve functions, as the engine does.
+ * Replays an aggregate event by event, read (upcast) and folded with the service's own definitions,
+ * as the engine does.
  * Every event is folded (the chart and the state of a later page need them), but only events in
  * `window` get a field-by-field diff, the part that grows with what a page shows.
  */
@@ -62,8 +67,9 @@ export function buildTimeline(
       continue;
     }
     try {
-      const next = evolveAll(service, state, [event]);
-      if (shown) entries.push({ event, chain: mark, state: diffStates(state, next) });
+      const read = readEvent(service, event);
+      const next = evolveRead(service, state, [read]);
+      if (shown) entries.push({ event: read, chain: mark, state: diffStates(state, next), ...storedAs(event, read) });
       collector.add(event.sequence, next);
       state = next;
     } catch (error) {
@@ -72,6 +78,13 @@ export function buildTimeline(
     }
   }
   return { entries, chain, version: events.at(-1)?.sequence ?? 0, series: collector.series() };
+}
+
+/** What an event was stored as, when reading renamed or upcast it. */
+function storedAs(stored: StoredEvent, read: StoredEvent): Pick<TimelineEntry, "storedAs"> {
+  const schemaVersion = stored.schemaVersion ?? 1;
+  if (stored.type === read.type && schemaVersion === (read.schemaVersion ?? 1)) return {};
+  return { storedAs: { type: stored.type, schemaVersion } };
 }
 
 /** The page of `size` events holding sequence `at` (pages start at 1, size + 1, …); the last page by default. */

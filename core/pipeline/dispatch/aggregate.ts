@@ -1,4 +1,5 @@
 import type { StoredEvent } from "../../model/events.js";
+import { readEvent } from "../../model/evolution.js";
 import type { Service } from "../../model/service.js";
 import type { AggregateRef, AggregateState, Store } from "../../ports/store.js";
 import { erasureEventType } from "../../privacy/erasure.js";
@@ -8,14 +9,26 @@ export interface LoadedAggregate {
   readonly version: number;
 }
 
-/** Folds events into state with the service's evolve functions. */
+/**
+ * Folds stored events into state with the service's evolve functions, each read first (renamed,
+ * upcast and checked against the current schema): an event that does not fit throws EventReadError.
+ */
 export function evolveAll(service: Service, state: unknown, events: readonly StoredEvent[]): unknown {
+  return evolveRead(
+    service,
+    state,
+    events.map((event) => readEvent(service, event)),
+  );
+}
+
+/** Folds events already in their current form: those a handler just decided, or readEvent's output. */
+export function evolveRead(service: Service, state: unknown, events: readonly StoredEvent[]): unknown {
   let current = state;
   for (const event of events) {
     // The record of an erasure (`edd forget`) changes no state: the erased fields already read so.
     if (event.type === erasureEventType) continue;
     const definition = service.events[event.type];
-    if (definition === undefined) throw new Error(`${service.name} has no evolve for stored event type ${event.type}`);
+    if (definition === undefined) throw new Error(`${service.name} has no evolve for event type ${event.type}`);
     current = definition.evolve(current, event.data, event);
   }
   return current;

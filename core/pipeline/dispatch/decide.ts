@@ -6,7 +6,7 @@ import { isRejection, type Rejection } from "../../model/rejection.js";
 import type { CommandDefinition, Decision, EventMap, Service } from "../../model/service.js";
 import type { AggregateChange, IdentityClaim, OutboxEntry, Store } from "../../ports/store.js";
 import type { Tracer } from "../../ports/tracer.js";
-import { evolveAll, type LoadedAggregate, loadAggregate } from "./aggregate.js";
+import { evolveRead, type LoadedAggregate, loadAggregate } from "./aggregate.js";
 import { type QueryRunner, resolveDependencies } from "./dependencies.js";
 import { effectMeta, type Provenance } from "./provenance.js";
 
@@ -134,6 +134,7 @@ export async function decideRequest(input: DecideInput): Promise<Decided> {
     };
     const stored = events.map((event, i): StoredEvent => {
       const data = validateEvent(command.service, command.name, event);
+      const schemaVersion = command.service.events[event.type]?.version ?? 1;
       return {
         realm: input.realm,
         service: ref.service,
@@ -141,11 +142,12 @@ export async function decideRequest(input: DecideInput): Promise<Decided> {
         sequence: current.version + i + 1,
         type: event.type,
         data,
+        ...(schemaVersion === 1 ? {} : { schemaVersion }),
         meta,
         time,
       };
     });
-    const state = evolveAll(command.service, current.state, stored);
+    const state = evolveRead(command.service, current.state, stored);
     const version = current.version + stored.length;
     working.set(key, { state, version });
     if (stored.length > 0) {
@@ -153,7 +155,9 @@ export async function decideRequest(input: DecideInput): Promise<Decided> {
         service: ref.service,
         aggregateId: ref.aggregateId,
         expectedVersion: current.version,
-        events: stored.map(({ type, data }) => ({ type, data })),
+        events: stored.map(({ type, data, schemaVersion }) =>
+          schemaVersion === undefined ? { type, data } : { type, data, schemaVersion },
+        ),
         meta,
         snapshot: { state, version },
       });

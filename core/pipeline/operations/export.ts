@@ -53,6 +53,8 @@ export function eventLine(event: StoredEvent): string {
     aggregateId: event.aggregateId,
     sequence: event.sequence,
     type: event.type,
+    // The stored form: version 1 (most events) is left out, as it is in the hash.
+    ...(event.schemaVersion === undefined || event.schemaVersion === 1 ? {} : { schemaVersion: event.schemaVersion }),
     time: event.time,
     data: event.data,
     meta: event.meta,

@@ -1,7 +1,9 @@
 import { z } from "zod";
 import type { EventHasher } from "../../ports/hash-chain.js";
 import type { StoredEvent } from "../../model/events.js";
+import { EventReadError, readEvent, resolveEventType } from "../../model/evolution.js";
 import type { Service } from "../../model/service.js";
+import { erasureEventType } from "../../privacy/erasure.js";
 import { findUnstorable } from "../../model/storable.js";
 import type { IdentityClaim } from "../../ports/store.js";
 import { exportFormat, exportFormatVersion } from "./export.js";
@@ -95,6 +97,7 @@ const exportLine = z.discriminatedUnion("kind", [
     aggregateId: z.string().min(1),
     sequence: z.number().int().positive(),
     type: z.string(),
+    schemaVersion: z.number().int().min(1).optional(),
     time,
     data: z.unknown(),
     meta: eventMeta,
@@ -192,13 +195,12 @@ export class ImportFileChecker {
     if (this.#identities.length > 0) return this.#problem(number, "kind", "an event after the identity lines");
     const service = this.#services.get(line.service);
     if (service === undefined) return this.#problem(number, "service", `unknown service ${line.service}`);
-    const definition = Object.hasOwn(service.events, line.type) ? service.events[line.type] : undefined;
-    if (definition === undefined) return this.#problem(number, "type", `${line.service} has no event type ${line.type}`);
-    const data = definition.schema.safeParse(line.data);
-    if (!data.success) {
-      const issue = data.error.issues[0];
-      return this.#problem(number, ["data", ...(issue?.path ?? [])].join("."), `${line.type}: ${issue?.message ?? "invalid"}`);
+    if (line.type !== erasureEventType && resolveEventType(service, line.type) === undefined) {
+      return this.#problem(number, "type", `${line.service} has no event type ${line.type}`);
     }
+    // Lines hold the stored form: each is read (upcast, checked) as the service will read it.
+    const unreadable = readProblem(service, toStored(this.options.realm, line));
+    if (unreadable !== undefined) return this.#problem(number, unreadable.path, `${line.type}: ${unreadable.reason}`);
     const key = keyOf(line);
     const aggregate = this.#aggregates.get(key) ?? {
       service: line.service,
@@ -281,10 +283,21 @@ function toStored(realm: string, line: EventLine): StoredEvent {
     sequence: line.sequence,
     type: line.type,
     data: line.data,
+    ...(line.schemaVersion === undefined || line.schemaVersion === 1 ? {} : { schemaVersion: line.schemaVersion }),
     meta: line.meta,
     time: line.time,
     hash: line.hash,
   };
+}
+
+function readProblem(service: Service, event: StoredEvent): EventReadError | undefined {
+  try {
+    readEvent(service, event);
+    return undefined;
+  } catch (error) {
+    if (error instanceof EventReadError) return error;
+    throw error;
+  }
 }
 
 function parseJson(text: string): unknown {

@@ -107,6 +107,15 @@ function EventDetail({ links, entry }: { links: ExplorerLinks; entry: TimelineEn
           {event.sequence}. {event.type}
         </h3>
         <dl class="facts">
+          {entry.storedAs === undefined ? null : (
+            <>
+              <dt>Stored as</dt>
+              <dd>
+                {entry.storedAs.type} version {entry.storedAs.schemaVersion}{" "}
+                <span class="muted">(shown upcast to the current version)</span>
+              </dd>
+            </>
+          )}
           <dt>Time</dt>
           <dd>
             <Time iso={event.time} />
