@@ -1,7 +1,7 @@
 import { parseArgs } from "node:util";
 import { defaultRequestLogRetention, parseRetention, pruneRequestLog, retentionCutoff } from "../../core/pipeline/operations/prune.js";
 import { type CliCommand, exitCodes } from "./context.js";
-import { openDataTools } from "./export.js";
+import { openDataTools } from "./data-tools.js";
 
 export const pruneUsage = `usage: edd prune --realm <realm> [--retention <period>] [--batch <n>] [--dry-run]
 
