@@ -1,16 +1,16 @@
 import type { StoredEvent } from "../../model/events.js";
 import type { Projection } from "../../model/projection.js";
 import type { CheckpointStore } from "../../ports/checkpoints.js";
-import type { Store } from "../../ports/store.js";
+import type { AggregateHistory as StoredHistory, EventFeed } from "../../ports/store.js";
 import type { ViewData, ViewSlot, ViewStore, ViewWrite } from "../../ports/view-store.js";
 import { erasureEventType } from "../../privacy/erasure.js";
 
 /** Reads an aggregate's history: what a projection re-folds a document from when its personal data is erased. */
-export type AggregateHistory = Pick<Store, "readAggregateEvents">;
+export type AggregateHistory = Pick<StoredHistory, "readAggregateEvents">;
 
 export interface ProjectorOptions {
   /** With readAggregateEvents, documents are re-folded when `edd forget` erases their aggregate's personal data. */
-  readonly store: Pick<Store, "readFeed"> & Partial<AggregateHistory>;
+  readonly store: EventFeed & Partial<AggregateHistory>;
   readonly views: ViewStore;
   readonly checkpoints: CheckpointStore;
   readonly projection: Projection<ViewData>;

@@ -1,6 +1,6 @@
 import type { Projection } from "../../model/projection.js";
 import type { CheckpointStore } from "../../ports/checkpoints.js";
-import type { Store } from "../../ports/store.js";
+import type { AggregateHistory, EventFeed } from "../../ports/store.js";
 import type { ViewData, ViewStore } from "../../ports/view-store.js";
 import { applyEvents } from "./projection.js";
 
@@ -17,7 +17,7 @@ export interface RebuildProgress {
 
 export interface RebuildOptions {
   /** With readAggregateEvents, documents of aggregates erased by `edd forget` are re-folded as the live projector does. */
-  readonly store: Pick<Store, "readFeed"> & Partial<Pick<Store, "readAggregateEvents">>;
+  readonly store: EventFeed & Partial<Pick<AggregateHistory, "readAggregateEvents">>;
   readonly views: ViewStore;
   readonly checkpoints: CheckpointStore;
   readonly projection: Projection<ViewData>;
@@ -87,7 +87,7 @@ export async function rebuildProjection(options: RebuildOptions): Promise<Rebuil
         views,
         realm,
         "shadow",
-        store.readAggregateEvents === undefined ? undefined : (store as Pick<Store, "readAggregateEvents">),
+        store.readAggregateEvents === undefined ? undefined : (store as Pick<AggregateHistory, "readAggregateEvents">),
       );
       state = { phase: "filling", checkpoint: page.checkpoint, done: state.done + page.events.length };
       await save(state);
@@ -112,7 +112,7 @@ function progressOf(done: number, doneThisRun: number, total: number | undefined
 }
 
 /** Counts the realm's events by reading the feed: correct everywhere, but a full extra read. */
-export async function countFeed(store: Pick<Store, "readFeed">, realm: string, batchSize = 1000): Promise<number> {
+export async function countFeed(store: EventFeed, realm: string, batchSize = 1000): Promise<number> {
   let count = 0;
   let checkpoint: string | undefined;
   for (;;) {
