@@ -9,6 +9,7 @@ import { authenticateRequest, type ClaimsSource, rememberClaimsSource } from "./
 import { type BrowserGuardOptions, browserGuards } from "./cors.js";
 import { buildOpenApi } from "./openapi.js";
 import { checkReadiness, type ReadinessOptions } from "./ready.js";
+import { jsonLogger, type Logger } from "../../core/ports/logger.js";
 
 export interface HttpAppOptions extends BrowserGuardOptions, ReadinessOptions {
   /** Largest accepted body in bytes (default 1 MiB). */
@@ -18,6 +19,8 @@ export interface HttpAppOptions extends BrowserGuardOptions, ReadinessOptions {
    * request's environment and handed to the authenticator as `verifiedClaims`.
    */
   readonly verifiedClaims?: ClaimsSource;
+  /** Where unhandled errors are logged (default: JSON lines on stderr). */
+  readonly logger?: Logger;
 }
 
 export const defaultMaxBodyBytes = 1024 * 1024;
@@ -32,6 +35,7 @@ export function createHttpApp(engine: Engine, options: HttpAppOptions = {}): Hon
   // CORS, cross-site refusals and the Host allow-list (cors.ts) come before every route.
   for (const guard of browserGuards(options, (c, message) => reply(c, error("forbidden", message)))) app.use(guard);
   const maxBodyBytes = options.maxBodyBytes ?? defaultMaxBodyBytes;
+  const logger = options.logger ?? jsonLogger();
   const limit = bodyLimit({
     maxSize: maxBodyBytes,
     onError: (c) => reply(c, error("payload-too-large", `The body is larger than ${maxBodyBytes} bytes.`)),
@@ -89,7 +93,7 @@ export function createHttpApp(engine: Engine, options: HttpAppOptions = {}): Hon
   app.notFound((c) => reply(c, error("not-found", `Nothing at ${c.req.method} ${c.req.path}. Use POST /command or POST /query.`)));
   app.onError((err, c) => {
     const invocationId = globalThis.crypto.randomUUID();
-    console.error(JSON.stringify({ level: "error", message: "unhandled HTTP error", invocationId, error: err.stack ?? String(err) }));
+    logger.error("unhandled HTTP error", { invocationId, error: err.stack ?? String(err) });
     return reply(c, failure({ invocationId }, internalError(invocationId)));
   });
   return app;
@@ -119,6 +123,6 @@ async function authenticate(engine: Engine, c: Context, verifiedClaims: ClaimsSo
   return { ok: false as const, result: error(auth.code, auth.message) };
 }
 
-function reply(c: Context, result: DispatchResult): Response {
+export function reply(c: Context, result: DispatchResult): Response {
   return c.json(result.body, result.status as 200);
 }

@@ -1,8 +1,7 @@
 import type { Projection } from "../../model/projection.js";
-import type { CheckpointStore } from "../../ports/checkpoints.js";
 import type { AggregateHistory, EventFeed } from "../../ports/store.js";
-import type { ViewData, ViewStore } from "../../ports/view-store.js";
-import { applyEvents } from "./projection.js";
+import type { ViewData } from "../../ports/view-store.js";
+import { applyEvents, type ProjectorOptions } from "./projection.js";
 
 export interface RebuildProgress {
   /** Feed events replayed so far, including those of an interrupted earlier run. */
@@ -15,14 +14,8 @@ export interface RebuildProgress {
   readonly secondsLeft: number | undefined;
 }
 
-export interface RebuildOptions {
-  /** With readAggregateEvents, documents of aggregates erased by `edd forget` are re-folded as the live projector does. */
-  readonly store: EventFeed & Partial<Pick<AggregateHistory, "readAggregateEvents">>;
-  readonly views: ViewStore;
-  readonly checkpoints: CheckpointStore;
-  readonly projection: Projection<ViewData>;
-  readonly realm: string;
-  readonly batchSize?: number;
+/** What a projector takes (ProjectorOptions), plus progress, counting and a stop signal. */
+export interface RebuildOptions extends ProjectorOptions {
   readonly onProgress?: (progress: RebuildProgress) => void;
   /**
    * Counts the realm's events for progress. Without it the feed is read once more just to count;
