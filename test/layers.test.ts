@@ -16,7 +16,12 @@ const layerOf = (path: string) => path.split("/")[0] as string;
 const packageOf = (specifier: string) =>
   specifier.startsWith("@") ? specifier.split("/").slice(0, 2).join("/") : (specifier.split("/")[0] as string);
 /** Adapters that build on the shared SQL layer. */
-const sqlFamily = new Set(["postgres", "pglite"]);
+const sqlFamily = new Set(["postgres", "pglite", "key-store-sql"]);
+/**
+ * Known exceptions, each with its reason; the list only shrinks. The SQL key store's opener wires in
+ * node's cipher as its default (edd/key-store-sql `openSqlKeyStore`), a wiring that belongs in a runtime.
+ */
+const allowed = new Set(["adapters/key-store-sql/open.ts -> adapters/node-crypto/cipher.ts"]);
 
 /** Why an import breaks a layer rule, or undefined when it keeps to them. */
 function layerViolation(edge: ImportEdge): string | undefined {
@@ -32,6 +37,7 @@ function layerViolation(edge: ImportEdge): string | undefined {
     const target = adapterOf(edge.to);
     if (to !== "adapters") return `an adapter imports nothing of ${to}`;
     if (target === own || (target === "sql" && own !== undefined && sqlFamily.has(own))) return undefined;
+    if (allowed.has(`${edge.from} -> ${edge.to}`)) return undefined;
     return `adapters/${own} imports adapters/${target}`;
   }
   if ((from === "runtimes" || from === "client") && to === "examples") return `${from} never import examples`;
