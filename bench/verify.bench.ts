@@ -1,7 +1,8 @@
 import { randomBytes } from "node:crypto";
-import { ensureCheckpointTables } from "../adapters/postgres/checkpoints.js";
+import pg from "pg";
+import { PostgresCheckpointStore, ensureCheckpointTables } from "../adapters/sql/checkpoints.js";
 import { createPostgresClient } from "../adapters/postgres/index.js";
-import { ensureViewTables } from "../adapters/postgres/view-store.js";
+import { ensureViewTables, PostgresViewStore } from "../adapters/sql/view-store.js";
 import { sqlAuditReader } from "../adapters/sql/audit.js";
 import type { SqlClient } from "../adapters/sql/client.js";
 import { eventHash, verifyChain } from "../adapters/sql/hash.js";

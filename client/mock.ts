@@ -1,6 +1,6 @@
 import type { Service } from "../core/model/service.js";
 import type { CommandAttributes, CommandName, QueryAttributes, QueryName, QueryResult } from "../core/model/typing.js";
-import type { ClientError, ClientResult, CommandOptions, CommandOutcome, EddClient, QueryOptions } from "./index.js";
+import type { ClientError, ClientResult, CommandOptions, CommandOutcome, EddClient, QueryOptions } from "./types.js";
 
 /** A failure a mock handler answers with; `failWith` builds it. */
 export class MockFailure {

@@ -1,4 +1,4 @@
-// `edd/testing/contracts`: the suites every edd store, view store and transport passes. A third-party
+// `edd/testing/contracts`: the suites every edd store, view store, transport and object store passes. A third-party
 // adapter proves it conforms by calling one of them in its own vitest file; edd's adapters do the same.
 //
 //   import { describeStoreContract } from "edd/testing/contracts";
@@ -6,3 +6,4 @@
 export { describeStoreContract } from "./store.js";
 export { describeViewStoreContract, type ViewStoreFixture } from "./view-store.js";
 export { describeTransportContract, type ContractOptions, type ContractSettings, type TransportFactory } from "./transport.js";
+export { describeObjectStoreContract, type ObjectStoreContractOptions, type ObjectStoreFixture } from "./object-store.js";

@@ -17,7 +17,7 @@ import { type AnchorLeaf, merkleRoot } from "../core/pipeline/operations/anchor.
 import { ObjectExistsError } from "../core/ports/object-store.js";
 import { bankServices } from "../examples/bank/services.js";
 import { anchorCommand } from "../runtimes/cli/anchor.js";
-import type { DataTools } from "../runtimes/cli/export.js";
+import type { DataTools } from "../runtimes/cli/data-tools.js";
 import { verifyCommand } from "../runtimes/cli/verify.js";
 import { anchorKeyPair, bankScenario, pgliteSchemaTools, pgliteTools, realm, runCli } from "./support/data-cli.js";
 import { startAwsEmulator } from "./support/fauxqs.js";

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { createOutboxRelay } from "edd/pipeline";
-import { deposit, explorerFixture, open, visibleText, withdraw } from "../runtimes/explorer/explorer.fixtures.js";
+import { deposit, explorerFixture, open, visibleText, withdraw } from "./support/explorer-fixtures.js";
 
 const transfer = (id: string, from: string, to: string, amount: number) => ({
   command: "RequestTransfer",

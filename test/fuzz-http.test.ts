@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createPgliteClient } from "../adapters/pglite/index.js";
 import { createPostgresClient } from "../adapters/postgres/index.js";
 import type { SqlClient } from "../adapters/sql/client.js";
-import { ensureViewTables, PostgresViewStore, type ViewSqlClient } from "../adapters/postgres/view-store.js";
+import { ensureViewTables, PostgresViewStore, type ViewSqlClient } from "../adapters/sql/view-store.js";
 import { migrate } from "../adapters/sql/migrations.js";
 import { SqlStore } from "../adapters/sql/store.js";
 import { type Authenticator, createEngine } from "../core/index.js";

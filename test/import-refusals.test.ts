@@ -8,7 +8,7 @@ import { eventHash } from "../adapters/sql/hash.js";
 import { anonymousPrincipal, createEngine } from "../core/index.js";
 import type { StoredEvent } from "../core/model/events.js";
 import { bankServices } from "../examples/bank/services.js";
-import type { DataTools } from "../runtimes/cli/export.js";
+import type { DataTools } from "../runtimes/cli/data-tools.js";
 import { anchorCommand } from "../runtimes/cli/anchor.js";
 import { exportCommand } from "../runtimes/cli/export.js";
 import { importCommand } from "../runtimes/cli/import.js";

@@ -2,7 +2,7 @@ import { BlobServiceClient, StorageSharedKeyCredential } from "@azure/storage-bl
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AzureBlobObjectStore } from "../adapters/azure-blob/index.js";
 import { type Azurite, azuriteAccount, startAzurite } from "./support/azurite.js";
-import { describeObjectStoreContract } from "./object-store-contract.js";
+import { describeObjectStoreContract } from "../contracts/object-store.js";
 
 // One Azurite for the file, started before and stopped after every suite in it.
 let azurite: Azurite;

@@ -2,7 +2,7 @@ import { mkdir, mkdtemp, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { FileObjectStore } from "../adapters/filesystem/index.js";
-import { describeObjectStoreContract } from "./object-store-contract.js";
+import { describeObjectStoreContract } from "../contracts/object-store.js";
 
 describeObjectStoreContract("filesystem", async () => {
   const dir = await mkdtemp(join(tmpdir(), "edd-files-"));

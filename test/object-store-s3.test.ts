@@ -4,7 +4,7 @@ import { CreateBucketCommand, PutObjectCommand, S3Client, type S3ClientConfig } 
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { googleCloudStorageClientConfig, S3ObjectStore } from "../adapters/s3/index.js";
 import { startAwsEmulator } from "./support/fauxqs.js";
-import { describeObjectStoreContract } from "./object-store-contract.js";
+import { describeObjectStoreContract } from "../contracts/object-store.js";
 
 describeObjectStoreContract(
   "s3 (fauxqs, real SDK)",

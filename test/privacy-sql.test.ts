@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { openSqlKeyStore } from "../adapters/key-store-sql/open.js";
 import { createPgliteClient } from "../adapters/pglite/index.js";
 import { createPostgresClient } from "../adapters/postgres/index.js";
-import { ensureViewTables, PostgresViewStore } from "../adapters/postgres/view-store.js";
+import { ensureViewTables, PostgresViewStore } from "../adapters/sql/view-store.js";
 import type { SqlClient } from "../adapters/sql/client.js";
 import { viewSqlClient } from "../adapters/sql/from-env.js";
 import { migrate } from "../adapters/sql/migrations.js";

@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MemoryCheckpointStore } from "../adapters/memory/checkpoints.js";
-import { ensureCheckpointTables, PostgresCheckpointStore } from "../adapters/postgres/checkpoints.js";
+import { ensureCheckpointTables, PostgresCheckpointStore } from "../adapters/sql/checkpoints.js";
 import type { CheckpointStore } from "../core/ports/checkpoints.js";
 import { dynamoReady } from "./support/dynamodb-local.js";
 import { dynamoEndpoint } from "./support/dynamodb.js";

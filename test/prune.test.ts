@@ -10,8 +10,8 @@ import { parseRetention, pruneRequestLog, retentionCutoff } from "../core/pipeli
 import type { RequestLogPruner } from "../core/ports/retention.js";
 import type { Store } from "../core/ports/store.js";
 import { bankServices } from "../examples/bank/services.js";
-import type { DataTools } from "../runtimes/cli/export.js";
-import { dynamoDataTools, sqlDataTools } from "../runtimes/cli/export.js";
+import type { DataTools } from "../runtimes/cli/data-tools.js";
+import { dynamoDataTools, sqlDataTools } from "../runtimes/cli/data-tools.js";
 import { pruneCommand } from "../runtimes/cli/prune.js";
 import { databaseUrl, describePostgres, dropSchemas, testSchema } from "./store-postgres-support.js";
 import { pgliteSchemaTools, pgliteTools, runCli } from "./support/data-cli.js";

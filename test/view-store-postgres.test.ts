@@ -1,6 +1,6 @@
 import { PGlite } from "@electric-sql/pglite";
 import pg from "pg";
-import { ensureViewTables, PostgresViewStore } from "../adapters/postgres/view-store.js";
+import { ensureViewTables, PostgresViewStore } from "../adapters/sql/view-store.js";
 import { databaseUrl, describePostgres, testSchema } from "./store-postgres-support.js";
 import { describeViewStoreContract } from "edd/testing/contracts";
 

@@ -1,7 +1,9 @@
-import { GetItemCommand } from "@aws-sdk/client-dynamodb";
+import { dynamodb } from "./sdk.js";
 import type { StoredEvent } from "../../core/model/events.js";
 import type { AggregateRef, AggregateState, Snapshot } from "../../core/ports/store.js";
 import { attr, type DynamoTable, type Item, type Key, padded, queryAll, read } from "./client.js";
+
+const { GetItemCommand } = dynamodb;
 
 /**
  * One aggregate is one partition: an item per event (sort key: the zero-padded sequence) and a

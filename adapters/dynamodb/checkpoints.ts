@@ -1,6 +1,8 @@
-import { DeleteItemCommand, GetItemCommand, PutItemCommand } from "@aws-sdk/client-dynamodb";
+import { dynamodb } from "./sdk.js";
 import type { CheckpointStore } from "../../core/ports/checkpoints.js";
 import { attr, DynamoTable, type DynamoTableOptions, isConditionFailure, type Key, read } from "./client.js";
+
+const { DeleteItemCommand, GetItemCommand, PutItemCommand } = dynamodb;
 
 /**
  * Projection checkpoints as items, one partition each; `advance` is a conditional put, so

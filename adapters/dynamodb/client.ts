@@ -1,14 +1,8 @@
 import { createHash } from "node:crypto";
-import {
-  type AttributeValue,
-  CreateTableCommand,
-  DescribeTableCommand,
-  DynamoDBClient,
-  type DynamoDBClientConfig,
-  QueryCommand,
-  type QueryCommandInput,
-  ResourceNotFoundException,
-} from "@aws-sdk/client-dynamodb";
+import type { AttributeValue, DynamoDBClient as SdkClient, DynamoDBClientConfig, QueryCommandInput } from "@aws-sdk/client-dynamodb";
+import { dynamodb } from "./sdk.js";
+
+const { CreateTableCommand, DescribeTableCommand, DynamoDBClient, QueryCommand, ResourceNotFoundException } = dynamodb;
 
 export interface DynamoTableOptions {
   /** The one table every item lives in (partition key `pk`, sort key `sk`, both strings). */
@@ -19,7 +13,7 @@ export interface DynamoTableOptions {
    */
   readonly namespace?: string;
   /** A ready client; otherwise one is made from `clientConfig` on first use, not at construction. */
-  readonly client?: DynamoDBClient;
+  readonly client?: SdkClient;
   readonly clientConfig?: DynamoDBClientConfig;
 }
 
@@ -28,7 +22,7 @@ export class DynamoTable {
   readonly name: string;
   readonly namespace: string;
   readonly #config: DynamoDBClientConfig;
-  #client: DynamoDBClient | undefined;
+  #client: SdkClient | undefined;
   readonly #ownsClient: boolean;
 
   constructor(options: DynamoTableOptions) {
@@ -39,7 +33,7 @@ export class DynamoTable {
     this.#ownsClient = options.client === undefined;
   }
 
-  get client(): DynamoDBClient {
+  get client(): SdkClient {
     this.#client ??= new DynamoDBClient(this.#config);
     return this.#client;
   }

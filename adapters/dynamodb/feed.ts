@@ -1,9 +1,11 @@
-import { BatchGetItemCommand } from "@aws-sdk/client-dynamodb";
+import { dynamodb } from "./sdk.js";
 import type { StoredEvent } from "../../core/model/events.js";
 import type { EventFeedPage } from "../../core/ports/store.js";
 import { eventKey, toEvent } from "./aggregates.js";
 import { attr, type DynamoTable, type Item, type Key, padded, queryAll, read } from "./client.js";
 import { toEntry } from "./feed-shards.js";
+
+const { BatchGetItemCommand } = dynamodb;
 
 /**
  * Reads a realm's feed: every shard from its own cursor, merged by position. Shards are dense, so

@@ -1,7 +1,9 @@
-import { GetItemCommand } from "@aws-sdk/client-dynamodb";
+import { dynamodb } from "./sdk.js";
 import { type IdentityClaim, IdentityConflictError } from "../../core/ports/store.js";
 import { attr, bucketOf, type DynamoTable, type Item, type Key, queryAll, read } from "./client.js";
 import type { Condition } from "./transaction.js";
+
+const { GetItemCommand } = dynamodb;
 
 /**
  * Unique names, spread over a fixed number of partitions per realm by a hash of (service, name):

@@ -1,4 +1,5 @@
-import { DeleteItemCommand, PutItemCommand } from "@aws-sdk/client-dynamodb";
+import type { DeleteItemCommand as DeleteItem, PutItemCommand as PutItem } from "@aws-sdk/client-dynamodb";
+import { dynamodb } from "./sdk.js";
 import type { StoredEvent } from "../../core/model/events.js";
 import { type AggregateKey, AggregateNotEmptyError, type ImportBatch } from "../../core/ports/importer.js";
 import { type AggregateRef, ConcurrencyError, type IdentityClaim, IdentityConflictError } from "../../core/ports/store.js";
@@ -7,6 +8,8 @@ import { attr, type DynamoTable, type Item, isConditionFailure } from "./client.
 import { entryItem, entryKey, firstPosition, readTail, shardOf } from "./feed-shards.js";
 import { identityItem, identityKey } from "./identities.js";
 import { cancellationReasons, Transaction, transactionLimits } from "./transaction.js";
+
+const { DeleteItemCommand, PutItemCommand } = dynamodb;
 
 /** What an import writes in one go: events in file order with the snapshots after them. */
 export interface ImportEvents {
@@ -184,9 +187,9 @@ export class ImportSession {
     await Promise.all(undo);
   }
 
-  async #ifStill(command: DeleteItemCommand | PutItemCommand): Promise<void> {
+  async #ifStill(command: DeleteItem | PutItem): Promise<void> {
     try {
-      await this.table.client.send(command as PutItemCommand);
+      await this.table.client.send(command as PutItem);
     } catch (error) {
       // Never written (the part failed) or no longer the import's: leave it.
       if (!isConditionFailure(error)) throw error;

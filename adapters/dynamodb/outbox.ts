@@ -1,8 +1,10 @@
 import { randomInt, randomUUID } from "node:crypto";
-import { DeleteItemCommand, GetItemCommand, PutItemCommand, UpdateItemCommand } from "@aws-sdk/client-dynamodb";
+import { dynamodb } from "./sdk.js";
 import type { CommandRequestBody, DeadLetter, NewDeadLetter, OutboxEntry, OutboxItem } from "../../core/ports/store.js";
 import { attr, bucketOf, type DynamoTable, type Item, isConditionFailure, type Key, padded, queryAll, read } from "./client.js";
 import { cancellationReasons, Transaction } from "./transaction.js";
+
+const { DeleteItemCommand, GetItemCommand, PutItemCommand, UpdateItemCommand } = dynamodb;
 
 /**
  * The outbox is shared by every realm of the store, as the Store port wants, and spread over a

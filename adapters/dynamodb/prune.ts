@@ -1,8 +1,10 @@
-import { BatchWriteItemCommand } from "@aws-sdk/client-dynamodb";
+import { dynamodb } from "./sdk.js";
 import type { RequestLogPruner } from "../../core/ports/retention.js";
 import { attr, type Item, queryAll, read } from "./client.js";
 import { requestLogPartitions } from "./requests.js";
 import type { DynamoStore } from "./store.js";
+
+const { BatchWriteItemCommand } = dynamodb;
 
 /**
  * `edd prune` on DynamoDB: reads the realm's request-log partitions for entries received before

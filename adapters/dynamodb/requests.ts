@@ -1,7 +1,9 @@
 import { randomUUID } from "node:crypto";
-import { GetItemCommand, PutItemCommand, UpdateItemCommand } from "@aws-sdk/client-dynamodb";
+import { dynamodb } from "./sdk.js";
 import type { RequestLogEntry, RequestOutcome, StoredResponse } from "../../core/ports/store.js";
 import { attr, bucketOf, type DynamoTable, type Item, isConditionFailure, type Key, padded, read } from "./client.js";
+
+const { GetItemCommand, PutItemCommand, UpdateItemCommand } = dynamodb;
 
 /**
  * The request log and the stored responses, neither in one hot partition. A response lives in a

@@ -1,4 +1,4 @@
-import { GetItemCommand, PutItemCommand } from "@aws-sdk/client-dynamodb";
+import { dynamodb } from "./sdk.js";
 import type { StoredEvent } from "../../core/model/events.js";
 import type {
   AggregateRef,
@@ -24,6 +24,8 @@ import { KnownTails, maxFeedShards } from "./feed-shards.js";
 import { identityOwner } from "./identities.js";
 import * as outbox from "./outbox.js";
 import * as requests from "./requests.js";
+
+const { GetItemCommand, PutItemCommand } = dynamodb;
 
 export interface DynamoStoreOptions extends DynamoTableOptions {
   /**

@@ -1,7 +1,10 @@
 import { randomUUID } from "node:crypto";
-import { type TransactWriteItem, TransactWriteItemsCommand } from "@aws-sdk/client-dynamodb";
+import type { TransactWriteItem } from "@aws-sdk/client-dynamodb";
+import { dynamodb } from "./sdk.js";
 import { EddError } from "../../core/model/errors.js";
 import type { DynamoTable, Item, Key } from "./client.js";
+
+const { TransactWriteItemsCommand } = dynamodb;
 
 /** DynamoDB's limits for one TransactWriteItems (AWS documents both). */
 export const transactionLimits = { items: 100, bytes: 4 * 1024 * 1024, itemBytes: 400 * 1024 } as const;

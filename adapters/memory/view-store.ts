@@ -1,6 +1,7 @@
 import { compareForSort, matchesFilter } from "../../core/model/view-match.js";
 import { pageOf, parseViewQuery, selectFields, type ViewQuery } from "../../core/model/view-query.js";
 import {
+  deleteByWrite,
   assertViewName,
   latestPerId,
   MissingShadowError,
@@ -52,9 +53,8 @@ export class MemoryViewStore implements ViewStore {
     return record === undefined || record.data === null ? undefined : clone({ id, version: record.version, data: record.data });
   }
 
-  async delete(realm: string, view: string, id: string, version: number): Promise<boolean> {
-    const landed = await this.write(realm, view, [{ id, version, data: null }]);
-    return landed.length > 0;
+  delete(realm: string, view: string, id: string, version: number): Promise<boolean> {
+    return deleteByWrite(this, realm, view, id, version);
   }
 
   async search(realm: string, view: string, input: ViewQuery): Promise<ViewPage> {

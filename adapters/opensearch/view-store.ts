@@ -1,6 +1,8 @@
 import type { Client } from "@opensearch-project/opensearch";
 import { parseViewQuery, type ViewQuery } from "../../core/model/view-query.js";
 import {
+  deleteByWrite,
+  getFromRead,
   latestPerId,
   MissingShadowError,
   type ViewData,
@@ -95,13 +97,12 @@ export class OpenSearchViewStore implements ViewStore {
     return records;
   }
 
-  async get(realm: string, view: string, id: string): Promise<ViewDocument | undefined> {
-    const record = (await this.read(realm, view, [id])).get(id);
-    return record === undefined || record.data === null ? undefined : { id, version: record.version, data: record.data };
+  get(realm: string, view: string, id: string): Promise<ViewDocument | undefined> {
+    return getFromRead(this, realm, view, id);
   }
 
-  async delete(realm: string, view: string, id: string, version: number): Promise<boolean> {
-    return (await this.write(realm, view, [{ id, version, data: null }])).length > 0;
+  delete(realm: string, view: string, id: string, version: number): Promise<boolean> {
+    return deleteByWrite(this, realm, view, id, version);
   }
 
   async search(realm: string, view: string, input: ViewQuery): Promise<ViewPage> {

@@ -1,7 +1,7 @@
 import { migrate } from "../sql/migrations.js";
 import { defaultDataDir, defaultSchema } from "../sql/schema.js";
 import { SqlStore, type SqlStoreOptions } from "../sql/store.js";
-import { createPgliteClient } from "./client.js";
+import { createPgliteClient } from "../sql/drivers/pglite.js";
 
 export { defaultDataDir };
 

@@ -1,8 +1,8 @@
 // `edd/postgres`: PostgreSQL through pg (an optional peer: npm install pg).
-export { createPostgresClient, type PostgresClientOptions } from "./client.js";
+export { createPostgresClient, type PostgresClientOptions } from "../sql/drivers/postgres.js";
 export { createPostgresStore, type PostgresStoreOptions } from "./store.js";
-export { ensureViewTables, PostgresViewStore, type ViewSqlClient } from "./view-store.js";
-export { ensureCheckpointTables, PostgresCheckpointStore } from "./checkpoints.js";
+export { ensureViewTables, PostgresViewStore, type ViewSqlClient } from "../sql/view-store.js";
+export { ensureCheckpointTables, PostgresCheckpointStore } from "../sql/checkpoints.js";
 export { ensureQueueTable, PostgresQueueTransport, type PostgresQueueOptions } from "./queue/index.js";
 export { migrate, type MigrationReport } from "../sql/migrations.js";
 export { SqlStore, type SqlStoreOptions } from "../sql/store.js";

@@ -1,7 +1,7 @@
 import { migrate } from "../sql/migrations.js";
 import { defaultSchema } from "../sql/schema.js";
 import { SqlStore, type SqlStoreOptions } from "../sql/store.js";
-import { createPostgresClient } from "./client.js";
+import { createPostgresClient } from "../sql/drivers/postgres.js";
 
 export interface PostgresStoreOptions extends SqlStoreOptions {
   /** e.g. postgres://user@host:5432/db */

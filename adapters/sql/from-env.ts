@@ -2,8 +2,8 @@ import { resolve } from "node:path";
 import type { AuditReader } from "../../core/ports/audit.js";
 import type { CheckpointStore } from "../../core/ports/checkpoints.js";
 import type { ViewStore } from "../../core/ports/view-store.js";
-import { ensureCheckpointTables, PostgresCheckpointStore } from "../postgres/checkpoints.js";
-import { ensureViewTables, PostgresViewStore, type ViewSqlClient } from "../postgres/view-store.js";
+import { ensureCheckpointTables, PostgresCheckpointStore } from "./checkpoints.js";
+import { ensureViewTables, PostgresViewStore, type ViewSqlClient } from "./view-store.js";
 import type { SqlClient } from "./client.js";
 import { migrate } from "./migrations.js";
 import { defaultDataDir, defaultSchema } from "./schema.js";
@@ -44,8 +44,8 @@ export async function openSqlDatabaseFromEnv(
   // Each driver loads only when chosen: PGlite's and pg's packages are optional peers of edd.
   const client: SqlClient =
     url === undefined
-      ? await (await import("../pglite/client.js")).createPgliteClient(dataDirFromEnv(env))
-      : (await import("../postgres/client.js")).createPostgresClient({
+      ? await (await import("./drivers/pglite.js")).createPgliteClient(dataDirFromEnv(env))
+      : (await import("./drivers/postgres.js")).createPostgresClient({
           connectionString: url,
           ...(options.poolSize === undefined ? {} : { poolSize: options.poolSize }),
         });

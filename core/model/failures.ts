@@ -1,11 +1,15 @@
-import type { DispatchResult } from "./result.js";
-
 /**
  * The one failure table every queue consumer applies (docs/queues.md, "Failure table"):
  * a permanent failure is kept in edd's dead letters and acknowledged, since sending the same
  * message again cannot change the answer; a transient one goes back to the platform to retry.
  */
 export type FailureKind = "permanent" | "transient";
+
+/** What the table reads of a dispatch answer (a DispatchResult): its status and error code. */
+export interface FailedAnswer {
+  readonly status: number;
+  readonly body: { readonly error?: { readonly code: string } } | object;
+}
 
 export interface FailureContext {
   /**
@@ -20,8 +24,8 @@ export interface FailureContext {
 const permanentConflicts = new Set(["identity-conflict", "idempotency-key-reused"]);
 
 /** Whether a dispatch answer (status 300 and above) is worth redelivering. */
-export function classifyFailure(result: DispatchResult, context: FailureContext = {}): FailureKind {
-  const code = "error" in result.body ? result.body.error.code : undefined;
+export function classifyFailure(result: FailedAnswer, context: FailureContext = {}): FailureKind {
+  const code = "error" in result.body ? result.body.error?.code : undefined;
   if (result.status >= 500) return "transient";
   if (result.status !== 409) return "permanent";
   if (code !== undefined && permanentConflicts.has(code)) return "permanent";

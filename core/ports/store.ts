@@ -117,17 +117,6 @@ export interface OutboxItem extends OutboxEntry {
   readonly enqueuedAt?: string;
 }
 
-export interface DeadLetter {
-  readonly id: string;
-  readonly realm: string;
-  readonly source: string;
-  readonly message: unknown;
-  readonly error: { readonly code: string; readonly message: string };
-  readonly attempts: number;
-  readonly firstFailedAt: string;
-  readonly lastFailedAt: string;
-}
-
 export interface NewDeadLetter {
   readonly realm: string;
   readonly source: string;
@@ -138,6 +127,11 @@ export interface NewDeadLetter {
   readonly lastFailedAt: string;
 }
 
+/** A dead letter as stored: the letter and the id it was stored under. */
+export interface DeadLetter extends NewDeadLetter {
+  readonly id: string;
+}
+
 /** Reading "all events after P" in an order that never skips a late-committing event. */
 export interface EventFeedPage {
   readonly events: readonly StoredEvent[];
@@ -145,18 +139,14 @@ export interface EventFeedPage {
   readonly checkpoint: string;
 }
 
-/**
- * The port every event store implements. All methods are scoped to a realm;
- * `commit` is the single atomic write of a request's unit of work.
- */
-export interface Store {
-  /**
-   * Appends every change, snapshot, identity, effect and the response, or nothing.
-   * Throws ConcurrencyError when an aggregate moved past its expected version (or the idempotency
-   * key was answered meanwhile), IdentityConflictError when a name belongs to another aggregate.
-   */
-  commit(unit: UnitOfWork): Promise<CommittedEvents>;
+/** A realm's events in the order a projection reads them. */
+export interface EventFeed {
+  /** Events of a realm in a stable order that never skips; see EventFeedPage. */
+  readFeed(realm: string, checkpoint: string | undefined, limit: number): Promise<EventFeedPage>;
+}
 
+/** One aggregate's history: its snapshot and its events. */
+export interface AggregateHistory {
   loadSnapshot(ref: AggregateRef): Promise<Snapshot | undefined>;
   /**
    * Optional fast path for loading an aggregate: the snapshot and any events after it in one round
@@ -164,18 +154,44 @@ export interface Store {
    */
   loadAggregateState?(ref: AggregateRef): Promise<AggregateState>;
   readAggregateEvents(ref: AggregateRef, afterSequence?: number): Promise<readonly StoredEvent[]>;
-  /** Events of a realm in a stable order that never skips; see EventFeedPage. */
-  readFeed(realm: string, checkpoint: string | undefined, limit: number): Promise<EventFeedPage>;
+}
 
+/** The event log: the one atomic write of a request, and the reads of what it wrote. */
+export interface EventLog extends AggregateHistory, EventFeed {
+  /**
+   * Appends every change, snapshot, identity, effect and the response, or nothing.
+   * Throws ConcurrencyError when an aggregate moved past its expected version (or the idempotency
+   * key was answered meanwhile), IdentityConflictError when a name belongs to another aggregate.
+   */
+  commit(unit: UnitOfWork): Promise<CommittedEvents>;
+}
+
+/** Unique names claimed by aggregates (written by commit). */
+export interface Identities {
   findIdentity(realm: string, service: string, name: string): Promise<string | undefined>;
+  /**
+   * Frees every unique name the aggregate claimed (`edd forget`), so no table keeps them and
+   * another aggregate may claim them; returns how many. Optional: stores without it cannot forget.
+   */
+  releaseIdentities?(realm: string, service: string, aggregateId: string): Promise<number>;
+}
+
+/** Answers kept under their idempotency keys (written by commit). */
+export interface Responses {
   /** The answer stored under the key, with its body exactly as written and its principal and request hash. */
   findResponse(realm: string, idempotencyKey: string): Promise<StoredResponse | undefined>;
+}
 
+/** Every request as it arrived, and how it ended. */
+export interface RequestLog {
   logRequest(entry: RequestLogEntry): Promise<string>;
   /** True when commit writes `UnitOfWork.requestLog` itself. */
   readonly recordsOutcomeInCommit?: boolean;
   recordOutcome(realm: string, logId: string, outcome: RequestOutcome): Promise<void>;
+}
 
+/** Effects waiting for delivery (written by commit), leased out to the relay. */
+export interface Outbox {
   /** Takes up to `limit` due outbox items, at most one per target aggregate, leased for `leaseMs`. */
   claimOutbox(limit: number, leaseMs: number): Promise<readonly OutboxItem[]>;
   markDelivered(id: string): Promise<void>;
@@ -183,17 +199,21 @@ export interface Store {
   markFailed(id: string, error: string, retryInMs: number): Promise<void>;
   /** Moves an item out of the outbox into dead letters, in one step. */
   deadLetterOutbox(id: string, error: { code: string; message: string }): Promise<void>;
+}
 
+/** Messages that failed for good, kept for an operator to redrive or drop. */
+export interface DeadLetters {
   addDeadLetter(letter: NewDeadLetter): Promise<string>;
   listDeadLetters(realm?: string): Promise<readonly DeadLetter[]>;
   removeDeadLetter(id: string): Promise<void>;
+}
 
-  /**
-   * Frees every unique name the aggregate claimed (`edd forget`), so no table keeps them and
-   * another aggregate may claim them; returns how many. Optional: stores without it cannot forget.
-   */
-  releaseIdentities?(realm: string, service: string, aggregateId: string): Promise<number>;
-
+/**
+ * The port every event store implements: all its roles, over one database so that `commit` is
+ * the single atomic write of a request's unit of work. All methods are scoped to a realm.
+ * Consumers take the narrowest role they need.
+ */
+export interface Store extends EventLog, Identities, Responses, RequestLog, Outbox, DeadLetters {
   close(): Promise<void>;
 }
 

@@ -90,3 +90,25 @@ export function latestPerId(writes: readonly ViewWrite[]): ViewWrite[] {
   }
   return [...latest.values()];
 }
+
+/** `ViewStore.get` in terms of `read`: one live document, absent when never written or deleted. */
+export async function getFromRead(
+  store: Pick<ViewStore, "read">,
+  realm: string,
+  view: string,
+  id: string,
+): Promise<ViewDocument | undefined> {
+  const record = (await store.read(realm, view, [id])).get(id);
+  return record === undefined || record.data === null ? undefined : { id, version: record.version, data: record.data };
+}
+
+/** `ViewStore.delete` in terms of `write`: a tombstone at `version`; true when it landed. */
+export async function deleteByWrite(
+  store: Pick<ViewStore, "write">,
+  realm: string,
+  view: string,
+  id: string,
+  version: number,
+): Promise<boolean> {
+  return (await store.write(realm, view, [{ id, version, data: null }])).length > 0;
+}

@@ -6,7 +6,7 @@ import { AnchorRefusedError, collectAnchorLeaves, createAnchor } from "../../cor
 import { ObjectExistsError } from "../../core/ports/object-store.js";
 import { anchorObjectStore, loadAnchorSigner } from "./anchor-keys.js";
 import { type CliCommand, exitCodes } from "./context.js";
-import { openDataTools } from "./export.js";
+import { openDataTools } from "./data-tools.js";
 
 export const anchorUsage = `usage: edd anchor --realm <realm> (--out <file> | --object-store <url>) [--key <private-key.pem>]
 

@@ -1,7 +1,7 @@
 import { parseArgs } from "node:util";
 import { checkHistory, type HistoryProblem, type HistoryReport } from "../../core/pipeline/operations/check-history.js";
 import { type CliCommand, exitCodes } from "./context.js";
-import { openDataTools } from "./export.js";
+import { openDataTools } from "./data-tools.js";
 
 export const checkHistoryUsage = `usage: edd check-history --realm <realm> [--max-problems <n>]
 

@@ -6,7 +6,9 @@ import type { Service } from "../../core/model/service.js";
 import type { KeyStore } from "../../core/ports/key-store.js";
 import type { Store } from "../../core/ports/store.js";
 import type { ViewStore } from "../../core/ports/view-store.js";
-import type { DataTools } from "./export.js";
+import type { AggregateLister } from "../../core/ports/audit.js";
+import type { EventImporter, IdentityReader } from "../../core/ports/importer.js";
+import type { RequestLogPruner } from "../../core/ports/retention.js";
 
 /**
  * What every `edd` command reads: the deployment's services and projections and how to open
@@ -26,6 +28,20 @@ export interface EddConfig {
    * beside the events, wrapped by the master key in $EDD_MASTER_KEY.
    */
   readonly openKeyStore?: (env: NodeJS.ProcessEnv) => Promise<KeyStore>;
+}
+
+/** What `edd verify`, `edd export` and `edd import` work on, beyond the Store port. */
+export interface DataTools {
+  readonly store: Store;
+  readonly views?: ViewStore;
+  readonly listAggregates: AggregateLister;
+  readonly importer?: EventImporter;
+  readonly identities?: IdentityReader;
+  /** For `edd prune`. */
+  readonly pruner?: RequestLogPruner;
+  /** The keys of the services' personal data, when they declare any (docs/privacy.md). */
+  readonly keys?: KeyStore;
+  close(): Promise<void>;
 }
 
 export function defineConfig(config: EddConfig): EddConfig {

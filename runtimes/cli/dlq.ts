@@ -1,7 +1,7 @@
 import { parseArgs } from "node:util";
 import { redriveDeadLetter } from "../../core/pipeline/effects/dead-letters.js";
 import { createEngine } from "../../core/pipeline/engine.js";
-import type { DeadLetter, Store } from "../../core/ports/store.js";
+import type { DeadLetter, DeadLetters, Store } from "../../core/ports/store.js";
 import { type CliCommand, type CliContext, exitCodes } from "./context.js";
 import { openSealedStore } from "./open-store.js";
 
@@ -110,7 +110,7 @@ async function redrive(id: string | undefined, realm: string | undefined, store:
   return lines;
 }
 
-async function find(store: Store, id: string, realm: string | undefined): Promise<DeadLetter | undefined> {
+async function find(store: DeadLetters, id: string, realm: string | undefined): Promise<DeadLetter | undefined> {
   return (await store.listDeadLetters(realm)).find((letter) => letter.id === id);
 }
 

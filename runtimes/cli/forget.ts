@@ -3,7 +3,7 @@ import { parseArgs } from "node:util";
 import { randomIds, systemClock } from "../../core/ports/clock.js";
 import { forgetSubject, type ForgetReport } from "../../core/privacy/index.js";
 import { type CliCommand, type CliContext, exitCodes } from "./context.js";
-import { openDataTools } from "./export.js";
+import { openDataTools } from "./data-tools.js";
 import { noKeyStore, sealedStore } from "./personal-data.js";
 
 export const forgetUsage = `usage: edd forget --realm <realm> --subject <id> [--reason <text>] [--operator <name>]

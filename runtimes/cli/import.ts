@@ -8,7 +8,7 @@ import { AggregateNotEmptyError } from "../../core/ports/importer.js";
 import { IdentityConflictError } from "../../core/ports/store.js";
 import { loadAnchor } from "./anchor-keys.js";
 import { type CliCommand, exitCodes } from "./context.js";
-import { openDataTools } from "./export.js";
+import { openDataTools } from "./data-tools.js";
 
 export const importUsage = `usage: edd import --realm <realm> [--anchor <file> [--public-key <file>]] <file>
 

@@ -23,12 +23,12 @@ export async function runMigrate(options: MigrateOptions): Promise<MigrationRepo
   let target: string;
   if (options.databaseUrl !== undefined) {
     // Drivers load only when chosen: pg and PGlite are optional peers.
-    const { createPostgresClient } = await import("../../adapters/postgres/client.js");
+    const { createPostgresClient } = await import("../../adapters/sql/drivers/postgres.js");
     client = createPostgresClient({ connectionString: options.databaseUrl, poolSize: 1 });
     target = `postgres ${withoutCredentials(options.databaseUrl)}`;
   } else {
     const dataDir = resolve(options.dataDir ?? defaultDataDir);
-    const { createPgliteClient } = await import("../../adapters/pglite/client.js");
+    const { createPgliteClient } = await import("../../adapters/sql/drivers/pglite.js");
     client = await createPgliteClient(dataDir);
     target = `pglite ${dataDir}`;
   }

@@ -7,7 +7,7 @@ import {
   retentionCutoff,
 } from "../../core/pipeline/operations/prune.js";
 import { type CliCommand, exitCodes } from "./context.js";
-import { openDataTools } from "./export.js";
+import { openDataTools } from "./data-tools.js";
 
 export const pruneUsage = `usage: edd prune --realm <realm> [--retention <period>] [--responses <window>] [--batch <n>] [--dry-run]
 

@@ -1,13 +1,13 @@
 import { parseArgs } from "node:util";
 import type { Projection } from "../../core/model/projection.js";
 import type { CheckpointStore } from "../../core/ports/checkpoints.js";
-import type { Store } from "../../core/ports/store.js";
+import type { EventFeed } from "../../core/ports/store.js";
 import type { ViewData, ViewStore } from "../../core/ports/view-store.js";
 import { type RebuildProgress, rebuildProjection } from "../../core/pipeline/projections/rebuild.js";
 
 /** What `edd rebuild` needs from the deployment's configuration. */
 export interface RebuildCommandConfig {
-  readonly store: Pick<Store, "readFeed">;
+  readonly store: EventFeed;
   readonly views: ViewStore;
   readonly checkpoints: CheckpointStore;
   readonly projections: readonly Projection<ViewData>[];

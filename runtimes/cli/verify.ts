@@ -6,7 +6,7 @@ import { type VerifyProblem, type VerifyReport, verifyRealm } from "../../core/p
 import { compareWithAnchor } from "../../core/pipeline/operations/verify-anchor.js";
 import { loadAnchor } from "./anchor-keys.js";
 import { type CliCommand, type CliContext, exitCodes } from "./context.js";
-import { openDataTools } from "./export.js";
+import { openDataTools } from "./data-tools.js";
 import { formatProgress } from "./rebuild.js";
 import { noKeyStore, sealedStore } from "./personal-data.js";
 import { holdsPersonalData } from "../../core/privacy/index.js";

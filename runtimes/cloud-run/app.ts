@@ -2,7 +2,9 @@ import { type Context, Hono } from "hono";
 import type { Engine } from "../../core/pipeline/engine.js";
 import { realmAttribute } from "../../core/pipeline/effects/queue.js";
 import { jsonLogger } from "../../core/ports/logger.js";
-import { createHttpApp } from "../http/app.js";
+import { EddError, type ErrorCode } from "../../core/model/errors.js";
+import { failure } from "../../core/model/result.js";
+import { createHttpApp, reply } from "../http/app.js";
 import { effectsDelivery } from "../shared/effects.js";
 import type { ServerlessOptions } from "../shared/engine-source.js";
 import { dispatchPushedMessage, isPubSubPushBody, pushStatus } from "./push.js";
@@ -37,13 +39,13 @@ export function createCloudRunApp(engine: Engine, options: CloudRunAppOptions): 
       logger.error("push authentication failed; it will be redelivered", { reason: String(error) });
       return c.body(null, 503);
     }
-    if (!auth.ok) return problem(c, auth.status, auth.status === 401 ? "unauthenticated" : "forbidden", auth.message);
+    if (!auth.ok) return problem(c, auth.status === 401 ? "unauthenticated" : "forbidden", auth.message);
     const body: unknown = await c.req.json().catch(() => undefined);
     // Not a push body at all: a caller's mistake, not a message to keep. A 400 also nacks a real push.
-    if (!isPubSubPushBody(body)) return problem(c, 400, "invalid-envelope", "Expected a Pub/Sub push body {message, subscription}.");
+    if (!isPubSubPushBody(body)) return problem(c, "invalid-envelope", "Expected a Pub/Sub push body {message, subscription}.");
     const realm = body.message.attributes?.[realmAttribute];
     if (!auth.trustRealm && realm !== undefined && realm !== "default") {
-      return problem(c, 403, "forbidden", `Only an authenticated push may name realm "${realm}".`);
+      return problem(c, "forbidden", `Only an authenticated push may name realm "${realm}".`);
     }
     const messageId = body.message.messageId;
     try {
@@ -58,7 +60,7 @@ export function createCloudRunApp(engine: Engine, options: CloudRunAppOptions): 
   };
   const cloudEvent = (c: Context) => {
     if (c.req.header("ce-specversion") === undefined || c.req.header("ce-type") !== cloudEventType) {
-      return problem(c, 400, "invalid-envelope", `Expected a binary-mode CloudEvent of type ${cloudEventType}.`);
+      return problem(c, "invalid-envelope", `Expected a binary-mode CloudEvent of type ${cloudEventType}.`);
     }
     return push(c);
   };
@@ -72,6 +74,7 @@ export function createCloudRunApp(engine: Engine, options: CloudRunAppOptions): 
   return app;
 }
 
-function problem(c: Context, status: 400 | 401 | 403, code: string, message: string): Response {
-  return c.json({ error: { code, message } }, status);
+/** A refusal in the shape of every edd answer: `{ invocationId, error: { code, message } }`. */
+function problem(c: Context, code: ErrorCode, message: string): Response {
+  return reply(c, failure({ invocationId: globalThis.crypto.randomUUID() }, new EddError(code, message)));
 }

@@ -8,7 +8,7 @@ import { createEngine } from "../../core/index.js";
 import { bankServices } from "../../examples/bank/services.js";
 import { rawRequest, serveApp } from "../../test/support/serve-app.js";
 import { createHttpApp } from "../http/app.js";
-import { explorerFixture, operator } from "./explorer.fixtures.js";
+import { explorerFixture, operator } from "../../test/support/explorer-fixtures.js";
 import { explorerSettingsFromEnv, mountExplorer } from "./index.js";
 
 describe("explorer access", () => {

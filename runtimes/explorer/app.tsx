@@ -12,6 +12,7 @@ import { requestRoutes } from "./routes/requests.js";
 import { storableParams } from "./params.js";
 import { sameOriginPosts } from "./same-origin.js";
 import { explorerStyle } from "./style.js";
+import { jsonLogger } from "../../core/ports/logger.js";
 
 /**
  * The audit explorer: server-rendered pages for operators over the event store, the request log and
@@ -20,6 +21,7 @@ import { explorerStyle } from "./style.js";
  */
 export function createExplorer(options: ExplorerOptions): Hono<ExplorerEnv> {
   const base = (options.basePath ?? defaultBasePath).replace(/\/+$/, "");
+  const logger = options.logger ?? jsonLogger();
   const deps: RouteDeps = { options, base, pageSize: options.pageSize ?? 50, eventsPerPage: options.eventsPerPage ?? 100 };
   const app = new Hono<ExplorerEnv>();
   const stylePath = `${base}/style.css`;
@@ -55,7 +57,7 @@ export function createExplorer(options: ExplorerOptions): Hono<ExplorerEnv> {
 
   app.onError((error, c) => {
     const invocationId = globalThis.crypto.randomUUID();
-    console.error(JSON.stringify({ level: "error", message: "audit explorer failed", invocationId, error: error.stack ?? String(error) }));
+    logger.error("audit explorer failed", { invocationId, error: error.stack ?? String(error) });
     return errorPage(
       c,
       500,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { dispatchQueuedCommand } from "../../core/pipeline/effects/queue.js";
-import { deposit, type ExplorerFixture, explorerFixture, open, visibleText, withdraw } from "./explorer.fixtures.js";
+import { deposit, type ExplorerFixture, explorerFixture, open, visibleText, withdraw } from "../../test/support/explorer-fixtures.js";
 
 /** A queued withdrawal the account cannot cover yet: rejected, so it lands in dead letters. */
 async function deadLetteredWithdrawal(fixture: ExplorerFixture, requestId = crypto.randomUUID()): Promise<string> {

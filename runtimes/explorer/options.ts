@@ -1,6 +1,7 @@
 import type { Principal } from "../../core/model/principal.js";
 import type { Engine } from "../../core/pipeline/engine.js";
 import type { AuditReader } from "../../core/ports/audit.js";
+import type { Logger } from "../../core/ports/logger.js";
 import type { ChainChecker } from "../../core/ports/hash-chain.js";
 import type { ClaimsSource } from "../http/authenticate.js";
 
@@ -12,6 +13,8 @@ export interface ExplorerOptions {
   readonly audit: AuditReader;
   /** The role a principal needs for any page (default "operator"). */
   readonly requireRole?: string;
+  /** Where a page that fails is logged (default: JSON lines on stderr). */
+  readonly logger?: Logger;
   /**
    * Claims a platform verified, for a platform authenticator (see docs/auth.md). `mountExplorer`
    * takes the one its app was created with (`createHttpApp(engine, { verifiedClaims })`).

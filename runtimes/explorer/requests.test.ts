@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { deposit, explorerFixture, open, visibleText, withdraw } from "./explorer.fixtures.js";
+import { deposit, explorerFixture, open, visibleText, withdraw } from "../../test/support/explorer-fixtures.js";
 
 describe("request log", () => {
   it("finds a request by id with its outcome and the aggregates it changed", async () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { MemoryStore } from "../../adapters/memory/index.js";
 import type { AggregateRef } from "../../core/ports/store.js";
-import { deposit, explorerFixture, open, visibleText, withdraw } from "./explorer.fixtures.js";
+import { deposit, explorerFixture, open, visibleText, withdraw } from "../../test/support/explorer-fixtures.js";
 
 describe("aggregate timeline", () => {
   it("lists every event with its request, command and user, and the state after it with changes marked", async () => {

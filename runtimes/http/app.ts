@@ -10,6 +10,7 @@ import { type BrowserGuardOptions, browserGuards } from "./cors.js";
 import { buildOpenApi } from "./openapi.js";
 import { checkReadiness, type ReadinessOptions } from "./ready.js";
 import { traceparentKey, traceparentOf } from "../../core/ports/trace-context.js";
+import { jsonLogger, type Logger } from "../../core/ports/logger.js";
 
 export interface HttpAppOptions extends BrowserGuardOptions, ReadinessOptions {
   /** Largest accepted body in bytes (default 1 MiB). */
@@ -19,6 +20,8 @@ export interface HttpAppOptions extends BrowserGuardOptions, ReadinessOptions {
    * request's environment and handed to the authenticator as `verifiedClaims`.
    */
   readonly verifiedClaims?: ClaimsSource;
+  /** Where unhandled errors are logged (default: JSON lines on stderr). */
+  readonly logger?: Logger;
 }
 
 export const defaultMaxBodyBytes = 1024 * 1024;
@@ -33,6 +36,7 @@ export function createHttpApp(engine: Engine, options: HttpAppOptions = {}): Hon
   // CORS, cross-site refusals and the Host allow-list (cors.ts) come before every route.
   for (const guard of browserGuards(options, (c, message) => reply(c, error("forbidden", message)))) app.use(guard);
   const maxBodyBytes = options.maxBodyBytes ?? defaultMaxBodyBytes;
+  const logger = options.logger ?? jsonLogger();
   const tooLarge = (c: Context) => reply(c, error("payload-too-large", `The body is larger than ${maxBodyBytes} bytes.`));
   const streamedLimit = bodyLimit({ maxSize: maxBodyBytes, onError: tooLarge });
   // A declared Content-Length is checked from the header alone: the body then cannot exceed it, and
@@ -97,7 +101,7 @@ export function createHttpApp(engine: Engine, options: HttpAppOptions = {}): Hon
   app.notFound((c) => reply(c, error("not-found", `Nothing at ${c.req.method} ${c.req.path}. Use POST /command or POST /query.`)));
   app.onError((err, c) => {
     const invocationId = globalThis.crypto.randomUUID();
-    console.error(JSON.stringify({ level: "error", message: "unhandled HTTP error", invocationId, error: err.stack ?? String(err) }));
+    logger.error("unhandled HTTP error", { invocationId, error: err.stack ?? String(err) });
     return reply(c, failure({ invocationId }, internalError(invocationId)));
   });
   return app;
@@ -127,7 +131,7 @@ async function authenticate(engine: Engine, c: Context, verifiedClaims: ClaimsSo
   return { ok: false as const, result: error(auth.code, auth.message) };
 }
 
-function reply(c: Context, result: DispatchResult): Response {
+export function reply(c: Context, result: DispatchResult): Response {
   return c.json(result.body, result.status as 200);
 }
 

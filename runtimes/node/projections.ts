@@ -3,11 +3,11 @@ import { createProjector } from "../../core/pipeline/projections/projection.js";
 import { type ProjectionWorker, startProjectionWorker } from "../../core/pipeline/projections/projection-worker.js";
 import type { CheckpointStore } from "../../core/ports/checkpoints.js";
 import type { Logger } from "../../core/ports/logger.js";
-import type { Store } from "../../core/ports/store.js";
+import type { EventFeed } from "../../core/ports/store.js";
 import type { ViewData, ViewStore } from "../../core/ports/view-store.js";
 
 export interface ProjectionsOptions {
-  readonly store: Pick<Store, "readFeed">;
+  readonly store: EventFeed;
   readonly views: ViewStore;
   readonly checkpoints: CheckpointStore;
   readonly projections: readonly Projection<ViewData>[];

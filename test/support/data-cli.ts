@@ -9,7 +9,7 @@ import { anonymousPrincipal, createEngine } from "../../core/index.js";
 import { createOutboxRelay } from "edd/pipeline";
 import { bankServices } from "../../examples/bank/services.js";
 import type { CliCommand, CliContext } from "../../runtimes/cli/context.js";
-import { type DataTools, sqlDataTools } from "../../runtimes/cli/export.js";
+import { type DataTools, sqlDataTools } from "../../runtimes/cli/data-tools.js";
 
 /** What the data commands (export, import, verify, anchor, prune) run against in tests. */
 export const realm = anonymousPrincipal.realm;

@@ -1,6 +1,6 @@
 import type { Pool } from "pg";
 import type { OutgoingMessage, QueueTransport, ReceivedMessage, ReceiveOptions } from "../../../core/ports/transport.js";
-import { pg } from "../sdk.js";
+import { pg } from "../../sql/drivers/pg-sdk.js";
 import { ensureQueueTable, quoteSchema } from "./schema.js";
 import { traceparentOf } from "../../../core/ports/trace-context.js";
 

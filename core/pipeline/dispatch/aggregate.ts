@@ -1,7 +1,7 @@
 import type { StoredEvent } from "../../model/events.js";
 import { readEvent } from "../../model/evolution.js";
 import type { Service } from "../../model/service.js";
-import type { AggregateRef, AggregateState, Store } from "../../ports/store.js";
+import type { AggregateHistory, AggregateRef, AggregateState } from "../../ports/store.js";
 import { erasureEventType } from "../../privacy/erasure.js";
 
 export interface LoadedAggregate {
@@ -38,14 +38,14 @@ export function evolveRead(service: Service, state: unknown, events: readonly St
  * Current state = latest snapshot + any events after it. Snapshots are written in the same
  * transaction as events, so the tail is normally empty; reading it keeps loads correct anyway.
  */
-export async function loadAggregate(store: Store, service: Service, ref: AggregateRef): Promise<LoadedAggregate> {
+export async function loadAggregate(store: AggregateHistory, service: Service, ref: AggregateRef): Promise<LoadedAggregate> {
   const { snapshot, tail } = await readAggregateState(store, ref);
   const base = snapshot ?? { state: service.initialState(), version: 0 };
   const last = tail.at(-1);
   return { state: evolveAll(service, base.state, tail), version: last === undefined ? base.version : last.sequence };
 }
 
-async function readAggregateState(store: Store, ref: AggregateRef): Promise<AggregateState> {
+async function readAggregateState(store: AggregateHistory, ref: AggregateRef): Promise<AggregateState> {
   if (store.loadAggregateState !== undefined) return store.loadAggregateState(ref);
   const snapshot = await store.loadSnapshot(ref);
   const tail = await store.readAggregateEvents(ref, snapshot?.version ?? 0);

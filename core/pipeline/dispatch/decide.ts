@@ -4,7 +4,7 @@ import type { EventMeta, NewEvent, StoredEvent } from "../../model/events.js";
 import type { Principal } from "../../model/principal.js";
 import { isRejection, type Rejection } from "../../model/rejection.js";
 import type { CommandDefinition, Decision, EventMap, Service } from "../../model/service.js";
-import type { AggregateChange, IdentityClaim, OutboxEntry, Store } from "../../ports/store.js";
+import type { AggregateChange, AggregateHistory, IdentityClaim, OutboxEntry } from "../../ports/store.js";
 import type { Tracer } from "../../ports/tracer.js";
 import { evolveRead, type LoadedAggregate, loadAggregate } from "./aggregate.js";
 import { type QueryRunner, resolveDependencies } from "./dependencies.js";
@@ -21,7 +21,7 @@ export interface ValidCommand {
 }
 
 export interface DecideInput {
-  readonly store: Store;
+  readonly store: AggregateHistory;
   readonly realm: string;
   readonly principal: Principal;
   readonly requestId: string;

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import type { AnchorSigner, AnchorVerifier, Sha256 } from "../../ports/anchor.js";
-import type { Store } from "../../ports/store.js";
+import type { EventFeed } from "../../ports/store.js";
 import { canonicalJsonByCodePoint, compareCodePoints } from "../../model/canonical-json.js";
 import { line } from "./export.js";
 import type { EventHasher } from "../../ports/hash-chain.js";
@@ -47,7 +47,7 @@ export class AnchorFileError extends Error {
 }
 
 export interface CollectOptions {
-  readonly store: Pick<Store, "readFeed">;
+  readonly store: EventFeed;
   readonly realm: string;
   readonly hashEvent: EventHasher;
   readonly pageSize?: number;

@@ -1,6 +1,6 @@
 import type { StoredEvent } from "../../model/events.js";
 import type { IdentityReader } from "../../ports/importer.js";
-import type { IdentityClaim, Store } from "../../ports/store.js";
+import type { IdentityClaim, EventFeed } from "../../ports/store.js";
 import { canonicalJsonByCodePoint, compareCodePoints } from "../../model/canonical-json.js";
 
 /** The export format's name and version, written in the header line (docs/data-format.md). */
@@ -8,7 +8,7 @@ export const exportFormat = "edd.realm-export";
 export const exportFormatVersion = 1;
 
 export interface ExportOptions {
-  readonly store: Pick<Store, "readFeed">;
+  readonly store: EventFeed;
   readonly identities: IdentityReader;
   readonly realm: string;
   /** Feed page size (default 1000). */

@@ -1,5 +1,5 @@
 import type { StoredEvent } from "../../model/events.js";
-import type { Store } from "../../ports/store.js";
+import type { AggregateHistory } from "../../ports/store.js";
 import type { Anchor, AnchorLeaf } from "./anchor.js";
 import type { ChainChecker } from "../../ports/hash-chain.js";
 
@@ -14,7 +14,7 @@ export interface AnchorProblem {
 }
 
 export interface CompareOptions {
-  readonly store: Pick<Store, "readAggregateEvents">;
+  readonly store: Pick<AggregateHistory, "readAggregateEvents">;
   readonly anchor: Anchor;
   readonly checkChain: ChainChecker;
   readonly service?: string;

@@ -3,7 +3,7 @@ import type { Projection } from "../../model/projection.js";
 import type { Service } from "../../model/service.js";
 import type { AggregateLister, AuditReader } from "../../ports/audit.js";
 import type { ChainBreak, ChainChecker } from "../../ports/hash-chain.js";
-import type { AggregateRef, Store } from "../../ports/store.js";
+import type { AggregateRef, EventFeed, AggregateHistory } from "../../ports/store.js";
 import type { ViewData, ViewRecord, ViewStore } from "../../ports/view-store.js";
 import { evolveAll } from "../dispatch/aggregate.js";
 import { foldDocument } from "../projections/projection.js";
@@ -38,12 +38,12 @@ export interface VerifyProgress {
 }
 
 export interface VerifyOptions {
-  readonly store: Pick<Store, "loadSnapshot" | "readAggregateEvents">;
+  readonly store: AggregateHistory;
   /**
    * The store beneath a PrivateStore (docs/privacy.md): the chain is checked over what is stored,
    * sealed personal data included, while `store` opens it for the replay.
    */
-  readonly storedForm?: Pick<Store, "readAggregateEvents">;
+  readonly storedForm?: Pick<AggregateHistory, "readAggregateEvents">;
   readonly services: readonly Service[];
   readonly listAggregates: AggregateLister;
   readonly checkChain: ChainChecker;
@@ -238,7 +238,7 @@ export function auditAggregateLister(reader: Pick<AuditReader, "listAggregates">
  * store, costs one full read of the feed and memory for the ids. The fallback when a store has no
  * audit reader. Unlike the snapshot listing, it cannot see an aggregate whose every event is gone.
  */
-export function feedAggregateLister(store: Pick<Store, "readFeed">, pageSize = 1000): AggregateLister {
+export function feedAggregateLister(store: EventFeed, pageSize = 1000): AggregateLister {
   const byRealm = new Map<string, Promise<Map<string, Set<string>>>>();
   const collect = async (realm: string) => {
     const ids = new Map<string, Set<string>>();

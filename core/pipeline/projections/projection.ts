@@ -2,7 +2,7 @@ import type { StoredEvent } from "../../model/events.js";
 import type { Projection } from "../../model/projection.js";
 import type { CheckpointStore } from "../../ports/checkpoints.js";
 import type { Metrics } from "../../ports/metrics.js";
-import type { Store } from "../../ports/store.js";
+import type { EventFeed, Store } from "../../ports/store.js";
 import type { ViewData, ViewSlot, ViewStore } from "../../ports/view-store.js";
 import type { AggregateHistory } from "./document-fold.js";
 import { ViewBuffer } from "./view-buffer.js";
@@ -11,7 +11,7 @@ export { type AggregateHistory, foldDocument, isErasureFor } from "./document-fo
 
 export interface ProjectorOptions {
   /** With readAggregateEvents, documents are re-folded when `edd forget` erases their aggregate's personal data. */
-  readonly store: Pick<Store, "readFeed"> & Partial<AggregateHistory>;
+  readonly store: EventFeed & Partial<AggregateHistory>;
   readonly views: ViewStore;
   readonly checkpoints: CheckpointStore;
   readonly projection: Projection<ViewData>;

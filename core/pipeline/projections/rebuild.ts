@@ -1,6 +1,6 @@
 import type { Projection } from "../../model/projection.js";
 import type { CheckpointStore } from "../../ports/checkpoints.js";
-import type { Store } from "../../ports/store.js";
+import type { EventFeed, Store } from "../../ports/store.js";
 import type { ViewData, ViewStore } from "../../ports/view-store.js";
 import { historyOf } from "./projection.js";
 import { ViewBuffer } from "./view-buffer.js";
@@ -133,7 +133,7 @@ function progressOf(done: number, doneThisRun: number, total: number | undefined
 }
 
 /** Counts the realm's events by reading the feed: correct everywhere, but a full extra read. */
-export async function countFeed(store: Pick<Store, "readFeed">, realm: string, batchSize = 1000): Promise<number> {
+export async function countFeed(store: EventFeed, realm: string, batchSize = 1000): Promise<number> {
   let count = 0;
   let checkpoint: string | undefined;
   for (;;) {

@@ -6,9 +6,9 @@ import { MemoryStore } from "../../adapters/memory/index.js";
 import { createEngine, defineService, type Engine } from "../../core/index.js";
 import type { Authenticator } from "../../core/ports/auth.js";
 import { bankServices } from "../../examples/bank/services.js";
-import { createHttpApp } from "../http/app.js";
-import { mountExplorer } from "./index.js";
-import type { ExplorerOptions } from "./options.js";
+import { createHttpApp } from "../../runtimes/http/app.js";
+import { mountExplorer } from "../../runtimes/explorer/index.js";
+import type { ExplorerOptions } from "../../runtimes/explorer/options.js";
 
 /** A service whose events carry free text, to prove stored data is shown as text. */
 export const notes = defineService<{ text: string }>("notes", { initialState: () => ({ text: "" }) })

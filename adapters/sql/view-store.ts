@@ -1,5 +1,7 @@
 import { pageOf, parseViewQuery, selectFields, type ViewQuery } from "../../core/model/view-query.js";
 import {
+  deleteByWrite,
+  getFromRead,
   assertViewName,
   latestPerId,
   MissingShadowError,
@@ -109,13 +111,12 @@ export class PostgresViewStore implements ViewStore {
     return new Map(result.rows.map((row) => [String(row.id), toRecord(row)]));
   }
 
-  async get(realm: string, view: string, id: string): Promise<ViewDocument | undefined> {
-    const record = (await this.read(realm, view, [id])).get(id);
-    return record === undefined || record.data === null ? undefined : { id, version: record.version, data: record.data };
+  get(realm: string, view: string, id: string): Promise<ViewDocument | undefined> {
+    return getFromRead(this, realm, view, id);
   }
 
-  async delete(realm: string, view: string, id: string, version: number): Promise<boolean> {
-    return (await this.write(realm, view, [{ id, version, data: null }])).length > 0;
+  delete(realm: string, view: string, id: string, version: number): Promise<boolean> {
+    return deleteByWrite(this, realm, view, id, version);
   }
 
   async search(realm: string, view: string, input: ViewQuery): Promise<ViewPage> {

@@ -1,7 +1,7 @@
 import { mkdirSync } from "node:fs";
 import type { PGlite } from "@electric-sql/pglite";
-import type { SqlClient, SqlExecutor } from "../sql/client.js";
-import { pglite } from "./sdk.js";
+import type { SqlClient, SqlExecutor } from "../client.js";
+import { pglite } from "./pglite-sdk.js";
 
 /**
  * PGlite (Postgres compiled to WebAssembly, in process) as a SqlClient. It has a single

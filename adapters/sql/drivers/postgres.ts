@@ -1,6 +1,6 @@
 import type { Pool, PoolClient } from "pg";
-import type { SqlClient, SqlExecutor } from "../sql/client.js";
-import { pg } from "./sdk.js";
+import type { SqlClient, SqlExecutor } from "../client.js";
+import { pg } from "./pg-sdk.js";
 
 export interface PostgresClientOptions {
   readonly connectionString: string;

@@ -3,7 +3,11 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { offloadIfLarge, resolveLargeCommand } from "../core/pipeline/effects/large-commands.js";
 import { ObjectExistsError, type ObjectRef, type ObjectStore } from "../core/ports/object-store.js";
 import { commandMessage } from "../core/ports/transport.js";
-import { commandRequest } from "./support/requests.js";
+
+/** A command request envelope with fresh ids. */
+function commandRequest(command: { command: string; aggregateId: string; attributes: Record<string, unknown> }) {
+  return { requestId: randomUUID(), interactionId: randomUUID(), commands: [command] };
+}
 
 export interface ObjectStoreFixture {
   readonly store: ObjectStore;
