@@ -12,8 +12,13 @@ const kinds: Record<BankRuntime, BundleKind> = {
   node: "server",
 };
 
-/** The Cloud Run bundle refuses to start without a push authenticator. */
-const bundleEnv: Partial<Record<BankRuntime, Record<string, string>>> = { "cloud-run": { EDD_PUSH_TOKEN: crypto.randomUUID() } };
+/** The serverless bundles refuse to start without an authenticator unless told the run is local; Cloud Run needs a push authenticator too. */
+const local = { EDD_ANONYMOUS: "local" };
+const bundleEnv: Partial<Record<BankRuntime, Record<string, string>>> = {
+  "aws-lambda": local,
+  "azure-functions": local,
+  "cloud-run": { ...local, EDD_PUSH_TOKEN: crypto.randomUUID() },
+};
 
 let outRoot = "";
 let reports: BundleReport[] = [];
@@ -34,6 +39,17 @@ describe("built bundles", () => {
       const run = await runBundle(kind, report?.file ?? "", bundleEnv[runtime]);
       expect(run.status).toBe(200);
       expect(run.body).toMatchObject({ result: { commands: [{ command: "OpenAccount", aggregateId: "acc-1", version: 1 }] } });
+    },
+  );
+
+  it.each(["aws-lambda", "azure-functions", "cloud-run"] as const)(
+    "%s refuses to start without an authenticator, naming the settings that would give it one",
+    async (runtime) => {
+      const report = reports.find((r) => r.name === runtime);
+      const env = runtime === "cloud-run" ? { EDD_PUSH_TOKEN: crypto.randomUUID() } : {};
+      await expect(runBundle(kinds[runtime], report?.file ?? "", env)).rejects.toThrow(
+        /Refusing to start without an authenticator.*EDD_JWT_SECRET/s,
+      );
     },
   );
 
