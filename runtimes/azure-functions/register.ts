@@ -30,6 +30,8 @@ export interface EddAzureOptions extends ServerlessOptions {
   readonly timers?: { readonly sweep?: string; readonly project?: string; readonly budgetMs?: number };
   /** Commands from blobs uploaded to `<container>/<uploads.prefix><realm>/…`; `connection` names the storage app setting. */
   readonly blobUploads?: { readonly container: string; readonly connection: string };
+  /** Function names, if a deployment names them otherwise than `azureFunctionNames`. */
+  readonly functionNames?: Partial<Record<keyof typeof azureFunctionNames, string>>;
 }
 
 export interface EddAzureHandlers {
@@ -56,14 +58,15 @@ export const azureFunctionNames = {
  */
 export function registerEdd(app: AzureFunctionsApp, options: EddAzureOptions): EddAzureHandlers {
   const edd = lazyEdd(options.engine, options);
+  const names = { ...azureFunctionNames, ...options.functionNames };
   const http = httpHandler(edd);
-  app.http(azureFunctionNames.http, { methods: ["GET", "POST"], authLevel: "anonymous", route: "{*path}", handler: http });
+  app.http(names.http, { methods: ["GET", "POST"], authLevel: "anonymous", route: "{*path}", handler: http });
   const handlers: { -readonly [K in keyof EddAzureHandlers]: EddAzureHandlers[K] } = { http };
   const queue = options.serviceBusQueue;
   if (queue !== undefined) {
     handlers.serviceBus = serviceBusHandler(edd, queue.queueName);
     // Sessions: the sender sets SessionId = aggregate id, so one aggregate's commands run in order.
-    app.serviceBusQueue(azureFunctionNames.serviceBus, {
+    app.serviceBusQueue(names.serviceBus, {
       ...queue,
       isSessionsEnabled: true,
       cardinality: "one",
@@ -75,13 +78,13 @@ export function registerEdd(app: AzureFunctionsApp, options: EddAzureOptions): E
     if (schedule === undefined) continue;
     const handler = timerHandler(edd, task, options.timers?.budgetMs);
     handlers[task] = handler;
-    required(app.timer, "timer").call(app, azureFunctionNames[task], { schedule, handler });
+    required(app.timer, "timer").call(app, names[task], { schedule, handler });
   }
   if (options.blobUploads !== undefined) {
     const { container, connection } = options.blobUploads;
     handlers.uploads = blobUploadHandler(edd);
     const path = `${container}/${options.uploads?.prefix ?? defaultCommandsPrefix}{name}`;
-    required(app.storageBlob, "storageBlob").call(app, azureFunctionNames.uploads, { path, connection, handler: handlers.uploads });
+    required(app.storageBlob, "storageBlob").call(app, names.uploads, { path, connection, handler: handlers.uploads });
   }
   return handlers;
 }

@@ -8,3 +8,9 @@ import { bankServerlessOptions } from "./serverless.js";
 const { engine, ...options } = bankServerlessOptions();
 
 export const { handler, sweep, project } = createLambdaHandlers(engine, options);
+
+// One export per entry, the names the deploy files use (examples/bank/deploy/names.ts): each function
+// gets only its own events, and `handler` tells them apart by shape, so the three are the same handler.
+export const http = handler;
+export const queue = handler;
+export const objects = handler;

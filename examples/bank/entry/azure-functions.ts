@@ -4,6 +4,7 @@
 // or EDD_ANONYMOUS=local).
 import { app } from "@azure/functions";
 import { registerEdd } from "edd/azure-functions";
+import { azureFunctions } from "../deploy/names.js";
 import { bankServerlessOptions } from "./serverless.js";
 
 const queueName = process.env.EDD_COMMAND_QUEUE;
@@ -12,6 +13,14 @@ const uploadsContainer = process.env.EDD_UPLOADS_CONTAINER;
 /** Exported so tests (and smoke checks) can call the registered handlers directly. */
 export const handlers = registerEdd(app, {
   ...bankServerlessOptions(),
+  // The names the deploy files use (examples/bank/deploy/names.ts).
+  functionNames: {
+    http: azureFunctions.http,
+    serviceBus: azureFunctions.queue,
+    sweep: azureFunctions.sweep,
+    project: azureFunctions.project,
+    uploads: azureFunctions.objects,
+  },
   // `connection` names the app setting holding the Service Bus connection (EDD_SERVICE_BUS__fullyQualifiedNamespace for a managed identity).
   ...(queueName === undefined || queueName === "" ? {} : { serviceBusQueue: { queueName, connection: "EDD_SERVICE_BUS" } }),
   // NCRONTAB, six fields: every minute for the sweep, every 30 seconds for the views.
