@@ -13,4 +13,3 @@ export type { SqsBatchResponse, SqsEvent, SqsRecord } from "./sqs.js";
 export type { S3Event, S3EventRecord } from "./s3.js";
 export type { LambdaContext, ScheduledTask } from "./schedule.js";
 export type { EngineSource, ProjectionSource, ServerlessOptions, UploadOptions } from "../shared/engine-source.js";
-export { serverlessAuthenticatorFromEnv } from "../shared/serverless-auth.js";

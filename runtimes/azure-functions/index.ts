@@ -9,5 +9,4 @@ export { createAzureHttpHandler, responseInit, toFetchRequest } from "./http.js"
 export { createAzureServiceBusHandler } from "./service-bus.js";
 export { defaultTimerBudgetMs } from "./scheduled.js";
 export type { EngineSource, ProjectionSource, ServerlessOptions, UploadOptions } from "../shared/engine-source.js";
-export { serverlessAuthenticatorFromEnv } from "../shared/serverless-auth.js";
 export { appServiceAuthClaims } from "./claims.js";

@@ -3,7 +3,6 @@ export { serveCloudRun, type CloudRunServer, type CloudRunServerOptions } from "
 export { dispatchPushedMessage, isPubSubPushBody, pushedCommand, pushStatus, type PubSubPushBody } from "./push.js";
 export { type CloudEvent, pubSubPublishedType, storageFinalizedType } from "./cloud-events.js";
 export type { EngineSource, ProjectionSource, ServerlessOptions, UploadOptions } from "../shared/engine-source.js";
-export { serverlessAuthenticatorFromEnv } from "../shared/serverless-auth.js";
 export { endpointsUserInfoClaims } from "./claims.js";
 export {
   googleJwksUrl,

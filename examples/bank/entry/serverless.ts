@@ -1,5 +1,5 @@
 import { defaultCommandsPrefix } from "edd/pipeline";
-import { serverlessAuthenticatorFromEnv } from "edd/aws-lambda";
+import { serverlessAuthenticatorFromEnv } from "edd/jwt";
 import { lazyBankSystem } from "./engine.js";
 import { objectStoreFromUrl } from "./object-stores.js";
 

@@ -1,5 +1,5 @@
-import { jwtAuthenticatorFromEnv } from "../../adapters/jwt/from-env.js";
-import { platformClaimsAuthenticator } from "../../adapters/jwt/platform.js";
+import { jwtAuthenticatorFromEnv } from "./from-env.js";
+import { platformClaimsAuthenticator } from "./platform.js";
 import type { Authenticator } from "../../core/ports/auth.js";
 
 type Env = Readonly<Record<string, string | undefined>>;
