@@ -1,6 +1,7 @@
 import { realmAttribute } from "../../core/pipeline/effects/queue.js";
 import type { LazyEdd } from "../shared/engine-source.js";
 import { queueEntry } from "../shared/entries.js";
+import { traceparentKey, traceparentOf } from "../../core/ports/trace-context.js";
 
 /** One SQS message as the event source mapping hands it to Lambda. */
 export interface SqsRecord {

@@ -2,6 +2,7 @@ import type { InvocationContext, ServiceBusQueueHandler } from "@azure/functions
 import { realmAttribute } from "../../core/pipeline/effects/queue.js";
 import { type EngineSource, type LazyEdd, lazyEdd, type ServerlessOptions } from "../shared/engine-source.js";
 import { queueEntry } from "../shared/entries.js";
+import { traceparentKey, traceparentOf } from "../../core/ports/trace-context.js";
 
 /**
  * The Service Bus queue trigger (PeekLock). Returning completes the message; throwing abandons it,
