@@ -2,8 +2,9 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type BankRuntime, type BundleReport, buildBank } from "../examples/bank/build.js";
+import { type BankRuntime, type BundleReport, bankRuntimes, buildBank } from "../examples/bank/build.js";
 import { type BundleKind, runBundle } from "./parity/bundle-runner.js";
+import { runWholeSystem, type SystemRun, postgresSkip } from "./parity/system-run.js";
 
 const kinds: Record<BankRuntime, BundleKind> = {
   "aws-lambda": "lambda",
@@ -12,8 +13,13 @@ const kinds: Record<BankRuntime, BundleKind> = {
   node: "server",
 };
 
-/** The Cloud Run bundle refuses to start without a push authenticator. */
-const bundleEnv: Partial<Record<BankRuntime, Record<string, string>>> = { "cloud-run": { EDD_PUSH_TOKEN: crypto.randomUUID() } };
+/** The serverless bundles refuse to start without an authenticator unless told the run is local; Cloud Run needs a push authenticator too. */
+const local = { EDD_ANONYMOUS: "local" };
+const bundleEnv: Partial<Record<BankRuntime, Record<string, string>>> = {
+  "aws-lambda": local,
+  "azure-functions": local,
+  "cloud-run": { ...local, EDD_PUSH_TOKEN: crypto.randomUUID() },
+};
 
 let outRoot = "";
 let reports: BundleReport[] = [];
@@ -37,6 +43,17 @@ describe("built bundles", () => {
     },
   );
 
+  it.each(["aws-lambda", "azure-functions", "cloud-run"] as const)(
+    "%s refuses to start without an authenticator, naming the settings that would give it one",
+    async (runtime) => {
+      const report = reports.find((r) => r.name === runtime);
+      const env: Record<string, string> = runtime === "cloud-run" ? { EDD_PUSH_TOKEN: crypto.randomUUID() } : {};
+      await expect(runBundle(kinds[runtime], report?.file ?? "", env)).rejects.toThrow(
+        /Refusing to start without an authenticator.*EDD_JWT_SECRET/s,
+      );
+    },
+  );
+
   it("keeps the Postgres store out of what loads at start, and the Lambda bundle under 1 MB", () => {
     const lambda = reports.find((r) => r.name === "aws-lambda");
     expect(lambda?.startupBytes).toBeLessThan(1024 * 1024);
@@ -44,3 +61,52 @@ describe("built bundles", () => {
     expect(lambda?.lazyBytes).toBeGreaterThan(50 * 1024);
   });
 });
+
+describe.skipIf(postgresSkip !== undefined)(
+  `the whole system on every runtime bundle${postgresSkip ? ` (skipped: ${postgresSkip})` : ""}`,
+  () => {
+    const runs = new Map<BankRuntime, SystemRun>();
+
+    beforeAll(async () => {
+      for (const runtime of bankRuntimes) runs.set(runtime, await runWholeSystem(runtime, join(outRoot, runtime, "index.mjs")));
+    }, 180_000);
+
+    afterAll(() => runs.clear());
+
+    it("the Node run answers as the bank should: views answer after the projection entry, the sweep recovered the stranded transfer", () => {
+      const node = runs.get("node") as SystemRun;
+      expect(node.transcript.map(({ name, answer }) => [name, typeof answer === "string" ? answer : answer.status])).toEqual([
+        ["open account over HTTP", 200],
+        ["queued deposit", "acknowledged"],
+        ["large command", "acknowledged"],
+        ["poison message", "acknowledged"],
+        ["sweep", "ran"],
+        ["transfer completed", 200],
+        ["projection", "ran"],
+        ["search accounts", 200],
+      ]);
+      const answer = (name: string) => node.transcript.find((step) => step.name === name)?.answer;
+      expect(answer("transfer completed")).toMatchObject({ body: { result: { status: "completed" } } });
+      expect(answer("search accounts")).toMatchObject({ body: { result: { total: 4 } } });
+      expect(node.deadLetters).toEqual([{ realm: "default", message: "{oops", code: "malformed-json", attempts: 1 }]);
+      expect(node.views.map((view) => `${view.id} ${(view.data as { balance: number }).balance}`)).toEqual([
+        "acc-1 5",
+        "acc-big 0",
+        "acc-x 70",
+        "acc-y 30",
+      ]);
+    });
+
+    it.each(["aws-lambda", "azure-functions", "cloud-run"] as const)(
+      "%s answers, logs, dead-letters and projects exactly as node does",
+      (runtime) => {
+        const run = runs.get(runtime) as SystemRun;
+        const node = runs.get("node") as SystemRun;
+        expect(run.transcript).toEqual(node.transcript);
+        expect(run.events).toEqual(node.events);
+        expect(run.deadLetters).toEqual(node.deadLetters);
+        expect(run.views).toEqual(node.views);
+      },
+    );
+  },
+);

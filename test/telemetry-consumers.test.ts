@@ -5,6 +5,7 @@ import { createEngine } from "../core/index.js";
 import type { Span, StartSpanOptions, Tracer } from "../core/ports/tracer.js";
 import { bankServices } from "../examples/bank/services.js";
 import { handleSqsBatch } from "../runtimes/aws-lambda/sqs.js";
+import { lazyEdd } from "../runtimes/shared/engine-source.js";
 import { createAzureServiceBusHandler } from "../runtimes/azure-functions/index.js";
 import { dispatchPushedMessage } from "../runtimes/cloud-run/push.js";
 import { silentLogger } from "../core/ports/logger.js";
@@ -39,11 +40,9 @@ describe("platform queue consumers continue the message's trace", () => {
       eventSource: "aws:sqs" as const,
       eventSourceARN: "arn:aws:sqs:eu-west-1:000000000000:commands.fifo",
     });
-    const answer = await handleSqsBatch(
-      engine,
-      { Records: [record(open("l-1"), { traceparent: { stringValue: traceparent, dataType: "String" } }), record(open("l-2"))] },
-      silentLogger,
-    );
+    const answer = await handleSqsBatch(lazyEdd(engine, { logger: silentLogger }), {
+      Records: [record(open("l-1"), { traceparent: { stringValue: traceparent, dataType: "String" } }), record(open("l-2"))],
+    });
     expect(answer.batchItemFailures).toEqual([]);
     expect(started.filter((span) => span.name === "edd.command").map((span) => span.parent)).toEqual([traceparent, undefined]);
   });

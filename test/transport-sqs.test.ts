@@ -96,7 +96,8 @@ describe("sqs specifics", () => {
     await expect(objects.get({ store: "s3", bucket: "payroll", key: "salaries.json" })).rejects.toThrow(/only "edd-large-only"/);
 
     const transport = await freshTransport(2);
-    const engine = createEngine({ services: bankServices, store: new MemoryStore() });
+    const store = new MemoryStore();
+    const engine = createEngine({ services: bankServices, store });
     // What anyone allowed to publish to the queue can send: a reference of their choosing.
     const reference = { eddLargeCommand: { store: "s3", bucket: "payroll", key: "salaries.json", bytes: 1 } };
     await transport.publish({
@@ -108,7 +109,9 @@ describe("sqs specifics", () => {
     const worker = createQueueWorker(engine, transport, { objectStore: objects, retryDelayMs: () => 0 });
     let round = await worker.runOnce(1000);
     for (const deadline = Date.now() + 15_000; round.received === 0 && Date.now() < deadline; ) round = await worker.runOnce(1000);
-    expect(round).toMatchObject({ received: 1, done: 0, retried: 1 });
+    // Refused for good: kept in edd's dead letters and acknowledged, since no redelivery can change the answer.
+    expect(round).toMatchObject({ received: 1, done: 0, retried: 0, deadLettered: 1 });
+    expect(await store.listDeadLetters()).toMatchObject([{ error: { code: "refused-object-ref" } }]);
     const answer = await engine.query({ query: { query: "GetAccount", attributes: { id: "acc-planted" } } }, anonymousPrincipal);
     expect(answer.body).toMatchObject({ result: null });
     objects.close();

@@ -3,3 +3,4 @@ export { bearerToken, jwtVerifier, type JwtVerification, type JwtVerifier, type 
 export { platformClaimsAuthenticator, type PlatformClaimsOptions } from "./platform.js";
 export { principalFromClaims, type ClaimMapping, type ClaimPath } from "./claims.js";
 export { jwtAuthenticatorFromEnv } from "./from-env.js";
+export { serverlessAuthenticatorFromEnv } from "./serverless.js";

@@ -65,13 +65,12 @@ describe("Lambda HTTP events", () => {
 
 describe("Lambda event detection", () => {
   it.each([
-    ["an S3 notification", { Records: [{ eventSource: "aws:s3", s3: {} }] }, /from aws:s3/],
+    ["a DynamoDB stream", { Records: [{ eventSource: "aws:dynamodb", dynamodb: {} }] }, /from aws:dynamodb/],
     [
       "an EventBridge event that is not a schedule",
       { source: "aws.s3", "detail-type": "Object Created", detail: {} },
       /keys: source, detail-type, detail/,
     ],
-    ["an ALB request", { httpMethod: "GET", path: "/health", requestContext: { elb: {} } }, /keys: httpMethod, path, requestContext/],
     ["nothing", null, /of type null/],
   ])("throws, naming the event, for %s", async (_name, event, detail) => {
     const handler = createLambdaHandler(createBankTestEngine().engine);

@@ -1,44 +1,80 @@
-import { type EngineSource, lazyEdd, type ServerlessOptions } from "../shared/engine-source.js";
-import { isScheduledEvent, type SweepReport, sweepOutbox } from "../shared/sweep.js";
+import type { ProjectionStepReport } from "../../core/pipeline/projections/projection-step.js";
+import type { UploadReport } from "../../core/pipeline/effects/uploaded-commands.js";
+import { type EngineSource, type LazyEdd, lazyEdd, type ServerlessOptions } from "../shared/engine-source.js";
+import { budgetFrom, projectionEntry, sweepEntry } from "../shared/entries.js";
+import type { SweepReport } from "../shared/sweep.js";
+import { type AlbResult, isAlbEvent, isMultiValueAlb, requestFromAlb, resultForAlb } from "./http-alb.js";
 import { type ApiGatewayV1Result, isApiGatewayV1Event, requestFromV1, resultForV1 } from "./http-v1.js";
 import { type ApiGatewayV2Result, isApiGatewayV2Event, requestFromV2, resultForV2 } from "./http-v2.js";
+import { handleS3Event, isS3Event } from "./s3.js";
+import { type LambdaContext, type ScheduledTask, scheduledTask } from "./schedule.js";
 import { handleSqsBatch, isSqsEvent, type SqsBatchResponse } from "./sqs.js";
 
-export type LambdaResult = ApiGatewayV1Result | ApiGatewayV2Result | SqsBatchResponse | SweepReport;
+export type LambdaResult =
+  | ApiGatewayV1Result
+  | ApiGatewayV2Result
+  | AlbResult
+  | SqsBatchResponse
+  | SweepReport
+  | ProjectionStepReport
+  | UploadReport[];
 
 export type LambdaHandlerOptions = ServerlessOptions;
 
-/** The Lambda handler: `(event, context) => result`. The context is not needed. */
-export type LambdaHandler = (event: unknown) => Promise<LambdaResult>;
+/** A Lambda handler: `(event, context) => result`; the context gives scheduled entries their time budget. */
+export type LambdaHandler = (event: unknown, context?: Partial<LambdaContext>) => Promise<LambdaResult>;
+
+/** The entries of one deployment, sharing one engine: export each under the name the function configuration uses. */
+export interface LambdaHandlers {
+  /** Everything, told apart by the event's shape: HTTP (API Gateway, Function URL, ALB), SQS, S3 uploads, schedules. */
+  readonly handler: LambdaHandler;
+  /** The outbox sweep, whatever the event (an EventBridge schedule). */
+  readonly sweep: LambdaHandler;
+  /** The projection step, whatever the event (an EventBridge schedule). */
+  readonly project: LambdaHandler;
+}
 
 /**
- * One handler for every event edd accepts on Lambda, told apart by shape: SQS batches go to the
- * queue dispatch, API Gateway (REST or HTTP API) and Function URL requests to the one HTTP app.
+ * One handler for every event edd accepts on Lambda (see `createLambdaHandlers`).
  * The engine is built on the first invocation, not at module load.
  */
 export function createLambdaHandler(source: EngineSource, options: LambdaHandlerOptions = {}): LambdaHandler {
+  return createLambdaHandlers(source, options).handler;
+}
+
+export function createLambdaHandlers(source: EngineSource, options: LambdaHandlerOptions = {}): LambdaHandlers {
   const edd = lazyEdd(source, { verifiedClaims: authorizerClaims, ...options });
-  const serveHttp = async <T>(event: unknown, request: Request, toResult: (response: Response) => Promise<T>): Promise<T> => {
-    // The event rides along as the app's environment, so the authorizer's claims can be read.
-    const response = await (await edd.httpApp()).fetch(request, { event });
-    // Lambda freezes the instance once the handler returns: effects are delivered now or not until the next event.
-    await edd.deliverEffects();
-    return toResult(response);
+  const scheduled = (task: ScheduledTask): LambdaHandler => {
+    return async (_event, context) => {
+      // Start no new round once the invocation is nearly out of time; the next schedule goes on from there.
+      const budgetMs = budgetFrom(context?.getRemainingTimeInMillis?.());
+      return task === "sweep" ? sweepEntry(edd, budgetMs) : projectionEntry(edd, budgetMs);
+    };
   };
-  return async (event) => {
-    // EventBridge schedule: deliver what earlier invocations left in the outbox (crashed, timed out, retries now due).
-    if (isScheduledEvent(event)) return sweepOutbox(await edd.engine(), options.relay === false ? {} : (options.relay ?? {}));
-    if (isSqsEvent(event)) {
-      const failures = await handleSqsBatch(await edd.engine(), event, edd.logger);
-      await edd.deliverEffects();
-      return failures;
-    }
-    if (isApiGatewayV2Event(event)) return serveHttp(event, requestFromV2(event), resultForV2);
-    if (isApiGatewayV1Event(event)) return serveHttp(event, requestFromV1(event), resultForV1);
+  const sweep = scheduled("sweep");
+  const project = scheduled("project");
+  const handler: LambdaHandler = async (event, context) => {
+    const task = scheduledTask(event);
+    if (task !== undefined) return (task === "sweep" ? sweep : project)(event, context);
+    if (isSqsEvent(event)) return handleSqsBatch(edd, event);
+    if (isS3Event(event)) return handleS3Event(edd, event);
+    if (isAlbEvent(event)) return serveHttp(edd, event, requestFromAlb(event), (r) => resultForAlb(r, isMultiValueAlb(event)));
+    if (isApiGatewayV2Event(event)) return serveHttp(edd, event, requestFromV2(event), resultForV2);
+    if (isApiGatewayV1Event(event)) return serveHttp(edd, event, requestFromV1(event), resultForV1);
     throw new Error(
-      `edd: unrecognised Lambda event ${describe(event)}. Expected an SQS batch, an API Gateway REST (1.0) or HTTP API (2.0) request, or a Function URL request.`,
+      `edd: unrecognised Lambda event ${describe(event)}. Expected an SQS batch, an S3 notification, an API Gateway REST (1.0) or ` +
+        'HTTP API (2.0) request, a Function URL request, an ALB target-group request, or a schedule ({"edd": "sweep"} or {"edd": "project"}).',
     );
   };
+  return { handler, sweep, project };
+}
+
+async function serveHttp<T>(edd: LazyEdd, event: unknown, request: Request, toResult: (response: Response) => Promise<T>): Promise<T> {
+  // The event rides along as the app's environment, so the authorizer's claims can be read.
+  const response = await (await edd.httpApp()).fetch(request, { event });
+  // Lambda freezes the instance once the handler returns: effects are delivered now or not until the next event.
+  await edd.deliverEffects();
+  return toResult(response);
 }
 
 function describe(event: unknown): string {

@@ -11,7 +11,7 @@ export interface ApiGatewayV2Event {
   readonly headers?: Record<string, string | undefined>;
   readonly body?: string | null;
   readonly isBase64Encoded?: boolean;
-  readonly requestContext: { readonly domainName?: string; readonly http: { readonly method: string } };
+  readonly requestContext: { readonly domainName?: string; readonly stage?: string; readonly http: { readonly method: string } };
 }
 
 export interface ApiGatewayV2Result {
@@ -36,12 +36,24 @@ export function requestFromV2(event: ApiGatewayV2Event): Request {
   if (event.cookies !== undefined && event.cookies.length > 0) headers.set("cookie", event.cookies.join("; "));
   return toFetchRequest({
     method: event.requestContext.http.method,
-    pathAndQuery: event.rawQueryString === "" ? event.rawPath : `${event.rawPath}?${event.rawQueryString}`,
+    pathAndQuery: event.rawQueryString === "" ? withoutStage(event) : `${withoutStage(event)}?${event.rawQueryString}`,
     headers,
     domainName: event.requestContext.domainName,
     body: event.body,
     isBase64Encoded: event.isBase64Encoded,
   });
+}
+
+/**
+ * An HTTP API called through a named stage ("prod", not "$default") puts the stage in front of
+ * `rawPath`: "/prod/command". The app's routes start at "/", so the stage goes.
+ */
+function withoutStage(event: ApiGatewayV2Event): string {
+  const stage = event.requestContext.stage;
+  if (stage === undefined || stage === "" || stage === "$default") return event.rawPath;
+  const prefix = `/${stage}`;
+  if (event.rawPath === prefix) return "/";
+  return event.rawPath.startsWith(`${prefix}/`) ? event.rawPath.slice(prefix.length) : event.rawPath;
 }
 
 /** Payload 2.0 wants `set-cookie` values in `cookies`, the other headers single-valued. */

@@ -1,6 +1,6 @@
-import type { Engine } from "../../core/pipeline/engine.js";
-import { dispatchQueuedCommand, realmAttribute } from "../../core/pipeline/effects/queue.js";
-import type { Logger } from "../../core/ports/logger.js";
+import { realmAttribute } from "../../core/pipeline/effects/queue.js";
+import type { LazyEdd } from "../shared/engine-source.js";
+import { queueEntry } from "../shared/entries.js";
 import { traceparentKey, traceparentOf } from "../../core/ports/trace-context.js";
 
 /** One SQS message as the event source mapping hands it to Lambda. */
@@ -32,8 +32,8 @@ export function isSqsEvent(event: unknown): event is SqsEvent {
  * failure: it and every later record of the group go back, so the group keeps its order. Groups,
  * and the records of a standard queue, are independent and run concurrently.
  */
-export async function handleSqsBatch(engine: Engine, event: SqsEvent, logger: Logger): Promise<SqsBatchResponse> {
-  const failed = await Promise.all([...groupRecords(event.Records).values()].map((group) => dispatchGroup(engine, group, logger)));
+export async function handleSqsBatch(edd: LazyEdd, event: SqsEvent): Promise<SqsBatchResponse> {
+  const failed = await Promise.all([...groupRecords(event.Records).values()].map((group) => dispatchGroup(edd, group)));
   return { batchItemFailures: failed.flat().map((record) => ({ itemIdentifier: record.messageId })) };
 }
 
@@ -49,28 +49,31 @@ function groupRecords(records: readonly SqsRecord[]): Map<string, SqsRecord[]> {
 }
 
 /** Returns the records that must go back to the queue. */
-async function dispatchGroup(engine: Engine, records: readonly SqsRecord[], logger: Logger): Promise<readonly SqsRecord[]> {
+async function dispatchGroup(edd: LazyEdd, records: readonly SqsRecord[]): Promise<readonly SqsRecord[]> {
   for (const [index, record] of records.entries()) {
-    if (!(await dispatchRecord(engine, record, logger))) return records.slice(index);
+    if (!(await dispatchRecord(edd, record))) return records.slice(index);
   }
   return [];
 }
 
-async function dispatchRecord(engine: Engine, record: SqsRecord, logger: Logger): Promise<boolean> {
+async function dispatchRecord(edd: LazyEdd, record: SqsRecord): Promise<boolean> {
   try {
     const realm = record.messageAttributes?.[realmAttribute]?.stringValue;
-    const outcome = await dispatchQueuedCommand(engine, {
+    const outcome = await queueEntry(edd, {
       body: record.body,
       ...(realm === undefined ? {} : { realm }),
       source: `sqs:${queueName(record.eventSourceARN)}`,
+      messageId: record.messageId,
+      // A standard queue may deliver one aggregate's messages out of order: a version mismatch may pass later.
+      ordered: record.eventSourceARN.endsWith(".fifo"),
       attempt: Number(record.attributes.ApproximateReceiveCount ?? "1"),
       ...traceparentOf(record.messageAttributes?.[traceparentKey]?.stringValue),
     });
-    // "dead-lettered" is a success for SQS: edd kept the message, redelivering it cannot help.
+    // "dead-lettered" is a success for SQS: edd kept the message (and logged it), redelivering it cannot help.
     if (outcome.outcome !== "retry") return true;
-    logger.warn("SQS record returned to the queue", { messageId: record.messageId, reason: outcome.reason });
+    edd.logger.warn("SQS record returned to the queue", { messageId: record.messageId, reason: outcome.reason });
   } catch (error) {
-    logger.error("SQS record returned to the queue", { messageId: record.messageId, reason: String(error) });
+    edd.logger.error("SQS record returned to the queue", { messageId: record.messageId, reason: String(error) });
   }
   return false;
 }

@@ -1,12 +1,14 @@
 import type { InvocationContext, ServiceBusQueueHandler } from "@azure/functions";
-import { dispatchQueuedCommand, realmAttribute } from "../../core/pipeline/effects/queue.js";
+import { realmAttribute } from "../../core/pipeline/effects/queue.js";
 import { type EngineSource, type LazyEdd, lazyEdd, type ServerlessOptions } from "../shared/engine-source.js";
+import { queueEntry } from "../shared/entries.js";
 import { traceparentKey, traceparentOf } from "../../core/ports/trace-context.js";
 
 /**
  * The Service Bus queue trigger (PeekLock). Returning completes the message; throwing abandons it,
  * so Service Bus redelivers it and, past MaxDeliveryCount, moves it to `<queue>/$deadletterqueue`.
- * A permanently bad message is kept in edd's dead letters and completed: redelivery cannot fix it.
+ * A permanently bad message is kept in edd's dead letters (one warning logged) and completed:
+ * redelivery cannot fix it.
  */
 export function createAzureServiceBusHandler(
   source: EngineSource,
@@ -20,19 +22,18 @@ export function serviceBusHandler(edd: LazyEdd, queueName: string): ServiceBusQu
   return async (message, context) => {
     const metadata = context.triggerMetadata ?? {};
     const realm = applicationProperty(context, realmAttribute);
-    const outcome = await dispatchQueuedCommand(await edd.engine(), {
+    const messageId = metadata.messageId === undefined ? undefined : String(metadata.messageId);
+    const outcome = await queueEntry(edd, {
+      // The v4 host hands a JSON body over parsed, text as a string, anything else as bytes.
       body: message instanceof Uint8Array ? Buffer.from(message).toString("utf8") : message,
       ...(realm === undefined ? {} : { realm }),
       source: `servicebus:${queueName}`,
+      ...(messageId === undefined ? {} : { messageId }),
       attempt: Number(metadata.deliveryCount ?? 1),
       ...traceparentOf(applicationProperty(context, traceparentKey)),
     });
-    await edd.deliverEffects();
     if (outcome.outcome === "retry") {
       throw new Error(`edd: message ${String(metadata.messageId)} will be retried (${outcome.reason})`);
-    }
-    if (outcome.outcome === "dead-lettered") {
-      context.warn(`edd: message ${String(metadata.messageId)} stored as dead letter ${outcome.deadLetterId} (${outcome.reason})`);
     }
   };
 }

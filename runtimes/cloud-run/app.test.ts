@@ -5,14 +5,15 @@ import { eventarcRequest, pubSubPushBody } from "../../test/parity/fixtures/goog
 import { commandRequest } from "../../test/support/requests.js";
 import { type LocalJwks, startLocalJwks } from "../../test/support/local-jwks.js";
 import { serveApp } from "../../test/support/serve-app.js";
-import { type CloudRunAppOptions, createCloudRunApp, pubSubOidcAuthenticator, pushAuthFromEnv } from "./index.js";
+import { type CloudRunAppOptions, createCloudRunApp, pubSubOidcAuthenticator, pushAuthFromEnv, pushTokenAuthenticator } from "./index.js";
 
 const open = (id: string) =>
   JSON.stringify(commandRequest({ command: "OpenAccount", aggregateId: id, attributes: { owner: `${id}@example.com` } }));
 
 const pushToken = "a-push-token-of-32-characters-ok";
+const eventarcToken = "an-eventarc-token-of-its-own-32ch";
 
-function setup(options: CloudRunAppOptions = { pushToken }) {
+function setup(options: CloudRunAppOptions = { pushToken, eventarcAuthenticator: pushTokenAuthenticator(eventarcToken) }) {
   const { engine, store } = createBankTestEngine();
   store.beforeApply = (unit) => {
     if (unit.changes.some((change) => change.aggregateId.startsWith("flaky"))) throw new Error("database went away");
@@ -73,13 +74,14 @@ describe("Cloud Run Eventarc (CloudEvents binary mode)", () => {
   it.each(["/", "/_edd/events"])("dispatches a messagePublished event posted to %s", async (path) => {
     const { app, store } = setup();
     const { headers, body } = eventarcRequest({ data: open("b1") });
-    expect((await app.request(`${path}?token=${pushToken}`, { method: "POST", headers, body })).status).toBe(200);
+    expect((await app.request(`${path}?token=${pushToken}`, { method: "POST", headers, body })).status).toBe(401);
+    expect((await app.request(`${path}?token=${eventarcToken}`, { method: "POST", headers, body })).status).toBe(200);
     expect((await store.readFeed("default", undefined, 10)).events.map((e) => e.type)).toEqual(["AccountOpened"]);
   });
 
   it("rejects a POST / without CloudEvent headers", async () => {
     const { app } = setup();
-    const response = await app.request(`/?token=${pushToken}`, {
+    const response = await app.request(`/?token=${eventarcToken}`, {
       method: "POST",
       body: JSON.stringify(pubSubPushBody({ data: open("b2") })),
     });
@@ -107,7 +109,12 @@ describe("finding 2: Cloud Run push routes fail closed", () => {
   });
   afterAll(() => google.close());
 
-  const oidc = () => setup({ pushAuthenticator: pubSubOidcAuthenticator({ audience, serviceAccountEmail: pusher, jwksUrl: google.url }) });
+  const serviceUrl = "https://edd-bank-abc123-ew.a.run.app";
+  const oidc = () =>
+    setup({
+      pushAuthenticator: pubSubOidcAuthenticator({ audience, serviceAccountEmail: pusher, jwksUrl: google.url }),
+      eventarcAuthenticator: pubSubOidcAuthenticator({ audience: serviceUrl, serviceAccountEmail: pusher, jwksUrl: google.url }),
+    });
   /** What Pub/Sub sends with an authenticated push subscription. */
   const googleToken = (claims: Record<string, unknown> = {}) =>
     google.sign({
@@ -153,7 +160,12 @@ describe("finding 2: Cloud Run push routes fail closed", () => {
     );
     expect(pushed.status).toBe(200);
     // Eventarc signs with the older issuer spelling; both are Google's.
-    expect((await eventarc(app, open("oidc-2"), bearer(await googleToken({ iss: "accounts.google.com" })))).status).toBe(200);
+    const eventarcToken = (claims: Record<string, unknown> = {}) => googleToken({ iss: "accounts.google.com", aud: serviceUrl, ...claims });
+    expect((await eventarc(app, open("oidc-2"), bearer(await eventarcToken()))).status).toBe(200);
+    // Each route checks its own audience: the push endpoint's token does not open Eventarc's route, nor the reverse.
+    expect((await eventarc(app, open("oidc-3"), bearer(await googleToken({ iss: "accounts.google.com" })))).status).toBe(401);
+    const crossed = await push(pubSubPushBody({ data: open("oidc-4") }), "/_edd/pubsub", bearer(await eventarcToken()));
+    expect(crossed.status).toBe(401);
     expect(await events(store, "bank-eu")).toEqual(["oidc-1", "oidc-2"]);
   });
 
@@ -169,7 +181,9 @@ describe("finding 2: Cloud Run push routes fail closed", () => {
     const { app, store, push } = oidc();
     const token = await googleToken(claims);
     expect((await push(pubSubPushBody({ data: open("bad-1") }), "/_edd/pubsub", bearer(token))).status).toBe(status);
-    expect((await eventarc(app, open("bad-2"), bearer(token))).status).toBe(status);
+    // The same flaw in a token signed for the Eventarc route.
+    const forEventarc = await googleToken({ aud: "https://edd-bank-abc123-ew.a.run.app", ...claims });
+    expect((await eventarc(app, open("bad-2"), bearer(forEventarc))).status).toBe(status);
     expect(await events(store, "default")).toEqual([]);
     expect(await events(store, "bank-eu")).toEqual([]);
   });

@@ -1,10 +1,12 @@
 export { createCloudRunApp, type CloudRunAppOptions } from "./app.js";
 export { serveCloudRun, type CloudRunServer, type CloudRunServerOptions } from "./serve.js";
-export { dispatchPushedMessage, isPubSubPushBody, pushStatus, type PubSubPushBody } from "./push.js";
-export type { EngineSource } from "../shared/engine-source.js";
+export { dispatchPushedMessage, isPubSubPushBody, pushedCommand, pushStatus, type PubSubPushBody } from "./push.js";
+export { type CloudEvent, pubSubPublishedType, storageFinalizedType } from "./cloud-events.js";
+export type { EngineSource, ProjectionSource, ServerlessOptions, UploadOptions } from "../shared/engine-source.js";
 export { endpointsUserInfoClaims } from "./claims.js";
 export {
   googleJwksUrl,
+  type CloudRunAuthFromEnv,
   type PubSubOidcOptions,
   type PushAuthChoice,
   type PushAuthenticator,

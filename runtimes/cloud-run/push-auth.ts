@@ -120,34 +120,46 @@ export function choosePushAuthenticator(options: PushAuthChoice): PushAuthentica
   return only;
 }
 
+/** What the Cloud Run entry reads from the environment: the push choice and the other callers' authenticators. */
+export interface CloudRunAuthFromEnv extends PushAuthChoice {
+  readonly eventarcAuthenticator?: PushAuthenticator;
+  readonly schedulerAuthenticator?: PushAuthenticator;
+}
+
 /**
- * The push authenticator from the environment, for the Cloud Run entry:
- * `EDD_PUSH_AUDIENCE` with `EDD_PUSH_SERVICE_ACCOUNT` (comma-separated; optional `EDD_PUSH_JWKS_URL`)
- * verifies Google-signed OIDC tokens; `EDD_PUSH_TOKEN` is the shared `?token=`;
- * `EDD_PUSH_UNAUTHENTICATED=local` is a local run. Nothing set: nothing chosen, and the app refuses to start.
+ * The authenticators from the environment, for the Cloud Run entry. Each caller signs its OIDC
+ * token for its own audience, so each has its own pair of variables (all optional but the push):
+ * - Pub/Sub push: `EDD_PUSH_AUDIENCE` with `EDD_PUSH_SERVICE_ACCOUNT` (comma-separated), or
+ *   `EDD_PUSH_TOKEN` (the shared `?token=`), or `EDD_PUSH_UNAUTHENTICATED=local` (a local run, every route);
+ * - Eventarc: `EDD_EVENTARC_AUDIENCE` with `EDD_EVENTARC_SERVICE_ACCOUNT`;
+ * - Cloud Scheduler: `EDD_SCHEDULER_AUDIENCE` with `EDD_SCHEDULER_SERVICE_ACCOUNT`;
+ * - `EDD_PUSH_JWKS_URL` replaces Google's keys for all three (tests).
+ * Nothing set: no push authenticator is chosen, and the app refuses to start.
  */
-export function pushAuthFromEnv(env: Readonly<Record<string, string | undefined>>): PushAuthChoice {
+export function pushAuthFromEnv(env: Readonly<Record<string, string | undefined>>): CloudRunAuthFromEnv {
   const value = (name: string) => (env[name] === undefined || env[name] === "" ? undefined : env[name]);
-  const audience = value("EDD_PUSH_AUDIENCE");
-  const accounts = value("EDD_PUSH_SERVICE_ACCOUNT");
-  if ((audience === undefined) !== (accounts === undefined)) {
-    throw new Error("Set both EDD_PUSH_AUDIENCE and EDD_PUSH_SERVICE_ACCOUNT to verify Pub/Sub push tokens, or neither.");
-  }
   const jwksUrl = value("EDD_PUSH_JWKS_URL");
+  const oidc = (prefix: string): PushAuthenticator | undefined => {
+    const audience = value(`${prefix}_AUDIENCE`);
+    const accounts = value(`${prefix}_SERVICE_ACCOUNT`);
+    if ((audience === undefined) !== (accounts === undefined)) {
+      throw new Error(`Set both ${prefix}_AUDIENCE and ${prefix}_SERVICE_ACCOUNT to verify Google-signed tokens, or neither.`);
+    }
+    if (audience === undefined || accounts === undefined) return undefined;
+    const serviceAccountEmail = accounts.split(",").map((account) => account.trim());
+    return pubSubOidcAuthenticator({ audience, serviceAccountEmail, ...(jwksUrl === undefined ? {} : { jwksUrl }) });
+  };
   const local = value("EDD_PUSH_UNAUTHENTICATED");
   if (local !== undefined && local !== "local") throw new Error('EDD_PUSH_UNAUTHENTICATED takes only the value "local".');
   const token = value("EDD_PUSH_TOKEN");
+  const push = oidc("EDD_PUSH");
+  const eventarc = oidc("EDD_EVENTARC");
+  const scheduler = oidc("EDD_SCHEDULER");
   return {
-    ...(audience === undefined || accounts === undefined
-      ? {}
-      : {
-          pushAuthenticator: pubSubOidcAuthenticator({
-            audience,
-            serviceAccountEmail: accounts.split(",").map((account) => account.trim()),
-            ...(jwksUrl === undefined ? {} : { jwksUrl }),
-          }),
-        }),
+    ...(push === undefined ? {} : { pushAuthenticator: push }),
     ...(token === undefined ? {} : { pushToken: token }),
     ...(local === undefined ? {} : { allowUnauthenticatedLocalPush: true }),
+    ...(eventarc === undefined ? {} : { eventarcAuthenticator: eventarc }),
+    ...(scheduler === undefined ? {} : { schedulerAuthenticator: scheduler }),
   };
 }

@@ -1,8 +1,8 @@
 import type { Engine } from "../../core/pipeline/engine.js";
-import { dispatchQueuedCommand, type QueueOutcome, realmAttribute } from "../../core/pipeline/effects/queue.js";
 import { traceparentKey, traceparentOf } from "../../core/ports/trace-context.js";
+import { dispatchQueuedCommand, type QueuedCommand, type QueueOutcome, realmAttribute } from "../../core/pipeline/effects/queue.js";
 
-/** The body Pub/Sub POSTs to a push endpoint; Eventarc sends the same body as a binary-mode CloudEvent. */
+/** The body Pub/Sub POSTs to a push endpoint; Eventarc sends the same body as a CloudEvent's data. */
 export interface PubSubPushBody {
   readonly message: {
     /** The command request, base64-encoded. */
@@ -22,16 +22,24 @@ export function isPubSubPushBody(body: unknown): body is PubSubPushBody {
   return typeof candidate?.subscription === "string" && typeof candidate.message?.messageId === "string";
 }
 
-/** Dispatches one pushed message; see `pushStatus` for what the answer tells Pub/Sub. */
-export function dispatchPushedMessage(engine: Engine, push: PubSubPushBody): Promise<QueueOutcome> {
+/** The queued command a push stands for, in the one queue dispatch's terms. */
+export function pushedCommand(push: PubSubPushBody): QueuedCommand {
   const realm = push.message.attributes?.[realmAttribute];
-  return dispatchQueuedCommand(engine, {
+  return {
     body: Buffer.from(push.message.data ?? "", "base64").toString("utf8"),
     ...(realm === undefined ? {} : { realm }),
     source: `pubsub:${push.subscription.slice(push.subscription.lastIndexOf("/") + 1)}`,
+    messageId: push.message.messageId,
+    // Without an ordering key Pub/Sub may deliver one aggregate's messages in any order.
+    ordered: push.message.orderingKey !== undefined && push.message.orderingKey !== "",
     attempt: push.deliveryAttempt ?? 1,
     ...traceparentOf(push.message.attributes?.[traceparentKey]),
-  });
+  };
+}
+
+/** Dispatches one pushed message; see `pushStatus` for what the answer tells Pub/Sub. */
+export function dispatchPushedMessage(engine: Engine, push: PubSubPushBody): Promise<QueueOutcome> {
+  return dispatchQueuedCommand(engine, pushedCommand(push));
 }
 
 /**

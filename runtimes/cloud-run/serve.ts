@@ -1,6 +1,6 @@
 import type { AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
-import { type EngineSource, lazyEdd } from "../shared/engine-source.js";
+import type { EngineSource } from "../shared/engine-source.js";
 import { type CloudRunAppOptions, createCloudRunApp } from "./app.js";
 import { choosePushAuthenticator } from "./push-auth.js";
 
@@ -22,7 +22,7 @@ export interface CloudRunServer {
 export async function serveCloudRun(source: EngineSource, options: CloudRunServerOptions): Promise<CloudRunServer> {
   // Refuse before the engine opens its store: without a push authenticator there is nothing to serve.
   choosePushAuthenticator(options);
-  const engine = await lazyEdd(source).engine();
+  const engine = typeof source === "function" ? await source() : source;
   const app = createCloudRunApp(engine, options);
   const port = options.port ?? Number(process.env.PORT ?? 8080);
   const hostname = options.hostname ?? "0.0.0.0";

@@ -1,21 +1,59 @@
-import { type Authenticator, createEngine, type Engine, jsonLogger, type Store } from "edd";
-import { MemoryStore } from "edd/memory";
+import { type Authenticator, createEngine, type Engine, jsonLogger } from "edd";
+import { MemoryCheckpointStore, MemoryStore, MemoryViewStore } from "edd/memory";
+import type { ProjectionSetup } from "edd/pipeline";
 import { bankServices } from "../services.js";
+import { accountSummaries } from "../views.js";
 
-/** The bank's engine as every deployed entry builds it: on first use, on the store the environment names. */
-export async function createBankEngine(authenticator?: Authenticator): Promise<Engine> {
-  return createEngine({
+/** The bank as every deployed entry runs it: the engine, and the projections that keep its views. */
+export interface BankSystem {
+  readonly engine: Engine;
+  readonly projections: ProjectionSetup;
+}
+
+/** On the stores the environment names: in memory unless DATABASE_URL is set. */
+export async function openBankSystem(authenticator?: Authenticator): Promise<BankSystem> {
+  const { store, views, checkpoints } = await openDeployedStores();
+  const engine = createEngine({
     services: bankServices,
-    store: await openDeployedStore(),
+    store,
+    views,
     logger: jsonLogger(),
     ...(authenticator === undefined ? {} : { authenticator }),
   });
+  return { engine, projections: { store, views, checkpoints, projections: [accountSummaries], realms: realmsFromEnv() } };
 }
 
-/** In memory unless DATABASE_URL is set; the Postgres code is loaded only then, so cold starts never pay for it. */
-async function openDeployedStore(): Promise<Store> {
+/** The bank's engine alone (its views included), for entries that project elsewhere. */
+export async function createBankEngine(authenticator?: Authenticator): Promise<Engine> {
+  return (await openBankSystem(authenticator)).engine;
+}
+
+/** One system per instance, built on first use by whichever entry runs first; a failed start is retried. */
+export function lazyBankSystem(authenticator?: Authenticator): { engine(): Promise<Engine>; projections(): Promise<ProjectionSetup> } {
+  let system: Promise<BankSystem> | undefined;
+  const open = () => {
+    system ??= openBankSystem(authenticator).catch((error: unknown) => {
+      system = undefined;
+      throw error;
+    });
+    return system;
+  };
+  return { engine: async () => (await open()).engine, projections: async () => (await open()).projections };
+}
+
+/** Realms whose views this deployment keeps, from $EDD_REALMS (comma-separated); default the anonymous realm. */
+export function realmsFromEnv(env: Readonly<Record<string, string | undefined>> = process.env): readonly string[] {
+  return (env.EDD_REALMS ?? "default")
+    .split(",")
+    .map((realm) => realm.trim())
+    .filter((realm) => realm !== "");
+}
+
+/** The Postgres code is loaded only when DATABASE_URL is set, so cold starts never pay for it. */
+async function openDeployedStores() {
   const url = process.env.DATABASE_URL;
-  if (url === undefined || url === "") return new MemoryStore();
-  const { openPostgresStore } = await import("./postgres-store.js");
-  return openPostgresStore(url);
+  if (url === undefined || url === "")
+    return { store: new MemoryStore(), views: new MemoryViewStore(), checkpoints: new MemoryCheckpointStore() };
+  const { openPostgresStores } = await import("./postgres-store.js");
+  return openPostgresStores(url);
 }

@@ -1,13 +1,50 @@
-import { createPostgresStore } from "edd/postgres";
-import type { Store } from "edd";
+import type { Store, ViewStore } from "edd";
+import type { CheckpointStore } from "edd/ports";
+import {
+  createPostgresClient,
+  createPostgresStore,
+  ensureCheckpointTables,
+  ensureViewTables,
+  migrate,
+  PostgresCheckpointStore,
+  PostgresViewStore,
+  SqlStore,
+} from "edd/postgres";
 
 /**
- * The Postgres store for DATABASE_URL (schema from EDD_SCHEMA, as in examples/bank/store.ts). Its own
- * module so the bundler puts it, and `pg`, in a chunk that loads only when a database is configured.
+ * The Postgres stores for DATABASE_URL (schema from EDD_SCHEMA). Their own module, so the bundler
+ * puts them, and `pg`, in a chunk that loads only when a database is configured.
  */
 export function openPostgresStore(connectionString: string): Promise<Store> {
   const schema = process.env.EDD_SCHEMA || undefined;
-  // A function instance serves one request at a time: a small pool spares the database's connections.
-  const poolSize = Number(process.env.EDD_DB_POOL_SIZE || 4);
-  return createPostgresStore({ connectionString, poolSize, ...(schema === undefined ? {} : { schema }) });
+  return createPostgresStore({ connectionString, poolSize: poolSize(), ...(schema === undefined ? {} : { schema }) });
+}
+
+/** Events, views and checkpoints on one pool: what a deployed bank serves and projects from. */
+export async function openPostgresStores(
+  connectionString: string,
+): Promise<{ store: Store; views: ViewStore; checkpoints: CheckpointStore }> {
+  const schema = process.env.EDD_SCHEMA || "edd";
+  const client = createPostgresClient({ connectionString, poolSize: poolSize() });
+  try {
+    await migrate(client, schema);
+    const rows = {
+      query: async (text: string, params?: unknown[]) => ({ rows: await client.query<Record<string, unknown>>(text, params) }),
+    };
+    await ensureViewTables(rows, schema);
+    await ensureCheckpointTables(rows, schema);
+    return {
+      store: new SqlStore(client, { schema }),
+      views: new PostgresViewStore(rows, { schema }),
+      checkpoints: new PostgresCheckpointStore(rows, { schema }),
+    };
+  } catch (error) {
+    await client.close();
+    throw error;
+  }
+}
+
+/** A function instance serves one request at a time: a small pool spares the database's connections. */
+function poolSize(): number {
+  return Number(process.env.EDD_DB_POOL_SIZE || 4);
 }
