@@ -1,4 +1,4 @@
-import { GetItemCommand } from "@aws-sdk/client-dynamodb";
+import { ConditionalCheckFailedException, DeleteItemCommand, GetItemCommand } from "@aws-sdk/client-dynamodb";
 import { type IdentityClaim, IdentityConflictError } from "../../core/ports/store.js";
 import { attr, bucketOf, type DynamoTable, type Item, type Key, queryAll, read } from "./client.js";
 import type { Condition } from "./transaction.js";
@@ -53,4 +53,30 @@ export function uniqueClaims(claims: readonly IdentityClaim[]): IdentityClaim[] 
     unique.set(key, claim);
   }
   return [...unique.values()];
+}
+
+/**
+ * Deletes every name the aggregate claimed in the service (`edd forget`). Names are keyed by name,
+ * not by owner, so this reads the realm's identity partitions: fine for a rare operator command.
+ */
+export async function releaseIdentities(table: DynamoTable, realm: string, service: string, aggregateId: string): Promise<number> {
+  let released = 0;
+  for await (const claim of listIdentities(table, realm)) {
+    if (claim.service !== service || claim.aggregateId !== aggregateId) continue;
+    try {
+      await table.client.send(
+        new DeleteItemCommand({
+          TableName: table.name,
+          Key: identityKey(table, realm, service, claim.name),
+          ConditionExpression: "aggregateId = :owner",
+          ExpressionAttributeValues: { ":owner": attr.s(aggregateId) },
+        }),
+      );
+      released++;
+    } catch (error) {
+      // Released meanwhile by another run: nothing left to delete.
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
+  }
+  return released;
 }
