@@ -3,7 +3,7 @@ import { type IdentityClaim, IdentityConflictError } from "../../core/ports/stor
 import { attr, bucketOf, type DynamoTable, type Item, type Key, queryAll, read } from "./client.js";
 import type { Condition } from "./transaction.js";
 
-const { GetItemCommand } = dynamodb;
+const { ConditionalCheckFailedException, DeleteItemCommand, GetItemCommand } = dynamodb;
 
 /**
  * Unique names, spread over a fixed number of partitions per realm by a hash of (service, name):
@@ -55,4 +55,30 @@ export function uniqueClaims(claims: readonly IdentityClaim[]): IdentityClaim[] 
     unique.set(key, claim);
   }
   return [...unique.values()];
+}
+
+/**
+ * Deletes every name the aggregate claimed in the service (`edd forget`). Names are keyed by name,
+ * not by owner, so this reads the realm's identity partitions: fine for a rare operator command.
+ */
+export async function releaseIdentities(table: DynamoTable, realm: string, service: string, aggregateId: string): Promise<number> {
+  let released = 0;
+  for await (const claim of listIdentities(table, realm)) {
+    if (claim.service !== service || claim.aggregateId !== aggregateId) continue;
+    try {
+      await table.client.send(
+        new DeleteItemCommand({
+          TableName: table.name,
+          Key: identityKey(table, realm, service, claim.name),
+          ConditionExpression: "aggregateId = :owner",
+          ExpressionAttributeValues: { ":owner": attr.s(aggregateId) },
+        }),
+      );
+      released++;
+    } catch (error) {
+      // Released meanwhile by another run: nothing left to delete.
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
+  }
+  return released;
 }

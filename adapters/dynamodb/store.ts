@@ -21,7 +21,7 @@ import { attr, DynamoTable, type DynamoTableOptions, isConditionFailure, read } 
 import { Committer } from "./commit.js";
 import { readFeed } from "./feed.js";
 import { KnownTails, maxFeedShards } from "./feed-shards.js";
-import { identityOwner } from "./identities.js";
+import { identityOwner, releaseIdentities } from "./identities.js";
 import * as outbox from "./outbox.js";
 import * as requests from "./requests.js";
 
@@ -85,6 +85,10 @@ export class DynamoStore implements Store {
 
   findIdentity(realm: string, service: string, name: string): Promise<string | undefined> {
     return identityOwner(this.table, realm, service, name);
+  }
+
+  releaseIdentities(realm: string, service: string, aggregateId: string): Promise<number> {
+    return releaseIdentities(this.table, realm, service, aggregateId);
   }
 
   findResponse(realm: string, idempotencyKey: string): Promise<StoredResponse | undefined> {
