@@ -4,6 +4,8 @@ import {
   type CommittedEvents,
   ConcurrencyError,
   type DeadLetter,
+  type DeadLetterFilter,
+  type DeadLetterResolution,
   type EventFeedPage,
   IdentityConflictError,
   type NewDeadLetter,
@@ -271,12 +273,18 @@ export class MemoryStore implements Store {
     return id;
   }
 
-  async listDeadLetters(realm?: string): Promise<readonly DeadLetter[]> {
-    return [...this.#deadLetters.values()].filter((letter) => realm === undefined || letter.realm === realm).map(clone);
+  async listDeadLetters(realm?: string, filter: DeadLetterFilter = {}): Promise<readonly DeadLetter[]> {
+    return [...this.#deadLetters.values()]
+      .filter((letter) => realm === undefined || letter.realm === realm)
+      .filter((letter) => filter.includeResolved === true || letter.resolution === undefined)
+      .map(clone);
   }
 
-  async removeDeadLetter(id: string): Promise<void> {
-    this.#deadLetters.delete(id);
+  async resolveDeadLetter(id: string, resolution: DeadLetterResolution): Promise<boolean> {
+    const letter = this.#deadLetters.get(id);
+    if (letter === undefined || letter.resolution !== undefined) return false;
+    this.#deadLetters.set(id, { ...letter, resolution: clone(resolution) });
+    return true;
   }
 
   /** Pending outbox items, for tests. */

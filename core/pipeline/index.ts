@@ -15,7 +15,7 @@ export { runProjectionStep, type ProjectionSetup, type ProjectionStepOptions, ty
 export { createQueueWorker, type QueueRound, type QueueWorker, type QueueWorkerOptions } from "./queue-worker.js";
 export { deliverToTransport, publishCommand, type PublishOptions } from "./queue-publish.js";
 export { offloadIfLarge, parseLargeCommandReference, resolveLargeCommand, type LargeCommandReference } from "./large-commands.js";
-export { findDeadLetter, redriveDeadLetter, type RedriveOutcome } from "./dead-letters.js";
+export { discardDeadLetter, findDeadLetter, redriveDeadLetter, type RedriveOutcome, type ResolveOptions } from "./dead-letters.js";
 export { createProjector, type ProjectionStep, type Projector, type ProjectorOptions } from "./projection.js";
 export { startProjectionWorker, type ProjectionWorker, type ProjectionWorkerOptions } from "./projection-worker.js";
 export { countFeed, rebuildProjection, type RebuildOptions, type RebuildProgress, type RebuildResult } from "./rebuild.js";
