@@ -24,7 +24,7 @@ import { type CommitHooks, commitStatements, commitUnit } from "./commit.js";
 import { commitSingleStatement, fitsSingleStatement, singleStatementCommitSql } from "./commit-single.js";
 import { feedStatement, readFeedPage } from "./feed.js";
 import { type OutboxRow, outboxStatements, toOutboxItem } from "./outbox.js";
-import { RequestLogWriter } from "./request-log.js";
+import { type RequestLogCommit, RequestLogWriter } from "./request-log.js";
 import {
   compareIds,
   type DeadLetterRow,
@@ -47,6 +47,8 @@ export interface SqlStoreOptions {
   readonly hooks?: CommitHooks;
   /** Commit simple units (one aggregate, no identities) in one statement (default true). */
   readonly singleStatementCommit?: boolean;
+  /** How request-log writes commit (default "durable"; see RequestLogCommit for the loss window of "asynchronous"). */
+  readonly requestLogCommit?: RequestLogCommit;
 }
 
 /** A request log row as tests and operators read it back. */
@@ -104,7 +106,7 @@ export class SqlStore implements Store {
       resolveDeadLetter: `UPDATE ${t.deadLetters} SET resolution = $2, resolved_by = $3, resolved_at = $4
         WHERE id = $1::bigint AND resolution IS NULL RETURNING id`,
     };
-    this.#requestLogWriter = new RequestLogWriter(db, t);
+    this.#requestLogWriter = new RequestLogWriter(db, t, options.requestLogCommit);
   }
 
   async commit(unit: UnitOfWork): Promise<CommittedEvents> {

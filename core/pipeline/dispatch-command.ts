@@ -14,6 +14,7 @@ import { withFields } from "../ports/logger.js";
 import { traced } from "../ports/tracer.js";
 import { edgeError, forgedFieldsError } from "./edge.js";
 import { provenanceOf } from "./provenance.js";
+import { loggedPrincipal, logRefusal } from "./refusals.js";
 import { fingerprintOf, type RequestFingerprint, replayFor } from "./request-hash.js";
 
 export interface DispatchOptions {
@@ -35,20 +36,27 @@ export async function dispatchCommand(
   options: DispatchOptions = {},
 ): Promise<DispatchResult> {
   const invocationId = rt.ids.uuid();
-  // Nothing is logged or stored before these checks pass.
+  const receivedAt = rt.clock.now();
+  // Nothing but the refusal itself is logged, and nothing stored, before these checks pass.
+  const refuse = async (result: DispatchResult) => {
+    await logRefusal(rt, { kind: "command", principal, body: input, result, receivedAt });
+    return result;
+  };
   const unstorable = edgeError(input, principal);
-  if (unstorable !== undefined) return failure(idsFrom(input, invocationId), unstorable);
+  if (unstorable !== undefined) return refuse(failure(idsFrom(input, invocationId), unstorable));
   const parsed = commandRequestSchema.safeParse(input);
   if (!parsed.success) {
-    return failure(
-      idsFrom(input, invocationId),
-      new EddError("invalid-envelope", "The command request does not match the envelope schema.", describeIssues(parsed.error)),
+    return refuse(
+      failure(
+        idsFrom(input, invocationId),
+        new EddError("invalid-envelope", "The command request does not match the envelope schema.", describeIssues(parsed.error)),
+      ),
     );
   }
   const request = parsed.data;
   const ids: ResponseIds = { requestId: request.requestId, interactionId: request.interactionId, invocationId };
   const forged = options.trusted ? undefined : forgedFieldsError(request);
-  if (forged !== undefined) return failure(ids, forged);
+  if (forged !== undefined) return refuse(failure(ids, forged));
   const breadcrumbs = request.breadcrumbs ?? rootBreadcrumbs;
   // Hashed while the request is logged: no time added to the request.
   const fingerprint = fingerprintOf(request, principal);
@@ -69,7 +77,8 @@ export async function dispatchCommand(
     breadcrumbs,
     kind: "command",
     body: request,
-    receivedAt: rt.clock.now().toISOString(),
+    receivedAt: receivedAt.toISOString(),
+    principal: loggedPrincipal(principal, options.trusted ? "system" : "unknown"),
   });
   const span = rt.tracer.startSpan("edd.command", requestSpanAttributes(ids, principal));
   let result: DispatchResult;
@@ -87,7 +96,7 @@ export async function dispatchCommand(
   }
   const errorCode = "error" in result.body ? result.body.error.code : undefined;
   // Written by the commit when the store can; replays, rejections not stored and failures get their own write.
-  if (!tracking.closedByCommit) await rt.store.recordOutcome(principal.realm, logId, outcomeOf(result.status, errorCode, rt.clock.now()));
+  if (!tracking.closedByCommit) await rt.store.recordOutcome(principal.realm, logId, outcomeOf(result, rt.clock.now()));
   logEnd(result);
   span.setAttribute("edd.status", result.status);
   if (errorCode !== undefined) span.setAttribute("edd.error_code", errorCode);
@@ -101,12 +110,14 @@ interface RequestLogTracking {
   closedByCommit: boolean;
 }
 
-function errorCodeOf(result: DispatchResult): string | undefined {
-  return "error" in result.body ? result.body.error.code : undefined;
-}
-
-function outcomeOf(status: number, errorCode: string | undefined, now: Date): RequestOutcome {
-  return { status, ...(errorCode === undefined ? {} : { errorCode }), finishedAt: now.toISOString() };
+/** The log's record of an answer: its status and, for an error, the code and message the client got. */
+function outcomeOf(result: DispatchResult, now: Date): RequestOutcome {
+  const error = "error" in result.body ? result.body.error : undefined;
+  return {
+    status: result.status,
+    ...(error === undefined ? {} : { errorCode: error.code, errorMessage: error.message }),
+    finishedAt: now.toISOString(),
+  };
 }
 
 async function processRequest(
@@ -196,9 +207,7 @@ async function processRequest(
           effects: decided.kind === "accepted" ? decided.effects : [],
           response: { status: response.status, body: response.body, ...fingerprint },
           time: now.toISOString(),
-          ...(rt.store.recordsOutcomeInCommit === true
-            ? { requestLog: { logId: tracking.logId, outcome: outcomeOf(response.status, errorCodeOf(response), now) } }
-            : {}),
+          ...(rt.store.recordsOutcomeInCommit === true ? { requestLog: { logId: tracking.logId, outcome: outcomeOf(response, now) } } : {}),
         }),
       );
       tracking.closedByCommit = rt.store.recordsOutcomeInCommit === true;
