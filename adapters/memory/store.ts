@@ -17,6 +17,7 @@ import {
   type StoredResponse,
   type UnitOfWork,
 } from "../../core/ports/store.js";
+import { type OutboxRecord, RecordConflictError, type ResponseRecord } from "../../core/ports/importer.js";
 import { eventHash } from "../sql/hash.js";
 
 interface OutboxRow extends Omit<OutboxItem, "attempts"> {
@@ -285,6 +286,19 @@ export class MemoryStore implements Store {
     if (letter === undefined || letter.resolution !== undefined) return false;
     this.#deadLetters.set(id, { ...letter, resolution: clone(resolution) });
     return true;
+  }
+
+  /** `edd import`: answers under their keys (none may be taken) and undelivered effects, all or nothing. */
+  importAnswersAndEffects(realm: string, responses: readonly ResponseRecord[], outbox: readonly OutboxRecord[]): void {
+    const taken = responses.find((r) => this.#responses.has(`${realm}\u0000${r.idempotencyKey}`));
+    if (taken !== undefined) throw new RecordConflictError(`realm ${realm} already holds an answer under ${taken.idempotencyKey}`);
+    for (const { idempotencyKey, body, ...response } of responses) {
+      this.#responses.set(`${realm}\u0000${idempotencyKey}`, { ...clone(response), body: JSON.parse(body) });
+    }
+    for (const entry of outbox) {
+      const id = String(this.#nextId++);
+      this.#outbox.set(id, { ...clone(entry), id, realm, dueAt: 0 });
+    }
   }
 
   /** Pending outbox items, for tests. */

@@ -14,7 +14,7 @@ import { openSqlDatabaseFromEnv, viewSqlClient } from "../../adapters/sql/from-e
 import { dynamoTargetFromEnv, openDynamoStore } from "../node/dynamodb-stores.js";
 import { exportRealm } from "../../core/pipeline/export.js";
 import { type AggregateLister, auditAggregateLister, feedAggregateLister } from "../../core/pipeline/verify.js";
-import type { EventImporter, IdentityReader } from "../../core/ports/importer.js";
+import type { EventImporter, IdentityReader, RealmRecordReader } from "../../core/ports/importer.js";
 import type { RequestLogPruner } from "../../core/ports/retention.js";
 import type { Store } from "../../core/ports/store.js";
 import type { ViewStore } from "../../core/ports/view-store.js";
@@ -27,6 +27,8 @@ export interface DataTools {
   readonly listAggregates: AggregateLister;
   readonly importer?: EventImporter;
   readonly identities?: IdentityReader;
+  /** Stored answers, request log, dead letters and undelivered effects, for `edd export`. */
+  readonly records?: RealmRecordReader;
   /** For `edd prune`. */
   readonly pruner?: RequestLogPruner;
   close(): Promise<void>;
@@ -67,6 +69,7 @@ export function dynamoDataTools(store: DynamoStore): DataTools {
     listAggregates: feedAggregateLister(store),
     importer,
     identities: importer,
+    records: importer,
     pruner: dynamoRequestLogPruner(store),
     close: () => store.close(),
   };
@@ -88,6 +91,7 @@ export function sqlDataTools(client: SqlClient, schema: string, withViews: boole
     listAggregates: auditAggregateLister(sqlAuditReader(client, { schema })),
     importer,
     identities: importer,
+    records: importer,
     pruner: sqlRequestLogPruner(client, { schema }),
     close: () => client.close(),
   };
@@ -95,8 +99,9 @@ export function sqlDataTools(client: SqlClient, schema: string, withViews: boole
 
 export const exportUsage = `usage: edd export --realm <realm> [--out <file>]
 
-Writes the realm's whole event log (events with metadata and hashes, then identities) as JSON
-Lines, to <file> or standard output. The format is in docs/data-format.md.`;
+Writes the realm whole as JSON Lines, to <file> or standard output: events with metadata and
+hashes, identities, stored answers, the request log, dead letters with their history and
+undelivered effects. The format is in docs/data-format.md.`;
 
 /** `edd export`: 0 written, 2 usage, 3 fault. */
 export const exportCommand: CliCommand = async (args, context) => {
@@ -115,6 +120,7 @@ export const exportCommand: CliCommand = async (args, context) => {
     const lines = exportRealm({
       store: tools.store,
       identities: tools.identities,
+      ...(tools.records === undefined ? {} : { records: tools.records }),
       realm: options.realm,
       onProgress: (events) => context.progress?.(`export ${options.realm}: ${events} events`),
     });
