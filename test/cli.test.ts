@@ -22,7 +22,18 @@ describe("edd CLI", { timeout: 120_000 }, () => {
     expect(code).toBe(0);
     for (const name of ["serve", "migrate", "verify", "rebuild", "export", "import", "anchor", "prune", "dlq"])
       expect(stdout).toMatch(new RegExp(`^  ${name} `, "m"));
-    expect(Object.keys(commands).sort()).toEqual(["anchor", "dlq", "export", "import", "migrate", "prune", "rebuild", "serve", "state", "verify"]);
+    expect(Object.keys(commands).sort()).toEqual([
+      "anchor",
+      "dlq",
+      "export",
+      "import",
+      "migrate",
+      "prune",
+      "rebuild",
+      "serve",
+      "state",
+      "verify",
+    ]);
     expect(stdout).toContain("exit codes");
   });
 
