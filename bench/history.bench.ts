@@ -6,11 +6,11 @@ import { sqlImporter } from "../adapters/sql/importer.js";
 import { migrate } from "../adapters/sql/migrations.js";
 import { sqlRequestLogPruner } from "../adapters/sql/prune.js";
 import { SqlStore } from "../adapters/sql/store.js";
-import { collectAnchorLeaves, createAnchor, readAnchor } from "../core/pipeline/anchor.js";
-import { eventLine } from "../core/pipeline/export.js";
-import { importRealm } from "../core/pipeline/import.js";
-import { pruneRequestLog } from "../core/pipeline/prune.js";
-import { compareWithAnchor } from "../core/pipeline/verify-anchor.js";
+import { collectAnchorLeaves, createAnchor, readAnchor } from "../core/pipeline/operations/anchor.js";
+import { eventLine } from "../core/pipeline/operations/export.js";
+import { importRealm } from "../core/pipeline/operations/import.js";
+import { pruneRequestLog } from "../core/pipeline/operations/prune.js";
+import { compareWithAnchor } from "../core/pipeline/operations/verify-anchor.js";
 import { accounts } from "../examples/bank/services.js";
 import type { BenchReport } from "./run.js";
 

@@ -9,7 +9,7 @@ import { createPgliteStore } from "../adapters/pglite/index.js";
 import { createPostgresStore } from "../adapters/postgres/index.js";
 import type { SqlStore } from "../adapters/sql/store.js";
 import { anonymousPrincipal, createEngine, type Engine } from "../core/index.js";
-import { evolveAll, loadAggregate } from "../core/pipeline/aggregate.js";
+import { evolveAll, loadAggregate } from "../core/pipeline/dispatch/aggregate.js";
 import { accounts, bankServices } from "../examples/bank/services.js";
 import { serveNode } from "../runtimes/node/index.js";
 import type { BenchReport } from "./run.js";

@@ -10,7 +10,7 @@ import {
   type Store,
   type UnitOfWork,
 } from "../core/ports/store.js";
-import { eventHash, verifyChain } from "../adapters/sql/hash.js";
+import { eventHash, verifyChain } from "../adapters/memory/hash.js";
 
 /**
  * What every Store must do, run unchanged against each implementation. `createStore` returns a

@@ -5,7 +5,7 @@ import { MemoryStore } from "../adapters/memory/store.js";
 import { anonymousPrincipal } from "../core/model/principal.js";
 import { defineService } from "../core/model/service.js";
 import { createEngine } from "../core/pipeline/engine.js";
-import { createQueueWorker } from "../core/pipeline/queue-worker.js";
+import { createQueueWorker } from "../core/pipeline/effects/queue-worker.js";
 import type { CommandRequestBody } from "../core/ports/store.js";
 import { commandMessage, type QueueTransport, type ReceivedMessage } from "../core/ports/transport.js";
 

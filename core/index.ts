@@ -21,8 +21,9 @@ export type { EventMeta, Json, NewEvent, StoredEvent } from "./model/events.js";
 export { anonymousPrincipal, serviceRole, type Principal } from "./model/principal.js";
 export { EddError, type ErrorBody, type ErrorCode } from "./model/errors.js";
 export { createEngine, type Engine } from "./pipeline/engine.js";
-export type { EngineConfig, RemoteQuery } from "./pipeline/config.js";
-export type { DispatchResult, ResponseBody } from "./pipeline/result.js";
+export type { EngineConfig } from "./pipeline/config.js";
+export type { RemoteQuery } from "./ports/remote-query.js";
+export type { DispatchResult, ResponseBody } from "./model/result.js";
 export type { Authenticator, AuthInput, AuthResult } from "./ports/auth.js";
 export { jsonLogger, silentLogger, type Logger } from "./ports/logger.js";
 export {
@@ -35,3 +36,15 @@ export {
 export { where, type ViewFilter, type ViewQuery, type ViewSort } from "./model/view-query.js";
 export type { ViewDocument, ViewPage, ViewStore } from "./ports/view-store.js";
 export type { Store } from "./ports/store.js";
+// Personal data (docs/privacy.md): seal it with per-subject keys, forget a subject.
+export {
+  erasedMarker,
+  erasureEventType,
+  forgetSubject,
+  holdsPersonalData,
+  protectPersonalData,
+  type ForgetOptions,
+  type ForgetReport,
+  type PrivateStore,
+} from "./privacy/index.js";
+export type { FieldCipher, KeyStore, KeyWrapper } from "./ports/key-store.js";

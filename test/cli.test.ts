@@ -20,12 +20,13 @@ describe("edd CLI", { timeout: 120_000 }, () => {
   it("lists every command under --help and exits 0", async () => {
     const { code, stdout } = await runEdd(["--help"]);
     expect(code).toBe(0);
-    for (const name of ["serve", "migrate", "verify", "rebuild", "export", "import", "anchor", "prune", "dlq"])
+    for (const name of ["serve", "migrate", "verify", "rebuild", "export", "import", "anchor", "prune", "forget", "dlq"])
       expect(stdout).toMatch(new RegExp(`^  ${name} `, "m"));
     expect(Object.keys(commands).sort()).toEqual([
       "anchor",
       "dlq",
       "export",
+      "forget",
       "import",
       "migrate",
       "prune",

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, expect, it } from "vitest";
 import { DynamoStore } from "../adapters/dynamodb/store.js";
 import { verifyChain } from "../adapters/sql/hash.js";
 import type { StoredEvent } from "../core/model/events.js";
-import { feedAggregateLister, verifyRealm } from "../core/pipeline/verify.js";
+import { feedAggregateLister, verifyRealm } from "../core/pipeline/operations/verify.js";
 import { bankServices } from "../examples/bank/services.js";
 import { type BankProcess, startBankProcess } from "./e2e/child.js";
 import { describeDynamo, dynamoTable } from "./support/dynamodb.js";

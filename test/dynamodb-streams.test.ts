@@ -10,7 +10,7 @@ import {
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { DynamoCheckpointStore, DynamoStore, DynamoTable, ensureTable, realmsWithNewEvents } from "../adapters/dynamodb/index.js";
 import { MemoryViewStore } from "../adapters/memory/view-store.js";
-import { createProjector } from "../core/pipeline/projection.js";
+import { createProjector } from "../core/pipeline/projections/projection.js";
 import { accountSummaries } from "../examples/bank/views.js";
 import { localClientConfig } from "./support/dynamodb-local.js";
 import { describeDynamo } from "./support/dynamodb.js";

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { offloadIfLarge, resolveLargeCommand } from "../core/pipeline/large-commands.js";
+import { offloadIfLarge, resolveLargeCommand } from "../core/pipeline/effects/large-commands.js";
 import { ObjectExistsError, type ObjectRef, type ObjectStore } from "../core/ports/object-store.js";
 import { commandMessage } from "../core/ports/transport.js";
 import { commandRequest } from "./support/requests.js";

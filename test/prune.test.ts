@@ -6,7 +6,7 @@ import type { SqlClient } from "../adapters/sql/client.js";
 import { migrate } from "../adapters/sql/migrations.js";
 import { sqlRequestLogPruner } from "../adapters/sql/prune.js";
 import { anonymousPrincipal, createEngine } from "../core/index.js";
-import { parseRetention, pruneRequestLog, retentionCutoff } from "../core/pipeline/prune.js";
+import { parseRetention, pruneRequestLog, retentionCutoff } from "../core/pipeline/operations/prune.js";
 import type { RequestLogPruner } from "../core/ports/retention.js";
 import type { Store } from "../core/ports/store.js";
 import { bankServices } from "../examples/bank/services.js";

@@ -10,7 +10,7 @@ import { migrate } from "../adapters/sql/migrations.js";
 import { createEngine, type Engine } from "../core/index.js";
 import { dispatchQueuedCommand, redriveDeadLetter } from "edd/pipeline";
 import { createOutboxRelay } from "edd/pipeline";
-import { feedAggregateLister } from "../core/pipeline/verify.js";
+import { feedAggregateLister } from "../core/pipeline/operations/verify.js";
 import { bankServices } from "../examples/bank/services.js";
 import { type DataTools, exportCommand, sqlDataTools } from "../runtimes/cli/export.js";
 import { importCommand } from "../runtimes/cli/import.js";

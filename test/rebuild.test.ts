@@ -1,8 +1,8 @@
 import { afterAll, describe, expect, it } from "vitest";
 import { MemoryStore } from "../adapters/memory/index.js";
 import type { ViewStore } from "../core/ports/view-store.js";
-import { createProjector } from "../core/pipeline/projection.js";
-import { countFeed, type RebuildProgress, rebuildCheckpointName, rebuildProjection } from "../core/pipeline/rebuild.js";
+import { createProjector } from "../core/pipeline/projections/projection.js";
+import { countFeed, type RebuildProgress, rebuildCheckpointName, rebuildProjection } from "../core/pipeline/projections/rebuild.js";
 import { accountSummaries } from "../examples/bank/views.js";
 import {
   cleanProjection,

@@ -10,7 +10,7 @@ import { tablesIn } from "../adapters/sql/schema.js";
 import { SqlStore } from "../adapters/sql/store.js";
 import type { Authenticator } from "../core/index.js";
 import type { AuditedRequest } from "../core/ports/audit.js";
-import { refusedBodyCap } from "../core/pipeline/refusals.js";
+import { refusedBodyCap } from "../core/pipeline/dispatch/refusals.js";
 import { bankOverHttp } from "./support/bank-http.js";
 import { commandRequest, requestLogEntry } from "./support/requests.js";
 import { databaseUrl, describePostgres, dropSchemas, testSchema } from "./store-postgres-support.js";

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { MemoryStore } from "../adapters/memory/store.js";
 import { anonymousPrincipal, createEngine } from "../core/index.js";
-import { feedAggregateLister } from "../core/pipeline/verify.js";
+import { feedAggregateLister } from "../core/pipeline/operations/verify.js";
 import { bankServices } from "../examples/bank/services.js";
 import type { DataTools } from "../runtimes/cli/export.js";
 import { stateCommand } from "../runtimes/cli/state.js";

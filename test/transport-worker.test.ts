@@ -7,9 +7,9 @@ import { MemoryStore } from "../adapters/memory/index.js";
 import { MemoryTransport } from "../adapters/memory/transport.js";
 import { anonymousPrincipal, createEngine } from "../core/index.js";
 import { createOutboxRelay } from "edd/pipeline";
-import { parseLargeCommandReference } from "../core/pipeline/large-commands.js";
-import { deliverToTransport, publishCommand } from "../core/pipeline/queue-publish.js";
-import { createQueueWorker } from "../core/pipeline/queue-worker.js";
+import { parseLargeCommandReference } from "../core/pipeline/effects/large-commands.js";
+import { deliverToTransport, publishCommand } from "../core/pipeline/effects/queue-publish.js";
+import { createQueueWorker } from "../core/pipeline/effects/queue-worker.js";
 import { bankServices } from "../examples/bank/services.js";
 import { commandRequest } from "../contracts/transport.js";
 

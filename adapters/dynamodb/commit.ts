@@ -1,3 +1,4 @@
+import { eventHash } from "./hash.js";
 import type { StoredEvent } from "../../core/model/events.js";
 import {
   type AggregateChange,
@@ -8,8 +9,8 @@ import {
   IdentityConflictError,
   type UnitOfWork,
 } from "../../core/ports/store.js";
-import type { KnownHeads } from "../sql/known-heads.js";
-import { chainEvents, toStoredEvent } from "../sql/plan.js";
+import type { KnownHeads } from "../../core/ports/known-heads.js";
+import { chainEvents, toStoredEvent } from "../../core/model/event-plan.js";
 import { eventItem, headItem, headKey, readHead } from "./aggregates.js";
 import { attr, type DynamoTable } from "./client.js";
 import { entryItem, entryKey, firstPosition, type KnownTails, type ShardTail, shardOf } from "./feed-shards.js";
@@ -131,7 +132,7 @@ export class Committer {
     const events: StoredEvent[] = [];
     for (const change of unit.changes) {
       const aggregate = byChange.get(change) as AggregatePlan;
-      const planned = chainEvents(unit.realm, change, previousHash.get(aggregate) ?? null, time);
+      const planned = chainEvents(eventHash, unit.realm, change, previousHash.get(aggregate) ?? null, time);
       previousHash.set(aggregate, planned.at(-1)?.hash ?? previousHash.get(aggregate) ?? null);
       for (const event of planned) events.push(toStoredEvent(unit.realm, time, event, (base + BigInt(events.length)).toString()));
     }

@@ -17,7 +17,7 @@ import type {
   StoredResponse,
   UnitOfWork,
 } from "../../core/ports/store.js";
-import { KnownHeads } from "../sql/known-heads.js";
+import { KnownHeads } from "../../core/ports/known-heads.js";
 import { aggregateEvents, latestState, readHead } from "./aggregates.js";
 import { attr, DynamoTable, type DynamoTableOptions, isConditionFailure, read } from "./client.js";
 import { Committer } from "./commit.js";

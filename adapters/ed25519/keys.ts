@@ -1,5 +1,5 @@
 import { createHash, createPrivateKey, createPublicKey, type KeyObject, sign, verify } from "node:crypto";
-import type { AnchorSigner, AnchorVerifier, Sha256 } from "../../core/pipeline/anchor.js";
+import type { AnchorSigner, AnchorVerifier, Sha256 } from "../../core/ports/anchor.js";
 
 /** sha256 from node:crypto, for the anchor's Merkle tree. */
 export const sha256: Sha256 = (data) => createHash("sha256").update(data).digest();

@@ -1,4 +1,4 @@
-import type { RemoteQuery } from "../../core/pipeline/config.js";
+import type { RemoteQuery } from "../../core/ports/remote-query.js";
 import { EddError } from "../../core/model/errors.js";
 
 type RemoteQueryRequest = Parameters<RemoteQuery>[0];

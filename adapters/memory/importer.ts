@@ -11,7 +11,7 @@ import {
   RecordConflictError,
 } from "../../core/ports/importer.js";
 import { type AggregateChange, type IdentityClaim, IdentityConflictError, type UnitOfWork } from "../../core/ports/store.js";
-import { eventHash } from "../sql/hash.js";
+import { eventHash } from "./hash.js";
 import type { MemoryStore } from "./store.js";
 
 /**

@@ -18,7 +18,7 @@ import {
   type UnitOfWork,
 } from "../../core/ports/store.js";
 import { type OutboxRecord, RecordConflictError, type ResponseRecord } from "../../core/ports/importer.js";
-import { eventHash } from "../sql/hash.js";
+import { eventHash } from "./hash.js";
 
 interface OutboxRow extends Omit<OutboxItem, "attempts"> {
   attempts: number;

@@ -1,5 +1,5 @@
 import type { ClientConfig, PubSub, Topic, v1 } from "@google-cloud/pubsub";
-import { realmAttribute } from "../../core/pipeline/queue.js";
+import { realmAttribute } from "../../core/pipeline/effects/queue.js";
 import type { OutgoingMessage, QueueTransport, ReceivedMessage, ReceiveOptions } from "../../core/ports/transport.js";
 import { pubsub } from "./sdk.js";
 import type { PubSubTopology } from "./setup.js";

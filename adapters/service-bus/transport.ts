@@ -6,7 +6,7 @@ import type {
   ServiceBusReceiver,
   ServiceBusSender,
 } from "@azure/service-bus";
-import { realmAttribute } from "../../core/pipeline/queue.js";
+import { realmAttribute } from "../../core/pipeline/effects/queue.js";
 import type { OutgoingMessage, QueueTransport, ReceivedMessage, ReceiveOptions } from "../../core/ports/transport.js";
 import { serviceBus } from "./sdk.js";
 

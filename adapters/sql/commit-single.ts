@@ -1,7 +1,8 @@
+import { eventHash } from "./hash.js";
 import type { CommittedEvents, UnitOfWork } from "../../core/ports/store.js";
 import { ConcurrencyError } from "../../core/ports/store.js";
 import type { SqlExecutor } from "./client.js";
-import { chainEvents, toStoredEvent } from "./plan.js";
+import { chainEvents, toStoredEvent } from "../../core/model/event-plan.js";
 import type { Tables } from "./schema.js";
 
 /**
@@ -58,7 +59,7 @@ export async function commitSingleStatement(
 ): Promise<CommittedEvents> {
   const time = new Date(unit.time).toISOString();
   const change = unit.changes[0];
-  const events = change === undefined ? [] : chainEvents(unit.realm, change, previousHash, time);
+  const events = change === undefined ? [] : chainEvents(eventHash, unit.realm, change, previousHash, time);
   const [row] = await db.query<{ ok: boolean; version: number | null; events: { position: string | number; sequence: number }[] }>(sql, [
     unit.realm,
     time,

@@ -1,3 +1,4 @@
+import { eventHash } from "./hash.js";
 import {
   type AggregateChange,
   type CommittedEvents,
@@ -7,7 +8,7 @@ import {
   type UnitOfWork,
 } from "../../core/ports/store.js";
 import type { SqlExecutor } from "./client.js";
-import { aggregateKey, chainEvents, type PlannedEvent, toStoredEvent } from "./plan.js";
+import { aggregateKey, chainEvents, type PlannedEvent, toStoredEvent } from "../../core/model/event-plan.js";
 import type { Tables } from "./schema.js";
 
 /** The writes after the events insert, in order; a test hook may fail or pause before each. */
@@ -145,7 +146,7 @@ async function planChanges(tx: SqlExecutor, sql: CommitStatements, unit: UnitOfW
         `${change.service}/${change.aggregateId} is at version ${head.version}, expected ${change.expectedVersion}`,
       );
     }
-    const planned = chainEvents(unit.realm, change, head.hash, time);
+    const planned = chainEvents(eventHash, unit.realm, change, head.hash, time);
     events.push(...planned);
     const version = change.expectedVersion + change.events.length;
     const last = planned.at(-1)?.hash ?? head.hash;

@@ -17,6 +17,8 @@ export interface SqlStores {
   readonly audit: AuditReader;
   /** Where the data lives, safe to print (no password). */
   readonly description: string;
+  /** The database they share, for what else lives beside them (the key store of personal data). */
+  readonly sql: { readonly client: SqlClient; readonly schema: string };
   close(): Promise<void>;
 }
 
@@ -76,6 +78,7 @@ export async function openSqlStoresFromEnv(env: NodeJS.ProcessEnv = process.env)
     checkpoints: new PostgresCheckpointStore(views, { schema }),
     audit: store.auditReader(),
     description,
+    sql: { client, schema },
     close: () => client.close(),
   };
 }

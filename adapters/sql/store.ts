@@ -37,7 +37,7 @@ import {
   toLoggedRequest,
   toStoredEvent,
 } from "./rows.js";
-import { KnownHeads } from "./known-heads.js";
+import { KnownHeads } from "../../core/ports/known-heads.js";
 import { defaultSchema, tablesIn } from "./schema.js";
 
 export interface SqlStoreOptions {

@@ -1,5 +1,5 @@
 import type { Message, SQSClient, SQSClientConfig } from "@aws-sdk/client-sqs";
-import { realmAttribute } from "../../core/pipeline/queue.js";
+import { realmAttribute } from "../../core/pipeline/effects/queue.js";
 import type { OutgoingMessage, QueueTransport, ReceivedMessage, ReceiveOptions } from "../../core/ports/transport.js";
 import { sqsIdentifierFor } from "./identifiers.js";
 import { sqs } from "./sdk.js";

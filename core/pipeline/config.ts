@@ -5,19 +5,7 @@ import type { Logger } from "../ports/logger.js";
 import type { Tracer } from "../ports/tracer.js";
 import type { Store } from "../ports/store.js";
 import type { ViewStore } from "../ports/view-store.js";
-import type { Principal } from "../model/principal.js";
-import type { Breadcrumbs } from "../model/breadcrumbs.js";
-
-/** Asks another service's `POST /query`; see adapters for the HTTP implementation. */
-export type RemoteQuery = (request: {
-  readonly service: string;
-  readonly query: string;
-  readonly attributes: Record<string, unknown>;
-  readonly requestId: string;
-  readonly interactionId: string;
-  readonly breadcrumbs: Breadcrumbs;
-  readonly principal: Principal;
-}) => Promise<unknown>;
+import type { RemoteQuery } from "../ports/remote-query.js";
 
 export interface EngineConfig {
   readonly services: readonly Service[];

@@ -7,14 +7,14 @@ import { silentLogger } from "../ports/logger.js";
 import { noopTracer } from "../ports/tracer.js";
 import type { Store } from "../ports/store.js";
 import type { EngineConfig } from "./config.js";
-import type { QueryRunner } from "./dependencies.js";
-import { type DispatchOptions, dispatchCommand } from "./dispatch-command.js";
-import { dispatchQuery, runLocalQuery } from "./dispatch-query.js";
+import type { QueryRunner } from "./dispatch/dependencies.js";
+import { type DispatchOptions, dispatchCommand } from "./dispatch/dispatch-command.js";
+import { dispatchQuery, runLocalQuery } from "./dispatch/dispatch-query.js";
 import { ServiceRegistry } from "./registry.js";
 import { checkTargets } from "./targets.js";
-import type { DispatchResult } from "./result.js";
-import type { Runtime } from "./runtime.js";
-import { logRefusal, type Refusal } from "./refusals.js";
+import type { DispatchResult } from "../model/result.js";
+import type { EngineContext } from "./engine-context.js";
+import { logRefusal, type Refusal } from "./dispatch/refusals.js";
 
 /** The services of one deployment bound to their infrastructure: what every runtime dispatches into. */
 export interface Engine {
@@ -37,14 +37,14 @@ export function createEngine(config: EngineConfig): Engine {
   checkTargets(registry.services);
   const listeners = new Set<() => void>();
   const runQuery: QueryRunner = async (service, query, attributes, scope) => {
-    if (registry.service(service) !== undefined) return runLocalQuery(rt, service, query, attributes, scope, scope.trusted);
+    if (registry.service(service) !== undefined) return runLocalQuery(engineContext, service, query, attributes, scope, scope.trusted);
     if (config.remoteQuery === undefined) {
       throw new EddError("dependency-failed", `Service ${service} is not hosted here and no remote query client is configured.`);
     }
     const { trusted: _trusted, ...context } = scope;
     return config.remoteQuery({ service, query, attributes, ...context });
   };
-  const rt: Runtime = {
+  const engineContext: EngineContext = {
     registry,
     store: config.store,
     ...(config.views !== undefined && { views: config.views }),
@@ -74,9 +74,9 @@ export function createEngine(config: EngineConfig): Engine {
       if (!result.ok || result.principal.authenticatedBy !== undefined) return result;
       return { ok: true, principal: { ...result.principal, authenticatedBy: method(input) } };
     },
-    logRefusal: (refusal) => logRefusal(rt, refusal),
-    command: (body, principal, options) => dispatchCommand(rt, body, principal, options),
-    query: (body, principal, options) => dispatchQuery(rt, body, principal, options),
+    logRefusal: (refusal) => logRefusal(engineContext, refusal),
+    command: (body, principal, options) => dispatchCommand(engineContext, body, principal, options),
+    query: (body, principal, options) => dispatchQuery(engineContext, body, principal, options),
     onEffectsStored(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);

@@ -64,3 +64,6 @@ export interface AuditReader {
   /** The aggregates the given requests wrote events to, in the order the events were written. */
   aggregatesTouched(realm: string, requestIds: readonly string[]): Promise<readonly TouchedAggregate[]>;
 }
+
+/** The ids of one service's aggregates in a realm, streamed so a big realm never sits in memory. */
+export type AggregateLister = (realm: string, service: string) => AsyncIterable<string>;

@@ -6,6 +6,11 @@ export * from "./object-store.js";
 export * from "./view-store.js";
 export type { CheckpointStore } from "./checkpoints.js";
 export type * from "./audit.js";
+export type * from "./anchor.js";
+export type * from "./delivery.js";
+export type * from "./hash-chain.js";
+export type * from "./remote-query.js";
+export { KnownHeads } from "./known-heads.js";
 export {
   AggregateNotEmptyError,
   type AggregateKey,

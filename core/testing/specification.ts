@@ -6,7 +6,7 @@ import type { CommandTypes, DependencyTypes, QueryTypes } from "../model/typing.
 import type { Projection } from "../model/projection.js";
 import type { ViewQuery } from "../model/view-query.js";
 import type { ViewStore } from "../ports/view-store.js";
-import { evolveAll } from "../pipeline/aggregate.js";
+import { evolveAll } from "../pipeline/dispatch/aggregate.js";
 import { assertEqual, SpecificationError } from "./equal.js";
 
 const testMeta: EventMeta = {

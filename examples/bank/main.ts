@@ -1,6 +1,16 @@
-import { createEngine, jsonLogger } from "edd";
+import { createEngine, jsonLogger, protectPersonalData, type Store } from "edd";
+import { openSqlKeyStore } from "edd/key-store-sql";
+import { nodeCipher } from "edd/node-crypto";
 import { explorerSettingsFromEnv, mountExplorer } from "edd/explorer";
-import { openStoresFromEnv, realmsFromEnv, serveNode, serveSettingsFromEnv, startProjections, stopOnSignals } from "edd/node";
+import {
+  type NodeStores,
+  openStoresFromEnv,
+  realmsFromEnv,
+  serveNode,
+  serveSettingsFromEnv,
+  startProjections,
+  stopOnSignals,
+} from "edd/node";
 import { bankServices } from "./services.js";
 import { accountSummaries } from "./views.js";
 
@@ -9,7 +19,10 @@ const logger = jsonLogger();
 // HOST, EDD_JWT_*, EDD_CORS_ORIGINS, EDD_ALLOWED_HOSTS, EDD_ANONYMOUS (docs/auth.md), checked before the store opens:
 // without an authenticator on a non-loopback HOST the example refuses to start unless EDD_ANONYMOUS=1.
 const settings = refuseToStartUnless(() => serveSettingsFromEnv(process.env));
-const { store, views, checkpoints, audit, description } = await openStoresFromEnv();
+const stores = await openStoresFromEnv();
+const { views, checkpoints, audit, description } = stores;
+// The owner's email is personal data (accounts.ts): sealed per account with keys wrapped by EDD_MASTER_KEY (docs/privacy.md).
+const store = await sealPersonalData(stores);
 const authenticator = settings.authenticator;
 const engine = createEngine({ services: bankServices, store, views, logger, ...(authenticator === undefined ? {} : { authenticator }) });
 // EDD_ROLE=api leaves the projections, like the relay, to a worker process.
@@ -39,4 +52,14 @@ function refuseToStartUnless<T>(settle: () => T): T {
     logger.error("refusing to start", { reason: error instanceof Error ? error.message : String(error) });
     process.exit(1);
   }
+}
+
+/** The store with personal data sealed when EDD_MASTER_KEY is set (keys beside the events); plain, with a warning, otherwise. */
+async function sealPersonalData(stores: NodeStores): Promise<Store> {
+  if (!process.env.EDD_MASTER_KEY || stores.sql === undefined) {
+    logger.warn("personal data is stored unsealed: set EDD_MASTER_KEY (openssl rand -base64 32) on a SQL store (docs/privacy.md)");
+    return stores.store;
+  }
+  const keys = await openSqlKeyStore(stores.sql.client, { schema: stores.sql.schema });
+  return protectPersonalData(stores.store, { services: bankServices, keys, cipher: nodeCipher });
 }

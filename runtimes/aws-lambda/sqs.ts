@@ -1,5 +1,5 @@
 import type { Engine } from "../../core/pipeline/engine.js";
-import { dispatchQueuedCommand, realmAttribute } from "../../core/pipeline/queue.js";
+import { dispatchQueuedCommand, realmAttribute } from "../../core/pipeline/effects/queue.js";
 import type { Logger } from "../../core/ports/logger.js";
 
 /** One SQS message as the event source mapping hands it to Lambda. */

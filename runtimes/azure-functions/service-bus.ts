@@ -1,5 +1,5 @@
 import type { InvocationContext, ServiceBusQueueHandler } from "@azure/functions";
-import { dispatchQueuedCommand, realmAttribute } from "../../core/pipeline/queue.js";
+import { dispatchQueuedCommand, realmAttribute } from "../../core/pipeline/effects/queue.js";
 import { type EngineSource, type LazyEdd, lazyEdd, type ServerlessOptions } from "../shared/engine-source.js";
 
 /**

@@ -2,7 +2,8 @@ import { readFile } from "node:fs/promises";
 import { anchorSignerFromPem, anchorVerifierFromPem, sha256 } from "../../adapters/ed25519/index.js";
 import { FileObjectStore } from "../../adapters/filesystem/index.js";
 import { S3ObjectStore } from "../../adapters/s3/index.js";
-import { type Anchor, type AnchorSigner, type AnchorVerifier, readAnchor } from "../../core/pipeline/anchor.js";
+import { type Anchor, readAnchor } from "../../core/pipeline/operations/anchor.js";
+import type { AnchorSigner, AnchorVerifier } from "../../core/ports/anchor.js";
 import type { ObjectStore } from "../../core/ports/object-store.js";
 
 /**

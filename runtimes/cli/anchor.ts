@@ -1,8 +1,8 @@
 import { writeFile } from "node:fs/promises";
 import { parseArgs } from "node:util";
 import { sha256 } from "../../adapters/ed25519/index.js";
-import { eventHash } from "../../adapters/sql/hash.js";
-import { AnchorRefusedError, collectAnchorLeaves, createAnchor } from "../../core/pipeline/anchor.js";
+import { eventHash } from "../shared/hash-chain.js";
+import { AnchorRefusedError, collectAnchorLeaves, createAnchor } from "../../core/pipeline/operations/anchor.js";
 import { ObjectExistsError } from "../../core/ports/object-store.js";
 import { anchorObjectStore, loadAnchorSigner } from "./anchor-keys.js";
 import { type CliCommand, exitCodes } from "./context.js";

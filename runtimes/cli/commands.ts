@@ -80,6 +80,14 @@ export const commands: Readonly<Record<string, CommandEntry>> = {
       return { run: pruneCommand, usage: pruneUsage };
     },
   },
+  forget: {
+    summary: "erase a data subject's personal data by destroying its key; verify still passes",
+    needsConfig: true,
+    load: async () => {
+      const { forgetCommand, forgetUsage } = await import("./forget.js");
+      return { run: forgetCommand, usage: forgetUsage };
+    },
+  },
   dlq: {
     summary: "list, show, redrive or discard dead letters",
     needsConfig: true,
@@ -139,7 +147,10 @@ const rebuildViaSql: CliCommand = async (args, context) => {
   const { openSqlStoresFromEnv } = await import("../../adapters/sql/from-env.js");
   const stores = await openSqlStoresFromEnv(context.env);
   try {
-    const { store, views, checkpoints } = stores;
+    const { views, checkpoints } = stores;
+    // Projections read personal data opened, as the live projectors do.
+    const { openKeysFor, sealedStore } = await import("./personal-data.js");
+    const store = sealedStore(stores.store, context.config, await openKeysFor(context.config, context.env, stores.sql));
     return await rebuildCommand(args, { store, views, checkpoints, projections: context.config.projections ?? [] });
   } finally {
     await stores.close();

@@ -3,6 +3,7 @@ import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import type { Projection } from "../../core/model/projection.js";
 import type { Service } from "../../core/model/service.js";
+import type { KeyStore } from "../../core/ports/key-store.js";
 import type { Store } from "../../core/ports/store.js";
 import type { ViewStore } from "../../core/ports/view-store.js";
 import type { DataTools } from "./export.js";
@@ -20,6 +21,11 @@ export interface EddConfig {
   readonly openViews?: (env: NodeJS.ProcessEnv) => Promise<ViewStore>;
   /** What verify, export and import need beyond the Store port (aggregate listing, importer). Default: the SQL store from the environment. */
   readonly openDataTools?: (env: NodeJS.ProcessEnv) => Promise<DataTools>;
+  /**
+   * Opens the key store of the services' personal data (docs/privacy.md). Default: the SQL table
+   * beside the events, wrapped by the master key in $EDD_MASTER_KEY.
+   */
+  readonly openKeyStore?: (env: NodeJS.ProcessEnv) => Promise<KeyStore>;
 }
 
 export function defineConfig(config: EddConfig): EddConfig {

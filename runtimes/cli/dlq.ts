@@ -1,9 +1,9 @@
 import { parseArgs } from "node:util";
-import { discardDeadLetter, redriveDeadLetter } from "../../core/pipeline/dead-letters.js";
+import { discardDeadLetter, redriveDeadLetter } from "../../core/pipeline/effects/dead-letters.js";
 import { createEngine } from "../../core/pipeline/engine.js";
 import type { DeadLetter, Store } from "../../core/ports/store.js";
 import { type CliCommand, type CliContext, exitCodes } from "./context.js";
-import { openStoreFromEnv } from "./open-store.js";
+import { openSealedStore } from "./open-store.js";
 
 export const dlqUsage = `usage: edd dlq list [--realm <realm>] [--history]
        edd dlq show <id> [--realm <realm>]
@@ -49,7 +49,7 @@ export const dlqCommand: CliCommand = async (args, context) => {
   const output = { ...context, json: context.json || json };
   let store: Store;
   try {
-    store = await (context.config.openStore ?? openStoreFromEnv)(context.env);
+    store = await openSealedStore(context);
   } catch (error) {
     context.err(`edd dlq: cannot open the store: ${messageOf(error)}\n`);
     return exitCodes.fault;

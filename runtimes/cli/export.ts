@@ -12,13 +12,16 @@ import { sqlRequestLogPruner } from "../../adapters/sql/prune.js";
 import { SqlStore } from "../../adapters/sql/store.js";
 import { openSqlDatabaseFromEnv, viewSqlClient } from "../../adapters/sql/from-env.js";
 import { dynamoTargetFromEnv, openDynamoStore } from "../node/dynamodb-stores.js";
-import { exportRealm } from "../../core/pipeline/export.js";
-import { type AggregateLister, auditAggregateLister, feedAggregateLister } from "../../core/pipeline/verify.js";
+import { exportRealm } from "../../core/pipeline/operations/export.js";
+import { auditAggregateLister, feedAggregateLister } from "../../core/pipeline/operations/verify.js";
+import type { AggregateLister } from "../../core/ports/audit.js";
 import type { EventImporter, IdentityReader, RealmRecordReader } from "../../core/ports/importer.js";
 import type { RequestLogPruner } from "../../core/ports/retention.js";
+import type { KeyStore } from "../../core/ports/key-store.js";
 import type { Store } from "../../core/ports/store.js";
 import type { ViewStore } from "../../core/ports/view-store.js";
 import { type CliCommand, type CliContext, exitCodes } from "./context.js";
+import { openKeysFor } from "./personal-data.js";
 
 /** What `edd verify`, `edd export` and `edd import` work on, beyond the Store port. */
 export interface DataTools {
@@ -31,6 +34,8 @@ export interface DataTools {
   readonly records?: RealmRecordReader;
   /** For `edd prune`. */
   readonly pruner?: RequestLogPruner;
+  /** The keys of the services' personal data, when they declare any (docs/privacy.md). */
+  readonly keys?: KeyStore;
   close(): Promise<void>;
 }
 
@@ -47,9 +52,11 @@ export async function openDataTools(context: CliContext, wanted: { views: boolea
   if (context.config.openStore !== undefined) {
     const store = await context.config.openStore(context.env);
     const views = await openViews?.(context.env);
+    const keys = await openKeysFor(context.config, context.env);
     return {
       store,
       ...(views === undefined ? {} : { views }),
+      ...(keys === undefined ? {} : { keys }),
       listAggregates: feedAggregateLister(store),
       close: async () => {
         await Promise.all([store.close(), views?.close()]);
@@ -58,7 +65,7 @@ export async function openDataTools(context: CliContext, wanted: { views: boolea
   }
   const dynamo = dynamoTargetFromEnv(context.env);
   if (dynamo !== undefined) return dynamoDataTools(await openDynamoStore(dynamo));
-  return openDefaultSqlTools(context.env, wanted.views && (context.config.projections ?? []).length > 0);
+  return openDefaultSqlTools(context, wanted.views && (context.config.projections ?? []).length > 0);
 }
 
 /** The data tools on DynamoDB: aggregates listed from the feed (no views: they live elsewhere there). */
@@ -75,10 +82,11 @@ export function dynamoDataTools(store: DynamoStore): DataTools {
   };
 }
 
-async function openDefaultSqlTools(env: NodeJS.ProcessEnv, withViews: boolean): Promise<DataTools> {
-  const { client, schema } = await openSqlDatabaseFromEnv(env, { poolSize: 4 });
+async function openDefaultSqlTools(context: CliContext, withViews: boolean): Promise<DataTools> {
+  const { client, schema } = await openSqlDatabaseFromEnv(context.env, { poolSize: 4 });
   if (withViews) await ensureViewTables(viewSqlClient(client), schema);
-  return sqlDataTools(client, schema, withViews);
+  const keys = await openKeysFor(context.config, context.env, { client, schema });
+  return { ...sqlDataTools(client, schema, withViews), ...(keys === undefined ? {} : { keys }) };
 }
 
 /** The data tools on one SQL database: events, audit listing, importer and (optionally) views in `schema`. */

@@ -1,9 +1,9 @@
 import { createReadStream } from "node:fs";
 import { createInterface } from "node:readline";
 import { parseArgs } from "node:util";
-import { eventHash } from "../../adapters/sql/hash.js";
-import { type Anchor, AnchorFileError, anchoredHeads } from "../../core/pipeline/anchor.js";
-import { ImportFileError, importRealm } from "../../core/pipeline/import.js";
+import { eventHash } from "../shared/hash-chain.js";
+import { type Anchor, AnchorFileError, anchoredHeads } from "../../core/pipeline/operations/anchor.js";
+import { ImportFileError, importRealm } from "../../core/pipeline/operations/import.js";
 import { AggregateNotEmptyError, RecordConflictError } from "../../core/ports/importer.js";
 import { IdentityConflictError } from "../../core/ports/store.js";
 import { loadAnchor } from "./anchor-keys.js";

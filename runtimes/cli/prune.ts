@@ -1,5 +1,5 @@
 import { parseArgs } from "node:util";
-import { defaultRequestLogRetention, parseRetention, pruneRequestLog, retentionCutoff } from "../../core/pipeline/prune.js";
+import { defaultRequestLogRetention, parseRetention, pruneRequestLog, retentionCutoff } from "../../core/pipeline/operations/prune.js";
 import { type CliCommand, exitCodes } from "./context.js";
 import { openDataTools } from "./export.js";
 

@@ -3,7 +3,7 @@ import type { Projection } from "../../core/model/projection.js";
 import type { CheckpointStore } from "../../core/ports/checkpoints.js";
 import type { Store } from "../../core/ports/store.js";
 import type { ViewData, ViewStore } from "../../core/ports/view-store.js";
-import { type RebuildProgress, rebuildProjection } from "../../core/pipeline/rebuild.js";
+import { type RebuildProgress, rebuildProjection } from "../../core/pipeline/projections/rebuild.js";
 
 /** What `edd rebuild` needs from the deployment's configuration. */
 export interface RebuildCommandConfig {

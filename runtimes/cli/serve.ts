@@ -4,6 +4,8 @@ import { jsonLogger } from "../../core/ports/logger.js";
 import { explorerSettingsFromEnv, mountExplorer } from "../explorer/index.js";
 import { realmsFromEnv, type ServeSettings, serveNode, serveSettingsFromEnv, startProjections, stopOnSignals } from "../node/index.js";
 import { openStoresFromEnv } from "../node/stores.js";
+import { holdsPersonalData } from "../../core/privacy/index.js";
+import { noKeyStore, openKeysFor, sealedStore } from "./personal-data.js";
 import { type CliCommand, exitCodes } from "./context.js";
 
 export const serveUsage = `usage: edd serve [--port <port>] [--host <host>] [--explorer]
@@ -43,7 +45,12 @@ export const serveCommand: CliCommand = async (args, context) => {
     return exitCodes.usage;
   }
   const logger = jsonLogger();
-  const { store, views, checkpoints, audit, description } = await openStoresFromEnv(context.env);
+  const stores = await openStoresFromEnv(context.env);
+  const { views, checkpoints, audit, description } = stores;
+  const keys = await openKeysFor(context.config, context.env, stores.sql);
+  // One sealing store for the engine, the relay and the projectors alike (docs/privacy.md).
+  const store = sealedStore(stores.store, context.config, keys);
+  if (keys === undefined && holdsPersonalData(context.config.services)) logger.warn(`personal data is stored unsealed: ${noKeyStore}`);
   const { authenticator } = settings;
   const engine = createEngine({
     services: context.config.services,

@@ -1,5 +1,5 @@
 import { parseArgs } from "node:util";
-import { type HistoryPoint, stateAt } from "../../core/pipeline/state-at.js";
+import { type HistoryPoint, stateAt } from "../../core/pipeline/operations/state-at.js";
 import { type CliCommand, exitCodes } from "./context.js";
 import { openDataTools } from "./export.js";
 

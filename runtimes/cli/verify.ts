@@ -1,13 +1,15 @@
 import { parseArgs } from "node:util";
-import { verifyChain } from "../../adapters/sql/hash.js";
-import { type Anchor, AnchorFileError } from "../../core/pipeline/anchor.js";
-import { countFeed } from "../../core/pipeline/rebuild.js";
-import { type VerifyProblem, type VerifyReport, verifyRealm } from "../../core/pipeline/verify.js";
-import { compareWithAnchor } from "../../core/pipeline/verify-anchor.js";
+import { verifyChain } from "../shared/hash-chain.js";
+import { type Anchor, AnchorFileError } from "../../core/pipeline/operations/anchor.js";
+import { countFeed } from "../../core/pipeline/projections/rebuild.js";
+import { type VerifyProblem, type VerifyReport, verifyRealm } from "../../core/pipeline/operations/verify.js";
+import { compareWithAnchor } from "../../core/pipeline/operations/verify-anchor.js";
 import { loadAnchor } from "./anchor-keys.js";
 import { type CliCommand, type CliContext, exitCodes } from "./context.js";
 import { openDataTools } from "./export.js";
 import { formatProgress } from "./rebuild.js";
+import { noKeyStore, sealedStore } from "./personal-data.js";
+import { holdsPersonalData } from "../../core/privacy/index.js";
 
 export const verifyUsage = `usage: edd verify --realm <realm> [--service <service>] [--aggregate <id>] [--no-views] [--no-count]
                   [--anchor <file> [--public-key <file>]]
@@ -53,8 +55,13 @@ export const verifyCommand: CliCommand = async (args, context) => {
       ...(options.service === undefined ? {} : { service: options.service }),
       ...(options.aggregateId === undefined ? {} : { aggregateId: options.aggregateId }),
     };
+    // Sealed personal data is opened for the replay; the chain is checked over what is stored.
+    const store = sealedStore(tools.store, context.config, tools.keys);
+    if (tools.keys === undefined && holdsPersonalData(context.config.services))
+      context.err(`note: ${noKeyStore}; sealed fields are replayed sealed\n`);
     const replayed = await verifyRealm({
-      store: tools.store,
+      store,
+      ...(tools.keys === undefined ? {} : { storedForm: tools.store }),
       services: context.config.services,
       listAggregates: tools.listAggregates,
       checkChain: verifyChain,

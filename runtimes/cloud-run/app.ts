@@ -1,6 +1,6 @@
 import { type Context, Hono } from "hono";
 import type { Engine } from "../../core/pipeline/engine.js";
-import { realmAttribute } from "../../core/pipeline/queue.js";
+import { realmAttribute } from "../../core/pipeline/effects/queue.js";
 import { jsonLogger } from "../../core/ports/logger.js";
 import { createHttpApp } from "../http/app.js";
 import { effectsDelivery } from "../shared/effects.js";

@@ -1,5 +1,5 @@
 import type { Engine } from "../../core/pipeline/engine.js";
-import { dispatchQueuedCommand, type QueueOutcome, realmAttribute } from "../../core/pipeline/queue.js";
+import { dispatchQueuedCommand, type QueueOutcome, realmAttribute } from "../../core/pipeline/effects/queue.js";
 
 /** The body Pub/Sub POSTs to a push endpoint; Eventarc sends the same body as a binary-mode CloudEvent. */
 export interface PubSubPushBody {

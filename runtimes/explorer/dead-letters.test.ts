@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { dispatchQueuedCommand } from "../../core/pipeline/queue.js";
+import { dispatchQueuedCommand } from "../../core/pipeline/effects/queue.js";
 import { deposit, type ExplorerFixture, explorerFixture, open, visibleText, withdraw } from "./explorer.fixtures.js";
 
 /** A queued withdrawal the account cannot cover yet: rejected, so it lands in dead letters. */

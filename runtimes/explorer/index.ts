@@ -1,16 +1,17 @@
 import type { Hono } from "hono";
 import type { StoredEvent } from "../../core/model/events.js";
-import { verifyChain } from "../../adapters/sql/hash.js";
+import { verifyChain } from "../shared/hash-chain.js";
 import { claimsSourceOf } from "../http/authenticate.js";
 import { isLoopbackHost } from "../shared/loopback.js";
 import { createExplorer } from "./app.js";
 import { type ChainVerifier, defaultBasePath, type ExplorerOptions } from "./options.js";
 
 export { createExplorer } from "./app.js";
-export type { ChainBreak, ChainVerifier, ExplorerOptions } from "./options.js";
+export type { ChainBreak } from "../../core/ports/hash-chain.js";
+export type { ChainVerifier, ExplorerOptions } from "./options.js";
 export type { OperatorView } from "./access.js";
 
-/** The hash chain both edd stores write (adapters/sql/hash.ts); the default verifier of mountExplorer. */
+/** The hash chain both edd stores write (core/model/hash-chain.ts); the default verifier of mountExplorer. */
 export const verifyEventChain: ChainVerifier = (events: readonly StoredEvent[]) => verifyChain(events);
 
 /**

@@ -1,17 +1,11 @@
-import type { StoredEvent } from "../../core/model/events.js";
 import type { Principal } from "../../core/model/principal.js";
 import type { Engine } from "../../core/pipeline/engine.js";
 import type { AuditReader } from "../../core/ports/audit.js";
+import type { ChainChecker } from "../../core/ports/hash-chain.js";
 import type { ClaimsSource } from "../http/authenticate.js";
 
-/** The first event of an aggregate whose hash does not follow from the ones before it. */
-export interface ChainBreak {
-  readonly sequence: number;
-  readonly reason: string;
-}
-
-/** Checks the hash chain of one aggregate's events (all of them, from sequence 1); see adapters/sql/hash.ts. */
-export type ChainVerifier = (events: readonly StoredEvent[]) => ChainBreak | undefined;
+/** Checks the hash chain of one aggregate's events (all of them, from sequence 1); see core/model/hash-chain.ts. */
+export type ChainVerifier = ChainChecker;
 
 export interface ExplorerOptions {
   readonly engine: Engine;

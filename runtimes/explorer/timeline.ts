@@ -1,6 +1,6 @@
 import type { StoredEvent } from "../../core/model/events.js";
 import type { Service } from "../../core/model/service.js";
-import { evolveAll } from "../../core/pipeline/aggregate.js";
+import { evolveAll } from "../../core/pipeline/dispatch/aggregate.js";
 import { type NumericSeries, SeriesCollector } from "./numeric-series.js";
 import type { ChainVerifier } from "./options.js";
 import { diffStates, type StateField } from "./state-diff.js";

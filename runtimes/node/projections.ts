@@ -1,6 +1,6 @@
 import type { Projection } from "../../core/model/projection.js";
-import { createProjector } from "../../core/pipeline/projection.js";
-import { type ProjectionWorker, startProjectionWorker } from "../../core/pipeline/projection-worker.js";
+import { createProjector } from "../../core/pipeline/projections/projection.js";
+import { type ProjectionWorker, startProjectionWorker } from "../../core/pipeline/projections/projection-worker.js";
 import type { CheckpointStore } from "../../core/ports/checkpoints.js";
 import type { Logger } from "../../core/ports/logger.js";
 import type { Store } from "../../core/ports/store.js";

@@ -1,5 +1,5 @@
 import type { Engine } from "../../core/pipeline/engine.js";
-import { createQueueWorker, type QueueWorkerOptions } from "../../core/pipeline/queue-worker.js";
+import { createQueueWorker, type QueueWorkerOptions } from "../../core/pipeline/effects/queue-worker.js";
 import { silentLogger } from "../../core/ports/logger.js";
 import type { QueueTransport } from "../../core/ports/transport.js";
 

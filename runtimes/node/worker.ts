@@ -1,5 +1,5 @@
 import type { Engine } from "../../core/pipeline/engine.js";
-import { createOutboxRelay, type RelayOptions } from "../../core/pipeline/relay.js";
+import { createOutboxRelay, type RelayOptions } from "../../core/pipeline/effects/relay.js";
 import type { Logger } from "../../core/ports/logger.js";
 
 /** The relay's options plus how often the sweep runs (default 1000 ms) and where failures are logged. */

@@ -1,5 +1,5 @@
 import type { Engine } from "../../core/pipeline/engine.js";
-import { createOutboxRelay, type RelayOptions } from "../../core/pipeline/relay.js";
+import { createOutboxRelay, type RelayOptions } from "../../core/pipeline/effects/relay.js";
 import type { Logger } from "../../core/ports/logger.js";
 
 /** Runs at the end of an invocation; never throws. */

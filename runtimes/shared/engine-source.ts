@@ -1,6 +1,6 @@
 import type { Hono } from "hono";
 import type { Engine } from "../../core/pipeline/engine.js";
-import type { RelayOptions } from "../../core/pipeline/relay.js";
+import type { RelayOptions } from "../../core/pipeline/effects/relay.js";
 import { jsonLogger, type Logger } from "../../core/ports/logger.js";
 import { createHttpApp, type HttpAppOptions } from "../http/app.js";
 import { type DeliverEffects, effectsDelivery } from "./effects.js";

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { MemoryStore } from "../../adapters/memory/index.js";
 import { MemoryTransport } from "../../adapters/memory/transport.js";
 import { anonymousPrincipal, createEngine, type Engine } from "../../core/index.js";
-import { deliverToTransport } from "../../core/pipeline/queue-publish.js";
+import { deliverToTransport } from "../../core/pipeline/effects/queue-publish.js";
 import { bankServices } from "../../examples/bank/services.js";
 import { isScheduledEvent, sweepOutbox } from "./sweep.js";
 

@@ -1,5 +1,5 @@
 import type { Engine } from "../../core/pipeline/engine.js";
-import { createOutboxRelay, type RelayOptions, type RelayRound } from "../../core/pipeline/relay.js";
+import { createOutboxRelay, type RelayOptions, type RelayRound } from "../../core/pipeline/effects/relay.js";
 
 export interface SweepOptions extends RelayOptions {
   /**

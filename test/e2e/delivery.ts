@@ -2,8 +2,9 @@ import { PostgresQueueTransport } from "../../adapters/postgres/queue/index.js";
 import { ServiceBusTransport } from "../../adapters/service-bus/index.js";
 import { SqsTransport } from "../../adapters/sqs/index.js";
 import type { Engine } from "../../core/pipeline/engine.js";
-import { deliverToTransport } from "../../core/pipeline/queue-publish.js";
-import { type Deliver, systemPrincipal } from "../../core/pipeline/relay.js";
+import { deliverToTransport } from "../../core/pipeline/effects/queue-publish.js";
+import type { Deliver } from "../../core/ports/delivery.js";
+import { systemPrincipal } from "../../core/pipeline/effects/relay.js";
 import type { QueueTransport } from "../../core/ports/transport.js";
 
 export const deliveryPaths = ["in-process", "postgres-queue", "sqs", "service-bus"] as const;

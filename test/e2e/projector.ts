@@ -11,7 +11,7 @@
  * freeze before the checkpoint moves, so the test can SIGKILL it exactly there). The process exits
  * when its stdin closes, so it never outlives a test runner that died.
  */
-import { createProjector } from "../../core/pipeline/projection.js";
+import { createProjector } from "../../core/pipeline/projections/projection.js";
 import type { ViewStore } from "../../core/ports/view-store.js";
 import { accountSummaries } from "../../examples/bank/views.js";
 import { openSqlStoresFromEnv } from "../../adapters/sql/from-env.js";

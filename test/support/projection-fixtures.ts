@@ -11,7 +11,7 @@ import { createEngine, type Store } from "../../core/index.js";
 import type { ViewQuery } from "../../core/model/view-query.js";
 import type { CheckpointStore } from "../../core/ports/checkpoints.js";
 import type { ViewDocument, ViewSlot, ViewStore, ViewWrite } from "../../core/ports/view-store.js";
-import { createProjector } from "../../core/pipeline/projection.js";
+import { createProjector } from "../../core/pipeline/projections/projection.js";
 import { bankServices } from "../../examples/bank/services.js";
 import { accountSummaries } from "../../examples/bank/views.js";
 import { dynamoReady, localClientConfig } from "./dynamodb-local.js";

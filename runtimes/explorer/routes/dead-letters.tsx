@@ -1,5 +1,5 @@
 /** @jsxRuntime automatic @jsxImportSource hono/jsx */
-import { discardDeadLetter, findDeadLetter, redriveDeadLetter } from "../../../core/pipeline/dead-letters.js";
+import { discardDeadLetter, findDeadLetter, redriveDeadLetter } from "../../../core/pipeline/effects/dead-letters.js";
 import { type DeadLetterNotice, DeadLettersPage, DiscardPage } from "../pages/dead-letters.js";
 import { renderPage } from "../render.js";
 import { type ExplorerApp, type ExplorerContext, linksFor, param, type RouteDeps } from "./deps.js";
