@@ -69,11 +69,15 @@ export function createEngine(config: EngineConfig): Engine {
   return {
     services: registry.services,
     store: config.store,
-    async authenticate(input) {
-      const result = await authenticator(input);
-      if (!result.ok || result.principal.authenticatedBy !== undefined) return result;
-      return { ok: true, principal: { ...result.principal, authenticatedBy: method(input) } };
-    },
+    // Without an authenticator the engine keeps the anonymous one itself: serveNode recognises it to fail closed.
+    authenticate:
+      config.authenticator === undefined
+        ? anonymousAuthenticator
+        : async (input) => {
+            const result = await authenticator(input);
+            if (!result.ok || result.principal.authenticatedBy !== undefined) return result;
+            return { ok: true, principal: { ...result.principal, authenticatedBy: method(input) } };
+          },
     logRefusal: (refusal) => logRefusal(engineContext, refusal),
     command: (body, principal, options) => dispatchCommand(engineContext, body, principal, options),
     query: (body, principal, options) => dispatchQuery(engineContext, body, principal, options),
