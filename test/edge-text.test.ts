@@ -114,7 +114,7 @@ describe("finding 4: text every store can hold, and a depth limit, checked at th
     const [letter] = await store.listDeadLetters("default");
     expect(letter?.error.code).toBe("invalid-envelope");
     expect(JSON.stringify(letter?.message)).toContain("OpenAccount");
-    expect({ ...(await rowCounts(store.schema)), dead_letters: 0 }).toEqual(empty);
+    expect({ ...(await rowCounts(store.schema)), dead_letters: 0, request_log: 0 }).toEqual(empty);
   });
 
   it("finding 4: a queued message whose realm attribute holds NUL is refused (invalid-principal) and kept under a cleaned realm", async () => {
@@ -124,7 +124,7 @@ describe("finding 4: text every store can hold, and a depth limit, checked at th
     const outcome = await dispatchQueuedCommand(engine, { body, realm: "ac\u0000me", source: "test-queue" });
     expect(outcome).toMatchObject({ outcome: "dead-lettered", reason: expect.stringContaining("invalid-principal") });
     expect(await store.listDeadLetters("ac\ufffdme")).toHaveLength(1);
-    expect({ ...(await rowCounts(store.schema)), dead_letters: 0 }).toEqual(empty);
+    expect({ ...(await rowCounts(store.schema)), dead_letters: 0, request_log: 0 }).toEqual(empty);
   });
 
   it("finding 4: a queued message nested 5,000 deep (already parsed by the platform) is dead-lettered, not retried", async () => {
