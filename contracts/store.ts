@@ -201,8 +201,14 @@ export function describeStoreContract(name: string, createStore: () => Promise<S
         expect(letters[0]?.message).toEqual(effect("transfers", "x").request);
         expect(Date.parse(letters[0]?.firstFailedAt as string)).toBeLessThanOrEqual(Date.parse(letters[0]?.lastFailedAt as string));
 
-        await store.removeDeadLetter((letters[0] as { id: string }).id);
+        const id = (letters[0] as { id: string }).id;
+        const resolution = { outcome: "discarded", operator: "ops@example.com", at: "2026-02-03T04:05:06.789Z" } as const;
+        expect(await store.resolveDeadLetter(id, resolution)).toBe(true);
+        // Resolved once only: a second operator's discard finds nothing open.
+        expect(await store.resolveDeadLetter(id, { ...resolution, operator: "late@example.com" })).toBe(false);
         expect(await store.listDeadLetters("r1")).toEqual([]);
+        const history = await store.listDeadLetters("r1", { includeResolved: true });
+        expect(history).toEqual([{ ...letters[0], resolution }]);
       });
 
       it("stores dead letters from queues per realm", async () => {

@@ -33,6 +33,7 @@ describe("edd CLI", { timeout: 120_000 }, () => {
       "prune",
       "rebuild",
       "serve",
+      "state",
       "verify",
     ]);
     expect(stdout).toContain("exit codes");

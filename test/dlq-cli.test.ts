@@ -206,11 +206,11 @@ function itRunsTheDeadLetterLifecycle(envOf: () => NodeJS.ProcessEnv): void {
       expect(await count(store, "acc-late", "Deposited")).toBe(1);
       const again = await edd(["redrive", rejected.id], env);
       expect(again.code).toBe(1);
-      expect(again.out).toEqual([`${rejected.id}: no such dead letter`]);
+      expect(again.out).toEqual([`${rejected.id}: no open dead letter`]);
       expect(await count(store, "acc-late", "Deposited")).toBe(1);
 
       // A malformed message cannot be fixed: discard it.
-      expect((await edd(["discard", malformed.id], env)).out).toEqual([`discarded ${malformed.id}`]);
+      expect((await edd(["discard", malformed.id, "--operator", "ops@example.com"], env)).out).toEqual([`discarded ${malformed.id}`]);
       expect((await edd(["discard", malformed.id], env)).code).toBe(1);
 
       // The credit arrived meanwhile by another copy (an effect: the trusted path); redriving it applies nothing twice.
@@ -218,9 +218,24 @@ function itRunsTheDeadLetterLifecycle(envOf: () => NodeJS.ProcessEnv): void {
       const copy = await engine.command(faulted.message as CommandRequestBody, systemPrincipal("default"), { trusted: true });
       expect(copy.status).toBe(200);
       const all = await edd(["redrive", "--all"], env);
-      expect(all).toMatchObject({ code: 0, out: [`${faulted.id}: applied (200), removed from dead letters`] });
+      expect(all).toMatchObject({ code: 0, out: [`${faulted.id}: applied (200), marked redriven`] });
       expect(await count(store, "acc-b", "Deposited")).toBe(1);
       expect((await edd(["list"], env)).out).toEqual(["no dead letters"]);
+
+      // Nothing was deleted: the history names each outcome, who decided and when.
+      const history = (await edd(["list", "--history", "--json"], env)).json() as DeadLetter[];
+      expect(history.map((l) => [l.id, l.resolution?.outcome, l.resolution?.operator])).toEqual([
+        [rejected.id, "redriven", env.USER || "cli"],
+        [malformed.id, "discarded", "ops@example.com"],
+        [faulted.id, "redriven", env.USER || "cli"],
+      ]);
+      for (const letter of history) expect(Date.parse(letter.resolution?.at ?? "")).toBeGreaterThan(Date.parse(letter.lastFailedAt) - 1);
+      const shown = await edd(["list", "--history"], env);
+      expect(shown.out[0]).toMatch(/ERROR\s+RESOLVED$/);
+      expect(shown.out.join("\n")).toContain("discarded by ops@example.com at");
+      expect((await edd(["show", malformed.id], env)).out).toContainEqual(
+        expect.stringMatching(/^resolved: +discarded by ops@example.com at /),
+      );
 
       await relay.drain();
       const transfer = await engine.query({ query: { query: "GetTransfer", attributes: { id: "t-1" } } }, systemPrincipal("default"));

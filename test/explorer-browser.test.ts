@@ -111,8 +111,8 @@ describe.skipIf(!hasChromium)(
       await row.waitFor();
       await page.screenshot({ path: screenshot.replace("timeline", "dead-letters"), fullPage: true });
       await row.getByRole("button", { name: /Redrive/ }).click();
-      await page.getByRole("status").filter({ hasText: "was redriven and removed" }).waitFor();
-      expect(await page.getByText("No dead letters in realm default.").isVisible()).toBe(true);
+      await page.getByRole("status").filter({ hasText: "was redriven; its record stays in the history" }).waitFor();
+      expect(await page.getByText("No open dead letters in realm default.").isVisible()).toBe(true);
 
       await page.goto(`${baseUrl}/_edd/?service=accounts&prefix=acc-`);
       await page.screenshot({ path: screenshot.replace("timeline", "home"), fullPage: true });

@@ -1,7 +1,13 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { eventHash } from "../adapters/sql/hash.js";
 import type { StoredEvent } from "../core/model/events.js";
-import { AggregateNotEmptyError, type EventImporter, type ImportBatch } from "../core/ports/importer.js";
+import {
+  AggregateNotEmptyError,
+  type EventImporter,
+  type ImportBatch,
+  type RealmRecords,
+  RecordConflictError,
+} from "../core/ports/importer.js";
 import { IdentityConflictError, type Store } from "../core/ports/store.js";
 
 /** A fresh, empty store and the importer writing into it. */
@@ -49,6 +55,46 @@ function batchOf(events: readonly StoredEvent[], identities: ImportBatch["identi
     snapshot: { state: { n: e.sequence }, version: e.sequence },
   }));
   return { events, snapshots, identities };
+}
+
+/** What a move carries beside events: an answer, a logged request, a discarded dead letter and an undelivered effect. */
+function records(idempotencyKey = "q:0"): RealmRecords {
+  const at = "2026-01-02T03:04:05.678Z";
+  return {
+    responses: [{ idempotencyKey, status: 200, body: '{"requestId":"q","result":{"z":1,"a":2}}', principal: "ana", requestHash: "h" }],
+    requests: [
+      {
+        requestId: "q",
+        interactionId: "i",
+        invocationId: "v",
+        breadcrumbs: [0],
+        kind: "command",
+        body: { commands: [] },
+        receivedAt: at,
+        principal: { id: "ana", realm, roles: [], method: "jwt" },
+        outcome: { status: 200, finishedAt: at },
+      },
+    ],
+    deadLetters: [
+      {
+        source: "sqs:q",
+        message: "{oops",
+        error: { code: "malformed-json", message: "bad" },
+        attempts: 1,
+        firstFailedAt: at,
+        lastFailedAt: at,
+        resolution: { outcome: "discarded", operator: "ops", at },
+      },
+    ],
+    outbox: [
+      {
+        targetService: "accounts",
+        aggregateId: "b",
+        attempts: 2,
+        request: { requestId: "q", interactionId: "i", breadcrumbs: [0, 0], commands: [{ command: "Deposit", aggregateId: "b" }] },
+      },
+    ],
+  };
 }
 
 async function* batches(...items: ImportBatch[]): AsyncIterable<ImportBatch> {
@@ -155,6 +201,35 @@ export function describeImporterContract(name: string, open: () => Promise<Impor
       expect(await target.store.loadSnapshot({ realm, service: "accounts", aggregateId: "a" })).toBeUndefined();
       expect(await target.importer.nonEmpty(realm, [{ service: "accounts", aggregateId: "b" }])).toEqual([]);
       expect(await target.store.findIdentity(realm, "accounts", "ana")).toBe("x");
+    });
+
+    it("writes answers (their text as given), dead letters with their history and undelivered effects after the events", async () => {
+      await target.importer.importAll(
+        realm,
+        batches(batchOf(history("a", 2)), { events: [], snapshots: [], identities: [], records: records() }),
+      );
+      const answer = await target.store.findResponse(realm, "q:0");
+      expect(JSON.stringify(answer?.body)).toBe('{"requestId":"q","result":{"z":1,"a":2}}');
+      expect(answer).toMatchObject({ status: 200, principal: "ana", requestHash: "h" });
+      expect(await target.store.listDeadLetters(realm)).toEqual([]);
+      const [letter] = await target.store.listDeadLetters(realm, { includeResolved: true });
+      expect(letter).toMatchObject({ realm, source: "sqs:q", message: "{oops", resolution: { outcome: "discarded", operator: "ops" } });
+      const [effect] = await target.store.claimOutbox(10, 1000);
+      expect(effect).toMatchObject({ realm, targetService: "accounts", aggregateId: "b", attempts: 2, request: { breadcrumbs: [0, 0] } });
+    });
+
+    allOrNothing("an answer the target already holds under the same key writes nothing", async () => {
+      await existing(target.store, "x");
+      const before = await feed();
+      const write = target.importer.importAll(
+        realm,
+        batches(batchOf(history("a", 3)), { events: [], snapshots: [], identities: [], records: records("k-x") }),
+      );
+      await expect(write).rejects.toBeInstanceOf(RecordConflictError);
+      expect(await feed()).toEqual(before);
+      expect(await target.store.listDeadLetters(realm, { includeResolved: true })).toEqual([]);
+      expect(await target.store.claimOutbox(10, 1000)).toEqual([]);
+      expect(await target.store.findResponse(realm, "k-x")).toMatchObject({ body: {} });
     });
 
     allOrNothing("finding 6: an aggregate with history in a later batch writes nothing", async () => {

@@ -313,16 +313,19 @@ describe("dead letters", () => {
     if (letter === undefined) throw new Error("expected a dead letter");
     expect(letter.error.code).toBe("insufficient-funds");
 
-    expect((await redriveDeadLetter(engine, letter.id)).outcome).toBe("failed"); // cause not fixed yet
+    expect((await redriveDeadLetter(engine, letter.id, undefined, { operator: "ops" })).outcome).toBe("failed"); // cause not fixed yet
     await engine.command(commandRequest({ command: "Deposit", aggregateId: "a", attributes: { amount: 50 } }), system);
-    const redriven = await redriveDeadLetter(engine, letter.id);
+    const redriven = await redriveDeadLetter(engine, letter.id, undefined, { operator: "ops" });
     expect(redriven.outcome).toBe("applied");
     expect(await store.listDeadLetters("default")).toEqual([]);
+    expect(await store.listDeadLetters("default", { includeResolved: true })).toMatchObject([
+      { id: letter.id, resolution: { outcome: "redriven", operator: "ops" } },
+    ]);
     expect((await events(store, "a")).map((e) => e.type)).toEqual(["AccountOpened", "Deposited", "Withdrawn"]);
     // The same message arriving again is answered from the response store.
     const again = await dispatchQueuedCommand(engine, { body: letter.message, source: "test-queue" });
     expect(again.outcome).toBe("done");
     expect((await events(store, "a")).filter((e) => e.type === "Withdrawn")).toHaveLength(1);
-    expect((await redriveDeadLetter(engine, letter.id)).outcome).toBe("not-found");
+    expect((await redriveDeadLetter(engine, letter.id, undefined, { operator: "ops" })).outcome).toBe("not-found");
   });
 });

@@ -1,15 +1,16 @@
-import type { EventImporter, IdentityReader, ImportBatch } from "../../core/ports/importer.js";
+import type { EventImporter, IdentityReader, ImportBatch, RealmRecordReader } from "../../core/ports/importer.js";
 import { type IdentityClaim, IdentityConflictError } from "../../core/ports/store.js";
 import { readHead } from "./aggregates.js";
 import { identityOwner, listIdentities, uniqueClaims } from "./identities.js";
 import { ImportSession, inBatches } from "./import-session.js";
+import { dynamoRecordReader, RecordWriter } from "./records.js";
 import type { DynamoStore } from "./store.js";
 
 /**
  * `edd import` / `edd export` on the DynamoDB store. A whole import runs in one ImportSession,
  * which takes back everything it wrote when anything fails: a batch, a name taken, the source.
  */
-export function dynamoImporter(store: DynamoStore): EventImporter & IdentityReader {
+export function dynamoImporter(store: DynamoStore): EventImporter & IdentityReader & RealmRecordReader {
   const { table } = store;
   /** Shared by the importer's sessions: a later import of the realm goes above the positions of an earlier one. */
   const above = new Map<string, bigint>();
@@ -24,6 +25,7 @@ export function dynamoImporter(store: DynamoStore): EventImporter & IdentityRead
   }
 
   return {
+    ...dynamoRecordReader(table),
     async nonEmpty(realm, aggregates) {
       const heads = await inBatches(aggregates, (a) => readHead(table, { realm, ...a }));
       return aggregates.filter((_, i) => heads[i] !== undefined);
@@ -36,13 +38,15 @@ export function dynamoImporter(store: DynamoStore): EventImporter & IdentityRead
 
     async importAll(realm, batches: AsyncIterable<ImportBatch>) {
       const session = new ImportSession(table, store.feedShards, realm, above);
+      const records = new RecordWriter(table, realm);
       try {
         for await (const batch of batches) {
           await session.writeEvents({ ...batch, realm });
           await session.claim(await claimable(realm, batch.identities));
+          if (batch.records !== undefined) await records.write(batch.records);
         }
       } catch (error) {
-        await session.takeBack();
+        await Promise.all([session.takeBack(), records.takeBack()]);
         throw error;
       }
     },

@@ -1,6 +1,14 @@
 import { randomInt, randomUUID } from "node:crypto";
 import { dynamodb } from "./sdk.js";
-import type { CommandRequestBody, DeadLetter, NewDeadLetter, OutboxEntry, OutboxItem } from "../../core/ports/store.js";
+import type {
+  CommandRequestBody,
+  DeadLetter,
+  DeadLetterFilter,
+  DeadLetterResolution,
+  NewDeadLetter,
+  OutboxEntry,
+  OutboxItem,
+} from "../../core/ports/store.js";
 import { attr, bucketOf, type DynamoTable, type Item, isConditionFailure, type Key, padded, queryAll, read } from "./client.js";
 import { cancellationReasons, Transaction } from "./transaction.js";
 
@@ -213,13 +221,15 @@ export async function addDeadLetter(table: DynamoTable, letter: NewDeadLetter): 
   }
 }
 
-export async function listDeadLetters(table: DynamoTable, realm?: string): Promise<DeadLetter[]> {
+export async function listDeadLetters(table: DynamoTable, realm?: string, filter: DeadLetterFilter = {}): Promise<DeadLetter[]> {
   const letters: DeadLetter[] = [];
   for await (const item of queryAll(table, {
     KeyConditionExpression: "pk = :pk",
     ExpressionAttributeValues: { ":pk": table.pk("dead") },
   })) {
     if (realm !== undefined && read.s(item, "realm") !== realm) continue;
+    const resolution = item.resolution === undefined ? undefined : read.s(item, "resolution");
+    if (resolution !== undefined && filter.includeResolved !== true) continue;
     letters.push({
       id: read.s(item, "sk"),
       realm: read.s(item, "realm"),
@@ -229,13 +239,41 @@ export async function listDeadLetters(table: DynamoTable, realm?: string): Promi
       attempts: read.n(item, "attempts"),
       firstFailedAt: read.s(item, "firstFailedAt"),
       lastFailedAt: read.s(item, "lastFailedAt"),
+      ...(resolution === undefined
+        ? {}
+        : {
+            resolution: {
+              outcome: resolution as DeadLetterResolution["outcome"],
+              operator: read.s(item, "resolvedBy"),
+              at: read.s(item, "resolvedAt"),
+            },
+          }),
     });
   }
   return letters;
 }
 
-export async function removeDeadLetter(table: DynamoTable, id: string): Promise<void> {
-  await table.client.send(new DeleteItemCommand({ TableName: table.name, Key: { pk: table.pk("dead"), sk: attr.s(id) } }));
+/** Marks an open letter, on the condition that it exists and is still open: two operators cannot both resolve it. */
+export async function resolveDeadLetter(table: DynamoTable, id: string, resolution: DeadLetterResolution): Promise<boolean> {
+  try {
+    await table.client.send(
+      new UpdateItemCommand({
+        TableName: table.name,
+        Key: { pk: table.pk("dead"), sk: attr.s(id) },
+        UpdateExpression: "SET resolution = :outcome, resolvedBy = :operator, resolvedAt = :at",
+        ConditionExpression: "attribute_exists(pk) AND attribute_not_exists(resolution)",
+        ExpressionAttributeValues: {
+          ":outcome": attr.s(resolution.outcome),
+          ":operator": attr.s(resolution.operator),
+          ":at": attr.s(resolution.at),
+        },
+      }),
+    );
+    return true;
+  } catch (error) {
+    if (isConditionFailure(error)) return false;
+    throw error;
+  }
 }
 
 /** Ids start with the time the commit wrote them (see nextStem): the outbox lag needs no extra attribute. */

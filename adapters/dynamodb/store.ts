@@ -5,6 +5,8 @@ import type {
   AggregateState,
   CommittedEvents,
   DeadLetter,
+  DeadLetterFilter,
+  DeadLetterResolution,
   EventFeedPage,
   NewDeadLetter,
   OutboxItem,
@@ -123,12 +125,12 @@ export class DynamoStore implements Store {
     return outbox.addDeadLetter(this.table, letter);
   }
 
-  listDeadLetters(realm?: string): Promise<readonly DeadLetter[]> {
-    return outbox.listDeadLetters(this.table, realm);
+  listDeadLetters(realm?: string, filter?: DeadLetterFilter): Promise<readonly DeadLetter[]> {
+    return outbox.listDeadLetters(this.table, realm, filter);
   }
 
-  removeDeadLetter(id: string): Promise<void> {
-    return outbox.removeDeadLetter(this.table, id);
+  resolveDeadLetter(id: string, resolution: DeadLetterResolution): Promise<boolean> {
+    return outbox.resolveDeadLetter(this.table, id, resolution);
   }
 
   async close(): Promise<void> {

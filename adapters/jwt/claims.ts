@@ -15,7 +15,12 @@ export interface ClaimMapping {
   readonly defaultRealm?: string;
 }
 
-export function principalFromClaims(claims: Readonly<Record<string, unknown>>, mapping: ClaimMapping): AuthResult {
+export function principalFromClaims(
+  claims: Readonly<Record<string, unknown>>,
+  mapping: ClaimMapping,
+  /** How the claims were verified, for the request log: "jwt" or "platform". */
+  authenticatedBy?: string,
+): AuthResult {
   const subject = readClaim(claims, mapping.subjectClaim ?? "sub");
   if (typeof subject !== "string" || subject === "") {
     return { ok: false, code: "unauthenticated", message: `The token has no subject claim (${describe(mapping.subjectClaim ?? "sub")}).` };
@@ -28,7 +33,8 @@ export function principalFromClaims(claims: Readonly<Record<string, unknown>>, m
       message: `The token has no realm claim (${describe(mapping.realmClaim ?? "realm")}); ask the identity provider to add it.`,
     };
   }
-  return { ok: true, principal: { id: subject, realm, roles: rolesFrom(readClaim(claims, mapping.rolesClaim ?? "roles")) } };
+  const roles = rolesFrom(readClaim(claims, mapping.rolesClaim ?? "roles"));
+  return { ok: true, principal: { id: subject, realm, roles, ...(authenticatedBy === undefined ? {} : { authenticatedBy }) } };
 }
 
 function readClaim(claims: Readonly<Record<string, unknown>>, path: ClaimPath): unknown {

@@ -39,7 +39,7 @@ const nowSeconds = () => Math.floor(Date.now() / 1000);
 describe("jwtAuthenticator with an HS256 secret", () => {
   it("accepts a valid token and maps subject, realm and roles", async () => {
     const result = await hs256(bearer(await hsToken()));
-    expect(result).toEqual({ ok: true, principal: { id: "user-1", realm: "bank-a", roles: ["teller"] } });
+    expect(result).toEqual({ ok: true, principal: { id: "user-1", realm: "bank-a", roles: ["teller"], authenticatedBy: "jwt" } });
   });
 
   it("refuses an expired token", async () => {
@@ -148,7 +148,10 @@ describe("jwtAuthenticator with a JWKS", () => {
   it("verifies a token against the fetched key set", async () => {
     const authenticate = jwtAuthenticator({ jwksUrl: idp.url, issuer, audience });
     const result = await authenticate(bearer(await esToken("k1")));
-    expect(result).toEqual({ ok: true, principal: { id: "user-2", realm: "bank-a", roles: ["teller", "auditor"] } });
+    expect(result).toEqual({
+      ok: true,
+      principal: { id: "user-2", realm: "bank-a", roles: ["teller", "auditor"], authenticatedBy: "jwt" },
+    });
   });
 
   it("refuses a token whose key is not in the set", async () => {
@@ -169,7 +172,7 @@ describe("platformClaimsAuthenticator", () => {
     const claims = { sub: "u9", "custom:tenant": "t9", "cognito:groups": ["admin"] };
     expect(await platform({ headers: {}, verifiedClaims: claims })).toEqual({
       ok: true,
-      principal: { id: "u9", realm: "t9", roles: ["admin"] },
+      principal: { id: "u9", realm: "t9", roles: ["admin"], authenticatedBy: "platform" },
     });
   });
 

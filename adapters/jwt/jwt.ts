@@ -23,6 +23,6 @@ export function jwtAuthenticator(options: JwtAuthenticatorOptions): Authenticato
     }
     const verified = await verify(token);
     if (!verified.ok) return { ok: false, code: "unauthenticated", message: `The token was refused: ${verified.reason}` };
-    return principalFromClaims(verified.payload, options);
+    return principalFromClaims(verified.payload, options, "jwt");
   };
 }

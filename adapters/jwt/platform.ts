@@ -19,6 +19,6 @@ export function platformClaimsAuthenticator(options: PlatformClaimsOptions = {})
       if (options.allowAnonymous) return { ok: true, principal: anonymousPrincipal };
       return { ok: false, code: "unauthenticated", message: "No verified claims: is the platform authorizer configured for this route?" };
     }
-    return principalFromClaims(input.verifiedClaims, options);
+    return principalFromClaims(input.verifiedClaims, options, "platform");
   };
 }

@@ -7,6 +7,8 @@ import {
   type IdentityName,
   type ImportBatch,
   type ImportedSnapshot,
+  type RealmRecords,
+  RecordConflictError,
 } from "../../core/ports/importer.js";
 import { type AggregateChange, type IdentityClaim, IdentityConflictError, type UnitOfWork } from "../../core/ports/store.js";
 import { eventHash } from "./hash.js";
@@ -47,6 +49,12 @@ export function memoryImporter(store: MemoryStore): EventImporter {
       const claimedName = (await claimed(realm, identities))[0];
       if (claimedName !== undefined) throw new IdentityConflictError(claimedName.service, claimedName.name);
       checkHashes(events);
+      const records = all.flatMap((b) => (b.records === undefined ? [] : [b.records]));
+      const responses = records.flatMap((r) => r.responses);
+      // Checked before anything is written: an answer the target holds refuses the whole import.
+      const answered = await Promise.all(responses.map((r) => store.findResponse(realm, r.idempotencyKey)));
+      const answeredKey = responses.find((_, i) => answered[i] !== undefined)?.idempotencyKey;
+      if (answeredKey !== undefined) throw new RecordConflictError(`realm ${realm} already holds an answer under ${answeredKey}`);
       await store.commitAll(
         unitsOf(
           realm,
@@ -55,8 +63,25 @@ export function memoryImporter(store: MemoryStore): EventImporter {
           identities,
         ),
       );
+      store.importAnswersAndEffects(
+        realm,
+        responses,
+        records.flatMap((r) => r.outbox),
+      );
+      for (const r of records) await writeLogAndLetters(store, realm, r);
     },
   };
+}
+
+async function writeLogAndLetters(store: MemoryStore, realm: string, records: RealmRecords): Promise<void> {
+  for (const { outcome, ...entry } of records.requests) {
+    const id = await store.logRequest({ realm, ...entry });
+    if (outcome !== undefined) await store.recordOutcome(realm, id, outcome);
+  }
+  for (const { resolution, ...letter } of records.deadLetters) {
+    const id = await store.addDeadLetter({ realm, ...letter });
+    if (resolution !== undefined) await store.resolveDeadLetter(id, resolution);
+  }
 }
 
 /** Each aggregate from sequence 1 without gaps, hashed as the store will hash it: else a different history. */

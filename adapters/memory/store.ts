@@ -4,6 +4,8 @@ import {
   type CommittedEvents,
   ConcurrencyError,
   type DeadLetter,
+  type DeadLetterFilter,
+  type DeadLetterResolution,
   type EventFeedPage,
   IdentityConflictError,
   type NewDeadLetter,
@@ -15,6 +17,7 @@ import {
   type StoredResponse,
   type UnitOfWork,
 } from "../../core/ports/store.js";
+import { type OutboxRecord, RecordConflictError, type ResponseRecord } from "../../core/ports/importer.js";
 import { eventHash } from "./hash.js";
 
 interface OutboxRow extends Omit<OutboxItem, "attempts"> {
@@ -273,12 +276,31 @@ export class MemoryStore implements Store {
     return id;
   }
 
-  async listDeadLetters(realm?: string): Promise<readonly DeadLetter[]> {
-    return [...this.#deadLetters.values()].filter((letter) => realm === undefined || letter.realm === realm).map(clone);
+  async listDeadLetters(realm?: string, filter: DeadLetterFilter = {}): Promise<readonly DeadLetter[]> {
+    return [...this.#deadLetters.values()]
+      .filter((letter) => realm === undefined || letter.realm === realm)
+      .filter((letter) => filter.includeResolved === true || letter.resolution === undefined)
+      .map(clone);
   }
 
-  async removeDeadLetter(id: string): Promise<void> {
-    this.#deadLetters.delete(id);
+  async resolveDeadLetter(id: string, resolution: DeadLetterResolution): Promise<boolean> {
+    const letter = this.#deadLetters.get(id);
+    if (letter === undefined || letter.resolution !== undefined) return false;
+    this.#deadLetters.set(id, { ...letter, resolution: clone(resolution) });
+    return true;
+  }
+
+  /** `edd import`: answers under their keys (none may be taken) and undelivered effects, all or nothing. */
+  importAnswersAndEffects(realm: string, responses: readonly ResponseRecord[], outbox: readonly OutboxRecord[]): void {
+    const taken = responses.find((r) => this.#responses.has(`${realm}\u0000${r.idempotencyKey}`));
+    if (taken !== undefined) throw new RecordConflictError(`realm ${realm} already holds an answer under ${taken.idempotencyKey}`);
+    for (const { idempotencyKey, body, ...response } of responses) {
+      this.#responses.set(`${realm}\u0000${idempotencyKey}`, { ...clone(response), body: JSON.parse(body) });
+    }
+    for (const entry of outbox) {
+      const id = String(this.#nextId++);
+      this.#outbox.set(id, { ...clone(entry), id, realm, dueAt: 0 });
+    }
   }
 
   /** Pending outbox items, for tests. */

@@ -1,7 +1,7 @@
 import type { Breadcrumbs } from "../../core/model/breadcrumbs.js";
 import type { AuditReader, Page, TouchedAggregate } from "../../core/ports/audit.js";
 import type { SqlExecutor } from "./client.js";
-import { type RequestLogRow, toIso, toLoggedRequest } from "./rows.js";
+import { type RequestLogRow, requestLogColumns, toIso, toLoggedRequest } from "./rows.js";
 import { defaultSchema, tablesIn } from "./schema.js";
 
 /**
@@ -15,8 +15,7 @@ export function sqlAuditReader(db: SqlExecutor, options: { readonly schema?: str
     aggregates: `SELECT service, aggregate_id, version, updated_at FROM ${t.snapshots}
       WHERE realm = $1 AND service = $2 AND starts_with(aggregate_id, $3) AND ($4::text IS NULL OR aggregate_id > $4)
       ORDER BY aggregate_id LIMIT $5`,
-    requests: `SELECT id::text AS id, realm, request_id, interaction_id, invocation_id, breadcrumbs, kind, body, received_at,
-        status, error_code, finished_at FROM ${t.requestLog} AS r
+    requests: `SELECT ${requestLogColumns} FROM ${t.requestLog} AS r
       WHERE realm = $1 AND ($2::text IS NULL OR request_id = $2) AND ($3::text IS NULL OR interaction_id = $3)
         AND ($4::bigint IS NULL OR r.id < $4::bigint)
       ORDER BY r.id DESC LIMIT $5`,

@@ -39,7 +39,7 @@ export function singleStatementCommitSql(t: Tables): string {
       INSERT INTO ${t.responses} (realm, idempotency_key, status, body, principal, request_hash)
       SELECT $1, $18, $19, $20::json, $24, $25 FROM checked WHERE checked.ok
     ), outcome AS (
-      UPDATE ${t.requestLog} SET status = $19, error_code = $22, finished_at = $23::timestamptz
+      UPDATE ${t.requestLog} SET status = $19, error_code = $22, finished_at = $23::timestamptz, error_message = $27
       FROM checked WHERE checked.ok AND $21::bigint IS NOT NULL AND id = $21::bigint AND realm = $1
     )
     SELECT checked.ok, (SELECT version FROM head) AS version,
@@ -88,6 +88,7 @@ export async function commitSingleStatement(
     unit.response.principal ?? null,
     unit.response.requestHash ?? null,
     events.map((e) => e.schemaVersion),
+    unit.requestLog?.outcome.errorMessage ?? null,
   ]);
   if (row === undefined || !row.ok) {
     throw new ConcurrencyError(`${change?.service}/${change?.aggregateId} moved past version ${change?.expectedVersion}`);

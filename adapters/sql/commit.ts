@@ -52,7 +52,8 @@ export function commitStatements(t: Tables) {
       ORDER BY o.n`,
     insertResponse: `INSERT INTO ${t.responses} (realm, idempotency_key, status, body, principal, request_hash)
       VALUES ($1, $2, $3, $4::json, $5, $6)`,
-    closeRequestLog: `UPDATE ${t.requestLog} SET status = $3, error_code = $4, finished_at = $5::timestamptz WHERE id = $2::bigint AND realm = $1`,
+    closeRequestLog: `UPDATE ${t.requestLog} SET status = $3, error_code = $4, finished_at = $5::timestamptz, error_message = $6
+      WHERE id = $2::bigint AND realm = $1`,
   };
 }
 
@@ -121,7 +122,14 @@ export async function commitUnit(
   ]);
   if (unit.requestLog !== undefined) {
     const { logId, outcome } = unit.requestLog;
-    await tx.query(sql.closeRequestLog, [unit.realm, logId, outcome.status, outcome.errorCode ?? null, outcome.finishedAt]);
+    await tx.query(sql.closeRequestLog, [
+      unit.realm,
+      logId,
+      outcome.status,
+      outcome.errorCode ?? null,
+      outcome.finishedAt,
+      outcome.errorMessage ?? null,
+    ]);
   }
   return { events: stored };
 }

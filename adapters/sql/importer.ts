@@ -5,9 +5,11 @@ import {
   type IdentityName,
   type IdentityReader,
   type ImportBatch,
+  type RealmRecordReader,
 } from "../../core/ports/importer.js";
 import { type IdentityClaim, IdentityConflictError } from "../../core/ports/store.js";
 import type { SqlClient, SqlExecutor } from "./client.js";
+import { sqlRecords } from "./records.js";
 import { defaultSchema, tablesIn } from "./schema.js";
 
 /**
@@ -16,8 +18,9 @@ import { defaultSchema, tablesIn } from "./schema.js";
  * feed order. The whole import is one transaction: a conflict in its last batch, or a fault
  * anywhere, leaves nothing behind. Needs the client itself, not a SqlStore.
  */
-export function sqlImporter(db: SqlClient, options: { readonly schema?: string } = {}): EventImporter & IdentityReader {
+export function sqlImporter(db: SqlClient, options: { readonly schema?: string } = {}): EventImporter & IdentityReader & RealmRecordReader {
   const t = tablesIn(options.schema ?? defaultSchema);
+  const records = sqlRecords(db, t);
   const sql = {
     nonEmpty: `SELECT DISTINCT k.service, k.aggregate_id FROM unnest($2::text[], $3::text[]) AS k(service, aggregate_id)
       WHERE EXISTS (SELECT 1 FROM ${t.snapshots} s WHERE s.realm = $1 AND s.service = k.service AND s.aggregate_id = k.aggregate_id)
@@ -94,9 +97,11 @@ export function sqlImporter(db: SqlClient, options: { readonly schema?: string }
       const taken = identities.find((c) => !claimed.has(`${c.service}\u0000${c.name}`));
       if (taken !== undefined) throw new IdentityConflictError(taken.service, taken.name);
     }
+    if (batch.records !== undefined) await records.write(tx, realm, batch.records);
   };
 
   return {
+    ...records.reader,
     nonEmpty: (realm, aggregates) => nonEmpty(db, realm, aggregates),
 
     async claimed(realm, names): Promise<readonly IdentityName[]> {

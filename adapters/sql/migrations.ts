@@ -153,6 +153,20 @@ export const migrations: readonly Migration[] = [
     // and ALTER TABLE fires no row trigger, so the append-only guard stays as it is.
     statements: (t) => [`ALTER TABLE ${t.events} ADD COLUMN schema_version integer NOT NULL DEFAULT 1 CHECK (schema_version > 0)`],
   },
+  {
+    version: 6,
+    name: "audit trail",
+    // The request log names who sent each request, how they were authenticated and what they were
+    // told; a refused request keeps its body's hash. Dead letters are marked when an operator
+    // redrives or discards them, never deleted. All columns are nullable: adding them rewrites nothing.
+    statements: (t) => [
+      `ALTER TABLE ${t.requestLog} ADD COLUMN principal jsonb, ADD COLUMN error_message text, ADD COLUMN body_sha256 text`,
+      `CREATE INDEX request_log_principal ON ${t.requestLog} (realm, (principal->>'id'))`,
+      `ALTER TABLE ${t.deadLetters} ADD COLUMN resolution text CHECK (resolution IN ('redriven', 'discarded')),
+         ADD COLUMN resolved_by text, ADD COLUMN resolved_at timestamptz`,
+      `CREATE INDEX events_initiator ON ${t.events} (realm, (meta->>'initiator'))`,
+    ],
+  },
 ];
 
 export interface MigrationReport {

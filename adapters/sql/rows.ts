@@ -1,6 +1,6 @@
 import type { EventMeta, StoredEvent } from "../../core/model/events.js";
 import type { AuditedRequest } from "../../core/ports/audit.js";
-import type { RequestOutcome } from "../../core/ports/store.js";
+import type { DeadLetter, LoggedPrincipal, RequestOutcome } from "../../core/ports/store.js";
 
 /**
  * An events row as the store selects it. Positions and ids are cast to text in SQL: `pg`
@@ -68,7 +68,14 @@ export interface RequestLogRow {
   readonly status: number | null;
   readonly error_code: string | null;
   readonly finished_at: Date | string | null;
+  readonly principal: LoggedPrincipal | null;
+  readonly error_message: string | null;
+  readonly body_sha256: string | null;
 }
+
+/** The select list matching RequestLogRow (the table aliased `r`). */
+export const requestLogColumns = `r.id::text AS id, r.realm, r.request_id, r.interaction_id, r.invocation_id, r.breadcrumbs, r.kind, r.body,
+  r.received_at, r.status, r.error_code, r.finished_at, r.principal, r.error_message, r.body_sha256`;
 
 /** The log entry, with its outcome once the request was answered. */
 export function toLoggedRequest(row: RequestLogRow): AuditedRequest {
@@ -82,12 +89,50 @@ export function toLoggedRequest(row: RequestLogRow): AuditedRequest {
     kind: row.kind,
     body: row.body,
     receivedAt: toIso(row.received_at),
+    ...(row.principal === null ? {} : { principal: row.principal }),
+    ...(row.body_sha256 === null ? {} : { bodySha256: row.body_sha256 }),
   };
   if (row.status === null || row.finished_at === null) return entry;
   const outcome: RequestOutcome = {
     status: Number(row.status),
     ...(row.error_code === null ? {} : { errorCode: row.error_code }),
+    ...(row.error_message === null ? {} : { errorMessage: row.error_message }),
     finishedAt: toIso(row.finished_at),
   };
   return { ...entry, outcome };
+}
+
+/** A dead_letters row as SELECTed with `id::text AS id`. */
+export interface DeadLetterRow {
+  readonly id: string;
+  readonly realm: string;
+  readonly source: string;
+  readonly message: unknown;
+  readonly error_code: string;
+  readonly error_message: string;
+  readonly attempts: number;
+  readonly first_failed_at: Date | string;
+  readonly last_failed_at: Date | string;
+  readonly resolution: "redriven" | "discarded" | null;
+  readonly resolved_by: string | null;
+  readonly resolved_at: Date | string | null;
+}
+
+export const deadLetterColumns = `d.id::text AS id, d.realm, d.source, d.message, d.error_code, d.error_message, d.attempts,
+  d.first_failed_at, d.last_failed_at, d.resolution, d.resolved_by, d.resolved_at`;
+
+export function toDeadLetter(row: DeadLetterRow): DeadLetter {
+  return {
+    id: row.id,
+    realm: row.realm,
+    source: row.source,
+    message: row.message,
+    error: { code: row.error_code, message: row.error_message },
+    attempts: Number(row.attempts),
+    firstFailedAt: toIso(row.first_failed_at),
+    lastFailedAt: toIso(row.last_failed_at),
+    ...(row.resolution === null
+      ? {}
+      : { resolution: { outcome: row.resolution, operator: row.resolved_by ?? "", at: toIso(row.resolved_at ?? row.last_failed_at) } }),
+  };
 }

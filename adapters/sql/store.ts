@@ -5,6 +5,8 @@ import {
   type CommittedEvents,
   ConcurrencyError,
   type DeadLetter,
+  type DeadLetterFilter,
+  type DeadLetterResolution,
   type EventFeedPage,
   type NewDeadLetter,
   type OutboxItem,
@@ -22,8 +24,19 @@ import { type CommitHooks, commitStatements, commitUnit } from "./commit.js";
 import { commitSingleStatement, fitsSingleStatement, singleStatementCommitSql } from "./commit-single.js";
 import { feedStatement, readFeedPage } from "./feed.js";
 import { type OutboxRow, outboxStatements, toOutboxItem } from "./outbox.js";
-import { RequestLogWriter } from "./request-log.js";
-import { compareIds, type EventRow, eventColumns, type RequestLogRow, toIso, toLoggedRequest, toStoredEvent } from "./rows.js";
+import { type RequestLogCommit, RequestLogWriter } from "./request-log.js";
+import {
+  compareIds,
+  type DeadLetterRow,
+  deadLetterColumns,
+  type EventRow,
+  eventColumns,
+  type RequestLogRow,
+  requestLogColumns,
+  toDeadLetter,
+  toLoggedRequest,
+  toStoredEvent,
+} from "./rows.js";
 import { KnownHeads } from "../../core/ports/known-heads.js";
 import { defaultSchema, tablesIn } from "./schema.js";
 
@@ -34,6 +47,8 @@ export interface SqlStoreOptions {
   readonly hooks?: CommitHooks;
   /** Commit simple units (one aggregate, no identities) in one statement (default true). */
   readonly singleStatementCommit?: boolean;
+  /** How request-log writes commit (default "durable"; see RequestLogCommit for the loss window of "asynchronous"). */
+  readonly requestLogCommit?: RequestLogCommit;
 }
 
 /** A request log row as tests and operators read it back. */
@@ -83,15 +98,15 @@ export class SqlStore implements Store {
       releaseIdentities: `DELETE FROM ${t.identities} WHERE realm = $1 AND service = $2 AND aggregate_id = $3 RETURNING name`,
       // The body as the text that was written: parsed here, its key order is the first answer's.
       response: `SELECT status, body::text AS body, principal, request_hash FROM ${t.responses} WHERE realm = $1 AND idempotency_key = $2`,
-      requestLog: `SELECT id::text AS id, realm, request_id, interaction_id, invocation_id, breadcrumbs, kind, body, received_at,
-          status, error_code, finished_at FROM ${t.requestLog} AS r WHERE realm = $1 ORDER BY r.id`,
+      requestLog: `SELECT ${requestLogColumns} FROM ${t.requestLog} AS r WHERE realm = $1 ORDER BY r.id`,
       addDeadLetter: `INSERT INTO ${t.deadLetters} (realm, source, message, error_code, error_message, attempts, first_failed_at, last_failed_at)
         VALUES ($1, $2, $3::jsonb, $4, $5, $6, $7, $8) RETURNING id::text AS id`,
-      listDeadLetters: `SELECT id::text AS id, realm, source, message, error_code, error_message, attempts, first_failed_at, last_failed_at
-        FROM ${t.deadLetters} AS d WHERE $1::text IS NULL OR realm = $1 ORDER BY d.id`,
-      removeDeadLetter: `DELETE FROM ${t.deadLetters} WHERE id = $1::bigint`,
+      listDeadLetters: `SELECT ${deadLetterColumns}
+        FROM ${t.deadLetters} AS d WHERE ($1::text IS NULL OR realm = $1) AND ($2::boolean OR resolution IS NULL) ORDER BY d.id`,
+      resolveDeadLetter: `UPDATE ${t.deadLetters} SET resolution = $2, resolved_by = $3, resolved_at = $4
+        WHERE id = $1::bigint AND resolution IS NULL RETURNING id`,
     };
-    this.#requestLogWriter = new RequestLogWriter(db, t);
+    this.#requestLogWriter = new RequestLogWriter(db, t, options.requestLogCommit);
   }
 
   async commit(unit: UnitOfWork): Promise<CommittedEvents> {
@@ -214,22 +229,15 @@ export class SqlStore implements Store {
     return (row as { id: string }).id;
   }
 
-  async listDeadLetters(realm?: string): Promise<readonly DeadLetter[]> {
-    const rows = await this.#db.query<DeadLetterRow>(this.#sql.listDeadLetters, [realm ?? null]);
-    return rows.map((row) => ({
-      id: row.id,
-      realm: row.realm,
-      source: row.source,
-      message: row.message,
-      error: { code: row.error_code, message: row.error_message },
-      attempts: Number(row.attempts),
-      firstFailedAt: toIso(row.first_failed_at),
-      lastFailedAt: toIso(row.last_failed_at),
-    }));
+  async listDeadLetters(realm?: string, filter: DeadLetterFilter = {}): Promise<readonly DeadLetter[]> {
+    const rows = await this.#db.query<DeadLetterRow>(this.#sql.listDeadLetters, [realm ?? null, filter.includeResolved === true]);
+    return rows.map(toDeadLetter);
   }
 
-  async removeDeadLetter(id: string): Promise<void> {
-    await this.#db.query(this.#sql.removeDeadLetter, [id]);
+  async resolveDeadLetter(id: string, resolution: DeadLetterResolution): Promise<boolean> {
+    if (!/^\d{1,18}$/.test(id)) return false;
+    const rows = await this.#db.query(this.#sql.resolveDeadLetter, [id, resolution.outcome, resolution.operator, resolution.at]);
+    return rows.length === 1;
   }
 
   /** Where a feed consumer got to in a realm: pass it back to readFeed. */
@@ -264,16 +272,4 @@ function asConcurrencyError(error: unknown): ConcurrencyError | undefined {
 
 function refOf(realm: string, change: { service: string; aggregateId: string }): AggregateRef {
   return { realm, service: change.service, aggregateId: change.aggregateId };
-}
-
-interface DeadLetterRow {
-  readonly id: string;
-  readonly realm: string;
-  readonly source: string;
-  readonly message: unknown;
-  readonly error_code: string;
-  readonly error_message: string;
-  readonly attempts: number;
-  readonly first_failed_at: Date | string;
-  readonly last_failed_at: Date | string;
 }

@@ -180,8 +180,10 @@ export class LogDynamoStore implements Store {
     return outbox.listDeadLetters(this.table, realm);
   }
 
-  removeDeadLetter(id: string): Promise<void> {
-    return outbox.removeDeadLetter(this.table, id);
+  /** The benchmark prototype keeps no dead-letter history: resolving removes the letter. */
+  async resolveDeadLetter(id: string): Promise<boolean> {
+    await outbox.removeDeadLetter(this.table, id);
+    return true;
   }
 
   /**

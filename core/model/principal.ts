@@ -3,6 +3,8 @@ export interface Principal {
   readonly id: string;
   readonly realm: string;
   readonly roles: readonly string[];
+  /** How it was authenticated ("jwt", "platform", "anonymous", "system", …), kept in the request log. */
+  readonly authenticatedBy?: string;
 }
 
 export const anonymousPrincipal: Principal = Object.freeze({ id: "anonymous", realm: "default", roles: Object.freeze([]) });

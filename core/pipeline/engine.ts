@@ -15,6 +15,7 @@ import { ServiceRegistry } from "./registry.js";
 import { checkTargets } from "./targets.js";
 import type { DispatchResult } from "../model/result.js";
 import type { EngineContext } from "./engine-context.js";
+import { logRefusal, type Refusal } from "./dispatch/refusals.js";
 
 /** The services of one deployment bound to their infrastructure: what every runtime dispatches into. */
 export interface Engine {
@@ -28,6 +29,11 @@ export interface Engine {
   query(body: unknown, principal: Principal, options?: DispatchOptions): Promise<DispatchResult>;
   /** Called when a commit stored effects; the Node runtime's relay subscribes to deliver them at once. */
   onEffectsStored(listener: () => void): () => void;
+  /**
+   * Logs a request an entry refused before dispatching it (authentication, body size, JSON): the
+   * runtimes call it so every refusal reaches the request log. Never throws.
+   */
+  logRefusal(refusal: Refusal): Promise<void>;
 }
 
 export function createEngine(config: EngineConfig): Engine {
@@ -63,12 +69,24 @@ export function createEngine(config: EngineConfig): Engine {
     },
   };
   const authenticator = config.authenticator ?? anonymousAuthenticator;
+  // The request log says how each principal was authenticated: the authenticator's own word, else what the entry knows.
+  const method = (input: AuthInput) =>
+    config.authenticator === undefined ? "anonymous" : input.verifiedClaims !== undefined ? "platform" : "authenticator";
   return {
     services: registry.services,
     store: config.store,
     tracer: engineContext.tracer,
     metrics: engineContext.metrics,
-    authenticate: authenticator,
+    // Without an authenticator the engine keeps the anonymous one itself: serveNode recognises it to fail closed.
+    authenticate:
+      config.authenticator === undefined
+        ? anonymousAuthenticator
+        : async (input) => {
+            const result = await authenticator(input);
+            if (!result.ok || result.principal.authenticatedBy !== undefined) return result;
+            return { ok: true, principal: { ...result.principal, authenticatedBy: method(input) } };
+          },
+    logRefusal: (refusal) => logRefusal(engineContext, refusal),
     command: (body, principal, options) => dispatchCommand(engineContext, body, principal, options),
     query: (body, principal, options) => dispatchQuery(engineContext, body, principal, options),
     onEffectsStored(listener) {

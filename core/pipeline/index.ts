@@ -20,7 +20,13 @@ export {
 export { createQueueWorker, type QueueRound, type QueueWorker, type QueueWorkerOptions } from "./effects/queue-worker.js";
 export { deliverToTransport, publishCommand, type PublishOptions } from "./effects/queue-publish.js";
 export { offloadIfLarge, parseLargeCommandReference, resolveLargeCommand, type LargeCommandReference } from "./effects/large-commands.js";
-export { findDeadLetter, redriveDeadLetter, type RedriveOutcome } from "./effects/dead-letters.js";
+export {
+  discardDeadLetter,
+  findDeadLetter,
+  redriveDeadLetter,
+  type RedriveOutcome,
+  type ResolveOptions,
+} from "./effects/dead-letters.js";
 export { createProjector, type ProjectionStep, type Projector, type ProjectorOptions } from "./projections/projection.js";
 export { startProjectionWorker, type ProjectionWorker, type ProjectionWorkerOptions } from "./projections/projection-worker.js";
 export { countFeed, rebuildProjection, type RebuildOptions, type RebuildProgress, type RebuildResult } from "./projections/rebuild.js";

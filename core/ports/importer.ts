@@ -1,5 +1,5 @@
 import type { StoredEvent } from "../model/events.js";
-import type { IdentityClaim, Snapshot } from "./store.js";
+import type { CommandRequestBody, DeadLetter, IdentityClaim, RequestLogEntry, RequestOutcome, Snapshot } from "./store.js";
 
 /** One aggregate of a realm, without the realm (an import names it once). */
 export interface AggregateKey {
@@ -29,6 +29,54 @@ export interface ImportBatch {
   readonly snapshots: readonly ImportedSnapshot[];
   /** Names to claim; each must be free in the target. */
   readonly identities: readonly IdentityClaim[];
+  /** What a realm holds beside its events, written after them; absent in batches of events only. */
+  readonly records?: RealmRecords;
+}
+
+/** A stored answer as a move carries it: `body` is the answer's JSON text exactly as first written (a replay is byte-identical). */
+export interface ResponseRecord {
+  readonly idempotencyKey: string;
+  readonly status: number;
+  readonly body: string;
+  readonly principal?: string;
+  readonly requestHash?: string;
+}
+
+/** A request-log row without the store's id and the realm. */
+export type RequestRecord = Omit<RequestLogEntry, "realm"> & { readonly outcome?: RequestOutcome };
+
+/** A dead letter, open or resolved, without the store's id and the realm. */
+export type DeadLetterRecord = Omit<DeadLetter, "id" | "realm">;
+
+/** An effect not delivered yet, with the attempts made so far. */
+export interface OutboxRecord {
+  readonly targetService: string;
+  readonly aggregateId: string;
+  readonly request: CommandRequestBody;
+  readonly attempts: number;
+}
+
+/** Everything of a realm beyond events and identities that moves with it (docs/data-format.md). */
+export interface RealmRecords {
+  readonly responses: readonly ResponseRecord[];
+  readonly requests: readonly RequestRecord[];
+  readonly deadLetters: readonly DeadLetterRecord[];
+  readonly outbox: readonly OutboxRecord[];
+}
+
+/** Reads a realm's records for an export, in any order (the export sorts them). */
+export interface RealmRecordReader {
+  listResponses(realm: string): AsyncIterable<ResponseRecord>;
+  listRequests(realm: string): AsyncIterable<RequestRecord>;
+  /** Open and resolved. */
+  listDeadLetters(realm: string): AsyncIterable<DeadLetterRecord>;
+  /** Undelivered entries only. */
+  listOutbox(realm: string): AsyncIterable<OutboxRecord>;
+}
+
+/** A record the target already holds: an import never overwrites one (a response under the same key). */
+export class RecordConflictError extends Error {
+  override readonly name = "RecordConflictError";
 }
 
 /**

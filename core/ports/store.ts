@@ -92,6 +92,15 @@ export interface CommittedEvents {
   readonly events: readonly StoredEvent[];
 }
 
+/** Who sent a logged request: the principal as the authenticator established it, and how. */
+export interface LoggedPrincipal {
+  readonly id: string;
+  readonly realm: string;
+  readonly roles: readonly string[];
+  /** How it was authenticated: "jwt", "platform", "anonymous", "system" (effects, queues), … */
+  readonly method: string;
+}
+
 export interface RequestLogEntry {
   readonly realm: string;
   readonly requestId: string;
@@ -99,13 +108,20 @@ export interface RequestLogEntry {
   readonly invocationId: string;
   readonly breadcrumbs: Breadcrumbs;
   readonly kind: "command" | "query";
+  /** The request; for a refused one, its text cut to a cap (see `bodySha256`). */
   readonly body: unknown;
   readonly receivedAt: string;
+  /** Absent only when authentication refused the request (and on entries older than the field). */
+  readonly principal?: LoggedPrincipal;
+  /** A refused request's body is kept as text up to a cap: this is the sha256 (hex) of all of it as received. */
+  readonly bodySha256?: string;
 }
 
 export interface RequestOutcome {
   readonly status: number;
   readonly errorCode?: string;
+  /** The message the client got with `errorCode`. */
+  readonly errorMessage?: string;
   readonly finishedAt: string;
 }
 
@@ -115,6 +131,18 @@ export interface OutboxItem extends OutboxEntry {
   readonly attempts: number;
   /** When the commit stored it (ISO-8601), for the outbox lag metric; absent where a store keeps no time. */
   readonly enqueuedAt?: string;
+}
+
+/** What became of a dead letter, who decided and when. */
+export interface DeadLetterResolution {
+  readonly outcome: "redriven" | "discarded";
+  readonly operator: string;
+  readonly at: string;
+}
+
+export interface DeadLetterFilter {
+  /** Resolved letters too (default: open ones only). */
+  readonly includeResolved?: boolean;
 }
 
 export interface NewDeadLetter {
@@ -130,6 +158,8 @@ export interface NewDeadLetter {
 /** A dead letter as stored: the letter and the id it was stored under. */
 export interface DeadLetter extends NewDeadLetter {
   readonly id: string;
+  /** Set once an operator redrove or discarded it: the record stays, as history. */
+  readonly resolution?: DeadLetterResolution;
 }
 
 /** Reading "all events after P" in an order that never skips a late-committing event. */
@@ -204,8 +234,10 @@ export interface Outbox {
 /** Messages that failed for good, kept for an operator to redrive or drop. */
 export interface DeadLetters {
   addDeadLetter(letter: NewDeadLetter): Promise<string>;
-  listDeadLetters(realm?: string): Promise<readonly DeadLetter[]>;
-  removeDeadLetter(id: string): Promise<void>;
+  /** Open dead letters, oldest first; resolved ones too when asked. */
+  listDeadLetters(realm?: string, filter?: DeadLetterFilter): Promise<readonly DeadLetter[]>;
+  /** Marks an open dead letter redriven or discarded; false when it is not open (resolved meanwhile, or unknown). */
+  resolveDeadLetter(id: string, resolution: DeadLetterResolution): Promise<boolean>;
 }
 
 /**

@@ -5,6 +5,8 @@ import type {
   CommandRequestBody,
   CommittedEvents,
   DeadLetter,
+  DeadLetterFilter,
+  DeadLetterResolution,
   EventFeedPage,
   NewDeadLetter,
   OutboxItem,
@@ -108,6 +110,8 @@ export class PrivateStore implements Store {
   }
 
   async logRequest(entry: RequestLogEntry): Promise<string> {
+    // A refused request's body is raw text that cannot be sealed field by field: only its sha256 is kept.
+    if (typeof entry.body === "string") return this.#inner.logRequest({ ...entry, body: null });
     if (entry.kind !== "command" || !isCommandBody(entry.body)) return this.#inner.logRequest(entry);
     // The log records every request, one that will be refused included: a forgotten subject's values as erased.
     return this.#inner.logRequest({ ...entry, body: await this.#personal.sealCommands(entry.realm, entry.body, "erase") });
@@ -140,8 +144,8 @@ export class PrivateStore implements Store {
     return this.#inner.addDeadLetter({ ...letter, message: await this.#personal.sealCommands(letter.realm, body, "erase") });
   }
 
-  async listDeadLetters(realm?: string): Promise<readonly DeadLetter[]> {
-    const letters = await this.#inner.listDeadLetters(realm);
+  async listDeadLetters(realm?: string, filter?: DeadLetterFilter): Promise<readonly DeadLetter[]> {
+    const letters = await this.#inner.listDeadLetters(realm, filter);
     return Promise.all(
       letters.map(async (letter) =>
         isCommandBody(letter.message) ? { ...letter, message: await this.#personal.openCommands(letter.realm, letter.message) } : letter,
@@ -149,8 +153,8 @@ export class PrivateStore implements Store {
     );
   }
 
-  removeDeadLetter(id: string): Promise<void> {
-    return this.#inner.removeDeadLetter(id);
+  resolveDeadLetter(id: string, resolution: DeadLetterResolution): Promise<boolean> {
+    return this.#inner.resolveDeadLetter(id, resolution);
   }
 
   releaseIdentities(realm: string, service: string, aggregateId: string): Promise<number> {

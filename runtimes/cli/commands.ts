@@ -56,6 +56,14 @@ export const commands: Readonly<Record<string, CommandEntry>> = {
       return { run: exportCommand, usage: exportUsage };
     },
   },
+  state: {
+    summary: "print an aggregate's state at a version or an instant",
+    needsConfig: true,
+    load: async () => {
+      const { stateCommand, stateUsage } = await import("./state.js");
+      return { run: stateCommand, usage: stateUsage };
+    },
+  },
   import: {
     summary: "load a JSON Lines event log into the store",
     needsConfig: true,

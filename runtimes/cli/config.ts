@@ -7,7 +7,7 @@ import type { KeyStore } from "../../core/ports/key-store.js";
 import type { Store } from "../../core/ports/store.js";
 import type { ViewStore } from "../../core/ports/view-store.js";
 import type { AggregateLister } from "../../core/ports/audit.js";
-import type { EventImporter, IdentityReader } from "../../core/ports/importer.js";
+import type { EventImporter, IdentityReader, RealmRecordReader } from "../../core/ports/importer.js";
 import type { RequestLogPruner } from "../../core/ports/retention.js";
 
 /**
@@ -37,6 +37,8 @@ export interface DataTools {
   readonly listAggregates: AggregateLister;
   readonly importer?: EventImporter;
   readonly identities?: IdentityReader;
+  /** Stored answers, request log, dead letters and undelivered effects, for `edd export`. */
+  readonly records?: RealmRecordReader;
   /** For `edd prune`. */
   readonly pruner?: RequestLogPruner;
   /** The keys of the services' personal data, when they declare any (docs/privacy.md). */

@@ -54,6 +54,7 @@ export function dynamoDataTools(store: DynamoStore): DataTools {
     listAggregates: feedAggregateLister(store),
     importer,
     identities: importer,
+    records: importer,
     pruner: dynamoRequestLogPruner(store),
     close: () => store.close(),
   };
@@ -76,6 +77,7 @@ export function sqlDataTools(client: SqlClient, schema: string, withViews: boole
     listAggregates: auditAggregateLister(sqlAuditReader(client, { schema })),
     importer,
     identities: importer,
+    records: importer,
     pruner: sqlRequestLogPruner(client, { schema }),
     close: () => client.close(),
   };

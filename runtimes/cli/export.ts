@@ -7,8 +7,9 @@ import { type CliCommand, exitCodes } from "./context.js";
 
 export const exportUsage = `usage: edd export --realm <realm> [--out <file>]
 
-Writes the realm's whole event log (events with metadata and hashes, then identities) as JSON
-Lines, to <file> or standard output. The format is in docs/data-format.md.`;
+Writes the realm whole as JSON Lines, to <file> or standard output: events with metadata and
+hashes, identities, stored answers, the request log, dead letters with their history and
+undelivered effects. The format is in docs/data-format.md.`;
 
 /** `edd export`: 0 written, 2 usage, 3 fault. */
 export const exportCommand: CliCommand = async (args, context) => {
@@ -27,6 +28,7 @@ export const exportCommand: CliCommand = async (args, context) => {
     const lines = exportRealm({
       store: tools.store,
       identities: tools.identities,
+      ...(tools.records === undefined ? {} : { records: tools.records }),
       realm: options.realm,
       onProgress: (events) => context.progress?.(`export ${options.realm}: ${events} events`),
     });

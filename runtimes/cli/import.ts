@@ -4,7 +4,7 @@ import { parseArgs } from "node:util";
 import { eventHash } from "../shared/hash-chain.js";
 import { type Anchor, AnchorFileError, anchoredHeads } from "../../core/pipeline/operations/anchor.js";
 import { ImportFileError, importRealm } from "../../core/pipeline/operations/import.js";
-import { AggregateNotEmptyError } from "../../core/ports/importer.js";
+import { AggregateNotEmptyError, RecordConflictError } from "../../core/ports/importer.js";
 import { IdentityConflictError } from "../../core/ports/store.js";
 import { loadAnchor } from "./anchor-keys.js";
 import { type CliCommand, exitCodes } from "./context.js";
@@ -67,11 +67,17 @@ export const importCommand: CliCommand = async (args, context) => {
     if (context.json) context.out(JSON.stringify({ realm: options.realm, ...result }));
     else
       context.out(
-        `imported ${result.events} events of ${result.aggregates} aggregates and ${result.identities} identities into realm ${options.realm}`,
+        `imported ${result.events} events of ${result.aggregates} aggregates and ${result.identities} identities into realm ${options.realm}` +
+          `, with ${result.records.responses} stored answers, ${result.records.requests} logged requests, ` +
+          `${result.records.deadLetters} dead letters and ${result.records.outbox} undelivered effects`,
       );
     return exitCodes.ok;
   } catch (error) {
-    const refused = error instanceof ImportFileError || error instanceof AggregateNotEmptyError || error instanceof IdentityConflictError;
+    const refused =
+      error instanceof ImportFileError ||
+      error instanceof AggregateNotEmptyError ||
+      error instanceof IdentityConflictError ||
+      error instanceof RecordConflictError;
     context.endProgress?.();
     const reason = error instanceof Error ? error.message : String(error);
     context.err(`import ${refused ? "refused, nothing was written" : "failed"}:\n${reason.replace(/^/gm, "  ")}\n`);

@@ -41,7 +41,7 @@ describe("dead letters", () => {
     const redriven = await fixture.post(`/_edd/dead-letters/${first}/redrive?realm=default`);
     expect(redriven.status).toBe(303);
     const listed = visibleText(await (await fixture.get(redriven.headers.get("location") as string)).text());
-    expect(listed).toContain(`Dead letter ${first} was redriven and removed.`);
+    expect(listed).toContain(`Dead letter ${first} was redriven; its record stays in the history.`);
     expect(await withdrawals(fixture)).toBe(1);
 
     // The copy carries the same request id: answered from the idempotency store, no second withdrawal.
@@ -60,6 +60,12 @@ describe("dead letters", () => {
     const discarded = await fixture.post(`/_edd/dead-letters/${id}/discard?realm=default`);
     expect(discarded.status).toBe(303);
     expect(await fixture.store.listDeadLetters()).toEqual([]);
+    // Kept as history, marked with the operator who discarded it.
+    const [kept] = await fixture.store.listDeadLetters(undefined, { includeResolved: true });
+    expect(kept).toMatchObject({ id, resolution: { outcome: "discarded" } });
+    const history = visibleText(await (await fixture.get("/_edd/dead-letters?realm=default&history=1")).text());
+    expect(history).toContain(`discarded by ${kept?.resolution?.operator} at`);
+    expect(visibleText(await (await fixture.get("/_edd/dead-letters?realm=default")).text())).toContain("No open dead letters");
   });
 
   it("changes nothing on a POST from another origin", async () => {

@@ -11,7 +11,8 @@ export interface ExplorerLinks {
   /** The causal tree of one request: the original request, its effects and the events they wrote. */
   tree(requestId: string): string;
   requests(search?: { requestId?: string; interactionId?: string; before?: string }): string;
-  deadLetters(): string;
+  /** Open dead letters, or with `history` the redriven and discarded ones too. */
+  deadLetters(history?: boolean): string;
   redrive(id: string): string;
   discard(id: string): string;
 }
@@ -39,7 +40,7 @@ export function explorerLinks(basePath: string, realm: string): ExplorerLinks {
       }),
     tree: (requestId) => withQuery(`/requests/${segment(requestId)}/tree`),
     requests: (search = {}) => withQuery("/requests", search),
-    deadLetters: () => withQuery("/dead-letters"),
+    deadLetters: (history = false) => withQuery("/dead-letters", history ? { history: "1" } : {}),
     redrive: (id) => withQuery(`/dead-letters/${segment(id)}/redrive`),
     discard: (id) => withQuery(`/dead-letters/${segment(id)}/discard`),
   };

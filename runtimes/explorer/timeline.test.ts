@@ -21,6 +21,8 @@ describe("aggregate timeline", () => {
     expect(html).toContain(`/_edd/requests?realm=default&amp;requestId=${requestId}`);
     expect(text).toContain("OpenAccount");
     expect(text).toContain("clara");
+    // Who started it and who applied it, on every event.
+    expect(text).toMatch(/Initiator\s+clara\s+Actor\s+clara/);
 
     // After the withdrawal only the balance changed: one highlighted row, holding the new balance.
     const afterWithdrawal = html.slice(html.indexOf('id="event-3"'));

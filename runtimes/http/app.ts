@@ -2,6 +2,7 @@ import { Hono } from "hono";
 import type { Context, MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { EddError } from "../../core/model/errors.js";
+import type { Principal } from "../../core/model/principal.js";
 import type { Engine } from "../../core/pipeline/engine.js";
 import type { DispatchResult } from "../../core/model/result.js";
 import { failure, internalError } from "../../core/model/result.js";
@@ -37,7 +38,13 @@ export function createHttpApp(engine: Engine, options: HttpAppOptions = {}): Hon
   for (const guard of browserGuards(options, (c, message) => reply(c, error("forbidden", message)))) app.use(guard);
   const maxBodyBytes = options.maxBodyBytes ?? defaultMaxBodyBytes;
   const logger = options.logger ?? jsonLogger();
-  const tooLarge = (c: Context) => reply(c, error("payload-too-large", `The body is larger than ${maxBodyBytes} bytes.`));
+  // Every refusal at the entry reaches the request log (the pipeline logs those it makes itself).
+  const refuse = async (c: Context, result: DispatchResult, refusal: { principal?: Principal; body?: unknown }) => {
+    const kind = c.req.path === "/query" ? "query" : "command";
+    await engine.logRefusal({ kind, result, receivedAt: new Date(), ...refusal });
+    return reply(c, result);
+  };
+  const tooLarge = (c: Context) => refuse(c, error("payload-too-large", `The body is larger than ${maxBodyBytes} bytes.`), {});
   const streamedLimit = bodyLimit({ maxSize: maxBodyBytes, onError: tooLarge });
   // A declared Content-Length is checked from the header alone: the body then cannot exceed it, and
   // leaving the body untouched lets the Node adapter read it directly, without building a web stream.
@@ -52,14 +59,15 @@ export function createHttpApp(engine: Engine, options: HttpAppOptions = {}): Hon
 
   const command = async (c: Context) => {
     const auth = await authenticate(engine, c, options.verifiedClaims);
-    if (!auth.ok) return reply(c, auth.result);
-    const parsed = await readJson(c);
-    if (!parsed.ok) return reply(c, parsed.result);
+    if (!auth.ok) return refuse(c, auth.result, { body: await c.req.text() });
+    const text = await c.req.text();
+    const parsed = parseJson(text);
+    if (!parsed.ok) return refuse(c, parsed.result, { principal: auth.principal, body: text });
     return reply(c, await engine.command(parsed.value, auth.principal, traceOf(c)));
   };
   const query = async (c: Context, body: unknown) => {
     const auth = await authenticate(engine, c, options.verifiedClaims);
-    if (!auth.ok) return reply(c, auth.result);
+    if (!auth.ok) return refuse(c, auth.result, { body });
     return reply(c, await engine.query(body, auth.principal, traceOf(c)));
   };
 
@@ -73,16 +81,19 @@ export function createHttpApp(engine: Engine, options: HttpAppOptions = {}): Hon
   // The seed system's path, kept so its clients work unchanged.
   app.post("/commands", limit, command);
   app.post("/query", limit, async (c) => {
-    const parsed = await readJson(c);
-    return parsed.ok ? query(c, parsed.value) : reply(c, parsed.result);
+    const text = await c.req.text();
+    const parsed = parseJson(text);
+    return parsed.ok ? query(c, parsed.value) : refuse(c, parsed.result, { body: text });
   });
   // A read for clients that can only GET: the query envelope, URL-encoded, in ?request=.
   app.get("/query", async (c) => {
     const raw = c.req.query("request");
-    if (raw === undefined) return reply(c, error("invalid-envelope", "GET /query needs ?request=<URL-encoded query envelope>."));
-    if (raw.length > maxBodyBytes) return reply(c, error("payload-too-large", `The request is larger than ${maxBodyBytes} bytes.`));
+    if (raw === undefined) return refuse(c, error("invalid-envelope", "GET /query needs ?request=<URL-encoded query envelope>."), {});
+    if (raw.length > maxBodyBytes) {
+      return refuse(c, error("payload-too-large", `The request is larger than ${maxBodyBytes} bytes.`), { body: raw });
+    }
     const parsed = parseJson(raw);
-    return parsed.ok ? query(c, parsed.value) : reply(c, parsed.result);
+    return parsed.ok ? query(c, parsed.value) : refuse(c, parsed.result, { body: raw });
   });
   app.get("/health", (c) => c.json({ status: "ok", services: engine.services.map((s) => s.name) }));
   // Readiness, unlike liveness, asks the store: an orchestrator sends traffic only to a process whose store answers.
@@ -119,10 +130,6 @@ function parseJson(text: string): Outcome<unknown> {
   } catch {
     return { ok: false, result: error("malformed-json", "The body is not valid JSON.") };
   }
-}
-
-async function readJson(c: Context): Promise<Outcome<unknown>> {
-  return parseJson(await c.req.text());
 }
 
 async function authenticate(engine: Engine, c: Context, verifiedClaims: ClaimsSource | undefined) {

@@ -14,6 +14,7 @@ import { withFields } from "../../ports/logger.js";
 import { traced } from "../../ports/tracer.js";
 import { edgeError, forgedFieldsError } from "./edge.js";
 import { provenanceOf } from "./provenance.js";
+import { loggedPrincipal, logRefusal } from "./refusals.js";
 import { fingerprintOf, type RequestFingerprint, replayFor } from "./request-hash.js";
 import { carriedTraceparent, measureAnswer, withTraceparent } from "./telemetry.js";
 
@@ -53,20 +54,27 @@ async function answerCommand(
   options: DispatchOptions,
 ): Promise<DispatchResult> {
   const invocationId = context.ids.uuid();
-  // Nothing is logged or stored before these checks pass.
+  const receivedAt = context.clock.now();
+  // Nothing but the refusal itself is logged, and nothing stored, before these checks pass.
+  const refuse = async (result: DispatchResult) => {
+    await logRefusal(context, { kind: "command", principal, body: input, result, receivedAt });
+    return result;
+  };
   const unstorable = edgeError(input, principal);
-  if (unstorable !== undefined) return failure(idsFrom(input, invocationId), unstorable);
+  if (unstorable !== undefined) return refuse(failure(idsFrom(input, invocationId), unstorable));
   const parsed = commandRequestSchema.safeParse(input);
   if (!parsed.success) {
-    return failure(
-      idsFrom(input, invocationId),
-      new EddError("invalid-envelope", "The command request does not match the envelope schema.", describeIssues(parsed.error)),
+    return refuse(
+      failure(
+        idsFrom(input, invocationId),
+        new EddError("invalid-envelope", "The command request does not match the envelope schema.", describeIssues(parsed.error)),
+      ),
     );
   }
   const request = parsed.data;
   const ids: ResponseIds = { requestId: request.requestId, interactionId: request.interactionId, invocationId };
   const forged = options.trusted ? undefined : forgedFieldsError(request);
-  if (forged !== undefined) return failure(ids, forged);
+  if (forged !== undefined) return refuse(failure(ids, forged));
   const breadcrumbs = request.breadcrumbs ?? rootBreadcrumbs;
   // Hashed while the request is logged: no time added to the request.
   const fingerprint = fingerprintOf(request, principal);
@@ -87,7 +95,8 @@ async function answerCommand(
     breadcrumbs,
     kind: "command",
     body: request,
-    receivedAt: context.clock.now().toISOString(),
+    receivedAt: receivedAt.toISOString(),
+    principal: loggedPrincipal(principal, options.trusted ? "system" : "unknown"),
   });
   const parent = options.traceparent ?? (options.trusted ? carriedTraceparent(request.meta) : undefined);
   const span = context.tracer.startSpan("edd.command", requestSpanAttributes(ids, principal), parent === undefined ? {} : { parent });
@@ -108,8 +117,7 @@ async function answerCommand(
   }
   const errorCode = "error" in result.body ? result.body.error.code : undefined;
   // Written by the commit when the store can; replays, rejections not stored and failures get their own write.
-  if (!tracking.closedByCommit)
-    await context.store.recordOutcome(principal.realm, logId, outcomeOf(result.status, errorCode, context.clock.now()));
+  if (!tracking.closedByCommit) await context.store.recordOutcome(principal.realm, logId, outcomeOf(result, context.clock.now()));
   logEnd(result);
   span.setAttribute("edd.status", result.status);
   if (errorCode !== undefined) span.setAttribute("edd.error_code", errorCode);
@@ -123,12 +131,14 @@ interface RequestLogTracking {
   closedByCommit: boolean;
 }
 
-function errorCodeOf(result: DispatchResult): string | undefined {
-  return "error" in result.body ? result.body.error.code : undefined;
-}
-
-function outcomeOf(status: number, errorCode: string | undefined, now: Date): RequestOutcome {
-  return { status, ...(errorCode === undefined ? {} : { errorCode }), finishedAt: now.toISOString() };
+/** The log's record of an answer: its status and, for an error, the code and message the client got. */
+function outcomeOf(result: DispatchResult, now: Date): RequestOutcome {
+  const error = "error" in result.body ? result.body.error : undefined;
+  return {
+    status: result.status,
+    ...(error === undefined ? {} : { errorCode: error.code, errorMessage: error.message }),
+    finishedAt: now.toISOString(),
+  };
 }
 
 async function processRequest(
@@ -221,7 +231,7 @@ async function processRequest(
           response: { status: response.status, body: response.body, ...fingerprint },
           time: now.toISOString(),
           ...(context.store.recordsOutcomeInCommit === true
-            ? { requestLog: { logId: tracking.logId, outcome: outcomeOf(response.status, errorCodeOf(response), now) } }
+            ? { requestLog: { logId: tracking.logId, outcome: outcomeOf(response, now) } }
             : {}),
         }),
       );

@@ -15,6 +15,7 @@ import type { EngineContext } from "../engine-context.js";
 import { logRequestStart, requestSpanAttributes } from "./request-log.js";
 import { withFields } from "../../ports/logger.js";
 import { edgeError, principalForQuery } from "./edge.js";
+import { logRefusal } from "./refusals.js";
 
 /** The one query pipeline: validate, resolve dependencies, run the handler. Queries change nothing. */
 export async function dispatchQuery(
@@ -24,13 +25,21 @@ export async function dispatchQuery(
   options: { trusted?: boolean; traceparent?: string } = {},
 ): Promise<DispatchResult> {
   const invocationId = context.ids.uuid();
+  const receivedAt = context.clock.now();
+  // Queries are not logged; a query refused at the edge is, like a refused command.
+  const refuse = async (result: DispatchResult) => {
+    await logRefusal(context, { kind: "query", principal: caller, body: input, result, receivedAt });
+    return result;
+  };
   const unstorable = edgeError(input, caller);
-  if (unstorable !== undefined) return failure(idsFrom(input, invocationId), unstorable);
+  if (unstorable !== undefined) return refuse(failure(idsFrom(input, invocationId), unstorable));
   const parsed = queryRequestSchema.safeParse(input);
   if (!parsed.success) {
-    return failure(
-      idsFrom(input, invocationId),
-      new EddError("invalid-envelope", "The query request does not match the envelope schema.", describeIssues(parsed.error)),
+    return refuse(
+      failure(
+        idsFrom(input, invocationId),
+        new EddError("invalid-envelope", "The query request does not match the envelope schema.", describeIssues(parsed.error)),
+      ),
     );
   }
   const request = parsed.data;
@@ -40,7 +49,7 @@ export async function dispatchQuery(
     invocationId,
   };
   const principal = principalForQuery(caller, request.realm, options.trusted === true);
-  if (principal instanceof EddError) return failure(ids, principal);
+  if (principal instanceof EddError) return refuse(failure(ids, principal));
   const log = withFields(context.logger, { ...ids });
   const logEnd = logRequestStart(log, "query", principal, [request.query.query], context.logPayloads ? request : undefined);
   const span = context.tracer.startSpan(

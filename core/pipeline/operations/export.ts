@@ -1,16 +1,21 @@
 import type { StoredEvent } from "../../model/events.js";
-import type { IdentityReader } from "../../ports/importer.js";
-import type { IdentityClaim, EventFeed } from "../../ports/store.js";
+import type { IdentityReader, RealmRecordReader } from "../../ports/importer.js";
+import type { EventFeed, IdentityClaim, Store } from "../../ports/store.js";
 import { canonicalJsonByCodePoint, compareCodePoints } from "../../model/canonical-json.js";
+import { recordLines } from "./realm-records.js";
 
 /** The export format's name and version, written in the header line (docs/data-format.md). */
 export const exportFormat = "edd.realm-export";
-export const exportFormatVersion = 1;
+export const exportFormatVersion = 2;
+/** Versions an import reads: 1 had events and identities only. */
+export const readableFormatVersions = [1, 2] as const;
 
 export interface ExportOptions {
   readonly store: EventFeed;
   readonly identities: IdentityReader;
   readonly realm: string;
+  /** Stored answers, request log, dead letters and undelivered effects; without it those sections are empty. */
+  readonly records?: RealmRecordReader;
   /** Feed page size (default 1000). */
   readonly pageSize?: number;
   readonly onProgress?: (events: number) => void;
@@ -42,7 +47,9 @@ export async function* exportRealm(options: ExportOptions): AsyncGenerator<strin
   for (const identity of identities) {
     yield line({ kind: "identity", service: identity.service, name: identity.name, aggregateId: identity.aggregateId });
   }
-  yield line({ kind: "end", events, identities: identities.length });
+  const counts = { responses: 0, requests: 0, deadLetters: 0, outbox: 0 };
+  if (options.records !== undefined) yield* recordLines(options.records, realm, counts);
+  yield line({ kind: "end", events, identities: identities.length, ...counts });
 }
 
 export function eventLine(event: StoredEvent): string {

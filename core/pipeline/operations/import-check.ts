@@ -6,7 +6,8 @@ import type { Service } from "../../model/service.js";
 import { erasureEventType } from "../../privacy/erasure.js";
 import { findUnstorable } from "../../model/storable.js";
 import type { IdentityClaim } from "../../ports/store.js";
-import { exportFormat, exportFormatVersion } from "./export.js";
+import { exportFormat, exportFormatVersion, readableFormatVersions } from "./export.js";
+import { RecordCollector, type RecordCounts, recordKinds, type RecordLine, recordLineSchema } from "./realm-records.js";
 
 /** One thing wrong with an import file: the line, the path of the value in it ("" for the whole line). */
 export interface ImportProblem {
@@ -63,17 +64,19 @@ export interface ImportPlan {
   readonly aggregates: readonly FileAggregate[];
   readonly identities: readonly { readonly claim: IdentityClaim; readonly line: number }[];
   readonly events: number;
+  readonly records: RecordCounts;
 }
 
 /** A usable line of the file, after every check. */
 export type CheckedLine =
   | { readonly kind: "event"; readonly event: StoredEvent; readonly number: number }
-  | { readonly kind: "identity"; readonly claim: IdentityClaim; readonly number: number };
+  | { readonly kind: "identity"; readonly claim: IdentityClaim; readonly number: number }
+  | { readonly kind: "record"; readonly record: RecordLine; readonly number: number };
 
 const header = z.strictObject({
   kind: z.literal("header"),
   format: z.literal(exportFormat),
-  version: z.literal(exportFormatVersion),
+  version: z.union(readableFormatVersions.map((v) => z.literal(v))),
   realm: z.string(),
 });
 const strictUtcTime = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
@@ -104,7 +107,15 @@ const exportLine = z.discriminatedUnion("kind", [
     hash: z.string().regex(/^[0-9a-f]{64}$/, "not a sha256 hex digest"),
   }),
   z.strictObject({ kind: z.literal("identity"), service: z.string(), name: z.string().min(1), aggregateId: z.string().min(1) }),
-  z.strictObject({ kind: z.literal("end"), events: z.number().int().nonnegative(), identities: z.number().int().nonnegative() }),
+  z.strictObject({
+    kind: z.literal("end"),
+    events: z.number().int().nonnegative(),
+    identities: z.number().int().nonnegative(),
+    responses: z.number().int().nonnegative().optional(),
+    requests: z.number().int().nonnegative().optional(),
+    deadLetters: z.number().int().nonnegative().optional(),
+    outbox: z.number().int().nonnegative().optional(),
+  }),
 ]);
 type EventLine = Extract<z.infer<typeof exportLine>, { kind: "event" }>;
 
@@ -123,6 +134,7 @@ export class ImportFileChecker {
   readonly #services: ReadonlyMap<string, Service>;
   #events = 0;
   #ended = false;
+  readonly records = new RecordCollector();
   #lastNumber = 0;
 
   constructor(readonly options: ImportCheckOptions) {
@@ -142,6 +154,7 @@ export class ImportFileChecker {
     if (value === undefined) return this.#problem(number, "", "not JSON");
     const unstorable = findUnstorable(value);
     if (unstorable !== undefined) return this.#problem(number, unstorable.path, unstorable.message);
+    if (isRecordLine(value)) return this.#checkRecord(value, number);
     const parsed = exportLine.safeParse(value);
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
@@ -158,8 +171,14 @@ export class ImportFileChecker {
           `the end line counts ${line.events} events and ${line.identities} identities, the file has ${this.#events} and ${identities}`,
         );
       }
+      const counts = this.records.counts;
+      for (const key of Object.keys(counts) as (keyof typeof counts)[]) {
+        if ((line[key] ?? 0) !== counts[key])
+          this.#problem(number, key, `the end line counts ${line[key] ?? 0} ${key}, the file has ${counts[key]}`);
+      }
       return undefined;
     }
+    if (this.records.started) return this.#problem(number, "kind", `a ${line.kind} line after the record lines`);
     if (line.kind === "identity") return this.#checkIdentity(line, number);
     return this.#checkEvent(line, number);
   }
@@ -178,7 +197,7 @@ export class ImportFileChecker {
         `${anchored.service}/${anchored.aggregateId}: the anchor signed ${anchored.events} events, the file has ${held}: deleted since the anchor`,
       );
     }
-    return { aggregates: [...this.#aggregates.values()], identities: this.#identities, events: this.#events };
+    return { aggregates: [...this.#aggregates.values()], identities: this.#identities, events: this.#events, records: this.records.counts };
   }
 
   #checkHeader(text: string): void {
@@ -254,6 +273,17 @@ export class ImportFileChecker {
     return { kind: "identity", claim, number };
   }
 
+  #checkRecord(value: object, number: number): CheckedLine | undefined {
+    const parsed = recordLineSchema.safeParse(value);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      return this.#problem(number, issue?.path.join(".") ?? "", issue?.message ?? "invalid line");
+    }
+    const problem = this.records.accept(parsed.data);
+    if (problem !== undefined) return this.#problem(number, problem.path, problem.message);
+    return { kind: "record", record: parsed.data, number };
+  }
+
   #problem(line: number, path: string, message: string): undefined {
     this.problems.push({ line, path, message });
     return undefined;
@@ -298,6 +328,11 @@ function readProblem(service: Service, event: StoredEvent): EventReadError | und
     if (error instanceof EventReadError) return error;
     throw error;
   }
+}
+
+function isRecordLine(value: unknown): value is object {
+  const kind = typeof value === "object" && value !== null ? (value as { kind?: unknown }).kind : undefined;
+  return (recordKinds as readonly unknown[]).includes(kind);
 }
 
 function parseJson(text: string): unknown {

@@ -4,6 +4,7 @@ import type { EventImporter, ImportBatch, ImportedSnapshot } from "../../ports/i
 import type { EventHasher } from "../../ports/hash-chain.js";
 import type { IdentityClaim } from "../../ports/store.js";
 import { evolveAll } from "../dispatch/aggregate.js";
+import type { RecordCounts } from "./realm-records.js";
 import {
   type AnchoredHead,
   checkImportFile,
@@ -34,6 +35,8 @@ export interface ImportResult {
   readonly events: number;
   readonly aggregates: number;
   readonly identities: number;
+  /** Stored answers, request-log rows, dead letters and undelivered effects written. */
+  readonly records: RecordCounts;
 }
 
 /**
@@ -48,7 +51,7 @@ export async function importRealm(options: ImportOptions): Promise<ImportResult>
   const plan = await checkImportFile(options.open(), options);
   await checkTarget(options, plan);
   await options.importer.importAll(options.realm, writeBatches(options, plan));
-  return { events: plan.events, aggregates: plan.aggregates.length, identities: plan.identities.length };
+  return { events: plan.events, aggregates: plan.aggregates.length, identities: plan.identities.length, records: plan.records };
 }
 
 /** The file's aggregates must have no history in the target, and its names must be free there. */
@@ -124,6 +127,9 @@ async function* writeBatches(options: ImportOptions, plan: ImportPlan): AsyncGen
   const again = checker.finish();
   if (checker.problems.length > 0 || fingerprint(again) !== fingerprint(plan)) throw changedFile(checker.problems);
   if (events.length + identities.length > 0) yield batch();
+  // The records go last, in one batch: answers, request log, dead letters and effects of the events above.
+  const { records } = checker.records;
+  if (Object.values(checker.records.counts).some((count) => count > 0)) yield { events: [], snapshots: [], identities: [], records };
   options.onProgress?.(written);
 }
 
@@ -142,7 +148,7 @@ function changedFile(problems: readonly ImportProblem[]): ImportFileError {
 function fingerprint(plan: ImportPlan): string {
   const heads = plan.aggregates.map((a) => `${keyOf(a)}\u0000${a.events}\u0000${a.lastHash}`);
   const names = plan.identities.map(({ claim }) => `${claim.service}\u0000${claim.name}\u0000${claim.aggregateId}`);
-  return JSON.stringify([plan.events, heads, names]);
+  return JSON.stringify([plan.events, heads, names, plan.records]);
 }
 
 const nameKey = (name: { readonly service: string; readonly name: string }) => `${name.service}\u0000${name.name}`;

@@ -13,22 +13,30 @@ export interface DeadLettersProps {
   readonly operator: OperatorView;
   readonly letters: readonly DeadLetter[];
   readonly notice?: DeadLetterNotice;
+  /** The redriven and discarded letters are listed too. */
+  readonly history?: boolean;
 }
 
 /** Messages the system gave up on, with the way back: redrive once the cause is fixed, or discard. */
-export function DeadLettersPage({ links, operator, letters, notice }: DeadLettersProps) {
+export function DeadLettersPage({ links, operator, letters, notice, history = false }: DeadLettersProps) {
   return (
     <Layout title="Dead letters" section="dead-letters" links={links} operator={operator}>
       {notice && <Notice tone={notice.tone}>{notice.text}</Notice>}
       <p class="muted">
-        Redrive sends a message through the normal pipeline again, as the system; it is removed when it succeeds. A message that already
-        succeeded is answered from the response store and changes nothing.
+        Redrive sends a message through the normal pipeline again, as the system; when it succeeds the letter is marked redriven. A message
+        that already succeeded is answered from the response store and changes nothing. Redriven and discarded letters stay in the history
+        with who decided and when.
+      </p>
+      <p>
+        {history ? <a href={links.deadLetters()}>Show open letters only</a> : <a href={links.deadLetters(true)}>Show the history too</a>}
       </p>
       {letters.length === 0 ? (
-        <p>No dead letters in realm {operator.realm}.</p>
+        <p>
+          No {history ? "" : "open "}dead letters in realm {operator.realm}.
+        </p>
       ) : (
         <table>
-          <caption>Dead letters, oldest first</caption>
+          <caption>{history ? "Dead letters and their history" : "Open dead letters"}, oldest first</caption>
           <thead>
             <tr>
               <th scope="col">Id</th>
@@ -38,7 +46,7 @@ export function DeadLettersPage({ links, operator, letters, notice }: DeadLetter
               <th scope="col">First failure</th>
               <th scope="col">Last failure</th>
               <th scope="col">Message</th>
-              <th scope="col">Actions</th>
+              <th scope="col">Actions or outcome</th>
             </tr>
           </thead>
           <tbody>
@@ -60,16 +68,22 @@ export function DeadLettersPage({ links, operator, letters, notice }: DeadLetter
                   <FoldedJson summary="JSON" value={readableMessage(letter.message)} />
                 </td>
                 <td>
-                  <div class="actions">
-                    <form method="post" action={links.redrive(letter.id)}>
-                      <button type="submit" aria-label={`Redrive dead letter ${letter.id}`}>
-                        Redrive
-                      </button>
-                    </form>
-                    <a href={links.discard(letter.id)} aria-label={`Discard dead letter ${letter.id}`}>
-                      Discard…
-                    </a>
-                  </div>
+                  {letter.resolution ? (
+                    <span>
+                      {letter.resolution.outcome} by {letter.resolution.operator} at <Time iso={letter.resolution.at} />
+                    </span>
+                  ) : (
+                    <div class="actions">
+                      <form method="post" action={links.redrive(letter.id)}>
+                        <button type="submit" aria-label={`Redrive dead letter ${letter.id}`}>
+                          Redrive
+                        </button>
+                      </form>
+                      <a href={links.discard(letter.id)} aria-label={`Discard dead letter ${letter.id}`}>
+                        Discard…
+                      </a>
+                    </div>
+                  )}
                 </td>
               </tr>
             ))}

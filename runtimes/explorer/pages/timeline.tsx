@@ -66,7 +66,8 @@ function EventTable({ links, entries }: { links: ExplorerLinks; entries: readonl
           <th scope="col">Seq</th>
           <th scope="col">Type</th>
           <th scope="col">Time</th>
-          <th scope="col">User</th>
+          <th scope="col">Initiator</th>
+          <th scope="col">Actor</th>
           <th scope="col">Command</th>
           <th scope="col">Request</th>
           <th scope="col">Chain</th>
@@ -82,7 +83,8 @@ function EventTable({ links, entries }: { links: ExplorerLinks; entries: readonl
             <td>
               <Time iso={event.time} />
             </td>
-            <td>{event.meta.user}</td>
+            <td>{event.meta.initiator ?? event.meta.user}</td>
+            <td>{event.meta.actor ?? event.meta.user}</td>
             <td>{event.meta.command}</td>
             <td>
               <a href={links.requests({ requestId: event.meta.requestId })}>{event.meta.requestId}</a>
@@ -120,8 +122,10 @@ function EventDetail({ links, entry }: { links: ExplorerLinks; entry: TimelineEn
           <dd>
             <Time iso={event.time} />
           </dd>
-          <dt>User</dt>
-          <dd>{event.meta.user}</dd>
+          <dt>Initiator</dt>
+          <dd>{event.meta.initiator ?? event.meta.user}</dd>
+          <dt>Actor</dt>
+          <dd>{event.meta.actor ?? event.meta.user}</dd>
           <dt>Command</dt>
           <dd>{event.meta.command}</dd>
           <dt>Request</dt>

@@ -1,5 +1,5 @@
 /** @jsxRuntime automatic @jsxImportSource hono/jsx */
-import { findDeadLetter, redriveDeadLetter } from "../../../core/pipeline/effects/dead-letters.js";
+import { discardDeadLetter, findDeadLetter, redriveDeadLetter } from "../../../core/pipeline/effects/dead-letters.js";
 import { type DeadLetterNotice, DeadLettersPage, DiscardPage } from "../pages/dead-letters.js";
 import { renderPage } from "../render.js";
 import { type ExplorerApp, type ExplorerContext, linksFor, param, type RouteDeps } from "./deps.js";
@@ -17,12 +17,14 @@ export function deadLetterRoutes(
   const base = `${deps.base}/dead-letters`;
 
   const list = async (c: ExplorerContext, notice: DeadLetterNotice | undefined, status: 200 | 404 | 409 | 422 | 500 = 200) => {
-    const letters = await engine.store.listDeadLetters(c.var.operator.realm);
+    const history = param(c, "history") === "1";
+    const letters = await engine.store.listDeadLetters(c.var.operator.realm, { includeResolved: history });
     const page = (
       <DeadLettersPage
         links={linksFor(c, deps)}
         operator={c.var.operator}
         letters={letters}
+        history={history}
         {...(notice === undefined ? {} : { notice })}
       />
     );
@@ -35,7 +37,7 @@ export function deadLetterRoutes(
 
   app.post(`${base}/:id/redrive`, async (c) => {
     const id = c.req.param("id");
-    const outcome = await redriveDeadLetter(engine, id, c.var.operator.realm);
+    const outcome = await redriveDeadLetter(engine, id, c.var.operator.realm, { operator: c.var.operator.principal.id });
     if (outcome.outcome === "applied") return done(c, "redriven", id);
     if (outcome.outcome === "not-found")
       return list(c, { tone: "bad", text: `Dead letter ${id} is gone: already redriven or discarded.` }, 404);
@@ -53,18 +55,17 @@ export function deadLetterRoutes(
 
   app.post(`${base}/:id/discard`, async (c) => {
     // Looked up in the operator's realm first: an id alone must not reach another realm's letter.
-    const letter = await findDeadLetter(engine, c.req.param("id"), c.var.operator.realm);
-    if (letter === undefined)
-      return list(c, { tone: "bad", text: `Dead letter ${c.req.param("id")} is gone: already redriven or discarded.` }, 404);
-    await engine.store.removeDeadLetter(letter.id);
-    return done(c, "discarded", letter.id);
+    const id = c.req.param("id");
+    if (!(await discardDeadLetter(engine, id, c.var.operator.realm, { operator: c.var.operator.principal.id })))
+      return list(c, { tone: "bad", text: `Dead letter ${id} is gone: already redriven or discarded.` }, 404);
+    return done(c, "discarded", id);
   });
 }
 
 /** The confirmation after a redirect; only known words and a plain id are echoed. */
 function doneNotice(done: string, id: string): DeadLetterNotice | undefined {
   if (!/^[\w-]{1,64}$/.test(id)) return undefined;
-  if (done === "redriven") return { tone: "ok", text: `Dead letter ${id} was redriven and removed.` };
+  if (done === "redriven") return { tone: "ok", text: `Dead letter ${id} was redriven; its record stays in the history.` };
   if (done === "discarded") return { tone: "ok", text: `Dead letter ${id} was discarded.` };
   return undefined;
 }

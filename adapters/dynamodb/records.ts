@@ -1,0 +1,177 @@
+import { randomUUID } from "node:crypto";
+import { DeleteItemCommand, PutItemCommand, ScanCommand } from "@aws-sdk/client-dynamodb";
+import {
+  type DeadLetterRecord,
+  type OutboxRecord,
+  type RealmRecordReader,
+  type RealmRecords,
+  RecordConflictError,
+  type RequestRecord,
+  type ResponseRecord,
+} from "../../core/ports/importer.js";
+import type { CommandRequestBody, RequestLogEntry, RequestOutcome, StoredResponse } from "../../core/ports/store.js";
+import { attr, bucketOf, type DynamoTable, type Item, isConditionFailure, type Key, padded, queryAll, read } from "./client.js";
+import { listDeadLetters } from "./outbox.js";
+import { requestLogKey, requestLogPartitions, responseItem } from "./requests.js";
+
+const outboxPartitions = 8;
+
+/**
+ * A realm's stored answers, request log, dead letters and undelivered effects on DynamoDB, for
+ * export and import. Answers live one per partition (requests.ts), so listing a realm's answers
+ * scans the table: an operator's export, not a request path.
+ */
+export function dynamoRecordReader(table: DynamoTable): RealmRecordReader {
+  return {
+    async *listResponses(realm): AsyncIterable<ResponseRecord> {
+      const prefix = `${JSON.stringify([table.namespace, "res", realm]).slice(0, -1)},`;
+      let start: Item | undefined;
+      do {
+        const page = await table.client.send(
+          new ScanCommand({
+            TableName: table.name,
+            ConsistentRead: true,
+            FilterExpression: "begins_with(pk, :prefix)",
+            ExpressionAttributeValues: { ":prefix": attr.s(prefix) },
+            ...(start === undefined ? {} : { ExclusiveStartKey: start }),
+          }),
+        );
+        for (const item of page.Items ?? []) {
+          const key = (JSON.parse(read.s(item, "pk")) as string[])[3] as string;
+          const response = read.json<StoredResponse>(item, "response");
+          yield {
+            idempotencyKey: key,
+            status: response.status,
+            // Parsed from the text as written, so the key order is the first answer's.
+            body: JSON.stringify(response.body),
+            ...(response.principal === undefined ? {} : { principal: response.principal }),
+            ...(response.requestHash === undefined ? {} : { requestHash: response.requestHash }),
+          };
+        }
+        start = page.LastEvaluatedKey;
+      } while (start !== undefined);
+    },
+
+    async *listRequests(realm): AsyncIterable<RequestRecord> {
+      for (let partition = 0; partition < requestLogPartitions; partition++) {
+        const input = { KeyConditionExpression: "pk = :pk", ExpressionAttributeValues: { ":pk": table.pk("req", realm, partition) } };
+        for await (const item of queryAll(table, input)) {
+          const { realm: _, ...entry } = read.json<RequestLogEntry>(item, "entry");
+          const outcome = item.outcome === undefined ? undefined : read.json<RequestOutcome>(item, "outcome");
+          yield outcome === undefined ? entry : { ...entry, outcome };
+        }
+      }
+    },
+
+    async *listDeadLetters(realm): AsyncIterable<DeadLetterRecord> {
+      for (const { id: _, realm: __, ...letter } of await listDeadLetters(table, realm, { includeResolved: true })) yield letter;
+    },
+
+    async *listOutbox(realm): AsyncIterable<OutboxRecord> {
+      for (let partition = 0; partition < outboxPartitions; partition++) {
+        const input = { KeyConditionExpression: "pk = :pk", ExpressionAttributeValues: { ":pk": table.pk("outbox", partition) } };
+        for await (const item of queryAll(table, input)) {
+          if (read.s(item, "realm") !== realm) continue;
+          yield {
+            targetService: read.s(item, "targetService"),
+            aggregateId: read.s(item, "aggregateId"),
+            request: read.json<CommandRequestBody>(item, "request"),
+            attempts: read.n(item, "attempts"),
+          };
+        }
+      }
+    },
+  };
+}
+
+/**
+ * Writes an import's records, noting every key so `takeBack` can remove them when the import
+ * fails. An answer already stored under a key aborts the import: it is never overwritten.
+ */
+export class RecordWriter {
+  readonly #written: Key[] = [];
+
+  constructor(
+    readonly table: DynamoTable,
+    readonly realm: string,
+  ) {}
+
+  async write(records: RealmRecords): Promise<void> {
+    const { table, realm } = this;
+    for (const r of records.responses) {
+      const stored = { status: r.status, body: JSON.parse(r.body), principal: r.principal, requestHash: r.requestHash };
+      const item = responseItem(table, realm, r.idempotencyKey, JSON.parse(JSON.stringify(stored)) as StoredResponse);
+      try {
+        await this.#put(item, "attribute_not_exists(pk)");
+      } catch (error) {
+        if (!isConditionFailure(error)) throw error;
+        throw new RecordConflictError(`realm ${realm} already holds an answer under ${r.idempotencyKey}: an import never overwrites one`);
+      }
+    }
+    for (const { outcome, ...entry } of records.requests) {
+      const id = `${padded(Date.parse(entry.receivedAt), 15)}-${randomUUID()}`;
+      await this.#put({
+        ...requestLogKey(table, realm, id),
+        receivedAt: attr.s(entry.receivedAt),
+        entry: attr.json({ realm, ...entry }),
+        ...(outcome === undefined ? {} : { outcome: attr.json(outcome) }),
+      });
+    }
+    for (const letter of records.deadLetters) {
+      const id = `${padded(Date.parse(letter.firstFailedAt), 13)}${padded(Math.floor(Math.random() * 1_000_000), 6)}`;
+      await this.#put(
+        {
+          pk: table.pk("dead"),
+          sk: attr.s(id),
+          realm: attr.s(realm),
+          source: attr.s(letter.source),
+          message: attr.json(letter.message),
+          errorCode: attr.s(letter.error.code),
+          errorMessage: attr.s(letter.error.message),
+          attempts: attr.n(letter.attempts),
+          firstFailedAt: attr.s(letter.firstFailedAt),
+          lastFailedAt: attr.s(letter.lastFailedAt),
+          ...(letter.resolution === undefined
+            ? {}
+            : {
+                resolution: attr.s(letter.resolution.outcome),
+                resolvedBy: attr.s(letter.resolution.operator),
+                resolvedAt: attr.s(letter.resolution.at),
+              }),
+        },
+        "attribute_not_exists(pk)",
+      );
+    }
+    const stem = `${padded(Date.now(), 15)}.000000:${randomUUID()}`;
+    for (const [index, entry] of records.outbox.entries()) {
+      const partition = bucketOf(outboxPartitions, realm, entry.targetService, entry.aggregateId);
+      await this.#put({
+        pk: table.pk("outbox", partition),
+        sk: attr.s(`${partition}:${stem}:${padded(index, 4)}`),
+        realm: attr.s(realm),
+        targetService: attr.s(entry.targetService),
+        aggregateId: attr.s(entry.aggregateId),
+        request: attr.json(entry.request),
+        attempts: attr.n(entry.attempts),
+        dueAt: attr.n(0),
+        leasedUntil: attr.n(0),
+      });
+    }
+  }
+
+  /** Removes every record this writer put. */
+  async takeBack(): Promise<void> {
+    await Promise.all(this.#written.map((Key) => this.table.client.send(new DeleteItemCommand({ TableName: this.table.name, Key }))));
+  }
+
+  async #put(item: Item, condition?: string): Promise<void> {
+    await this.table.client.send(
+      new PutItemCommand({
+        TableName: this.table.name,
+        Item: item,
+        ...(condition === undefined ? {} : { ConditionExpression: condition }),
+      }),
+    );
+    this.#written.push({ pk: item.pk, sk: item.sk } as Key);
+  }
+}
