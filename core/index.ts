@@ -17,13 +17,8 @@ export type {
   ServiceBuilder,
 } from "./model/service.js";
 export { reject, isRejection, type Rejection } from "./model/rejection.js";
-export {
-  EventReadError,
-  readEvent,
-  type EventEvolution,
-  type Upcaster,
-  type Upcasters,
-} from "./model/evolution.js";
+export { EventReadError, readEvent } from "./model/event-read.js";
+export type { EventEvolution, Upcaster, Upcasters } from "./model/evolution.js";
 export type { EventMeta, Json, NewEvent, StoredEvent } from "./model/events.js";
 export { anonymousPrincipal, serviceRole, type Principal } from "./model/principal.js";
 export { EddError, type ErrorBody, type ErrorCode } from "./model/errors.js";

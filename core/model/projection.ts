@@ -1,5 +1,5 @@
 import type { StoredEvent } from "./events.js";
-import { readEvent, resolveEventType } from "./evolution.js";
+import { readEvent, resolveEventType } from "./event-read.js";
 import type { EventMap, Service } from "./service.js";
 
 /**

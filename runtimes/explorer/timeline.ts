@@ -1,6 +1,6 @@
 import type { StoredEvent } from "../../core/model/events.js";
 import type { Service } from "../../core/model/service.js";
-import { readEvent } from "../../core/model/evolution.js";
+import { readEvent } from "../../core/model/event-read.js";
 import { evolveRead } from "../../core/pipeline/dispatch/aggregate.js";
 import { type NumericSeries, SeriesCollector } from "./numeric-series.js";
 import type { ChainVerifier } from "./options.js";

@@ -1,5 +1,5 @@
 import type { StoredEvent } from "../../model/events.js";
-import { readEvent } from "../../model/evolution.js";
+import { readEvent } from "../../model/event-read.js";
 import type { Service } from "../../model/service.js";
 import type { AggregateHistory, AggregateRef, AggregateState } from "../../ports/store.js";
 import { erasureEventType } from "../../privacy/erasure.js";

@@ -2,7 +2,7 @@ import { z } from "zod";
 import type { AnchorSigner, AnchorVerifier, Sha256 } from "../../ports/anchor.js";
 import type { EventFeed } from "../../ports/store.js";
 import { canonicalJsonByCodePoint, compareCodePoints } from "../../model/canonical-json.js";
-import { line } from "./export.js";
+import { line } from "./export-line.js";
 import type { EventHasher } from "../../ports/hash-chain.js";
 import { type AnchoredHead, keyOf } from "./import-check.js";
 

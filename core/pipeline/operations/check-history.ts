@@ -1,4 +1,4 @@
-import { EventReadError, readEvent } from "../../model/evolution.js";
+import { EventReadError, readEvent } from "../../model/event-read.js";
 import type { Service } from "../../model/service.js";
 import type { Store } from "../../ports/store.js";
 

@@ -3,6 +3,7 @@ import type { IdentityReader, RealmRecordReader } from "../../ports/importer.js"
 import type { EventFeed, IdentityClaim, Store } from "../../ports/store.js";
 import { canonicalJsonByCodePoint, compareCodePoints } from "../../model/canonical-json.js";
 import { recordLines } from "./realm-records.js";
+import { line } from "./export-line.js";
 
 /** The export format's name and version, written in the header line (docs/data-format.md). */
 export const exportFormat = "edd.realm-export";
@@ -67,10 +68,4 @@ export function eventLine(event: StoredEvent): string {
     meta: event.meta,
     hash: event.hash,
   });
-}
-
-/** Top-level keys in the order given; nested objects with sorted keys. */
-export function line(fields: Record<string, unknown>): string {
-  const members = Object.entries(fields).map(([key, value]) => `${JSON.stringify(key)}:${canonicalJsonByCodePoint(value)}`);
-  return `{${members.join(",")}}`;
 }

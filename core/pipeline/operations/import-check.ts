@@ -1,7 +1,7 @@
 import { z } from "zod";
 import type { EventHasher } from "../../ports/hash-chain.js";
 import type { StoredEvent } from "../../model/events.js";
-import { EventReadError, readEvent, resolveEventType } from "../../model/evolution.js";
+import { EventReadError, readEvent, resolveEventType } from "../../model/event-read.js";
 import type { Service } from "../../model/service.js";
 import { erasureEventType } from "../../privacy/erasure.js";
 import { findUnstorable } from "../../model/storable.js";

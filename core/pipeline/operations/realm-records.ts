@@ -9,7 +9,7 @@ import type {
 } from "../../ports/importer.js";
 import type { CommandRequestBody } from "../../ports/store.js";
 import { canonicalJsonByCodePoint as canonicalJson, compareCodePoints } from "../../model/canonical-json.js";
-import { line } from "./export.js";
+import { line } from "./export-line.js";
 
 /**
  * The lines of an export after the identities (docs/data-format.md): stored answers, the request
