@@ -1,5 +1,4 @@
 import { randomUUID } from "node:crypto";
-import { DeleteItemCommand, PutItemCommand, ScanCommand } from "@aws-sdk/client-dynamodb";
 import {
   type DeadLetterRecord,
   type OutboxRecord,
@@ -12,7 +11,10 @@ import {
 import type { CommandRequestBody, RequestLogEntry, RequestOutcome, StoredResponse } from "../../core/ports/store.js";
 import { attr, bucketOf, type DynamoTable, type Item, isConditionFailure, type Key, padded, queryAll, read } from "./client.js";
 import { listDeadLetters } from "./outbox.js";
+import { dynamodb } from "./sdk.js";
 import { requestLogKey, requestLogPartitions, responseItem } from "./requests.js";
+
+const { DeleteItemCommand, PutItemCommand, ScanCommand } = dynamodb;
 
 const outboxPartitions = 8;
 
