@@ -33,6 +33,7 @@ describe("edd CLI", { timeout: 120_000 }, () => {
       "prune",
       "rebuild",
       "serve",
+      "snapshots",
       "state",
       "verify",
     ]);

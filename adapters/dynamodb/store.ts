@@ -26,6 +26,8 @@ import { KnownTails, maxFeedShards } from "./feed-shards.js";
 import { identityOwner, releaseIdentities } from "./identities.js";
 import * as outbox from "./outbox.js";
 import * as requests from "./requests.js";
+import { rewriteSnapshot } from "./snapshots.js";
+import type { SnapshotRewrite, SnapshotWriter } from "../../core/ports/snapshots.js";
 
 const { GetItemCommand, PutItemCommand } = dynamodb;
 
@@ -44,7 +46,7 @@ export const defaultFeedShards = 16;
  * The Store port on DynamoDB: every commit is one TransactWriteItems (see commit.ts), so a unit is
  * all there or not there at all, with nothing to finish after a crash. See docs/dynamodb.md.
  */
-export class DynamoStore implements Store {
+export class DynamoStore implements Store, SnapshotWriter {
   readonly table: DynamoTable;
   readonly feedShards: number;
   readonly recordsOutcomeInCommit = true;
@@ -68,6 +70,10 @@ export class DynamoStore implements Store {
 
   async loadSnapshot(ref: AggregateRef): Promise<Snapshot | undefined> {
     return (await readHead(this.table, ref))?.snapshot;
+  }
+
+  rewriteSnapshot(ref: AggregateRef, snapshot: Snapshot): Promise<SnapshotRewrite> {
+    return rewriteSnapshot(this.table, ref, snapshot);
   }
 
   async loadAggregateState(ref: AggregateRef): Promise<AggregateState> {

@@ -18,6 +18,7 @@ import {
   type UnitOfWork,
 } from "../../core/ports/store.js";
 import { type OutboxRecord, RecordConflictError, type ResponseRecord } from "../../core/ports/importer.js";
+import type { SnapshotRewrite, SnapshotWriter } from "../../core/ports/snapshots.js";
 import { eventHash } from "./hash.js";
 
 interface OutboxRow extends Omit<OutboxItem, "attempts"> {
@@ -39,7 +40,7 @@ const clone = <T>(value: T): T => structuredClone(value);
  * condition before it changes anything, so a failed unit leaves no trace, exactly as a rolled-back
  * transaction would; data is cloned in and out so callers cannot mutate what is stored.
  */
-export class MemoryStore implements Store {
+export class MemoryStore implements Store, SnapshotWriter {
   readonly #events: StoredEvent[] = [];
   readonly #streams = new Map<string, StoredEvent[]>();
   readonly #snapshots = new Map<string, Snapshot>();
@@ -142,6 +143,13 @@ export class MemoryStore implements Store {
   async loadSnapshot(ref: AggregateRef): Promise<Snapshot | undefined> {
     const snapshot = this.#snapshots.get(streamKey(ref));
     return snapshot === undefined ? undefined : clone(snapshot);
+  }
+
+  async rewriteSnapshot(ref: AggregateRef, snapshot: Snapshot): Promise<SnapshotRewrite> {
+    const key = streamKey(ref);
+    if ((this.#streams.get(key)?.length ?? 0) !== snapshot.version) return "moved";
+    this.#snapshots.set(key, clone(snapshot));
+    return "written";
   }
 
   async readAggregateEvents(ref: AggregateRef, afterSequence = 0): Promise<readonly StoredEvent[]> {

@@ -18,6 +18,7 @@ import {
   type UnitOfWork,
 } from "../../core/ports/store.js";
 import type { AuditedRequest, AuditReader } from "../../core/ports/audit.js";
+import type { SnapshotRewrite, SnapshotWriter } from "../../core/ports/snapshots.js";
 import { sqlAuditReader } from "./audit.js";
 import { type SqlClient, sqlErrorFields, sqlState } from "./client.js";
 import { type CommitHooks, commitStatements, commitUnit } from "./commit.js";
@@ -59,7 +60,7 @@ export type LoggedRequest = AuditedRequest;
  * PostgreSQL and PGlite: the engines differ only in how connections and transactions are made.
  * Migrations are not run here; see migrate() and the adapters' factories.
  */
-export class SqlStore implements Store {
+export class SqlStore implements Store, SnapshotWriter {
   readonly schema: string;
   /** Commits close the request's log entry in the same statement or transaction. */
   readonly recordsOutcomeInCommit = true;
@@ -91,6 +92,15 @@ export class SqlStore implements Store {
         LEFT JOIN LATERAL (SELECT ${eventColumns} FROM ${t.events}
           WHERE realm = $1 AND service = $2 AND aggregate_id = $3 AND sequence > coalesce(s.version, 0) ORDER BY sequence) e ON true
         ORDER BY e.sequence`,
+      // Written only while the aggregate's last event is still the snapshot's version; a commit that
+      // holds the row waits us out, and one that moved it makes the WHERE fail: nothing returned.
+      rewriteSnapshot: `INSERT INTO ${t.snapshots} AS s (realm, service, aggregate_id, version, state, event_hash, updated_at)
+        SELECT $1, $2, $3, h.sequence, $5::jsonb, h.hash, h."time"
+        FROM (SELECT sequence, hash, "time" FROM ${t.events} WHERE realm = $1 AND service = $2 AND aggregate_id = $3
+          ORDER BY sequence DESC LIMIT 1) AS h
+        WHERE h.sequence = $4
+        ON CONFLICT (realm, service, aggregate_id) DO UPDATE SET state = EXCLUDED.state WHERE s.version = EXCLUDED.version
+        RETURNING 1 AS written`,
       aggregateEvents: `SELECT ${eventColumns} FROM ${t.events}
         WHERE realm = $1 AND service = $2 AND aggregate_id = $3 AND sequence > $4 ORDER BY sequence`,
       feed: feedStatement(t),
@@ -147,6 +157,12 @@ export class SqlStore implements Store {
     if (last !== undefined) this.#heads.remember(ref, Number(last.sequence), last.hash);
     const tail = events.map(toStoredEvent);
     return snapshot === undefined ? { tail } : { snapshot, tail };
+  }
+
+  async rewriteSnapshot(ref: AggregateRef, snapshot: Snapshot): Promise<SnapshotRewrite> {
+    const params = [ref.realm, ref.service, ref.aggregateId, snapshot.version, JSON.stringify(snapshot.state)];
+    const rows = await this.#db.query(this.#sql.rewriteSnapshot, params);
+    return rows.length === 1 ? "written" : "moved";
   }
 
   async readAggregateEvents(ref: AggregateRef, afterSequence = 0): Promise<readonly StoredEvent[]> {

@@ -40,6 +40,12 @@ export {
 } from "./operations/verify.js";
 export { exportRealm, type ExportOptions } from "./operations/export.js";
 export { checkHistory, type CheckHistoryOptions, type HistoryProblem, type HistoryReport } from "./operations/check-history.js";
+export {
+  rebuildSnapshots,
+  type SnapshotChange,
+  type SnapshotRebuildOptions,
+  type SnapshotRebuildReport,
+} from "./operations/rebuild-snapshots.js";
 export { importRealm, ImportFileError, type ImportOptions, type ImportResult } from "./operations/import.js";
 export type { DispatchOptions } from "./dispatch/dispatch-command.js";
 export { commandRequestSchema, queryRequestSchema, type CommandRequest, type QueryRequest } from "../model/envelope.js";

@@ -10,6 +10,7 @@ export type * from "./anchor.js";
 export type * from "./delivery.js";
 export type * from "./hash-chain.js";
 export type * from "./remote-query.js";
+export type * from "./snapshots.js";
 export { KnownHeads } from "./known-heads.js";
 export {
   AggregateNotEmptyError,

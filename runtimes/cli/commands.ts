@@ -64,6 +64,14 @@ export const commands: Readonly<Record<string, CommandEntry>> = {
       return { run: stateCommand, usage: stateUsage };
     },
   },
+  snapshots: {
+    summary: "rebuild aggregates' snapshots from their events after an evolve change; report what differed",
+    needsConfig: true,
+    load: async () => {
+      const { snapshotsCommand, snapshotsUsage } = await import("./snapshots.js");
+      return { run: snapshotsCommand, usage: snapshotsUsage };
+    },
+  },
   import: {
     summary: "load a JSON Lines event log into the store",
     needsConfig: true,

@@ -1,0 +1,158 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { z } from "zod";
+import { MemoryStore } from "../adapters/memory/store.js";
+import { createPgliteClient } from "../adapters/pglite/index.js";
+import { createPostgresClient } from "../adapters/postgres/index.js";
+import type { SqlClient } from "../adapters/sql/client.js";
+import { migrate } from "../adapters/sql/migrations.js";
+import { anonymousPrincipal, createEngine, defineService } from "../core/index.js";
+import { feedAggregateLister } from "../core/pipeline/operations/verify.js";
+import type { SnapshotWriter } from "../core/ports/snapshots.js";
+import type { Store } from "../core/ports/store.js";
+import type { CliContext } from "../runtimes/cli/context.js";
+import { type DataTools, dynamoDataTools, sqlDataTools } from "../runtimes/cli/data-tools.js";
+import { snapshotsCommand } from "../runtimes/cli/snapshots.js";
+import { databaseUrl, describePostgres, dropSchemas, testSchema } from "./store-postgres-support.js";
+import { describeDynamo, dynamoTable } from "./support/dynamodb.js";
+import { commandRequest, queryRequest } from "./support/requests.js";
+
+/** Release 1 of a ledger counts every deposit twice in its fold; release 2 fixes the fold, nothing else. */
+function ledger(deposit: (balance: number, amount: number) => number) {
+  const amount = z.object({ amount: z.number().int().positive() });
+  return defineService("ledger", { initialState: () => ({ balance: 0, deposits: 0 }) })
+    .event("Opened", z.object({}), (state) => state)
+    .event("Deposited", amount, (state, event) => ({ balance: deposit(state.balance, event.amount), deposits: state.deposits + 1 }))
+    .command("Open", { schema: z.object({}), handle: () => [{ type: "Opened", data: {} }] })
+    .command("Deposit", { schema: amount, handle: (command) => [{ type: "Deposited", data: command }] })
+    .query("Balance", {
+      schema: z.object({ id: z.string() }),
+      handle: async (query, context) => (await context.aggregates.get(query.id))?.state.balance,
+    })
+    .build();
+}
+const buggy = ledger((balance, amount) => balance + 2 * amount);
+const fixed = ledger((balance, amount) => balance + amount);
+
+async function history(store: Store) {
+  const engine = createEngine({ services: [buggy], store });
+  const send = async (command: string, aggregateId: string, attributes: Record<string, unknown> = {}) =>
+    expect((await engine.command(commandRequest({ command, aggregateId, attributes }), anonymousPrincipal)).status).toBe(200);
+  await send("Open", "a1");
+  await send("Deposit", "a1", { amount: 100 });
+  await send("Deposit", "a1", { amount: 50 });
+  await send("Open", "a2"); // no deposit: its snapshot is the same under both releases
+}
+
+async function balance(store: Store, id: string) {
+  const answer = await createEngine({ services: [fixed], store }).query(queryRequest("Balance", { id }), anonymousPrincipal);
+  return (answer.body as { result: unknown }).result;
+}
+
+/** `edd snapshots` with release 2 deployed, against the given tools (never closed here). */
+async function snapshots(tools: DataTools, args: readonly string[]) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const context: CliContext = {
+    config: { services: [fixed], openDataTools: async () => ({ ...tools, close: async () => {} }) },
+    env: {},
+    out: (line) => out.push(line),
+    err: (text) => err.push(text),
+    json: false,
+  };
+  const code = await snapshotsCommand(args, context);
+  return { code, out: out.join("\n"), err: err.join("") };
+}
+
+/** The whole story on one store: the bug is seen, reported, fixed in place, and the aggregate answers right. */
+async function fixesTheFold(tools: DataTools & { store: Store & SnapshotWriter }) {
+  await history(tools.store);
+  expect(await balance(tools.store, "a1")).toBe(300); // the snapshot still holds release 1's fold
+
+  const dry = await snapshots(tools, ["rebuild", "--realm", "default", "--dry-run"]);
+  expect(dry.code, dry.err).toBe(1);
+  expect(dry.out).toContain("ledger/a1 version 3: differs: state.balance 300 → 150");
+  expect(dry.out).not.toContain("ledger/a2");
+  expect(dry.out).toMatch(/realm default: 2 aggregates folded in \d+ ms: 1 unchanged, 1 differ$/);
+  expect(await balance(tools.store, "a1")).toBe(300); // a dry run writes nothing
+
+  const run = await snapshots(tools, ["rebuild", "--realm", "default"]);
+  expect(run.code, run.err).toBe(0);
+  expect(run.out).toContain("ledger/a1 version 3: written: state.balance 300 → 150");
+  expect(run.out).toContain("1 differed (1 written, 0 moved meanwhile)");
+  expect(await balance(tools.store, "a1")).toBe(150);
+  expect(await tools.store.loadSnapshot({ realm: "default", service: "ledger", aggregateId: "a1" })).toEqual({
+    version: 3,
+    state: { balance: 150, deposits: 2 },
+  });
+
+  const again = await snapshots(tools, ["rebuild", "--realm", "default", "--dry-run"]);
+  expect(again.code, again.out).toBe(0);
+  expect(again.out).toMatch(/2 unchanged, 0 differ$/);
+
+  // A command after the rewrite builds on the rewritten snapshot and commits as usual.
+  const engine = createEngine({ services: [fixed], store: tools.store });
+  const deposit = commandRequest({ command: "Deposit", aggregateId: "a1", attributes: { amount: 1 } });
+  expect((await engine.command(deposit, anonymousPrincipal)).status).toBe(200);
+  expect(await balance(tools.store, "a1")).toBe(151);
+
+  // Optimistic: a snapshot recomputed at version 3 is not written once the aggregate is at 4.
+  const ref = { realm: "default", service: "ledger", aggregateId: "a1" };
+  expect(await tools.store.rewriteSnapshot(ref, { version: 3, state: { balance: -1, deposits: 0 } })).toBe("moved");
+  expect(await tools.store.rewriteSnapshot({ ...ref, aggregateId: "none" }, { version: 1, state: {} })).toBe("moved");
+  expect(await tools.store.loadSnapshot(ref)).toEqual({ version: 4, state: { balance: 151, deposits: 3 } });
+}
+
+describe("edd snapshots rebuild", () => {
+  it("on memory: reports the snapshot an evolve fix changes, rewrites it, and the aggregate answers with the new state", async () => {
+    const store = new MemoryStore();
+    await fixesTheFold({ store, listAggregates: feedAggregateLister(store), close: async () => {} });
+  });
+
+  it("refuses bad usage with exit 2 and a store that cannot rewrite with exit 3", async () => {
+    const store = new MemoryStore();
+    const tools = { store, listAggregates: feedAggregateLister(store), close: async () => {} };
+    expect((await snapshots(tools, ["rebuild"])).code).toBe(2);
+    expect((await snapshots(tools, ["--realm", "default"])).err).toContain("say what to do: rebuild");
+    expect((await snapshots(tools, ["rebuild", "--realm", "default", "--service", "nope"])).code).toBe(2);
+    const readOnly = Object.assign(Object.create(store) as Store, { rewriteSnapshot: undefined });
+    const refused = await snapshots({ ...tools, store: readOnly }, ["rebuild", "--realm", "default"]);
+    expect(refused).toMatchObject({ code: 3, err: expect.stringContaining("cannot rewrite snapshots") });
+  });
+
+  describe("on PGlite", () => {
+    let client: SqlClient;
+    beforeAll(async () => {
+      client = await createPgliteClient();
+      await migrate(client, "edd");
+    }, 60_000);
+    afterAll(() => client?.close());
+    it("rewrites the differing snapshot in place", async () => {
+      await fixesTheFold(sqlDataTools(client, "edd", false) as DataTools & { store: Store & SnapshotWriter });
+    });
+  });
+});
+
+describePostgres("edd snapshots rebuild on PostgreSQL", () => {
+  const schema = testSchema();
+  const client = createPostgresClient({ connectionString: databaseUrl, poolSize: 2 });
+  beforeAll(() => migrate(client, schema));
+  afterAll(async () => {
+    await client.close();
+    await dropSchemas([schema]);
+  });
+  it("rewrites the differing snapshot in place", async () => {
+    await fixesTheFold(sqlDataTools(client, schema, false) as DataTools & { store: Store & SnapshotWriter });
+  });
+});
+
+describeDynamo("edd snapshots rebuild on DynamoDB Local", (endpoint) => {
+  let table: Awaited<ReturnType<typeof dynamoTable>>;
+  beforeAll(async () => {
+    table = await dynamoTable(endpoint);
+  });
+  afterAll(() => table?.close());
+  it("rewrites the differing snapshot on the head item", async () => {
+    const store = table.store();
+    await fixesTheFold(dynamoDataTools(store) as DataTools & { store: Store & SnapshotWriter });
+  });
+});
