@@ -66,8 +66,14 @@ function describeErasure(
         expect(tablesHolding(before, anaEmail)).toEqual([]);
         expect(tablesHolding(before, "ana.privacy")).toEqual([]);
         expect(before.get("view_documents")).toContain("edd:sealed:1:");
-        expect(await bank.query("SearchAccounts", { owner: "ana privacy" })).toMatchObject({ total: 1, accounts: [{ id: "acc-ana", owner: anaEmail }] });
-        expect(await bank.query("SearchAccounts", { owner: "privacy" })).toMatchObject({ total: 2, accounts: [{ owner: anaEmail }, { owner: bobEmail }] });
+        expect(await bank.query("SearchAccounts", { owner: "ana privacy" })).toMatchObject({
+          total: 1,
+          accounts: [{ id: "acc-ana", owner: anaEmail }],
+        });
+        expect(await bank.query("SearchAccounts", { owner: "privacy" })).toMatchObject({
+          total: 2,
+          accounts: [{ owner: anaEmail }, { owner: bobEmail }],
+        });
         expect(before.get("events")).toContain("edd:sealed:1:");
         expect(await bank.verify()).toEqual([]);
 
@@ -80,7 +86,10 @@ function describeErasure(
         if (fullDump !== undefined) expect(await fullDump(schema)).not.toContain("ana.privacy");
         // Bob's data is intact and readable; his email is sealed as before.
         expect(tablesHolding(after, bobEmail)).toEqual([]);
-        expect(await bank.query("SearchAccounts", { owner: "privacy" })).toMatchObject({ total: 1, accounts: [{ id: "acc-bob", owner: bobEmail }] });
+        expect(await bank.query("SearchAccounts", { owner: "privacy" })).toMatchObject({
+          total: 1,
+          accounts: [{ id: "acc-bob", owner: bobEmail }],
+        });
         expect(await bank.query("GetAccount", { id: "acc-bob" })).toMatchObject({ owner: bobEmail, balance: 100 });
         expect(await bank.query("FindAccountByOwner", { owner: bobEmail })).toMatchObject({ id: "acc-bob" });
         expect(await bank.query("GetAccount", { id: "acc-ana" })).toMatchObject({ owner: erasedMarker, balance: 400 });

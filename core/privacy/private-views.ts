@@ -73,7 +73,9 @@ export class PrivateViewStore implements ViewStore {
           data = await replaceAt(data, [path], async (value) => {
             if (value === erasedMarker || isSealedField(value)) return value;
             const stored = await this.#personal.sealOrErase(realm, subject, value);
-            return stored === erasedMarker ? stored : sealedField(stored as string, value, (text) => hash(indexText(view, declaration, field, text)));
+            return stored === erasedMarker
+              ? stored
+              : sealedField(stored as string, value, (text) => hash(indexText(view, declaration, field, text)));
           });
         }
         return { ...write, data: data as ViewData };
@@ -174,7 +176,9 @@ function declarationOf(projection: Projection<ViewData>, personal: PersonalData)
   const paths = [...unique.values()].filter((path) => path.length > 0);
   if (paths.length === 0) return undefined;
   if (personal.subjectOf(projection.service, "any") === undefined) {
-    throw new Error(`projection ${projection.name} has personal fields but service ${projection.service} names no dataSubject (docs/privacy.md)`);
+    throw new Error(
+      `projection ${projection.name} has personal fields but service ${projection.service} names no dataSubject (docs/privacy.md)`,
+    );
   }
   return {
     service: projection.service,
@@ -234,10 +238,12 @@ function blindFilter(filter: ViewFilter, declaration: ViewDeclaration, hash: (fi
       case "in":
         return { field: `${personal}.edd_eq`, in: node.values.map(keyed) };
       case "match": {
-        const words = wordsOf(node.text).map((word): ViewFilter => ({
-          field: `${personal}.edd_words`,
-          eq: hash(personal, `word\u0000${word}`),
-        }));
+        const words = wordsOf(node.text).map(
+          (word): ViewFilter => ({
+            field: `${personal}.edd_words`,
+            eq: hash(personal, `word\u0000${word}`),
+          }),
+        );
         return words.length === 1 ? (words[0] as ViewFilter) : { and: words };
       }
     }

@@ -11,7 +11,13 @@ import { randomIds, systemClock } from "../../core/ports/clock.js";
 import { createOutboxRelay } from "../../core/pipeline/effects/relay.js";
 import { createProjector } from "../../core/pipeline/projections/projection.js";
 import { feedAggregateLister, verifyRealm } from "../../core/pipeline/operations/verify.js";
-import { forgetSubject, type ForgetReport, type PrivateStore, protectPersonalData, protectPersonalViews } from "../../core/privacy/index.js";
+import {
+  forgetSubject,
+  type ForgetReport,
+  type PrivateStore,
+  protectPersonalData,
+  protectPersonalViews,
+} from "../../core/privacy/index.js";
 import { bankServices } from "../../examples/bank/services.js";
 import { accountSummaries } from "../../examples/bank/views.js";
 
