@@ -45,8 +45,10 @@ export {
   forgetSubject,
   holdsPersonalData,
   protectPersonalData,
+  protectPersonalViews,
   type ForgetOptions,
   type ForgetReport,
   type PrivateStore,
+  type PrivateViewStore,
 } from "./privacy/index.js";
 export type { FieldCipher, KeyStore, KeyWrapper } from "./ports/key-store.js";

@@ -1,3 +1,4 @@
+import type { z } from "zod";
 import type { StoredEvent } from "./events.js";
 import { readEvent, resolveEventType } from "./event-read.js";
 import type { EventMap, Service } from "./service.js";
@@ -19,6 +20,12 @@ export interface ProjectionSpec<E extends EventMap, D> {
   /** The view it writes, conventionally `<service>.<view>`, e.g. `accounts.summary`. */
   readonly view: string;
   readonly events: ProjectionHandlers<E, D>;
+  /**
+   * The documents' shape, for what it marks personal (`.meta({ personal: true })`): those fields
+   * are sealed in the view like in events (docs/privacy.md). Without it the fields the service's
+   * events mark personal are, at the same paths.
+   */
+  readonly document?: z.ZodType;
 }
 
 /**
@@ -33,6 +40,8 @@ export interface Projection<D = Record<string, unknown>, E extends EventMap = Ev
   apply(event: StoredEvent, current: D | undefined): ProjectionResult<D>;
   /** The service whose events it reads (defineProjection sets it): the test kit reads given events with it. */
   readonly source?: Service;
+  /** The documents' declared shape, if given: what the view seals (docs/privacy.md). */
+  readonly document?: z.ZodType;
   /** Phantom: the events of the projected service, for the typed test kit. */
   readonly __events?: E;
 }
@@ -55,6 +64,7 @@ export function defineProjection<E extends EventMap, D extends Record<string, un
     service: service.name,
     view: spec.view,
     source: service as unknown as Service,
+    ...(spec.document === undefined ? {} : { document: spec.document }),
     // Stored events come in as stored: renamed types are resolved, and each handled event is read
     // (upcast and checked) first, so handlers only ever see the current form.
     handles: (event) => {

@@ -1,14 +1,18 @@
 import type { Service } from "../model/service.js";
 import type { FieldCipher, KeyStore } from "../ports/key-store.js";
+import type { Projection } from "../model/projection.js";
 import type { Store } from "../ports/store.js";
+import type { ViewData, ViewStore } from "../ports/view-store.js";
 import { PersonalData } from "./personal-data.js";
 import { PrivateStore } from "./private-store.js";
+import { PrivateViewStore } from "./private-views.js";
 
 export { erasureEventType, type ErasureRecord } from "./erasure.js";
 export { forgetSubject, type ForgetOptions, type ForgetReport } from "./forget.js";
 export { isPersonal, personalPaths, type FieldPath } from "./personal-fields.js";
 export { PersonalData, type PersonalDataOptions } from "./personal-data.js";
 export { PrivateStore } from "./private-store.js";
+export { PrivateViewStore } from "./private-views.js";
 export { erasedMarker, isSealed } from "./sealer.js";
 
 /**
@@ -20,6 +24,18 @@ export function protectPersonalData(
   options: { readonly services: readonly Service[]; readonly keys: KeyStore; readonly cipher: FieldCipher },
 ): PrivateStore {
   return new PrivateStore(store, new PersonalData(options));
+}
+
+/**
+ * Wraps a view store so the personal fields of these projections' documents are sealed with the
+ * same keys as `store`'s data, and searched through a blind index (docs/privacy.md).
+ */
+export function protectPersonalViews(
+  views: ViewStore,
+  store: PrivateStore,
+  projections: readonly Projection<ViewData>[],
+): PrivateViewStore {
+  return new PrivateViewStore(views, store.personal, projections);
 }
 
 /** True when any service declares a data subject: its deployment needs a key store. */

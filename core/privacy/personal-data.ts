@@ -100,6 +100,17 @@ export class PersonalData {
     return this.services.get(claim.service)?.dataSubject !== undefined;
   }
 
+  /** A value sealed with the subject's key; the erased marker once the subject is forgotten (derived data, views). */
+  async sealOrErase(realm: string, subject: string, value: unknown): Promise<unknown> {
+    if (value === erasedMarker || isSealed(value)) return value;
+    try {
+      return await this.sealer.seal(realm, subject, value);
+    } catch (error) {
+      if (error instanceof SubjectForgottenError) return erasedMarker;
+      throw error;
+    }
+  }
+
   async #sealValue(realm: string, subject: string, value: unknown): Promise<unknown> {
     // A forgotten subject's data may be written again only as the erasure left it.
     if (value === erasedMarker || isSealed(value)) return value;

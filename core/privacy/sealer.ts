@@ -12,6 +12,9 @@ const hashedPrefix = "edd:hmac:";
 /** The key identity names are hashed with: one per realm, never a data subject's. */
 export const identityKeySubject = "edd:identities";
 
+/** The key the blind indexes of personal view fields are hashed with: one per realm (docs/privacy.md). */
+export const viewIndexKeySubject = "edd:view-index";
+
 export function isSealed(value: unknown): value is string {
   return typeof value === "string" && value.startsWith(sealedPrefix);
 }
@@ -54,11 +57,25 @@ export class Sealer {
     return JSON.parse(new TextDecoder().decode(plaintext));
   }
 
+  /** Keyed hashing (hex) under one of the realm's own keys (never a data subject's). */
+  async hasherFor(realm: string, keySubject: string): Promise<(text: string) => string> {
+    const key = await this.#keys.keyFor(realm, keySubject);
+    return (text) => this.#cipher.keyedHash(key.material, text);
+  }
+
   /** The stored form of a personal identity name: a keyed hash, so the table holds no name. */
   async hashName(realm: string, service: string, name: string): Promise<string> {
     const key = await this.#keys.keyFor(realm, identityKeySubject);
     return `${hashedPrefix}${this.#cipher.keyedHash(key.material, `${service}\u0000${name}`)}`;
   }
+}
+
+/**
+ * A keyed hasher for one realm's view index: one key fetch, then the same text always gives the
+ * same hash, so a search can compare hashes without the view holding the values.
+ */
+export async function indexHasher(sealer: Sealer, realm: string): Promise<(text: string) => string> {
+  return sealer.hasherFor(realm, viewIndexKeySubject);
 }
 
 const context = (realm: string, keyId: string) => new TextEncoder().encode(`${realm}\u0000${keyId}`);

@@ -163,10 +163,11 @@ const rebuildViaSql: CliCommand = async (args, context) => {
   const { openSqlStoresFromEnv } = await import("../../adapters/sql/from-env.js");
   const stores = await openSqlStoresFromEnv(context.env);
   try {
-    const { views, checkpoints } = stores;
-    // Projections read personal data opened, as the live projectors do.
-    const { openKeysFor, sealedStore } = await import("./personal-data.js");
+    const { checkpoints } = stores;
+    // Projections read personal data opened, and write it sealed, as the live projectors do.
+    const { openKeysFor, sealedStore, sealedViews } = await import("./personal-data.js");
     const store = sealedStore(stores.store, context.config, await openKeysFor(context.config, context.env, stores.sql));
+    const views = sealedViews(stores.views, store, context.config);
     return await rebuildCommand(args, { store, views, checkpoints, projections: context.config.projections ?? [] });
   } finally {
     await stores.close();

@@ -4,7 +4,7 @@ import { randomIds, systemClock } from "../../core/ports/clock.js";
 import { forgetSubject, type ForgetReport } from "../../core/privacy/index.js";
 import { type CliCommand, type CliContext, exitCodes } from "./context.js";
 import { openDataTools } from "./data-tools.js";
-import { noKeyStore, sealedStore } from "./personal-data.js";
+import { noKeyStore, sealedStore, sealedViews } from "./personal-data.js";
 
 export const forgetUsage = `usage: edd forget --realm <realm> --subject <id> [--reason <text>] [--operator <name>]
 
@@ -39,7 +39,7 @@ export const forgetCommand: CliCommand = async (args, context) => {
       operator: options.operator ?? `operator:${userInfo().username}`,
       ...(options.reason === undefined ? {} : { reason: options.reason }),
       projections: context.config.projections ?? [],
-      ...(tools.views === undefined ? {} : { views: tools.views }),
+      ...(tools.views === undefined ? {} : { views: sealedViews(tools.views, store, context.config) }),
       clock: systemClock,
       ids: randomIds,
     });

@@ -3,7 +3,8 @@ import { nodeCipher } from "../../adapters/node-crypto/cipher.js";
 import type { SqlExecutor } from "../../adapters/sql/client.js";
 import type { KeyStore } from "../../core/ports/key-store.js";
 import type { Store } from "../../core/ports/store.js";
-import { holdsPersonalData, type PrivateStore, protectPersonalData } from "../../core/privacy/index.js";
+import type { ViewStore } from "../../core/ports/view-store.js";
+import { holdsPersonalData, PrivateStore, protectPersonalData, protectPersonalViews } from "../../core/privacy/index.js";
 import type { EddConfig } from "./config.js";
 
 /** What a command says when the services declare personal data but no key store can be opened. */
@@ -31,4 +32,9 @@ export function sealedStore(store: Store, config: EddConfig, keys: KeyStore): Pr
 export function sealedStore(store: Store, config: EddConfig, keys: KeyStore | undefined): Store;
 export function sealedStore(store: Store, config: EddConfig, keys: KeyStore | undefined): Store {
   return keys === undefined ? store : protectPersonalData(store, { services: config.services, keys, cipher: nodeCipher });
+}
+
+/** The views with the personal fields of the config's projections sealed, when `store` seals (the same keys). */
+export function sealedViews(views: ViewStore, store: Store, config: EddConfig): ViewStore {
+  return store instanceof PrivateStore ? protectPersonalViews(views, store, config.projections ?? []) : views;
 }

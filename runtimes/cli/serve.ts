@@ -5,7 +5,7 @@ import { explorerSettingsFromEnv, mountExplorer } from "../explorer/index.js";
 import { realmsFromEnv, type ServeSettings, serveNode, serveSettingsFromEnv, startProjections, stopOnSignals } from "../node/index.js";
 import { openStoresFromEnv } from "../node/stores.js";
 import { holdsPersonalData } from "../../core/privacy/index.js";
-import { noKeyStore, openKeysFor, sealedStore } from "./personal-data.js";
+import { noKeyStore, openKeysFor, sealedStore, sealedViews } from "./personal-data.js";
 import { type CliCommand, exitCodes } from "./context.js";
 
 export const serveUsage = `usage: edd serve [--port <port>] [--host <host>] [--explorer]
@@ -46,10 +46,11 @@ export const serveCommand: CliCommand = async (args, context) => {
   }
   const logger = jsonLogger();
   const stores = await openStoresFromEnv(context.env);
-  const { views, checkpoints, audit, description } = stores;
+  const { checkpoints, audit, description } = stores;
   const keys = await openKeysFor(context.config, context.env, stores.sql);
   // One sealing store for the engine, the relay and the projectors alike (docs/privacy.md).
   const store = sealedStore(stores.store, context.config, keys);
+  const views = sealedViews(stores.views, store, context.config);
   if (keys === undefined && holdsPersonalData(context.config.services)) logger.warn(`personal data is stored unsealed: ${noKeyStore}`);
   const { authenticator } = settings;
   const engine = createEngine({

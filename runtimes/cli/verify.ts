@@ -8,7 +8,7 @@ import { loadAnchor } from "./anchor-keys.js";
 import { type CliCommand, type CliContext, exitCodes } from "./context.js";
 import { openDataTools } from "./data-tools.js";
 import { formatProgress } from "./rebuild.js";
-import { noKeyStore, sealedStore } from "./personal-data.js";
+import { noKeyStore, sealedStore, sealedViews } from "./personal-data.js";
 import { holdsPersonalData } from "../../core/privacy/index.js";
 
 export const verifyUsage = `usage: edd verify --realm <realm> [--service <service>] [--aggregate <id>] [--no-views] [--no-count]
@@ -65,7 +65,9 @@ export const verifyCommand: CliCommand = async (args, context) => {
       services: context.config.services,
       listAggregates: tools.listAggregates,
       checkChain: verifyChain,
-      ...(options.views && tools.views !== undefined ? { views: tools.views, projections: context.config.projections ?? [] } : {}),
+      ...(options.views && tools.views !== undefined
+        ? { views: sealedViews(tools.views, store, context.config), projections: context.config.projections ?? [] }
+        : {}),
       realm,
       ...scope,
       onProgress: progressLine(context, total, started),

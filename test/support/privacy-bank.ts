@@ -11,7 +11,13 @@ import { randomIds, systemClock } from "../../core/ports/clock.js";
 import { createOutboxRelay } from "../../core/pipeline/effects/relay.js";
 import { createProjector } from "../../core/pipeline/projections/projection.js";
 import { feedAggregateLister, verifyRealm } from "../../core/pipeline/operations/verify.js";
-import { forgetSubject, type ForgetReport, type PrivateStore, protectPersonalData } from "../../core/privacy/index.js";
+import {
+  forgetSubject,
+  type ForgetReport,
+  type PrivateStore,
+  protectPersonalData,
+  protectPersonalViews,
+} from "../../core/privacy/index.js";
 import { bankServices } from "../../examples/bank/services.js";
 import { accountSummaries } from "../../examples/bank/views.js";
 
@@ -32,8 +38,9 @@ export interface PrivateBank {
   verify(): Promise<readonly unknown[]>;
 }
 
-export function privateBank(inner: Store, views: ViewStore, keys: KeyStore): PrivateBank {
+export function privateBank(inner: Store, plainViews: ViewStore, keys: KeyStore): PrivateBank {
   const store = protectPersonalData(inner, { services: bankServices, keys, cipher: nodeCipher });
+  const views = protectPersonalViews(plainViews, store, [accountSummaries]);
   const engine = createEngine({ services: bankServices, store, views });
   const checkpoints = new MemoryCheckpointStore();
   const projector = createProjector({ store, views, checkpoints, projection: accountSummaries, realm });
