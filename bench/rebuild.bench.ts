@@ -3,9 +3,7 @@ import type { StoredEvent } from "edd";
 import { rebuildProjection } from "edd/pipeline";
 import {
   createPostgresClient,
-  ensureCheckpointTables,
-  ensureViewTables,
-  migrate,
+  migrateSql,
   PostgresCheckpointStore,
   PostgresViewStore,
   SqlStore,
@@ -111,9 +109,7 @@ async function measureSize(admin: pg.Client, size: number): Promise<SizeFigures>
   const client = createPostgresClient({ connectionString: databaseUrl, poolSize: 4 });
   const views: ViewSqlClient = { query: async (text, params) => ({ rows: await client.query(text, params) }) };
   try {
-    await migrate(client, schema);
-    await ensureViewTables(views, schema);
-    await ensureCheckpointTables(views, schema);
+    await migrateSql(client, { schema, components: ["store", "views", "checkpoints"] });
     console.error(`rebuild bench: seeding ${size} events`);
     await seed(admin, schema, "rebuild", size);
     await admin.query(`ANALYZE "${schema}".events`);

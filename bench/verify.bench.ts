@@ -1,13 +1,13 @@
 import { randomBytes } from "node:crypto";
 import pg from "pg";
-import { PostgresCheckpointStore, ensureCheckpointTables } from "../adapters/sql/checkpoints.js";
+import { PostgresCheckpointStore } from "../adapters/sql/checkpoints.js";
 import { createPostgresClient } from "../adapters/postgres/index.js";
-import { ensureViewTables, PostgresViewStore } from "../adapters/sql/view-store.js";
+import { PostgresViewStore } from "../adapters/sql/view-store.js";
 import { sqlAuditReader } from "../adapters/sql/audit.js";
 import type { SqlClient } from "../adapters/sql/client.js";
 import { eventHash, verifyChain } from "../adapters/sql/hash.js";
 import { sqlImporter } from "../adapters/sql/importer.js";
-import { migrate } from "../adapters/sql/migrations.js";
+import { migrateSql } from "../adapters/sql/component-migrations.js";
 import { SqlStore } from "../adapters/sql/store.js";
 import type { StoredEvent } from "../core/model/events.js";
 import { evolveAll } from "../core/pipeline/dispatch/aggregate.js";
@@ -77,9 +77,7 @@ export async function run(): Promise<BenchReport> {
   const client = createPostgresClient({ connectionString: databaseUrl, poolSize: 8 });
   const views = viewSqlClient(client);
   try {
-    await migrate(client, schema);
-    await ensureViewTables(views, schema);
-    await ensureCheckpointTables(views, schema);
+    await migrateSql(client, { schema, components: ["store", "views", "checkpoints"] });
     await seed(client, schema, "verify", verifyEvents);
 
     const store = new SqlStore(client, { schema });

@@ -3,9 +3,7 @@ import type { CheckpointStore } from "edd/ports";
 import {
   createPostgresClient,
   createPostgresStore,
-  ensureCheckpointTables,
-  ensureViewTables,
-  migrate,
+  migrateSql,
   PostgresCheckpointStore,
   PostgresViewStore,
   SqlStore,
@@ -27,12 +25,10 @@ export async function openPostgresStores(
   const schema = process.env.EDD_SCHEMA || "edd";
   const client = createPostgresClient({ connectionString, poolSize: poolSize() });
   try {
-    await migrate(client, schema);
+    await migrateSql(client, { schema, components: ["store", "views", "checkpoints"] });
     const rows = {
       query: async (text: string, params?: unknown[]) => ({ rows: await client.query<Record<string, unknown>>(text, params) }),
     };
-    await ensureViewTables(rows, schema);
-    await ensureCheckpointTables(rows, schema);
     return {
       store: new SqlStore(client, { schema }),
       views: new PostgresViewStore(rows, { schema }),
