@@ -1,14 +1,7 @@
 import { randomBytes } from "node:crypto";
 import type { StoredEvent } from "edd";
 import { rebuildProjection } from "edd/pipeline";
-import {
-  createPostgresClient,
-  migrateSql,
-  PostgresCheckpointStore,
-  PostgresViewStore,
-  SqlStore,
-  type ViewSqlClient,
-} from "edd/postgres";
+import { createPostgresClient, migrateSql, PostgresCheckpointStore, PostgresViewStore, SqlStore, type ViewSqlClient } from "edd/postgres";
 import pg from "pg";
 import { accountSummaries } from "../examples/bank/views.js";
 import type { BenchReport } from "./run.js";

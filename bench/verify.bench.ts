@@ -14,7 +14,6 @@ import { evolveAll } from "../core/pipeline/dispatch/aggregate.js";
 import { auditAggregateLister, verifyRealm } from "../core/pipeline/operations/verify.js";
 import { accounts } from "../examples/bank/services.js";
 import type { BenchReport } from "./run.js";
-import { viewSqlClient } from "../adapters/sql/from-env.js";
 
 /**
  * `verify` on local PostgreSQL, over synthetic bank histories loaded with the SQL importer
@@ -75,7 +74,6 @@ async function timed<T>(work: () => Promise<T>): Promise<{ result: T; seconds: n
 export async function run(): Promise<BenchReport> {
   const schema = `edd_bench_${randomBytes(4).toString("hex")}`;
   const client = createPostgresClient({ connectionString: databaseUrl, poolSize: 8 });
-  const views = viewSqlClient(client);
   try {
     await migrateSql(client, { schema, components: ["store", "views", "checkpoints"] });
     await seed(client, schema, "verify", verifyEvents);

@@ -118,7 +118,12 @@ const migrateCommand: CliCommand = async (args, context) => {
   try {
     ({ values } = parseArgs({
       args: [...args],
-      options: { "database-url": { type: "string" }, "data-dir": { type: "string" }, schema: { type: "string" }, queue: { type: "boolean" } },
+      options: {
+        "database-url": { type: "string" },
+        "data-dir": { type: "string" },
+        schema: { type: "string" },
+        queue: { type: "boolean" },
+      },
     }));
   } catch (error) {
     context.err(`${error instanceof Error ? error.message : String(error)}\n\n${migrateUsage}\n`);
@@ -146,7 +151,8 @@ const migrateCommand: CliCommand = async (args, context) => {
     context.out(JSON.stringify(report));
   } else {
     const sets = report.components.map(
-      (set) => `${set.component} ${set.applied.length === 0 ? "up to date" : `applied ${set.applied.join(", ")}`}, at version ${set.current}`,
+      (set) =>
+        `${set.component} ${set.applied.length === 0 ? "up to date" : `applied ${set.applied.join(", ")}`}, at version ${set.current}`,
     );
     context.out(`${report.target}, schema ${report.schema}: ${sets.join("; ")}`);
   }

@@ -13,7 +13,9 @@ export async function createLegacySchema(client: SqlClient, schema: string): Pro
   const s = t.schema;
   await client.transaction(async (tx) => {
     await tx.query(`CREATE SCHEMA ${s}`);
-    await tx.query(`CREATE TABLE ${t.migrations} (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`);
+    await tx.query(
+      `CREATE TABLE ${t.migrations} (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`,
+    );
     for (const migration of migrations.filter((m) => m.version <= 6)) {
       for (const statement of migration.statements(t)) await tx.query(statement);
       await tx.query(`INSERT INTO ${t.migrations} (version, name) VALUES ($1, $2)`, [migration.version, migration.name]);
@@ -36,10 +38,16 @@ export async function createLegacySchema(client: SqlClient, schema: string): Pro
       visible_at timestamptz NOT NULL DEFAULT now(), enqueued_at timestamptz NOT NULL DEFAULT now(), finished_at timestamptz,
       UNIQUE (queue, deduplication_id))`);
     // A row in each, so adoption is seen to keep data.
-    await tx.query(`INSERT INTO ${s}.view_documents (realm, view, generation, id, version, deleted, data) VALUES ('r', 'v', 0, 'a', 1, false, '{"n":1}')`);
+    await tx.query(
+      `INSERT INTO ${s}.view_documents (realm, view, generation, id, version, deleted, data) VALUES ('r', 'v', 0, 'a', 1, false, '{"n":1}')`,
+    );
     await tx.query(`INSERT INTO ${s}.projection_checkpoints (realm, name, checkpoint) VALUES ('r', 'p', '42')`);
-    await tx.query(`INSERT INTO ${s}.subject_keys (realm, subject, key_id, wrapped, wrapped_by) VALUES ('r', 'alice', 'k1', 'd3JhcHBlZA==', 'test')`);
-    await tx.query(`INSERT INTO ${s}.queue_messages (queue, deduplication_id, ordering_key, realm, body) VALUES ('q', 'd1', 'o', 'r', '{}')`);
+    await tx.query(
+      `INSERT INTO ${s}.subject_keys (realm, subject, key_id, wrapped, wrapped_by) VALUES ('r', 'alice', 'k1', 'd3JhcHBlZA==', 'test')`,
+    );
+    await tx.query(
+      `INSERT INTO ${s}.queue_messages (queue, deduplication_id, ordering_key, realm, body) VALUES ('q', 'd1', 'o', 'r', '{}')`,
+    );
   });
 }
 
