@@ -1,16 +1,7 @@
 import { randomBytes } from "node:crypto";
 import type { StoredEvent } from "edd";
 import { rebuildProjection } from "edd/pipeline";
-import {
-  createPostgresClient,
-  ensureCheckpointTables,
-  ensureViewTables,
-  migrate,
-  PostgresCheckpointStore,
-  PostgresViewStore,
-  SqlStore,
-  type ViewSqlClient,
-} from "edd/postgres";
+import { createPostgresClient, migrateSql, PostgresCheckpointStore, PostgresViewStore, SqlStore, type ViewSqlClient } from "edd/postgres";
 import pg from "pg";
 import { accountSummaries } from "../examples/bank/views.js";
 import type { BenchReport } from "./run.js";
@@ -111,9 +102,7 @@ async function measureSize(admin: pg.Client, size: number): Promise<SizeFigures>
   const client = createPostgresClient({ connectionString: databaseUrl, poolSize: 4 });
   const views: ViewSqlClient = { query: async (text, params) => ({ rows: await client.query(text, params) }) };
   try {
-    await migrate(client, schema);
-    await ensureViewTables(views, schema);
-    await ensureCheckpointTables(views, schema);
+    await migrateSql(client, { schema, components: ["store", "views", "checkpoints"] });
     console.error(`rebuild bench: seeding ${size} events`);
     await seed(admin, schema, "rebuild", size);
     await admin.query(`ANALYZE "${schema}".events`);

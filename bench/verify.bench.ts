@@ -1,20 +1,19 @@
 import { randomBytes } from "node:crypto";
 import pg from "pg";
-import { PostgresCheckpointStore, ensureCheckpointTables } from "../adapters/sql/checkpoints.js";
+import { PostgresCheckpointStore } from "../adapters/sql/checkpoints.js";
 import { createPostgresClient } from "../adapters/postgres/index.js";
-import { ensureViewTables, PostgresViewStore } from "../adapters/sql/view-store.js";
+import { PostgresViewStore } from "../adapters/sql/view-store.js";
 import { sqlAuditReader } from "../adapters/sql/audit.js";
 import type { SqlClient } from "../adapters/sql/client.js";
 import { eventHash, verifyChain } from "../adapters/sql/hash.js";
 import { sqlImporter } from "../adapters/sql/importer.js";
-import { migrate } from "../adapters/sql/migrations.js";
+import { migrateSql } from "../adapters/sql/component-migrations.js";
 import { SqlStore } from "../adapters/sql/store.js";
 import type { StoredEvent } from "../core/model/events.js";
 import { evolveAll } from "../core/pipeline/dispatch/aggregate.js";
 import { auditAggregateLister, verifyRealm } from "../core/pipeline/operations/verify.js";
 import { accounts } from "../examples/bank/services.js";
 import type { BenchReport } from "./run.js";
-import { viewSqlClient } from "../adapters/sql/from-env.js";
 
 /**
  * `verify` on local PostgreSQL, over synthetic bank histories loaded with the SQL importer
@@ -75,11 +74,8 @@ async function timed<T>(work: () => Promise<T>): Promise<{ result: T; seconds: n
 export async function run(): Promise<BenchReport> {
   const schema = `edd_bench_${randomBytes(4).toString("hex")}`;
   const client = createPostgresClient({ connectionString: databaseUrl, poolSize: 8 });
-  const views = viewSqlClient(client);
   try {
-    await migrate(client, schema);
-    await ensureViewTables(views, schema);
-    await ensureCheckpointTables(views, schema);
+    await migrateSql(client, { schema, components: ["store", "views", "checkpoints"] });
     await seed(client, schema, "verify", verifyEvents);
 
     const store = new SqlStore(client, { schema });

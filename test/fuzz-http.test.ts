@@ -3,8 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createPgliteClient } from "../adapters/pglite/index.js";
 import { createPostgresClient } from "../adapters/postgres/index.js";
 import type { SqlClient } from "../adapters/sql/client.js";
-import { ensureViewTables, PostgresViewStore, type ViewSqlClient } from "../adapters/sql/view-store.js";
-import { migrate } from "../adapters/sql/migrations.js";
+import { PostgresViewStore, type ViewSqlClient } from "../adapters/sql/view-store.js";
+import { migrateSql } from "../adapters/sql/component-migrations.js";
 import { SqlStore } from "../adapters/sql/store.js";
 import { type Authenticator, createEngine } from "../core/index.js";
 import { bankServices } from "../examples/bank/services.js";
@@ -173,11 +173,13 @@ function describeFuzz(label: string, open: () => Promise<{ client: SqlClient; sc
     it(
       `never answers 5xx, and a 4xx stores nothing (${label}, ${runs} requests)`,
       async () => {
-        await migrate(client, schema);
+        await migrateSql(client, [
+          { schema, components: ["store"] },
+          { schema: `${schema}_views`, components: ["views"] },
+        ]);
         const store = new SqlStore({ ...client, close: async () => {} }, { schema });
         // The bank's search reads views: the same database, a schema of their own.
         const viewClient: ViewSqlClient = { query: async (sql, params) => ({ rows: await client.query(sql, params) }) };
-        await ensureViewTables(viewClient, `${schema}_views`);
         const views = new PostgresViewStore(viewClient, { schema: `${schema}_views` });
         const app = createHttpApp(createEngine({ services: bankServices, store, views, authenticator: fromHeader }));
         // Two accounts and a transfer, so plausible commands and queries find something.

@@ -1,6 +1,8 @@
-import { join } from "node:path";
+import { readFileSync } from "node:fs";
+import { basename, join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { type ImportEdge, importCycles, importEdges, layerRoots, repoRoot, sourceFiles } from "./support/import-graph.js";
+import ts from "typescript";
+import { type ImportEdge, importCycles, importEdges, importsOf, layerRoots, repoRoot, sourceFiles } from "./support/import-graph.js";
 
 /**
  * The layers of docs/architecture.md, held by test: core imports only zod; an adapter imports core
@@ -44,6 +46,35 @@ function layerViolation(edge: ImportEdge): string | undefined {
   return undefined;
 }
 
+/**
+ * Vendor SDKs: the optional peers of package.json (but vitest, a test tool), and the cloud families
+ * by scope. A static value import of one loads the SDK with the file, making it a hard dependency
+ * of every entry that reaches the file; so it happens only in an adapter's SDK loader (`sdk.ts`,
+ * or `<driver>-sdk.ts` in adapters/sql/drivers), which loads it through loadPeer with an error
+ * naming the package to install. Type-only imports load nothing and may stand anywhere.
+ */
+const manifest = JSON.parse(readFileSync(join(repoRoot, "package.json"), "utf8")) as {
+  peerDependenciesMeta?: Record<string, { optional?: boolean }>;
+};
+const vendorPackages = new Set(
+  Object.entries(manifest.peerDependenciesMeta ?? {})
+    .filter(([name, meta]) => meta.optional === true && name !== "vitest")
+    .map(([name]) => name)
+    .concat(["amqplib", "nats", "kafkajs", "mongodb", "ioredis", "redis"]),
+);
+const vendorScopes = /^@(?:aws-sdk|azure|google-cloud|opensearch-project|smithy)\//;
+const isVendor = (specifier: string) => vendorPackages.has(packageOf(specifier)) || vendorScopes.test(specifier);
+const isSdkLoader = (path: string) => path.startsWith("adapters/") && /^(?:[a-z0-9-]+-)?sdk\.ts$/.test(basename(path));
+/** The examples are apps, not the framework: the Azure Functions entry must hand the host `app` from @azure/functions at load. */
+const sdkAllowed = new Set(["examples/bank/entry/azure-functions.ts -> @azure/functions"]);
+
+/** Why an import loads a vendor SDK outside an SDK loader, or undefined. */
+function sdkViolation(edge: ImportEdge): string | undefined {
+  if (edge.to !== undefined || edge.typeOnly || edge.dynamic || !isVendor(edge.specifier)) return undefined;
+  if (isSdkLoader(edge.from) || sdkAllowed.has(`${edge.from} -> ${packageOf(edge.specifier)}`)) return undefined;
+  return "a vendor SDK is loaded only in an adapter's sdk.ts (loadPeer); import its types with `import type`";
+}
+
 const describeEdge = (edge: ImportEdge, problem: string) => `${edge.from}:${edge.line} imports "${edge.specifier}": ${problem}`;
 
 describe("layers", () => {
@@ -55,7 +86,14 @@ describe("layers", () => {
   });
 
   it("names what each rule refuses", () => {
-    const edge = (from: string, specifier: string, to?: string): ImportEdge => ({ from, specifier, to, line: 1 });
+    const edge = (from: string, specifier: string, to?: string): ImportEdge => ({
+      from,
+      specifier,
+      to,
+      line: 1,
+      typeOnly: false,
+      dynamic: false,
+    });
     expect(layerViolation(edge("core/a.ts", "node:crypto"))).toBe("core imports only zod");
     expect(layerViolation(edge("core/a.ts", "zod"))).toBeUndefined();
     expect(layerViolation(edge("core/a.ts", "../adapters/x.js", "adapters/x/x.ts"))).toBeDefined();
@@ -69,8 +107,60 @@ describe("layers", () => {
     expect(layerViolation(edge("client/a.ts", "../examples/bank/x.js", "examples/bank/x.ts"))).toBeDefined();
   });
 
+  it("tells type-only imports from value imports", () => {
+    const source = ts.createSourceFile(
+      "x.ts",
+      [
+        'import type { A } from "a";',
+        'import { type B, type C } from "b";',
+        'import { type D, E } from "c";',
+        'import F from "d";',
+        'import "e";',
+        'export type { G } from "f";',
+        'export { H } from "g";',
+        'export * from "h";',
+        'const i = await import("i");',
+        'let j: import("j").J;',
+      ].join("\n"),
+      ts.ScriptTarget.Latest,
+      true,
+    );
+    expect(
+      importsOf(source).map(({ specifier, typeOnly, dynamic }) => `${specifier}:${typeOnly ? "type" : dynamic ? "dynamic" : "value"}`),
+    ).toEqual(["a:type", "b:type", "c:value", "d:value", "e:value", "f:type", "g:value", "h:value", "i:dynamic", "j:type"]);
+  });
+
+  it("names the file, line and import that loads a vendor SDK outside its adapter's sdk.ts", () => {
+    const graph: ImportEdge[] = [
+      { from: "adapters/sqs/transport.ts", specifier: "@aws-sdk/client-sqs", to: undefined, line: 3, typeOnly: false, dynamic: false },
+      { from: "adapters/sqs/transport.ts", specifier: "@aws-sdk/client-sqs", to: undefined, line: 4, typeOnly: true, dynamic: false },
+      { from: "adapters/sqs/sdk.ts", specifier: "@aws-sdk/client-sqs", to: undefined, line: 2, typeOnly: false, dynamic: false },
+      { from: "adapters/sql/drivers/pg-sdk.ts", specifier: "pg", to: undefined, line: 1, typeOnly: false, dynamic: false },
+      { from: "runtimes/node/stores.ts", specifier: "pg", to: undefined, line: 9, typeOnly: false, dynamic: false },
+      { from: "runtimes/cli/x.ts", specifier: "@electric-sql/pglite", to: undefined, line: 5, typeOnly: false, dynamic: true },
+      { from: "adapters/memory/a.ts", specifier: "zod", to: undefined, line: 1, typeOnly: false, dynamic: false },
+    ];
+    const found = graph.flatMap((edge) => {
+      const problem = sdkViolation(edge);
+      return problem === undefined ? [] : [describeEdge(edge, problem)];
+    });
+    expect(found).toEqual([
+      `adapters/sqs/transport.ts:3 imports "@aws-sdk/client-sqs": ${sdkViolation(graph[0] as ImportEdge)}`,
+      `runtimes/node/stores.ts:9 imports "pg": ${sdkViolation(graph[0] as ImportEdge)}`,
+    ]);
+    expect(isVendor("@google-cloud/pubsub") && isVendor("@opensearch-project/opensearch") && isVendor("pg")).toBe(true);
+  });
+
+  it("load vendor SDKs only in an adapter's SDK loader", () => {
+    const violations = edges.flatMap((edge) => {
+      const problem = sdkViolation(edge);
+      return problem === undefined ? [] : [describeEdge(edge, problem)];
+    });
+    expect(violations).toEqual([]);
+  });
+
   it("finds a cycle, type-only edges counted", () => {
-    const edge = (from: string, to: string): ImportEdge => ({ from, specifier: to, to, line: 1 });
+    const edge = (from: string, to: string): ImportEdge => ({ from, specifier: to, to, line: 1, typeOnly: true, dynamic: false });
     expect(importCycles([edge("a.ts", "b.ts"), edge("b.ts", "c.ts"), edge("c.ts", "a.ts"), edge("c.ts", "d.ts")])).toEqual([
       ["a.ts", "b.ts", "c.ts"],
     ]);

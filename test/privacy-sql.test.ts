@@ -5,10 +5,10 @@ import { afterAll, describe, expect, it } from "vitest";
 import { openSqlKeyStore } from "../adapters/key-store-sql/open.js";
 import { createPgliteClient } from "../adapters/pglite/index.js";
 import { createPostgresClient } from "../adapters/postgres/index.js";
-import { ensureViewTables, PostgresViewStore } from "../adapters/sql/view-store.js";
+import { PostgresViewStore } from "../adapters/sql/view-store.js";
 import type { SqlClient } from "../adapters/sql/client.js";
 import { viewSqlClient } from "../adapters/sql/from-env.js";
-import { migrate } from "../adapters/sql/migrations.js";
+import { migrateSql } from "../adapters/sql/component-migrations.js";
 import { SqlStore } from "../adapters/sql/store.js";
 import { erasedMarker } from "../core/privacy/index.js";
 import { anaEmail, bobEmail, openAndTransfer, privateBank, realm } from "./support/privacy-bank.js";
@@ -41,8 +41,7 @@ function describeErasure(
     it("leaves no plaintext email in any table, keeps the other customer's data, and verifies", async () => {
       const { client, schema } = await open();
       try {
-        await migrate(client, schema);
-        await ensureViewTables(viewSqlClient(client), schema);
+        await migrateSql(client, { schema, components: ["store", "views"] });
         const keys = await openSqlKeyStore(client, { schema, env: masterKey });
         const bank = privateBank(new SqlStore(client, { schema }), new PostgresViewStore(viewSqlClient(client), { schema }), keys);
         await openAndTransfer(bank);

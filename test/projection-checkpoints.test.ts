@@ -2,7 +2,9 @@ import { randomBytes } from "node:crypto";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MemoryCheckpointStore } from "../adapters/memory/checkpoints.js";
-import { ensureCheckpointTables, PostgresCheckpointStore } from "../adapters/sql/checkpoints.js";
+import { PostgresCheckpointStore } from "../adapters/sql/checkpoints.js";
+import { migrateSql } from "../adapters/sql/component-migrations.js";
+import { connectionClient } from "../adapters/sql/connection.js";
 import type { CheckpointStore } from "../core/ports/checkpoints.js";
 import { dynamoReady } from "./support/dynamodb-local.js";
 import { dynamoEndpoint } from "./support/dynamodb.js";
@@ -15,7 +17,12 @@ async function realPostgres(): Promise<{ store: CheckpointStore; close: () => Pr
   const pool = new pg.Pool({ connectionString: postgresUrl, max: 2, connectionTimeoutMillis: 2000 });
   const schema = `edd_test_${randomBytes(6).toString("hex")}`;
   try {
-    await Promise.all([ensureCheckpointTables(pool, schema), ensureCheckpointTables(pool, schema)]);
+    const connections = await Promise.all([pool.connect(), pool.connect()]);
+    try {
+      await Promise.all(connections.map((connection) => migrateSql(connectionClient(connection), { schema, components: ["checkpoints"] })));
+    } finally {
+      for (const connection of connections) connection.release();
+    }
   } catch (error) {
     await pool.end().catch(() => {});
     return error instanceof Error ? error.message : String(error);

@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { createPgliteClient } from "../adapters/pglite/index.js";
+import { migrateSql } from "../adapters/sql/component-migrations.js";
 import { migrate } from "../adapters/sql/migrations.js";
 import { SqlStore } from "../adapters/sql/store.js";
 
@@ -45,7 +46,7 @@ describe("docs/stores.md", () => {
   it("documents every table the migrations create", async () => {
     const client = await createPgliteClient();
     try {
-      await migrate(client, "edd");
+      await migrateSql(client, { schema: "edd", components: ["store", "views", "checkpoints", "keys", "queue"] });
       const tables = await client.query<{ name: string }>(
         "SELECT table_name AS name FROM information_schema.tables WHERE table_schema = 'edd'",
       );

@@ -1,6 +1,8 @@
 import pg from "pg";
 import { afterAll, describe, expect, it } from "vitest";
-import { ensureQueueTable, PostgresQueueTransport } from "../adapters/postgres/queue/index.js";
+import { PostgresQueueTransport } from "../adapters/postgres/queue/index.js";
+import { migrateSql } from "../adapters/sql/component-migrations.js";
+import { connectionClient } from "../adapters/sql/connection.js";
 import { commandMessage } from "../core/ports/transport.js";
 import { postgresUnavailable, postgresUrl, randomSchema } from "./support/postgres-available.js";
 import { describeTransportContract } from "edd/testing/contracts";
@@ -32,9 +34,11 @@ if (unavailable !== undefined) {
       const own = randomSchema();
       const clients = await Promise.all(Array.from({ length: 5 }, () => pool.connect()));
       try {
-        await Promise.all(clients.map((client) => ensureQueueTable(client, own)));
-        const { rows } = await pool.query("SELECT count(*)::int AS n FROM information_schema.tables WHERE table_schema = $1", [own]);
-        expect(rows[0].n).toBe(1);
+        await Promise.all(clients.map((client) => migrateSql(connectionClient(client), { schema: own, components: ["queue"] })));
+        const { rows } = await pool.query("SELECT table_name FROM information_schema.tables WHERE table_schema = $1 ORDER BY 1", [own]);
+        expect(rows.map((row) => row.table_name)).toEqual(["migrations", "queue_messages"]);
+        const applied = await pool.query(`SELECT component, version FROM ${own}.migrations`);
+        expect(applied.rows).toEqual([{ component: "queue", version: 1 }]);
       } finally {
         for (const client of clients) client.release();
         await pool.query(`DROP SCHEMA IF EXISTS ${own} CASCADE`);

@@ -3,9 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MemoryCheckpointStore } from "../adapters/memory/checkpoints.js";
 import { createPgliteClient } from "../adapters/pglite/index.js";
 import { createPostgresClient } from "../adapters/postgres/index.js";
-import { ensureViewTables } from "../adapters/sql/view-store.js";
 import type { SqlClient } from "../adapters/sql/client.js";
-import { migrate } from "../adapters/sql/migrations.js";
+import { migrateSql } from "../adapters/sql/component-migrations.js";
 import { anonymousPrincipal, createEngine } from "../core/index.js";
 import { createOutboxRelay } from "edd/pipeline";
 import { createProjector } from "../core/pipeline/projections/projection.js";
@@ -16,7 +15,6 @@ import type { CliContext } from "../runtimes/cli/context.js";
 import { type DataTools, sqlDataTools } from "../runtimes/cli/data-tools.js";
 import { verifyCommand } from "../runtimes/cli/verify.js";
 import { databaseUrl, describePostgres, dropSchemas, testSchema } from "./store-postgres-support.js";
-import { viewSqlClient } from "../adapters/sql/from-env.js";
 
 const realm = anonymousPrincipal.realm;
 
@@ -102,8 +100,7 @@ function describeVerify(name: string, open: () => Promise<{ client: SqlClient; s
 
     beforeAll(async () => {
       ({ client, schema } = await open());
-      await migrate(client, schema);
-      await ensureViewTables(viewSqlClient(client), schema);
+      await migrateSql(client, { schema, components: ["store", "views"] });
       tools = sqlDataTools(client, schema, true);
       await bankScenario(tools);
     });

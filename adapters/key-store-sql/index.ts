@@ -1,3 +1,3 @@
 // `edd/key-store-sql`: subject keys for personal data in a SQL table, wrapped by a master key or a KMS.
-export { ensureKeyTable, SqlKeyStore, type SqlKeyStoreOptions } from "./key-store.js";
+export { SqlKeyStore, type SqlKeyStoreOptions } from "./key-store.js";
 export { openSqlKeyStore } from "./open.js";

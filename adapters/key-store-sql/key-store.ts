@@ -117,25 +117,5 @@ export class SqlKeyStore implements KeyStore {
   }
 }
 
-/** Creates the key table if it is missing; safe beside other processes doing the same. */
-export async function ensureKeyTable(db: SqlExecutor, schema = "edd"): Promise<void> {
-  const s = `"${checkSchemaName(schema)}"`;
-  await db.query(`DO $ddl$ BEGIN
-    PERFORM pg_advisory_xact_lock(hashtext('edd.subject-keys.${schema}'));
-    CREATE SCHEMA IF NOT EXISTS ${s};
-    CREATE TABLE IF NOT EXISTS ${s}.subject_keys (
-      realm text NOT NULL,
-      subject text NOT NULL,
-      key_id text NOT NULL,
-      wrapped text,
-      wrapped_by text NOT NULL,
-      created_at timestamptz NOT NULL DEFAULT now(),
-      forgotten_at timestamptz,
-      PRIMARY KEY (realm, subject),
-      UNIQUE (realm, key_id)
-    );
-  END $ddl$`);
-}
-
 const subjectKey = (realm: string, name: string) => `${realm}\u0000${name}`;
 const wrapContext = (realm: string, subject: string, keyId: string) => `edd subject key\u0000${realm}\u0000${subject}\u0000${keyId}`;

@@ -2,4 +2,12 @@
 export { createPgliteClient } from "../sql/drivers/pglite.js";
 export { createPgliteStore, defaultDataDir, type PgliteStoreOptions } from "./store.js";
 export { migrate, type MigrationReport } from "../sql/migrations.js";
+export {
+  type ComponentReport,
+  defaultSqlComponents,
+  migrateSql,
+  type SqlComponent,
+  type SqlMigrationTarget,
+} from "../sql/component-migrations.js";
+export { connectionClient, type SqlConnection } from "../sql/connection.js";
 export { SqlStore, type SqlStoreOptions } from "../sql/store.js";

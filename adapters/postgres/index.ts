@@ -1,8 +1,16 @@
 // `edd/postgres`: PostgreSQL through pg (an optional peer: npm install pg).
 export { createPostgresClient, type PostgresClientOptions } from "../sql/drivers/postgres.js";
 export { createPostgresStore, type PostgresStoreOptions } from "./store.js";
-export { ensureViewTables, PostgresViewStore, type ViewSqlClient } from "../sql/view-store.js";
-export { ensureCheckpointTables, PostgresCheckpointStore } from "../sql/checkpoints.js";
-export { ensureQueueTable, PostgresQueueTransport, type PostgresQueueOptions } from "./queue/index.js";
+export { PostgresViewStore, type ViewSqlClient } from "../sql/view-store.js";
+export { PostgresCheckpointStore } from "../sql/checkpoints.js";
+export { PostgresQueueTransport, type PostgresQueueOptions } from "./queue/index.js";
 export { migrate, type MigrationReport } from "../sql/migrations.js";
+export {
+  type ComponentReport,
+  defaultSqlComponents,
+  migrateSql,
+  type SqlComponent,
+  type SqlMigrationTarget,
+} from "../sql/component-migrations.js";
+export { connectionClient, type SqlConnection } from "../sql/connection.js";
 export { SqlStore, type SqlStoreOptions } from "../sql/store.js";

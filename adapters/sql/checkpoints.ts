@@ -1,22 +1,6 @@
 import type { CheckpointStore } from "../../core/ports/checkpoints.js";
 import { quotedSchema, type ViewSqlClient } from "./view-store.js";
 
-/** Creates the checkpoint table if missing; idempotent and safe to run concurrently (advisory lock). */
-export async function ensureCheckpointTables(client: ViewSqlClient, schema: string): Promise<void> {
-  const s = quotedSchema(schema);
-  await client.query(`DO $ddl$ BEGIN
-    PERFORM pg_advisory_xact_lock(hashtext('edd.checkpoint-tables.${schema}'));
-    CREATE SCHEMA IF NOT EXISTS ${s};
-    CREATE TABLE IF NOT EXISTS ${s}.projection_checkpoints (
-      realm text NOT NULL,
-      name text NOT NULL,
-      checkpoint text NOT NULL,
-      updated_at timestamptz NOT NULL DEFAULT now(),
-      PRIMARY KEY (realm, name)
-    );
-  END $ddl$`);
-}
-
 /** Checkpoints as rows; `advance` is a compare-and-set in one statement, so concurrent projectors never move it back. */
 export class PostgresCheckpointStore implements CheckpointStore {
   readonly #client: ViewSqlClient;

@@ -2,10 +2,10 @@ import { resolve } from "node:path";
 import type { AuditReader } from "../../core/ports/audit.js";
 import type { CheckpointStore } from "../../core/ports/checkpoints.js";
 import type { ViewStore } from "../../core/ports/view-store.js";
-import { ensureCheckpointTables, PostgresCheckpointStore } from "./checkpoints.js";
-import { ensureViewTables, PostgresViewStore, type ViewSqlClient } from "./view-store.js";
+import { PostgresCheckpointStore } from "./checkpoints.js";
+import { PostgresViewStore, type ViewSqlClient } from "./view-store.js";
 import type { SqlClient } from "./client.js";
-import { migrate } from "./migrations.js";
+import { defaultSqlComponents, migrateSql } from "./component-migrations.js";
 import { defaultDataDir, defaultSchema } from "./schema.js";
 import { SqlStore } from "./store.js";
 
@@ -32,7 +32,8 @@ export interface SqlDatabase {
 
 /**
  * The on-prem default: PostgreSQL at $DATABASE_URL, else embedded PGlite persisted in
- * $EDD_DATA_DIR (default .edd-data); schema $EDD_SCHEMA (default edd). Migrates on open.
+ * $EDD_DATA_DIR (default .edd-data); schema $EDD_SCHEMA (default edd). Migrates on open every set
+ * `edd migrate` runs (store, views, checkpoints, keys), so a fresh database needs no step.
  * PGlite allows one process per folder, so every store of a process must share this one client.
  */
 export async function openSqlDatabaseFromEnv(
@@ -50,7 +51,7 @@ export async function openSqlDatabaseFromEnv(
           ...(options.poolSize === undefined ? {} : { poolSize: options.poolSize }),
         });
   try {
-    await migrate(client, schema);
+    await migrateSql(client, { schema, components: defaultSqlComponents });
   } catch (error) {
     await client.close();
     throw error;
@@ -69,8 +70,6 @@ export function describeSqlTarget(env: NodeJS.ProcessEnv = process.env): string 
 export async function openSqlStoresFromEnv(env: NodeJS.ProcessEnv = process.env): Promise<SqlStores> {
   const { client, schema, description } = await openSqlDatabaseFromEnv(env);
   const views = viewSqlClient(client);
-  await ensureViewTables(views, schema);
-  await ensureCheckpointTables(views, schema);
   const store = new SqlStore(client, { schema });
   return {
     store,

@@ -9,6 +9,14 @@ export {
 } from "./from-env.js";
 export type { SqlClient, SqlExecutor } from "./client.js";
 export { migrate, migrations, type Migration, type MigrationReport } from "./migrations.js";
+export {
+  type ComponentReport,
+  defaultSqlComponents,
+  migrateSql,
+  type SqlComponent,
+  type SqlMigrationTarget,
+} from "./component-migrations.js";
+export { connectionClient, type SqlConnection } from "./connection.js";
 export { checkSchemaName, defaultDataDir, defaultSchema } from "./schema.js";
 export { SqlStore, type LoggedRequest, type SqlStoreOptions } from "./store.js";
 export { sqlAuditReader } from "./audit.js";

@@ -1,16 +1,11 @@
 import type { SqlClient } from "./client.js";
-import { type Tables, tablesIn } from "./schema.js";
+import { type Migration, runMigrations } from "./migration-runner.js";
 
-export interface Migration {
-  readonly version: number;
-  readonly name: string;
-  /** Statements run in order inside the migration transaction. */
-  statements(t: Tables): readonly string[];
-}
+export type { Migration } from "./migration-runner.js";
 
 /**
- * Every schema change, in order. Append new versions; never edit one that has shipped, since
- * databases that already applied it would not see the change.
+ * Every schema change of the event store (component "store"), in order. Append new versions;
+ * never edit one that has shipped, since databases that already applied it would not see the change.
  */
 export const migrations: readonly Migration[] = [
   {
@@ -176,28 +171,10 @@ export interface MigrationReport {
 }
 
 /**
- * Brings `schema` up to the latest version. Everything runs in one transaction behind an
- * advisory lock keyed on the schema, so processes starting at once apply each version exactly
- * once and none of them sees a half-built schema.
+ * Brings the event store in `schema` up to the latest version (the other tables' sets:
+ * component-migrations.ts, `migrateSql`).
  */
 export async function migrate(client: SqlClient, schema: string, all: readonly Migration[] = migrations): Promise<MigrationReport> {
-  const t = tablesIn(schema);
-  return client.transaction(async (tx) => {
-    await tx.query("SELECT pg_advisory_xact_lock(hashtext($1))", [`edd.migrate:${schema}`]);
-    await tx.query(`CREATE SCHEMA IF NOT EXISTS ${t.schema}`);
-    await tx.query(
-      `CREATE TABLE IF NOT EXISTS ${t.migrations} (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`,
-    );
-    const rows = await tx.query<{ version: number }>(`SELECT version FROM ${t.migrations}`);
-    const done = new Set(rows.map((row) => Number(row.version)));
-    const applied: number[] = [];
-    for (const migration of [...all].sort((a, b) => a.version - b.version)) {
-      if (done.has(migration.version)) continue;
-      for (const statement of migration.statements(t)) await tx.query(statement);
-      await tx.query(`INSERT INTO ${t.migrations} (version, name) VALUES ($1, $2)`, [migration.version, migration.name]);
-      applied.push(migration.version);
-    }
-    const current = Math.max(0, ...done, ...applied);
-    return { schema, applied, current };
-  });
+  const [report] = await runMigrations(client, [{ component: "store", schema, steps: all }]);
+  return { schema, applied: report?.applied ?? [], current: report?.current ?? 0 };
 }

@@ -29,38 +29,6 @@ export function quotedSchema(schema: string): string {
 }
 
 /**
- * Creates the view tables if missing. Idempotent and safe to run from many processes at once:
- * one DO block (a single statement, so it works through any client) under an advisory lock.
- */
-export async function ensureViewTables(client: ViewSqlClient, schema: string): Promise<void> {
-  const s = quotedSchema(schema);
-  await client.query(`DO $ddl$ BEGIN
-    PERFORM pg_advisory_xact_lock(hashtext('edd.view-tables.${schema}'));
-    CREATE SCHEMA IF NOT EXISTS ${s};
-    CREATE TABLE IF NOT EXISTS ${s}.view_documents (
-      realm text NOT NULL,
-      view text NOT NULL,
-      generation bigint NOT NULL,
-      id text NOT NULL,
-      version bigint NOT NULL,
-      deleted boolean NOT NULL,
-      data jsonb NOT NULL,
-      updated_at timestamptz NOT NULL DEFAULT now(),
-      PRIMARY KEY (realm, view, generation, id)
-    );
-    CREATE INDEX IF NOT EXISTS view_documents_data ON ${s}.view_documents USING gin (data jsonb_path_ops);
-    CREATE TABLE IF NOT EXISTS ${s}.view_generations (
-      realm text NOT NULL,
-      view text NOT NULL,
-      live bigint NOT NULL,
-      shadow bigint,
-      PRIMARY KEY (realm, view)
-    );
-    CREATE SEQUENCE IF NOT EXISTS ${s}.view_generation_seq;
-  END $ddl$`);
-}
-
-/**
  * Views as JSONB rows, queried through the view query language compiled to parameterised SQL.
  * A view has generations: `live` (0 until the first rebuild) and at most one `shadow`; a swap
  * flips one row of `view_generations`, so readers switch atomically.

@@ -114,18 +114,24 @@ export const commands: Readonly<Record<string, CommandEntry>> = {
   },
 };
 
-const migrateUsage = `usage: edd migrate [--database-url <url>] [--data-dir <dir>] [--schema <name>]
+const migrateUsage = `usage: edd migrate [--database-url <url>] [--data-dir <dir>] [--schema <name>] [--queue]
 
 PostgreSQL at --database-url or $DATABASE_URL; unset: embedded PGlite in --data-dir, $EDD_DATA_DIR or .edd-data.
 Schema: --schema, $EDD_SCHEMA or edd. Safe beside running processes (advisory lock).
+Migrates the event store, views, checkpoints and subject keys; --queue also the Postgres queue's table.
 DynamoDB ($DYNAMODB_ENDPOINT or $EDD_DYNAMODB_TABLE set): creates the table if it does not exist.`;
 
 const migrateCommand: CliCommand = async (args, context) => {
-  let values: { "database-url"?: string; "data-dir"?: string; schema?: string };
+  let values: { "database-url"?: string; "data-dir"?: string; schema?: string; queue?: boolean };
   try {
     ({ values } = parseArgs({
       args: [...args],
-      options: { "database-url": { type: "string" }, "data-dir": { type: "string" }, schema: { type: "string" } },
+      options: {
+        "database-url": { type: "string" },
+        "data-dir": { type: "string" },
+        schema: { type: "string" },
+        queue: { type: "boolean" },
+      },
     }));
   } catch (error) {
     context.err(`${error instanceof Error ? error.message : String(error)}\n\n${migrateUsage}\n`);
@@ -147,12 +153,16 @@ const migrateCommand: CliCommand = async (args, context) => {
     ...(databaseUrl === undefined ? {} : { databaseUrl }),
     ...(dataDir === undefined ? {} : { dataDir }),
     ...(schema === undefined ? {} : { schema }),
+    queue: values.queue === true,
   });
   if (context.json) {
     context.out(JSON.stringify(report));
   } else {
-    const applied = report.applied.length === 0 ? "nothing to apply" : `applied ${report.applied.join(", ")}`;
-    context.out(`${report.target}, schema ${report.schema}: ${applied}; at version ${report.current}`);
+    const sets = report.components.map(
+      (set) =>
+        `${set.component} ${set.applied.length === 0 ? "up to date" : `applied ${set.applied.join(", ")}`}, at version ${set.current}`,
+    );
+    context.out(`${report.target}, schema ${report.schema}: ${sets.join("; ")}`);
   }
   return exitCodes.ok;
 };

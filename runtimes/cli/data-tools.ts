@@ -1,7 +1,7 @@
 import { dynamoImporter } from "../../adapters/dynamodb/importer.js";
 import { dynamoRequestLogPruner } from "../../adapters/dynamodb/prune.js";
 import type { DynamoStore } from "../../adapters/dynamodb/store.js";
-import { ensureViewTables, PostgresViewStore } from "../../adapters/sql/view-store.js";
+import { PostgresViewStore } from "../../adapters/sql/view-store.js";
 import { sqlAuditReader } from "../../adapters/sql/audit.js";
 import type { SqlClient } from "../../adapters/sql/client.js";
 import { sqlImporter } from "../../adapters/sql/importer.js";
@@ -62,7 +62,6 @@ export function dynamoDataTools(store: DynamoStore): DataTools {
 
 async function openDefaultSqlTools(context: CliContext, withViews: boolean): Promise<DataTools> {
   const { client, schema } = await openSqlDatabaseFromEnv(context.env, { poolSize: 4 });
-  if (withViews) await ensureViewTables(viewSqlClient(client), schema);
   const keys = await openKeysFor(context.config, context.env, { client, schema });
   return { ...sqlDataTools(client, schema, withViews), ...(keys === undefined ? {} : { keys }) };
 }

@@ -1,7 +1,8 @@
 import { resolve } from "node:path";
 import type { SqlClient } from "../../adapters/sql/client.js";
 import { withoutCredentials } from "../../adapters/sql/from-env.js";
-import { type MigrationReport, migrate } from "../../adapters/sql/migrations.js";
+import { type ComponentReport, defaultSqlComponents, migrateSql, type SqlComponent } from "../../adapters/sql/component-migrations.js";
+import type { MigrationReport } from "../../adapters/sql/migrations.js";
 import { defaultDataDir, defaultSchema } from "../../adapters/sql/schema.js";
 import type { DynamoTarget } from "../node/dynamodb-stores.js";
 
@@ -10,14 +11,23 @@ export interface MigrateOptions {
   readonly databaseUrl?: string;
   readonly dataDir?: string;
   readonly schema?: string;
+  /** The Postgres queue's table too (`--queue`), for deployments that use PostgresQueueTransport. */
+  readonly queue?: boolean;
+}
+
+/** The store's report at the top (as before component sets), every set's in `components`. */
+export interface MigrateReport extends MigrationReport {
+  readonly target: string;
+  readonly components: readonly ComponentReport[];
 }
 
 /**
- * Applies pending migrations as an operator step, before deploying a new version. Stores also
- * migrate when they open; both take the same advisory lock, so running this beside live
- * processes is safe.
+ * Applies pending migrations of every set the deployment uses (store, views, checkpoints, keys,
+ * and the Postgres queue when asked), as an operator step before deploying a new version. The
+ * SQL open path runs the same sets; both take the same advisory locks, so running this beside
+ * live processes is safe.
  */
-export async function runMigrate(options: MigrateOptions): Promise<MigrationReport & { readonly target: string }> {
+export async function runMigrate(options: MigrateOptions): Promise<MigrateReport> {
   const schema = options.schema ?? defaultSchema;
   let client: SqlClient;
   let target: string;
@@ -33,7 +43,10 @@ export async function runMigrate(options: MigrateOptions): Promise<MigrationRepo
     target = `pglite ${dataDir}`;
   }
   try {
-    return { ...(await migrate(client, schema)), target };
+    const components: SqlComponent[] = [...defaultSqlComponents, ...(options.queue === true ? (["queue"] as const) : [])];
+    const reports = await migrateSql(client, { schema, components });
+    const store = reports.find((report) => report.component === "store");
+    return { schema, applied: store?.applied ?? [], current: store?.current ?? 0, target, components: reports };
   } finally {
     await client.close();
   }

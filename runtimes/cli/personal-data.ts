@@ -1,6 +1,6 @@
 import { openSqlKeyStore } from "../../adapters/key-store-sql/open.js";
 import { nodeCipher } from "../../adapters/node-crypto/cipher.js";
-import type { SqlExecutor } from "../../adapters/sql/client.js";
+import type { SqlClient } from "../../adapters/sql/client.js";
 import type { KeyStore } from "../../core/ports/key-store.js";
 import type { Store } from "../../core/ports/store.js";
 import type { ViewStore } from "../../core/ports/view-store.js";
@@ -19,7 +19,7 @@ export const noKeyStore =
 export async function openKeysFor(
   config: EddConfig,
   env: NodeJS.ProcessEnv,
-  db?: { readonly client: SqlExecutor; readonly schema: string },
+  db?: { readonly client: SqlClient; readonly schema: string },
 ): Promise<KeyStore | undefined> {
   if (!holdsPersonalData(config.services)) return undefined;
   if (config.openKeyStore !== undefined) return config.openKeyStore(env);

@@ -1,4 +1,4 @@
-import type { SqlExecutor } from "../../adapters/sql/client.js";
+import type { SqlClient } from "../../adapters/sql/client.js";
 import type { AuditReader } from "../../core/ports/audit.js";
 import type { CheckpointStore } from "../../core/ports/checkpoints.js";
 import type { Store } from "../../core/ports/store.js";
@@ -14,7 +14,7 @@ export interface NodeStores {
   /** Where the data lives, safe to print. */
   readonly description: string;
   /** The SQL database beneath, when the stores are SQL: the key store of personal data lives there too. */
-  readonly sql?: { readonly client: SqlExecutor; readonly schema: string };
+  readonly sql?: { readonly client: SqlClient; readonly schema: string };
   close(): Promise<void>;
 }
 

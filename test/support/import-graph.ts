@@ -9,6 +9,10 @@ export interface ImportEdge {
   /** The repository file it reaches (relative path), or undefined for a package. */
   readonly to: string | undefined;
   readonly line: number;
+  /** Erased by TypeScript (`import type`, every name `type`, `import("x").T`): no code loads. */
+  readonly typeOnly: boolean;
+  /** An `import()` call: loads when it runs, not when the file loads. */
+  readonly dynamic: boolean;
 }
 
 export const repoRoot = new URL("../../", import.meta.url).pathname;
@@ -47,19 +51,69 @@ function resolveRelative(fromFile: string, specifier: string): string {
   return relative(repoRoot, found);
 }
 
-/** Every import, re-export, dynamic import and `import type` of the given files (TypeScript's own scanner). */
+/** Every import, re-export, dynamic import and `import type` of the given files, read from TypeScript's syntax tree. */
 export function importEdges(files: readonly string[]): ImportEdge[] {
   const entries = packageEntries();
   return files.flatMap((file) => {
-    const source = readFileSync(file, "utf8");
-    const info = ts.preProcessFile(source, true, true);
-    return info.importedFiles.map((imported) => {
-      const specifier = imported.fileName;
-      const line = ts.getLineAndCharacterOfPosition(ts.createSourceFile(file, source, ts.ScriptTarget.Latest), imported.pos).line + 1;
+    const source = ts.createSourceFile(file, readFileSync(file, "utf8"), ts.ScriptTarget.Latest, true);
+    return importsOf(source).map(({ specifier, node, typeOnly, dynamic }) => {
+      const line = source.getLineAndCharacterOfPosition(node.getStart(source)).line + 1;
       const to = specifier.startsWith(".") ? resolveRelative(file, specifier) : entries.get(specifier);
-      return { from: relative(repoRoot, file), specifier, to, line };
+      return { from: relative(repoRoot, file), specifier, to, line, typeOnly, dynamic };
     });
   });
+}
+
+interface FoundImport {
+  readonly specifier: string;
+  readonly node: ts.Node;
+  readonly typeOnly: boolean;
+  readonly dynamic: boolean;
+}
+
+/**
+ * The imports of one file. An import is type-only when TypeScript erases it: `import type`,
+ * `export type`, braces whose every name is marked `type`, and `import("x").T` in a type.
+ */
+export function importsOf(source: ts.SourceFile): FoundImport[] {
+  const found: FoundImport[] = [];
+  const visit = (node: ts.Node): void => {
+    if (ts.isImportDeclaration(node) && ts.isStringLiteral(node.moduleSpecifier)) {
+      const clause = node.importClause;
+      const named = clause?.namedBindings;
+      const everyNameTyped =
+        clause !== undefined &&
+        clause.name === undefined &&
+        named !== undefined &&
+        ts.isNamedImports(named) &&
+        named.elements.length > 0 &&
+        named.elements.every((element) => element.isTypeOnly);
+      found.push({ specifier: node.moduleSpecifier.text, node, typeOnly: clause?.isTypeOnly === true || everyNameTyped, dynamic: false });
+    } else if (ts.isExportDeclaration(node) && node.moduleSpecifier !== undefined && ts.isStringLiteral(node.moduleSpecifier)) {
+      const clause = node.exportClause;
+      const everyNameTyped =
+        clause !== undefined &&
+        ts.isNamedExports(clause) &&
+        clause.elements.length > 0 &&
+        clause.elements.every((element) => element.isTypeOnly);
+      found.push({ specifier: node.moduleSpecifier.text, node, typeOnly: node.isTypeOnly || everyNameTyped, dynamic: false });
+    } else if (
+      ts.isImportEqualsDeclaration(node) &&
+      ts.isExternalModuleReference(node.moduleReference) &&
+      ts.isStringLiteral(node.moduleReference.expression)
+    ) {
+      found.push({ specifier: node.moduleReference.expression.text, node, typeOnly: node.isTypeOnly, dynamic: false });
+    } else if (ts.isCallExpression(node) && node.expression.kind === ts.SyntaxKind.ImportKeyword) {
+      const [argument] = node.arguments;
+      if (argument !== undefined && ts.isStringLiteralLike(argument))
+        found.push({ specifier: argument.text, node, typeOnly: false, dynamic: true });
+    } else if (ts.isImportTypeNode(node) && ts.isLiteralTypeNode(node.argument) && ts.isStringLiteral(node.argument.literal)) {
+      found.push({ specifier: node.argument.literal.text, node, typeOnly: true, dynamic: false });
+    }
+    ts.forEachChild(node, visit);
+  };
+  visit(source);
+  return found;
 }
 
 /** The import cycles among the files (each once, as the list of files around it). */

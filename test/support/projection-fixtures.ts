@@ -5,8 +5,10 @@ import { DynamoTable, ensureTable } from "../../adapters/dynamodb/client.js";
 import { DynamoStore } from "../../adapters/dynamodb/store.js";
 import { MemoryCheckpointStore } from "../../adapters/memory/checkpoints.js";
 import { MemoryViewStore } from "../../adapters/memory/view-store.js";
-import { ensureCheckpointTables, PostgresCheckpointStore } from "../../adapters/sql/checkpoints.js";
-import { ensureViewTables, PostgresViewStore } from "../../adapters/sql/view-store.js";
+import { PostgresCheckpointStore } from "../../adapters/sql/checkpoints.js";
+import { migrateSql } from "../../adapters/sql/component-migrations.js";
+import { connectionClient } from "../../adapters/sql/connection.js";
+import { PostgresViewStore } from "../../adapters/sql/view-store.js";
 import { createEngine, type Store } from "../../core/index.js";
 import type { ViewQuery } from "../../core/model/view-query.js";
 import type { CheckpointStore } from "../../core/ports/checkpoints.js";
@@ -144,12 +146,12 @@ export function pgliteBackend(): ProjectionBackend {
     name: "postgres on PGlite",
     async views() {
       const s = schema();
-      await ensureViewTables(database(), s);
+      await migrateSql(connectionClient(database()), { schema: s, components: ["views"] });
       return new PostgresViewStore(database(), { schema: s });
     },
     async checkpoints() {
       const s = schema();
-      await ensureCheckpointTables(database(), s);
+      await migrateSql(connectionClient(database()), { schema: s, components: ["checkpoints"] });
       return new PostgresCheckpointStore(database(), { schema: s });
     },
     close: async () => db?.close(),

@@ -1,2 +1,1 @@
-export { ensureQueueTable } from "./schema.js";
 export { PostgresQueueTransport, type PostgresQueueOptions } from "./transport.js";

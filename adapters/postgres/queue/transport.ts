@@ -1,7 +1,9 @@
 import type { Pool } from "pg";
 import type { OutgoingMessage, QueueTransport, ReceivedMessage, ReceiveOptions } from "../../../core/ports/transport.js";
 import { pg } from "../../sql/drivers/pg-sdk.js";
-import { ensureQueueTable, quoteSchema } from "./schema.js";
+import { migrateSql } from "../../sql/component-migrations.js";
+import { connectionClient } from "../../sql/connection.js";
+import { quoteSchema } from "./schema.js";
 import { traceparentOf } from "../../../core/ports/trace-context.js";
 
 export interface PostgresQueueOptions {
@@ -181,7 +183,8 @@ export class PostgresQueueTransport implements QueueTransport {
     this.ready ??= (async () => {
       const client = await this.pool.connect();
       try {
-        await ensureQueueTable(client, this.schema);
+        // The queue's versioned set, as `edd migrate --queue` runs it; on one connection, since it is a transaction.
+        await migrateSql(connectionClient(client), { schema: this.schema, components: ["queue"] });
       } finally {
         client.release();
       }

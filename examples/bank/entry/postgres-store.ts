@@ -1,15 +1,6 @@
 import type { Store, ViewStore } from "edd";
 import type { CheckpointStore } from "edd/ports";
-import {
-  createPostgresClient,
-  createPostgresStore,
-  ensureCheckpointTables,
-  ensureViewTables,
-  migrate,
-  PostgresCheckpointStore,
-  PostgresViewStore,
-  SqlStore,
-} from "edd/postgres";
+import { createPostgresClient, createPostgresStore, migrateSql, PostgresCheckpointStore, PostgresViewStore, SqlStore } from "edd/postgres";
 
 /**
  * The Postgres stores for DATABASE_URL (schema from EDD_SCHEMA). Their own module, so the bundler
@@ -27,12 +18,10 @@ export async function openPostgresStores(
   const schema = process.env.EDD_SCHEMA || "edd";
   const client = createPostgresClient({ connectionString, poolSize: poolSize() });
   try {
-    await migrate(client, schema);
+    await migrateSql(client, { schema, components: ["store", "views", "checkpoints"] });
     const rows = {
       query: async (text: string, params?: unknown[]) => ({ rows: await client.query<Record<string, unknown>>(text, params) }),
     };
-    await ensureViewTables(rows, schema);
-    await ensureCheckpointTables(rows, schema);
     return {
       store: new SqlStore(client, { schema }),
       views: new PostgresViewStore(rows, { schema }),
