@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { afterEach, describe, expect, it } from "vitest";
-import { z } from "zod";
+import * as z from "zod";
 import { MemoryStore } from "../adapters/memory/store.js";
 import { anonymousPrincipal } from "../core/model/principal.js";
 import { defineService } from "../core/model/service.js";

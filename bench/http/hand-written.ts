@@ -1,7 +1,7 @@
 import { serve } from "@hono/node-server";
 import { Hono } from "hono";
 import pg from "pg";
-import { z } from "zod";
+import * as z from "zod";
 
 /**
  * The deposit service a good engineer writes by hand with hono and pg: the baseline edd over

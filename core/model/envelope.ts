@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 
 /** The wire format of `POST /command` and of every queued command message. */
 export const commandEntrySchema = z

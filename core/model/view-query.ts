@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { describeIssues } from "./envelope.js";
 import { EddError } from "./errors.js";
 
@@ -70,18 +70,22 @@ export interface ViewQuery {
   readonly select?: readonly FieldPath[];
 }
 
-const field = z.string().regex(fieldPathPattern, "a field path is dotted identifiers, e.g. address.city");
-const scalar = z.union([z.string(), z.number().finite(), z.boolean()]);
-const rangeValue = z.union([z.string(), z.number().finite()]);
-const bound = { gt: rangeValue.optional(), gte: rangeValue.optional(), lt: rangeValue.optional(), lte: rangeValue.optional() };
+// Built on first use (z.lazy): a cold start that never searches a view never constructs them.
+const parts = memo(() => {
+  const field = z.string().regex(fieldPathPattern, "a field path is dotted identifiers, e.g. address.city");
+  const scalar = z.union([z.string(), z.number().finite(), z.boolean()]);
+  const rangeValue = z.union([z.string(), z.number().finite()]);
+  const bound = { gt: rangeValue.optional(), gte: rangeValue.optional(), lt: rangeValue.optional(), lte: rangeValue.optional() };
+  const rangeSchema = z
+    .strictObject({ field, ...bound })
+    .refine((node) => boundsOf(node).length > 0, "a range needs at least one of gt, gte, lt, lte")
+    .refine((node) => new Set(boundsOf(node).map((value) => typeof value)).size === 1, "range bounds must all be numbers or all strings");
+  return { field, scalar, rangeSchema };
+});
 
-const rangeSchema = z
-  .strictObject({ field, ...bound })
-  .refine((node) => boundsOf(node).length > 0, "a range needs at least one of gt, gte, lt, lte")
-  .refine((node) => new Set(boundsOf(node).map((value) => typeof value)).size === 1, "range bounds must all be numbers or all strings");
-
-export const viewFilterSchema: z.ZodType<ViewFilter> = z.lazy(() =>
-  z.union([
+export const viewFilterSchema: z.ZodType<ViewFilter> = z.lazy(() => {
+  const { field, scalar, rangeSchema } = parts();
+  return z.union([
     z.strictObject({ field, eq: scalar }),
     z.strictObject({ field, in: z.array(scalar).min(1).max(maxPageSize) }),
     z.strictObject({ field, exists: z.boolean() }),
@@ -92,33 +96,46 @@ export const viewFilterSchema: z.ZodType<ViewFilter> = z.lazy(() =>
     z.strictObject({ and: z.array(viewFilterSchema).min(1) }),
     z.strictObject({ or: z.array(viewFilterSchema).min(1) }),
     z.strictObject({ not: viewFilterSchema }),
-  ]),
-);
+  ]);
+});
 
-const viewQueryShape = z
-  .strictObject({
-    filter: viewFilterSchema.optional(),
-    sort: z
-      .array(z.strictObject({ field, order: z.enum(["asc", "desc"]).optional() }))
-      .max(8)
-      .optional(),
-    from: z.number().int().min(0).optional(),
-    size: z.number().int().min(0).max(maxPageSize).optional(),
-    select: z.array(field).max(64).optional(),
-  })
-  .refine(
-    (query) => (query.from ?? 0) + (query.size ?? defaultPageSize) <= maxResultWindow,
-    `from + size may not exceed ${maxResultWindow}`,
-  );
+const viewQueryShape = () => {
+  const { field } = parts();
+  return z
+    .strictObject({
+      filter: viewFilterSchema.optional(),
+      sort: z
+        .array(z.strictObject({ field, order: z.enum(["asc", "desc"]).optional() }))
+        .max(8)
+        .optional(),
+      from: z.number().int().min(0).optional(),
+      size: z.number().int().min(0).max(maxPageSize).optional(),
+      select: z.array(field).max(64).optional(),
+    })
+    .refine(
+      (query) => (query.from ?? 0) + (query.size ?? defaultPageSize) <= maxResultWindow,
+      `from + size may not exceed ${maxResultWindow}`,
+    );
+};
 
 /** A view query within `viewQueryLimits`: the bounds are checked before the (recursive) schema runs. */
-export const viewQuerySchema: z.ZodType<ViewQuery> = z
-  .unknown()
-  .superRefine((input, context) => {
-    const problem = limitProblem(input);
-    if (problem !== undefined) context.addIssue({ code: "custom", message: problem.message, path: problem.path });
-  })
-  .pipe(viewQueryShape);
+export const viewQuerySchema: z.ZodType<ViewQuery> = z.lazy(() =>
+  z
+    .unknown()
+    .superRefine((input, context) => {
+      const problem = limitProblem(input);
+      if (problem !== undefined) context.addIssue({ code: "custom", message: problem.message, path: problem.path });
+    })
+    .pipe(viewQueryShape()),
+);
+
+function memo<T>(build: () => T): () => T {
+  let value: T | undefined;
+  return () => {
+    value ??= build();
+    return value;
+  };
+}
 
 /**
  * Validates a query from outside (e.g. a query's attributes). Throws EddError `invalid-query`

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 
 /** Where a personal value sits in a JSON document: member names, `*` for every item of an array. */
 export type FieldPath = readonly string[];

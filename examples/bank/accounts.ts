@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { defineService, reject } from "edd";
 import { accountSearchQuery, accountSearchSchema, accountSummaryView } from "./account-search.js";
 

@@ -5,6 +5,7 @@ import { budgetFrom, projectionEntry, sweepEntry } from "../shared/entries.js";
 import type { SweepReport } from "../shared/sweep.js";
 import { type AlbResult, isAlbEvent, isMultiValueAlb, requestFromAlb, resultForAlb } from "./http-alb.js";
 import { type ApiGatewayV1Result, isApiGatewayV1Event, requestFromV1, resultForV1 } from "./http-v1.js";
+import { directCommand } from "./direct-command.js";
 import { type ApiGatewayV2Result, isApiGatewayV2Event, requestFromV2, resultForV2 } from "./http-v2.js";
 import { handleS3Event, isS3Event } from "./s3.js";
 import { type LambdaContext, type ScheduledTask, scheduledTask } from "./schedule.js";
@@ -59,7 +60,11 @@ export function createLambdaHandlers(source: EngineSource, options: LambdaHandle
     if (isSqsEvent(event)) return handleSqsBatch(edd, event);
     if (isS3Event(event)) return handleS3Event(edd, event);
     if (isAlbEvent(event)) return serveHttp(edd, event, requestFromAlb(event), (r) => resultForAlb(r, isMultiValueAlb(event)));
-    if (isApiGatewayV2Event(event)) return serveHttp(edd, event, requestFromV2(event), resultForV2);
+    if (isApiGatewayV2Event(event)) {
+      // A claims source of the caller's own may read the hono context: only ours lets a command skip the HTTP app.
+      const direct = edd.options.verifiedClaims === authorizerClaims ? await directCommand(edd, event) : undefined;
+      return direct ?? serveHttp(edd, event, requestFromV2(event), resultForV2);
+    }
     if (isApiGatewayV1Event(event)) return serveHttp(edd, event, requestFromV1(event), resultForV1);
     throw new Error(
       `edd: unrecognised Lambda event ${describe(event)}. Expected an SQS batch, an S3 notification, an API Gateway REST (1.0) or ` +

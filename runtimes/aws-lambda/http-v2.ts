@@ -48,7 +48,7 @@ export function requestFromV2(event: ApiGatewayV2Event): Request {
  * An HTTP API called through a named stage ("prod", not "$default") puts the stage in front of
  * `rawPath`: "/prod/command". The app's routes start at "/", so the stage goes.
  */
-function withoutStage(event: ApiGatewayV2Event): string {
+export function withoutStage(event: ApiGatewayV2Event): string {
   const stage = event.requestContext.stage;
   if (stage === undefined || stage === "" || stage === "$default") return event.rawPath;
   const prefix = `/${stage}`;

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import type { Breadcrumbs } from "../../core/model/breadcrumbs.js";
 import type { AuditedRequest, TouchedAggregate } from "../../core/ports/audit.js";
 

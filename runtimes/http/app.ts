@@ -8,7 +8,6 @@ import type { DispatchResult } from "../../core/model/result.js";
 import { failure, internalError } from "../../core/model/result.js";
 import { authenticateRequest, type ClaimsSource, rememberClaimsSource } from "./authenticate.js";
 import { type BrowserGuardOptions, browserGuards } from "./cors.js";
-import { buildOpenApi } from "./openapi.js";
 import { checkReadiness, type ReadinessOptions } from "./ready.js";
 import { traceparentKey, traceparentOf } from "../../core/ports/trace-context.js";
 import { jsonLogger, type Logger } from "../../core/ports/logger.js";
@@ -102,8 +101,9 @@ export function createHttpApp(engine: Engine, options: HttpAppOptions = {}): Hon
     c.header("Cache-Control", "no-store");
     return readiness.ready ? c.json({ status: "ready" }, 200) : c.json({ status: "unavailable", reason: readiness.reason }, 503);
   });
-  app.get("/openapi.json", (c) => {
-    openApi ??= buildOpenApi(engine.services, maxBodyBytes);
+  // Loaded on first request: JSON Schema generation is a large part of zod that commands never need.
+  app.get("/openapi.json", async (c) => {
+    openApi ??= (await import("./openapi.js")).buildOpenApi(engine.services, maxBodyBytes);
     return c.json(openApi as object);
   });
   app.all("/command", (c) => reply(c, error("method-not-allowed", "Use POST /command.")));

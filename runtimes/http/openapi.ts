@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { commandRequestSchema, queryRequestSchema } from "../../core/model/envelope.js";
 import { errorStatus } from "../../core/model/errors.js";
 import type { Service } from "../../core/model/service.js";

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { rootBreadcrumbs } from "../../model/breadcrumbs.js";
 import { describeIssues, type QueryRequest, queryRequestSchema } from "../../model/envelope.js";
 import type { Logger } from "../../ports/logger.js";

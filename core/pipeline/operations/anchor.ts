@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import type { AnchorSigner, AnchorVerifier, Sha256 } from "../../ports/anchor.js";
 import type { EventFeed } from "../../ports/store.js";
 import { canonicalJsonByCodePoint, compareCodePoints } from "../../model/canonical-json.js";

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import type { EventHasher } from "../../ports/hash-chain.js";
 import type { StoredEvent } from "../../model/events.js";
 import { EventReadError, readEvent, resolveEventType } from "../../model/event-read.js";
