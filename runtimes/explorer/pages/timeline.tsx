@@ -33,6 +33,10 @@ export function TimelinePage({ links, operator, service, aggregateId, timeline, 
         <dd>
           <ChainStatus chain={timeline.chain} />
         </dd>
+        <dt>Point in time</dt>
+        <dd>
+          <a href={links.stateAt(service, aggregateId)}>state at a version or an instant</a>
+        </dd>
       </dl>
       {timeline.version === 0 ? (
         <p>
@@ -158,7 +162,7 @@ function EventDetail({ links, entry }: { links: ExplorerLinks; entry: TimelineEn
             {entry.state === undefined ? (
               <p class="bad">{entry.foldError}</p>
             ) : (
-              <StateTable fields={entry.state} sequence={event.sequence} />
+              <StateTable fields={entry.state} caption={`After event ${event.sequence}`} />
             )}
           </section>
         </div>
