@@ -12,6 +12,8 @@ export interface ExplorerLinks {
   stateAt(service: string, aggregateId: string, at?: { version?: number; time?: string }): string;
   /** Where the point-in-time form of one aggregate is sent (GET; the realm rides in the form). */
   stateForm(service: string, aggregateId: string): string;
+  /** What one principal initiated: the requests it sent and the events written on its behalf, each paged. */
+  principal(id: string, pages?: { before?: string; eventsBefore?: string }): string;
   /** The causal tree of one request: the original request, its effects and the events they wrote. */
   tree(requestId: string): string;
   requests(search?: { requestId?: string; interactionId?: string; before?: string }): string;
@@ -48,6 +50,7 @@ export function explorerLinks(basePath: string, realm: string): ExplorerLinks {
         time: at.time,
       }),
     stateForm: (service, aggregateId) => `${base}/aggregates/${segment(service)}/${segment(aggregateId)}/state`,
+    principal: (id, pages = {}) => withQuery(`/principals/${segment(id)}`, pages),
     tree: (requestId) => withQuery(`/requests/${segment(requestId)}/tree`),
     requests: (search = {}) => withQuery("/requests", search),
     deadLetters: (history = false) => withQuery("/dead-letters", history ? { history: "1" } : {}),

@@ -87,7 +87,9 @@ function EventTable({ links, entries }: { links: ExplorerLinks; entries: readonl
             <td>
               <Time iso={event.time} />
             </td>
-            <td>{event.meta.initiator ?? event.meta.user}</td>
+            <td>
+              <Initiator links={links} event={event} />
+            </td>
             <td>{event.meta.actor ?? event.meta.user}</td>
             <td>{event.meta.command}</td>
             <td>
@@ -127,7 +129,9 @@ function EventDetail({ links, entry }: { links: ExplorerLinks; entry: TimelineEn
             <Time iso={event.time} />
           </dd>
           <dt>Initiator</dt>
-          <dd>{event.meta.initiator ?? event.meta.user}</dd>
+          <dd>
+            <Initiator links={links} event={event} />
+          </dd>
           <dt>Actor</dt>
           <dd>{event.meta.actor ?? event.meta.user}</dd>
           <dt>Command</dt>
@@ -168,6 +172,17 @@ function EventDetail({ links, entry }: { links: ExplorerLinks; entry: TimelineEn
         </div>
       </article>
     </li>
+  );
+}
+
+/** The initiator, linked to everything it initiated; events older than the field name only their user. */
+function Initiator({ links, event }: { links: ExplorerLinks; event: TimelineEntry["event"] }) {
+  const { initiator } = event.meta;
+  if (initiator === undefined) return <span>{event.meta.user}</span>;
+  return (
+    <a href={links.principal(initiator)} aria-label={`Everything ${initiator} initiated`}>
+      {initiator}
+    </a>
   );
 }
 
