@@ -1,4 +1,4 @@
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { memoryAuditReader } from "../adapters/memory/audit.js";
 import { MemoryStore } from "../adapters/memory/index.js";
 import { createPgliteClient } from "../adapters/pglite/index.js";
@@ -48,6 +48,12 @@ async function send(engine: Engine, commands: readonly object[], given: Partial<
 
 for (const [name, makeSubject] of Object.entries(subjects)) {
   describe(`AuditReader on ${name}`, () => {
+    // PGlite takes seconds to start on a loaded machine: start it outside the tests' own timeouts.
+    beforeAll(async () => {
+      if (name === "memory") return;
+      pglite ??= createPgliteClient();
+      await pglite;
+    }, 120_000);
     it("lists aggregates of one service and realm by id prefix, in id order, a page at a time", async () => {
       const { store, audit } = await makeSubject();
       const engine = createEngine({ services: bankServices, store });

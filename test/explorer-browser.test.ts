@@ -176,13 +176,13 @@ describe.skipIf(!hasChromium)(
       await initiated.getByRole("link", { name: "accounts/acc-tia #3" }).click();
       await page.getByRole("link", { name: "state at a version or an instant" }).click();
       await page.getByRole("heading", { level: 1, name: "accounts / acc-tia: state at a point in time" }).waitFor();
-      await page.getByLabel("Version").fill("2");
+      await page.getByRole("spinbutton", { name: "Version (after event number)" }).fill("2");
       await page.getByRole("button", { name: "Show state" }).click();
       const state = page.getByRole("region", { name: "State at version 2" });
       await state.waitFor();
       expect(await state.getByRole("row", { name: "balance 900" }).count()).toBe(1);
-      await page.getByLabel("or instant").fill("2000-01-01T00:00:00Z");
-      await page.getByLabel("Version").fill("");
+      await page.getByRole("textbox", { name: /^or instant/ }).fill("2000-01-01T00:00:00Z");
+      await page.getByRole("spinbutton", { name: "Version (after event number)" }).fill("");
       await page.getByRole("button", { name: "Show state" }).click();
       await page.getByRole("region", { name: "State at version 0" }).waitFor();
       await page.screenshot({ path: screenshot.replace("timeline", "state-at"), fullPage: true });
