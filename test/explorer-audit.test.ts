@@ -1,4 +1,4 @@
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { memoryAuditReader } from "../adapters/memory/audit.js";
 import { MemoryStore } from "../adapters/memory/index.js";
 import { createPgliteClient } from "../adapters/pglite/index.js";
@@ -48,6 +48,12 @@ async function send(engine: Engine, commands: readonly object[], given: Partial<
 
 for (const [name, makeSubject] of Object.entries(subjects)) {
   describe(`AuditReader on ${name}`, () => {
+    // PGlite takes seconds to start on a loaded machine: start it outside the tests' own timeouts.
+    beforeAll(async () => {
+      if (name === "memory") return;
+      pglite ??= createPgliteClient();
+      await pglite;
+    }, 120_000);
     it("lists aggregates of one service and realm by id prefix, in id order, a page at a time", async () => {
       const { store, audit } = await makeSubject();
       const engine = createEngine({ services: bankServices, store });
@@ -128,6 +134,51 @@ for (const [name, makeSubject] of Object.entries(subjects)) {
       ]);
       expect(await audit.aggregatesTouched("elsewhere", [transfer.requestId])).toEqual([]);
       expect(await audit.aggregatesTouched("default", [])).toEqual([]);
+    });
+
+    it("lists what one principal initiated: the requests it sent and every event written on its behalf, newest first, paged", async () => {
+      const { store, audit } = await makeSubject();
+      const engine = createEngine({ services: bankServices, store });
+      const opened = await send(engine, [open("a-1"), open("a-2"), deposit("a-1", 50)]);
+      await send(engine, [open("b-1")], {}, { ...clerk, id: "bob" });
+      const transfer = await send(engine, [
+        { command: "RequestTransfer", aggregateId: "t-1", attributes: { from: "a-1", to: "a-2", amount: 20 } },
+      ]);
+      await createOutboxRelay(engine).drain();
+      await send(engine, [open("c-1")], {}, { ...clerk, realm: "elsewhere" });
+
+      const requests = await audit.requestsBy({ realm: "default", principal: "clara", limit: 10 });
+      expect(requests.items.map((request) => request.requestId)).toEqual([transfer.requestId, opened.requestId]);
+      expect(requests.items.every((request) => request.principal?.id === "clara")).toBe(true);
+      expect(requests.nextCursor).toBeUndefined();
+
+      // The transfer's effects ran as the system, on clara's behalf: their events name her as initiator.
+      const all: string[] = [];
+      let before: string | undefined;
+      do {
+        const page = await audit.eventsInitiatedBy({ realm: "default", principal: "clara", limit: 3, ...(before ? { before } : {}) });
+        expect(page.items.length).toBeLessThanOrEqual(3);
+        all.push(
+          ...page.items.map((event) => `${event.service}/${event.aggregateId} #${event.sequence} ${event.type} by ${event.meta.actor}`),
+        );
+        before = page.nextCursor;
+      } while (before !== undefined);
+      expect(all).toEqual([
+        "transfers/t-1 #3 TransferCompleted by system:effects/accounts",
+        "accounts/a-2 #2 Deposited by system:effects/transfers",
+        "transfers/t-1 #2 TransferDebited by system:effects/accounts",
+        "accounts/a-1 #3 Withdrawn by system:effects/transfers",
+        "transfers/t-1 #1 TransferRequested by clara",
+        "accounts/a-1 #2 Deposited by clara",
+        "accounts/a-2 #1 AccountOpened by clara",
+        "accounts/a-1 #1 AccountOpened by clara",
+      ]);
+      const bob = await audit.eventsInitiatedBy({ realm: "default", principal: "bob", limit: 10 });
+      expect(bob.items.map((event) => event.aggregateId)).toEqual(["b-1"]);
+      expect((await audit.requestsBy({ realm: "elsewhere", principal: "bob", limit: 10 })).items).toEqual([]);
+      expect(
+        (await audit.eventsInitiatedBy({ realm: "elsewhere", principal: "clara", limit: 10 })).items.map((e) => e.aggregateId),
+      ).toEqual(["c-1"]);
     });
   });
 }

@@ -160,6 +160,33 @@ describe.skipIf(!hasChromium)(
       expect(stroke).toBe("2px");
       await page.screenshot({ path: screenshot.replace("timeline", "chart"), fullPage: true });
 
+      // Who asked for the debit: the effect applied it, the initiator is whoever requested the transfer.
+      const debit = page.getByRole("table", { name: "Events, oldest first" }).getByRole("row").filter({ hasText: "Withdrawn" });
+      expect(await debit.getByRole("cell", { name: "system:effects/transfers" }).count()).toBe(1);
+      await debit.getByRole("link", { name: "Everything anonymous initiated" }).click();
+      await page.getByRole("heading", { level: 1, name: "Initiated by anonymous" }).waitFor();
+      const initiated = page.getByRole("table", { name: "Events initiated, newest first" });
+      await initiated.getByRole("link", { name: "accounts/acc-tia #3" }).waitFor();
+      expect(await initiated.getByRole("row").filter({ hasText: "transfers/tr-1 #1" }).count()).toBe(1);
+      const sent = page.getByRole("table", { name: "Requests sent, newest first" });
+      expect(await sent.getByRole("link", { name: transfer, exact: true }).count()).toBe(1);
+      await page.screenshot({ path: screenshot.replace("timeline", "principal"), fullPage: true });
+
+      // Back to the account, and its state as it stood after the deposit, before the debit.
+      await initiated.getByRole("link", { name: "accounts/acc-tia #3" }).click();
+      await page.getByRole("link", { name: "state at a version or an instant" }).click();
+      await page.getByRole("heading", { level: 1, name: "accounts / acc-tia: state at a point in time" }).waitFor();
+      await page.getByRole("spinbutton", { name: "Version (after event number)" }).fill("2");
+      await page.getByRole("button", { name: "Show state" }).click();
+      const state = page.getByRole("region", { name: "State at version 2" });
+      await state.waitFor();
+      expect(await state.getByRole("row", { name: "balance 900" }).count()).toBe(1);
+      await page.getByRole("textbox", { name: /^or instant/ }).fill("2000-01-01T00:00:00Z");
+      await page.getByRole("spinbutton", { name: "Version (after event number)" }).fill("");
+      await page.getByRole("button", { name: "Show state" }).click();
+      await page.getByRole("region", { name: "State at version 0" }).waitFor();
+      await page.screenshot({ path: screenshot.replace("timeline", "state-at"), fullPage: true });
+
       // 250 events: three pages of at most 100, the latest first.
       await command([{ command: "OpenAccount", aggregateId: "acc-long", attributes: { owner: "long@example.com" } }]);
       for (const count of [100, 100, 49]) {

@@ -1,6 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
+import { MemoryKeyStore } from "../adapters/memory/key-store.js";
 import { MemoryStore } from "../adapters/memory/store.js";
+import { MemoryViewStore } from "../adapters/memory/view-store.js";
+import { bankServices } from "../examples/bank/services.js";
+import { privateBank } from "./support/privacy-bank.js";
 import { createPgliteClient } from "../adapters/pglite/index.js";
 import { createPostgresClient } from "../adapters/postgres/index.js";
 import type { SqlClient } from "../adapters/sql/client.js";
@@ -9,6 +13,7 @@ import { anonymousPrincipal, createEngine, defineService } from "../core/index.j
 import { feedAggregateLister } from "../core/pipeline/operations/verify.js";
 import type { SnapshotWriter } from "../core/ports/snapshots.js";
 import type { Store } from "../core/ports/store.js";
+import type { EddConfig } from "../runtimes/cli/config.js";
 import type { CliContext } from "../runtimes/cli/context.js";
 import { type DataTools, dynamoDataTools, sqlDataTools } from "../runtimes/cli/data-tools.js";
 import { snapshotsCommand } from "../runtimes/cli/snapshots.js";
@@ -49,11 +54,11 @@ async function balance(store: Store, id: string) {
 }
 
 /** `edd snapshots` with release 2 deployed, against the given tools (never closed here). */
-async function snapshots(tools: DataTools, args: readonly string[]) {
+async function snapshots(tools: DataTools, args: readonly string[], services: EddConfig["services"] = [fixed]) {
   const out: string[] = [];
   const err: string[] = [];
   const context: CliContext = {
-    config: { services: [fixed], openDataTools: async () => ({ ...tools, close: async () => {} }) },
+    config: { services, openDataTools: async () => ({ ...tools, close: async () => {} }) },
     env: {},
     out: (line) => out.push(line),
     err: (text) => err.push(text),
@@ -117,6 +122,36 @@ describe("edd snapshots rebuild", () => {
     const readOnly = Object.assign(Object.create(store) as Store, { rewriteSnapshot: undefined });
     const refused = await snapshots({ ...tools, store: readOnly }, ["rebuild", "--realm", "default"]);
     expect(refused).toMatchObject({ code: 3, err: expect.stringContaining("cannot rewrite snapshots") });
+  });
+
+  it("opens sealed personal data for the fold and seals the rewritten snapshot again", async () => {
+    const inner = new MemoryStore();
+    const keys = new MemoryKeyStore();
+    const bank = privateBank(inner, new MemoryViewStore(), keys);
+    await bank.command("OpenAccount", "acc-1", { owner: "ana@example.com" });
+    await bank.command("Deposit", "acc-1", { amount: 70 });
+    const ref = { realm: "default", service: "accounts", aggregateId: "acc-1" };
+    const tools = { store: inner, keys, listAggregates: feedAggregateLister(inner), close: async () => {} };
+
+    // Sealed on disk, equal once opened: nothing differs.
+    expect(JSON.stringify(await inner.loadSnapshot(ref))).not.toContain("ana@example.com");
+    const clean = await snapshots(tools, ["rebuild", "--realm", "default", "--dry-run"], bankServices);
+    expect(clean.code, clean.out + clean.err).toBe(0);
+
+    // A snapshot gone wrong (here: written plain, with a wrong balance) is rewritten sealed.
+    expect(await inner.rewriteSnapshot(ref, { version: 2, state: { status: "open", owner: "ana@example.com", balance: 1 } })).toBe(
+      "written",
+    );
+    const run = await snapshots(tools, ["rebuild", "--realm", "default", "--service", "accounts"], bankServices);
+    expect(run.code, run.err).toBe(0);
+    expect(run.out).toContain("accounts/acc-1 version 2: written");
+    expect(run.out).toContain("state.balance 1 → 70");
+    expect(JSON.stringify(await inner.loadSnapshot(ref))).not.toContain("ana@example.com");
+    expect(await bank.store.loadSnapshot(ref)).toEqual({ version: 2, state: { status: "open", owner: "ana@example.com", balance: 70 } });
+
+    // Without the keys it would fold sealed fields and write them plain: refused.
+    const refused = await snapshots({ ...tools, keys: undefined }, ["rebuild", "--realm", "default"], bankServices);
+    expect(refused).toMatchObject({ code: 3, err: expect.stringContaining("no key store is configured") });
   });
 
   describe("on PGlite", () => {

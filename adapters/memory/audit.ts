@@ -38,6 +38,23 @@ export function memoryAuditReader(store: MemoryStore): AuditReader {
       return page(matching, search.limit, (row) => row.id);
     },
 
+    async requestsBy(search) {
+      const rows = store.requestLog(search.realm).map((row, index): AuditedRequest => ({ ...row, id: String(index + 1) }));
+      const matching = rows
+        .filter((row) => row.principal?.id === search.principal)
+        .filter((row) => search.before === undefined || Number(row.id) < Number(search.before))
+        .reverse();
+      return page(matching, search.limit, (row) => row.id);
+    },
+
+    async eventsInitiatedBy(search) {
+      const matching = (await allEvents(store, search.realm))
+        .filter((event) => event.meta.initiator === search.principal)
+        .filter((event) => search.before === undefined || Number(event.position) < Number(search.before))
+        .reverse();
+      return page(matching, search.limit, (event) => event.position as string);
+    },
+
     async aggregatesTouched(realm, requestIds) {
       const wanted = new Set(requestIds);
       const touched = new Map<string, TouchedAggregate & { sequences: number[]; types: string[] }>();

@@ -1,7 +1,7 @@
 import type { Breadcrumbs } from "../../core/model/breadcrumbs.js";
 import type { AuditReader, Page, TouchedAggregate } from "../../core/ports/audit.js";
 import type { SqlExecutor } from "./client.js";
-import { type RequestLogRow, requestLogColumns, toIso, toLoggedRequest } from "./rows.js";
+import { type EventRow, eventColumns, type RequestLogRow, requestLogColumns, toIso, toLoggedRequest, toStoredEvent } from "./rows.js";
 import { defaultSchema, tablesIn } from "./schema.js";
 
 /**
@@ -24,6 +24,13 @@ export function sqlAuditReader(db: SqlExecutor, options: { readonly schema?: str
         array_agg(sequence ORDER BY sequence) AS sequences, array_agg(type ORDER BY sequence) AS types
       FROM ${t.events} WHERE realm = $1 AND meta->>'requestId' = ANY($2::text[])
       GROUP BY 1, 2, 3, 4 ORDER BY min(position)`,
+    // Served by the request_log_principal and events_initiator indexes (migration 6).
+    requestsBy: `SELECT ${requestLogColumns} FROM ${t.requestLog} AS r
+      WHERE realm = $1 AND principal->>'id' = $2 AND ($3::bigint IS NULL OR r.id < $3::bigint)
+      ORDER BY r.id DESC LIMIT $4`,
+    eventsBy: `SELECT ${eventColumns} FROM ${t.events}
+      WHERE realm = $1 AND meta->>'initiator' = $2 AND ($3::bigint IS NULL OR position < $3::bigint)
+      ORDER BY position DESC LIMIT $4`,
   };
   return {
     async listAggregates(search) {
@@ -70,6 +77,16 @@ export function sqlAuditReader(db: SqlExecutor, options: { readonly schema?: str
           types: row.types,
         }),
       );
+    },
+
+    async requestsBy(search) {
+      const rows = await db.query<RequestLogRow>(sql.requestsBy, [search.realm, search.principal, search.before ?? null, search.limit + 1]);
+      return page(rows.map(toLoggedRequest), search.limit, (row) => row.id);
+    },
+
+    async eventsInitiatedBy(search) {
+      const rows = await db.query<EventRow>(sql.eventsBy, [search.realm, search.principal, search.before ?? null, search.limit + 1]);
+      return page(rows.map(toStoredEvent), search.limit, (event) => event.position as string);
     },
   };
 }

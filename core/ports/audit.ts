@@ -1,4 +1,5 @@
 import type { Breadcrumbs } from "../model/breadcrumbs.js";
+import type { StoredEvent } from "../model/events.js";
 import type { RequestLogEntry, RequestOutcome } from "./store.js";
 
 /** One aggregate as an operator finds it in a list: enough to pick it, not its events. */
@@ -54,6 +55,43 @@ export interface TouchedAggregate {
   readonly types?: readonly string[];
 }
 
+/** What one principal did in a realm, newest first, a page at a time. */
+export interface PrincipalSearch {
+  readonly realm: string;
+  /** The principal's id, as the request log and `meta.initiator` record it. */
+  readonly principal: string;
+  /** The `nextCursor` of the previous page: rows (request-log ids, or event positions) before it. */
+  readonly before?: string;
+  readonly limit: number;
+}
+
+/**
+ * The reader's store cannot answer this query (e.g. it has no index for it): the explorer says so
+ * instead of failing the page. `query` names the method.
+ */
+export class AuditQueryNotSupportedError extends Error {
+  readonly code = "audit-query-not-supported";
+  constructor(
+    readonly query: string,
+    readonly backend: string,
+  ) {
+    super(`${backend} cannot answer ${query}: it keeps no index for it`);
+    this.name = "AuditQueryNotSupportedError";
+  }
+}
+
+/** The principal queries for a reader whose store has no index for them: each throws AuditQueryNotSupportedError. */
+export function principalQueriesNotSupported(backend: string): Pick<AuditReader, "requestsBy" | "eventsInitiatedBy"> {
+  return {
+    requestsBy: async () => {
+      throw new AuditQueryNotSupportedError("requestsBy", backend);
+    },
+    eventsInitiatedBy: async () => {
+      throw new AuditQueryNotSupportedError("eventsInitiatedBy", backend);
+    },
+  };
+}
+
 /**
  * What an operator's audit view reads beyond the Store port, which already answers events of one
  * aggregate, identities and dead letters. Read-only, and like the store, scoped to one realm per call.
@@ -63,6 +101,13 @@ export interface AuditReader {
   searchRequests(search: RequestSearch): Promise<Page<AuditedRequest>>;
   /** The aggregates the given requests wrote events to, in the order the events were written. */
   aggregatesTouched(realm: string, requestIds: readonly string[]): Promise<readonly TouchedAggregate[]>;
+  /** Request-log rows the principal sent (`principal.id`), newest first. */
+  requestsBy(search: PrincipalSearch): Promise<Page<AuditedRequest>>;
+  /**
+   * Events whose `meta.initiator` is the principal: those its requests wrote and those their
+   * effects and queue deliveries wrote on its behalf, newest first; the cursor is a position.
+   */
+  eventsInitiatedBy(search: PrincipalSearch): Promise<Page<StoredEvent>>;
 }
 
 /** The ids of one service's aggregates in a realm, streamed so a big realm never sits in memory. */

@@ -6,6 +6,7 @@ export * from "./object-store.js";
 export * from "./view-store.js";
 export type { CheckpointStore } from "./checkpoints.js";
 export type * from "./audit.js";
+export { AuditQueryNotSupportedError, principalQueriesNotSupported } from "./audit.js";
 export type * from "./anchor.js";
 export type * from "./delivery.js";
 export type * from "./hash-chain.js";

@@ -8,6 +8,7 @@ import { renderPage, securityHeaders } from "./render.js";
 import { aggregateRoutes } from "./routes/aggregates.js";
 import { deadLetterRoutes } from "./routes/dead-letters.js";
 import type { ExplorerContext, RouteDeps } from "./routes/deps.js";
+import { principalRoutes } from "./routes/principals.js";
 import { requestRoutes } from "./routes/requests.js";
 import { storableParams } from "./params.js";
 import { sameOriginPosts } from "./same-origin.js";
@@ -52,6 +53,7 @@ export function createExplorer(options: ExplorerOptions): Hono<ExplorerEnv> {
   const notFound = (c: ExplorerContext, message: string) => errorPage(c, 404, "Not found", message);
   aggregateRoutes(app, deps, notFound);
   requestRoutes(app, deps);
+  principalRoutes(app, deps);
   deadLetterRoutes(app, deps, notFound);
   app.all(`${base}/*`, (c) => notFound(c, `Nothing at ${c.req.method} ${c.req.path}.`));
 

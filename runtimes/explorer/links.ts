@@ -8,6 +8,12 @@ export interface ExplorerLinks {
   timeline(service: string, aggregateId: string, sequence?: number): string;
   /** A page of the timeline: the one holding event `at` (latest without), charting state field `field`. */
   timelinePage(service: string, aggregateId: string, page: { at?: number; field?: string }): string;
+  /** The state of one aggregate after event `version`, or at an instant (`time`, ISO-8601); the latest without either. */
+  stateAt(service: string, aggregateId: string, at?: { version?: number; time?: string }): string;
+  /** Where the point-in-time form of one aggregate is sent (GET; the realm rides in the form). */
+  stateForm(service: string, aggregateId: string): string;
+  /** What one principal initiated: the requests it sent and the events written on its behalf, each paged. */
+  principal(id: string, pages?: { before?: string; eventsBefore?: string }): string;
   /** The causal tree of one request: the original request, its effects and the events they wrote. */
   tree(requestId: string): string;
   requests(search?: { requestId?: string; interactionId?: string; before?: string }): string;
@@ -38,6 +44,13 @@ export function explorerLinks(basePath: string, realm: string): ExplorerLinks {
         at: page.at === undefined ? undefined : String(page.at),
         field: page.field,
       }),
+    stateAt: (service, aggregateId, at = {}) =>
+      withQuery(`/aggregates/${segment(service)}/${segment(aggregateId)}/state`, {
+        version: at.version === undefined ? undefined : String(at.version),
+        time: at.time,
+      }),
+    stateForm: (service, aggregateId) => `${base}/aggregates/${segment(service)}/${segment(aggregateId)}/state`,
+    principal: (id, pages = {}) => withQuery(`/principals/${segment(id)}`, pages),
     tree: (requestId) => withQuery(`/requests/${segment(requestId)}/tree`),
     requests: (search = {}) => withQuery("/requests", search),
     deadLetters: (history = false) => withQuery("/dead-letters", history ? { history: "1" } : {}),

@@ -5,8 +5,8 @@ import type { MiddlewareHandler } from "hono";
 const unstorable = /\u0000|\p{Cs}/u;
 const int8Max = 9_223_372_036_854_775_807n;
 
-/** Query parameters that are request-log cursors: bigint ids in the SQL store. */
-const cursorParams = ["before"];
+/** Query parameters that are cursors: request-log ids and event positions, bigints in the SQL store. */
+const cursorParams = ["before", "eventsBefore"];
 /** Query parameters that are event sequences: positive integers (versions stay far below 2^53). */
 const sequenceParams = ["at"];
 
@@ -24,7 +24,7 @@ export function storableParams(refuse: (message: string) => Response): Middlewar
           return refuse(`Parameter ${JSON.stringify(name.replace(unstorable, "?"))} contains characters no store can hold.`);
         }
         if (cursorParams.includes(name) && value.trim() !== "" && !isInt8Cursor(value.trim())) {
-          return refuse(`Parameter "${name}" must be a request number from 1 to ${int8Max}.`);
+          return refuse(`Parameter "${name}" must be a ${name === "before" ? "request" : "position"} number from 1 to ${int8Max}.`);
         }
         if (sequenceParams.includes(name) && value.trim() !== "" && !/^[1-9]\d{0,14}$/.test(value.trim())) {
           return refuse(`Parameter "${name}" must be an event sequence, a whole number from 1.`);

@@ -9,10 +9,10 @@ const changeLabels: Record<StateField["change"], string> = {
 };
 
 /** The state after one event, field by field, with what the event changed marked in words and colour. */
-export function StateTable({ fields, sequence }: { fields: readonly StateField[]; sequence: number }) {
+export function StateTable({ fields, caption }: { fields: readonly StateField[]; caption: string }) {
   return (
     <table>
-      <caption class="muted">After event {sequence}</caption>
+      <caption class="muted">{caption}</caption>
       <thead>
         <tr>
           <th scope="col">Field</th>

@@ -33,6 +33,10 @@ export function TimelinePage({ links, operator, service, aggregateId, timeline, 
         <dd>
           <ChainStatus chain={timeline.chain} />
         </dd>
+        <dt>Point in time</dt>
+        <dd>
+          <a href={links.stateAt(service, aggregateId)}>state at a version or an instant</a>
+        </dd>
       </dl>
       {timeline.version === 0 ? (
         <p>
@@ -83,7 +87,9 @@ function EventTable({ links, entries }: { links: ExplorerLinks; entries: readonl
             <td>
               <Time iso={event.time} />
             </td>
-            <td>{event.meta.initiator ?? event.meta.user}</td>
+            <td>
+              <Initiator links={links} event={event} />
+            </td>
             <td>{event.meta.actor ?? event.meta.user}</td>
             <td>{event.meta.command}</td>
             <td>
@@ -123,7 +129,9 @@ function EventDetail({ links, entry }: { links: ExplorerLinks; entry: TimelineEn
             <Time iso={event.time} />
           </dd>
           <dt>Initiator</dt>
-          <dd>{event.meta.initiator ?? event.meta.user}</dd>
+          <dd>
+            <Initiator links={links} event={event} />
+          </dd>
           <dt>Actor</dt>
           <dd>{event.meta.actor ?? event.meta.user}</dd>
           <dt>Command</dt>
@@ -158,12 +166,23 @@ function EventDetail({ links, entry }: { links: ExplorerLinks; entry: TimelineEn
             {entry.state === undefined ? (
               <p class="bad">{entry.foldError}</p>
             ) : (
-              <StateTable fields={entry.state} sequence={event.sequence} />
+              <StateTable fields={entry.state} caption={`After event ${event.sequence}`} />
             )}
           </section>
         </div>
       </article>
     </li>
+  );
+}
+
+/** The initiator, linked to everything it initiated; events older than the field name only their user. */
+function Initiator({ links, event }: { links: ExplorerLinks; event: TimelineEntry["event"] }) {
+  const { initiator } = event.meta;
+  if (initiator === undefined) return <span>{event.meta.user}</span>;
+  return (
+    <a href={links.principal(initiator)} aria-label={`Everything ${initiator} initiated`}>
+      {initiator}
+    </a>
   );
 }
 

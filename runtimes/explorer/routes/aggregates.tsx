@@ -1,6 +1,8 @@
 /** @jsxRuntime automatic @jsxImportSource hono/jsx */
 import { HomePage } from "../pages/home.js";
 import { TimelinePage } from "../pages/timeline.js";
+import { StateAtPage } from "../pages/state-at.js";
+import { type HistoryPoint, stateAt } from "../../../core/pipeline/operations/state-at.js";
 import { renderPage } from "../render.js";
 import type { NumericSeries } from "../numeric-series.js";
 import type { StateChartProps } from "../pages/chart.js";
@@ -81,6 +83,34 @@ export function aggregateRoutes(
     );
     return renderPage(c, page, events.length === 0 ? 404 : 200);
   });
+
+  // The state at a version (`version=N`) or an instant (`time=ISO-8601`), folded from the events.
+  app.get(`${deps.base}/aggregates/:service/:id/state`, async (c) => {
+    const service = findService(deps, c.req.param("service"));
+    if (service === undefined) return notFound(c, `No service named "${c.req.param("service")}" is hosted here.`);
+    const aggregateId = c.req.param("id");
+    const asked = { version: param(c, "version"), time: param(c, "time") };
+    const props = { links: linksFor(c, deps), operator: c.var.operator, service: service.name, aggregateId, asked };
+    const point = historyPoint(asked);
+    if (typeof point === "string") return renderPage(c, <StateAtPage {...props} refusal={point} />, 400);
+    const ref = { realm: c.var.operator.realm, service: service.name, aggregateId };
+    const found = await stateAt(engine.store, service, ref, point ?? { version: Number.MAX_SAFE_INTEGER });
+    if (found.latestVersion === 0) return notFound(c, `No events for ${aggregateId} in service ${service.name}, realm ${ref.realm}.`);
+    return renderPage(c, <StateAtPage {...props} found={found} />);
+  });
+}
+
+/** The point asked for; undefined for the latest; a message when the parameters are not one. */
+function historyPoint(asked: { version: string; time: string }): HistoryPoint | undefined | string {
+  if (asked.version !== "" && asked.time !== "") return "Give a version or an instant, not both.";
+  if (asked.version !== "") {
+    return /^\d{1,15}$/.test(asked.version) ? { version: Number(asked.version) } : "The version is a whole number from 0.";
+  }
+  if (asked.time === "") return undefined;
+  const instant = Date.parse(asked.time);
+  return Number.isNaN(instant)
+    ? "The instant is not a time: use ISO-8601, e.g. 2026-01-02T03:04:05Z."
+    : { time: new Date(instant).toISOString() };
 }
 
 /** The numeric field asked for, or the first one the state has; links keep the page shown. */
