@@ -1,5 +1,6 @@
 import type { Store, ViewStore } from "edd";
-import type { CheckpointStore } from "edd/ports";
+import { openSqlKeyStore } from "edd/key-store-sql";
+import type { CheckpointStore, KeyStore } from "edd/ports";
 import {
   createPostgresClient,
   createPostgresStore,
@@ -20,10 +21,14 @@ export function openPostgresStore(connectionString: string): Promise<Store> {
   return createPostgresStore({ connectionString, poolSize: poolSize(), ...(schema === undefined ? {} : { schema }) });
 }
 
-/** Events, views and checkpoints on one pool: what a deployed bank serves and projects from. */
+/**
+ * Events, views and checkpoints on one pool: what a deployed bank serves and projects from; with
+ * `keys`, the personal-data key store too (table subject_keys, keys wrapped by $EDD_MASTER_KEY).
+ */
 export async function openPostgresStores(
   connectionString: string,
-): Promise<{ store: Store; views: ViewStore; checkpoints: CheckpointStore }> {
+  options: { readonly keys?: boolean } = {},
+): Promise<{ store: Store; views: ViewStore; checkpoints: CheckpointStore; keys?: KeyStore }> {
   const schema = process.env.EDD_SCHEMA || "edd";
   const client = createPostgresClient({ connectionString, poolSize: poolSize() });
   try {
@@ -33,10 +38,12 @@ export async function openPostgresStores(
     };
     await ensureViewTables(rows, schema);
     await ensureCheckpointTables(rows, schema);
+    const keys = options.keys === true ? await openSqlKeyStore(client, { schema }) : undefined;
     return {
       store: new SqlStore(client, { schema }),
       views: new PostgresViewStore(rows, { schema }),
       checkpoints: new PostgresCheckpointStore(rows, { schema }),
+      ...(keys === undefined ? {} : { keys }),
     };
   } catch (error) {
     await client.close();
