@@ -67,6 +67,7 @@ describe("Azure: examples/bank/deploy/azure-functions/main.bicep", () => {
       expect(settings.get(name), name).toMatch(/^'@Microsoft\.KeyVault\(SecretUri=\$\{\w+\.properties\.secretUri\}\)'$/);
     }
     expect(settings.has("DATABASE_URL")).toBe(true);
+    expect(settings.has("EDD_MASTER_KEY")).toBe(true);
     // Every secret the app settings reference is one this file writes into the vault.
     for (const [, value] of settings) {
       const secret = /KeyVault\(SecretUri=\$\{(\w+)\./.exec(value)?.[1];

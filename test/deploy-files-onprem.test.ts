@@ -105,6 +105,8 @@ describe("Kubernetes/OpenShift: examples/bank/deploy/kubernetes/", () => {
       const [container] = podOf(name).containers as [Container];
       const database = container.env?.find((entry) => entry.name === "DATABASE_URL");
       expect(database?.valueFrom?.secretKeyRef).toEqual({ name: resources.databaseSecret, key: "DATABASE_URL" });
+      const masterKey = container.env?.find((entry) => entry.name === "EDD_MASTER_KEY");
+      expect(masterKey?.valueFrom?.secretKeyRef).toEqual({ name: resources.masterKeySecret, key: "EDD_MASTER_KEY" });
       const env = environmentOf(container);
       expectSettingsMatchCode("node", code, new Set(Object.keys(env)));
       // The process's own start-up check: it would refuse anonymous serving on the pod's address.

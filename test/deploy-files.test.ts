@@ -89,6 +89,7 @@ describe("AWS: examples/bank/deploy/aws/template.yaml (SAM)", () => {
 
   it("sets what the bundle reads, and DATABASE_URL only from Secrets Manager", () => {
     expectSettingsAgree("aws-lambda", new Set(Object.keys(env)));
+    expect(Object.keys(env)).toContain("EDD_MASTER_KEY");
     for (const name of secretSettings.filter((secret) => secret in env)) {
       expect(JSON.stringify(env[name])).toMatch(/\{\{resolve:(secretsmanager|ssm-secure):/);
     }
@@ -191,6 +192,8 @@ describe("Google: examples/bank/deploy/cloud-run/setup.sh (gcloud)", () => {
     const { plain, secrets } = cloudRunSettings(script);
     expect(secrets.get("DATABASE_URL")).toBe(`\${SECRET}:latest`);
     expect(shellVar(script, "SECRET")).toBe(resources.databaseSecret);
+    expect(secrets.get("EDD_MASTER_KEY")).toBe(`\${MASTER_KEY_SECRET}:latest`);
+    expect(shellVar(script, "MASTER_KEY_SECRET")).toBe(resources.masterKeySecret);
     for (const name of secretSettings) expect(plain.has(name), name).toBe(false);
     expectSettingsAgree("cloud-run", new Set([...plain.keys(), ...secrets.keys()]));
   });

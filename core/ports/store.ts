@@ -210,6 +210,11 @@ export interface Identities {
 export interface Responses {
   /** The answer stored under the key, with its body exactly as written and its principal and request hash. */
   findResponse(realm: string, idempotencyKey: string): Promise<StoredResponse | undefined>;
+  /**
+   * A store that protects personal data keys the request hash before it is stored or compared (a
+   * keyed hash of the sha256), so a stored hash cannot confirm a guessed value (docs/privacy.md).
+   */
+  keyRequestHash?(realm: string, sha256Hex: string): Promise<string>;
 }
 
 /** Every request as it arrived, and how it ended. */

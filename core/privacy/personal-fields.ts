@@ -70,3 +70,19 @@ async function replaceOne(value: unknown, path: FieldPath, index: number, replac
   const record = value as Record<string, unknown>;
   return { ...record, [step]: await replaceOne(record[step], path, index + 1, replace) };
 }
+
+/** `replaceAt` for a value known at once: a copy with every value at `paths` replaced by `marker`. */
+export function markAt(value: unknown, paths: readonly FieldPath[], marker: unknown): unknown {
+  let result = value;
+  for (const path of paths) result = markOne(result, path, 0, marker);
+  return result;
+}
+
+function markOne(value: unknown, path: FieldPath, index: number, marker: unknown): unknown {
+  if (index === path.length) return value === undefined ? undefined : marker;
+  const step = path[index] as string;
+  if (step === "*") return Array.isArray(value) ? value.map((item) => markOne(item, path, index + 1, marker)) : value;
+  if (typeof value !== "object" || value === null || Array.isArray(value) || !Object.hasOwn(value, step)) return value;
+  const record = value as Record<string, unknown>;
+  return { ...record, [step]: markOne(record[step], path, index + 1, marker) };
+}

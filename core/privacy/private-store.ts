@@ -17,8 +17,12 @@ import type {
   StoredResponse,
   UnitOfWork,
 } from "../ports/store.js";
+import { IdentityConflictError } from "../ports/store.js";
 import type { PersonalData } from "./personal-data.js";
-import { isSealed } from "./sealer.js";
+import { isSealed, requestHashKeySubject } from "./sealer.js";
+
+/** What an identity conflict names instead of a personal identity: neither the name nor its keyed hash. */
+export const personalIdentityLabel = "(personal data)";
 
 /**
  * A Store that seals personal data before it reaches the store beneath and opens it on the way
@@ -75,7 +79,16 @@ export class PrivateStore implements Store {
       unit.effects.map(async (entry) => ({ ...entry, request: await p.sealCommands(realm, entry.request) })),
     );
     const response = { ...unit.response, body: await this.#sealResponseBody(unit) };
-    const committed = await this.#inner.commit({ ...unit, changes, identities, effects, response });
+    let committed: CommittedEvents;
+    try {
+      committed = await this.#inner.commit({ ...unit, changes, identities, effects, response });
+    } catch (error) {
+      // The store names the hashed claim; the answer and the request log name neither it nor the name.
+      if (error instanceof IdentityConflictError && p.isPersonalIdentity({ service: error.service })) {
+        throw new IdentityConflictError(error.service, personalIdentityLabel);
+      }
+      throw error;
+    }
     // The caller gets back what it wrote, with the positions and hashes the store gave it.
     const written = unit.changes.flatMap((change) => change.events);
     return { events: committed.events.map((event, i) => ({ ...event, data: written[i]?.data ?? event.data })) };
@@ -109,9 +122,18 @@ export class PrivateStore implements Store {
     return { ...stored, body: withIdentityNames(stored.body, opened) };
   }
 
+  /** The request fingerprint, keyed with the realm's request-hash key: a stored one confirms no guessed value. */
+  async keyRequestHash(realm: string, sha256Hex: string): Promise<string> {
+    return (await this.#personal.sealer.hasherFor(realm, requestHashKeySubject))(sha256Hex);
+  }
+
   async logRequest(entry: RequestLogEntry): Promise<string> {
-    // A refused request's body is raw text that cannot be sealed field by field: only its sha256 is kept.
-    if (typeof entry.body === "string") return this.#inner.logRequest({ ...entry, body: null });
+    // A refused request's body is raw text that cannot be sealed field by field: only a keyed hash of it is kept.
+    if (typeof entry.body === "string") {
+      const { bodySha256, ...rest } = entry;
+      const keyed = bodySha256 === undefined ? {} : { bodySha256: await this.keyRequestHash(entry.realm, bodySha256) };
+      return this.#inner.logRequest({ ...rest, body: null, ...keyed });
+    }
     if (entry.kind !== "command" || !isCommandBody(entry.body)) return this.#inner.logRequest(entry);
     // The log records every request, one that will be refused included: a forgotten subject's values as erased.
     return this.#inner.logRequest({ ...entry, body: await this.#personal.sealCommands(entry.realm, entry.body, "erase") });

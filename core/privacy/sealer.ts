@@ -12,6 +12,9 @@ const hashedPrefix = "edd:hmac:";
 /** The key identity names are hashed with: one per realm, never a data subject's. */
 export const identityKeySubject = "edd:identities";
 
+/** The key request fingerprints and refused bodies' hashes are keyed with: one per realm. */
+export const requestHashKeySubject = "edd:request-hash";
+
 /** The key the blind indexes of personal view fields are hashed with: one per realm (docs/privacy.md). */
 export const viewIndexKeySubject = "edd:view-index";
 

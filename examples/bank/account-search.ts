@@ -20,7 +20,7 @@ export const accountSummaryView = "accounts.summary";
 /** The attributes of SearchAccounts: a small, safe vocabulary rather than raw view queries. */
 export const accountSearchSchema = z.object({
   /** Words of the owner's email, e.g. "ana" or "example com". */
-  owner: z.string().min(1).max(200).optional(),
+  owner: z.string().min(1).max(200).meta({ personal: true }).optional(),
   status: z.enum(["open", "closed"]).optional(),
   minBalance: z.number().int().optional(),
   maxBalance: z.number().int().optional(),

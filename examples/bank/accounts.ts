@@ -99,7 +99,7 @@ export const accounts = defineService<AccountState>("accounts", {
     },
   })
   .query("FindAccountByOwner", {
-    schema: z.object({ owner: z.email() }),
+    schema: z.object({ owner }),
     handle: async ({ owner }, { identities, aggregates }) => {
       const id = await identities.find(owner);
       const account = id === undefined ? undefined : await aggregates.get(id);

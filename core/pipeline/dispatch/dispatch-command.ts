@@ -16,6 +16,7 @@ import { edgeError, forgedFieldsError } from "./edge.js";
 import { provenanceOf } from "./provenance.js";
 import { loggedPrincipal, logRefusal } from "./refusals.js";
 import { fingerprintOf, type RequestFingerprint, replayFor } from "./request-hash.js";
+import { redactCommandRequest } from "../../privacy/redact.js";
 import { carriedTraceparent, measureAnswer, withTraceparent } from "./telemetry.js";
 
 export interface DispatchOptions {
@@ -77,7 +78,7 @@ async function answerCommand(
   if (forged !== undefined) return refuse(failure(ids, forged));
   const breadcrumbs = request.breadcrumbs ?? rootBreadcrumbs;
   // Hashed while the request is logged: no time added to the request.
-  const fingerprint = fingerprintOf(request, principal);
+  const fingerprint = fingerprintOf(request, principal, context.store.keyRequestHash?.bind(context.store, principal.realm));
   fingerprint.catch(() => {});
   const log = withFields(context.logger, { ...ids });
   const logEnd = logRequestStart(
@@ -85,7 +86,7 @@ async function answerCommand(
     "command",
     principal,
     request.commands.map((entry) => entry.command),
-    context.logPayloads ? request : undefined,
+    context.logPayloads ? redactCommandRequest(context.registry.services, request) : undefined,
   );
   const logId = await context.store.logRequest({
     realm: principal.realm,

@@ -13,6 +13,7 @@ import { type DependencyScope, resolveDependencies } from "./dependencies.js";
 import { type DispatchResult, failure, idsFrom, internalError, type ResponseIds, success } from "../../model/result.js";
 import type { EngineContext } from "../engine-context.js";
 import { logRequestStart, requestSpanAttributes } from "./request-log.js";
+import { redactQueryRequest } from "../../privacy/redact.js";
 import { withFields } from "../../ports/logger.js";
 import { edgeError, principalForQuery } from "./edge.js";
 import { logRefusal } from "./refusals.js";
@@ -51,7 +52,13 @@ export async function dispatchQuery(
   const principal = principalForQuery(caller, request.realm, options.trusted === true);
   if (principal instanceof EddError) return refuse(failure(ids, principal));
   const log = withFields(context.logger, { ...ids });
-  const logEnd = logRequestStart(log, "query", principal, [request.query.query], context.logPayloads ? request : undefined);
+  const logEnd = logRequestStart(
+    log,
+    "query",
+    principal,
+    [request.query.query],
+    context.logPayloads ? redactQueryRequest(context.registry.services, request) : undefined,
+  );
   const span = context.tracer.startSpan(
     "edd.query",
     { ...requestSpanAttributes(ids, principal), "edd.query": request.query.query },

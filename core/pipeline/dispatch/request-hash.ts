@@ -13,13 +13,18 @@ export interface RequestFingerprint {
 /**
  * sha256 (hex) over the canonical JSON of the request's commands: what decides its answer.
  * Key order, `interactionId` and `meta` may differ on a resend; anything a command says may not.
- * Web Crypto, so core stays free of node: modules and runs on every runtime.
+ * Web Crypto, so core stays free of node: modules and runs on every runtime. `keyed` (a store
+ * that seals personal data) turns it into a keyed hash, so the stored one confirms no guess.
  */
-export async function fingerprintOf(request: CommandRequest, principal: Principal): Promise<RequestFingerprint> {
+export async function fingerprintOf(
+  request: CommandRequest,
+  principal: Principal,
+  keyed?: (sha256Hex: string) => Promise<string>,
+): Promise<RequestFingerprint> {
   const text = canonicalJsonByCodePoint({ commands: request.commands });
   const digest = await globalThis.crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
   const hex = Array.from(new Uint8Array(digest), (byte) => byte.toString(16).padStart(2, "0")).join("");
-  return { principal: principal.id, requestHash: hex };
+  return { principal: principal.id, requestHash: keyed === undefined ? hex : await keyed(hex) };
 }
 
 /**

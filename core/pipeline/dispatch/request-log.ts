@@ -16,7 +16,8 @@ export function requestSpanAttributes(ids: ResponseIds, principal: Principal): S
 /**
  * One line when a request starts and one when it is answered, on a logger already bound to the
  * request's ids. Names, realm and principal only: attributes may hold personal data, so the
- * body is logged only when the engine is configured with `logPayloads`.
+ * body is logged only when the engine is configured with `logPayloads`, and then with the
+ * attributes its schemas mark personal redacted (core/privacy/redact.ts).
  */
 export function logRequestStart(
   log: Logger,

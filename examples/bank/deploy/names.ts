@@ -47,6 +47,8 @@ export const resources = {
   commandsContainer: "commands",
   /** The secret holding the PostgreSQL connection string (Secrets Manager, Key Vault, Secret Manager, Kubernetes). */
   databaseSecret: "edd-bank-database-url",
+  /** The secret holding EDD_MASTER_KEY, which wraps the keys of personal data (docs/privacy.md). */
+  masterKeySecret: "edd-bank-master-key",
 } as const;
 
 /** How often the platforms start the sweep and projection entries (the finest each scheduler offers: one minute). */
@@ -76,6 +78,7 @@ export const optionalSettings: Readonly<Record<string, string>> = {
   EDD_CORS_ORIGINS: "only for browsers on another origin",
   EDD_ALLOWED_HOSTS: "a Host allow-list; the ingress already routes by host",
   EDD_DATA_DIR: "embedded PGlite only; every deploy file uses PostgreSQL",
+  EDD_PERSONAL_DATA: "plain stores personal data unsealed, for local runs only; the deploy files seal it with EDD_MASTER_KEY",
   EDD_DYNAMODB_TABLE: "the DynamoDB store instead of PostgreSQL (docs/dynamodb.md); these files use PostgreSQL",
   EDD_DYNAMODB_NAMESPACE: "DynamoDB only",
   EDD_DYNAMODB_FEED_SHARDS: "DynamoDB only",
@@ -105,6 +108,7 @@ export const forbiddenSettings: Readonly<Record<string, string>> = {
 /** Variables holding secrets: never a plain value in a deploy file, always a secret reference. */
 export const secretSettings = [
   "DATABASE_URL",
+  "EDD_MASTER_KEY",
   "EDD_JWT_SECRET",
   "EDD_PUSH_TOKEN",
   "EDD_GCS_HMAC_SECRET",

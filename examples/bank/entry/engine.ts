@@ -1,8 +1,9 @@
-import { type Authenticator, createEngine, type Engine, jsonLogger } from "edd";
-import { MemoryCheckpointStore, MemoryStore, MemoryViewStore } from "edd/memory";
+import { type Authenticator, createEngine, type Engine, jsonLogger, type Logger } from "edd";
+import { MemoryCheckpointStore, MemoryKeyStore, MemoryStore, MemoryViewStore } from "edd/memory";
 import type { ProjectionSetup } from "edd/pipeline";
 import { bankServices } from "../services.js";
 import { accountSummaries } from "../views.js";
+import { personalDataMode, sealBankData } from "./personal-data.js";
 
 /** The bank as every deployed entry runs it: the engine, and the projections that keep its views. */
 export interface BankSystem {
@@ -12,12 +13,13 @@ export interface BankSystem {
 
 /** On the stores the environment names: in memory unless DATABASE_URL is set. */
 export async function openBankSystem(authenticator?: Authenticator): Promise<BankSystem> {
-  const { store, views, checkpoints } = await openDeployedStores();
+  const logger = jsonLogger();
+  const { store, views, checkpoints } = await openDeployedStores(logger);
   const engine = createEngine({
     services: bankServices,
     store,
     views,
-    logger: jsonLogger(),
+    logger,
     ...(authenticator === undefined ? {} : { authenticator }),
   });
   return { engine, projections: { store, views, checkpoints, projections: [accountSummaries], realms: realmsFromEnv() } };
@@ -49,11 +51,19 @@ export function realmsFromEnv(env: Readonly<Record<string, string | undefined>> 
     .filter((realm) => realm !== "");
 }
 
-/** The Postgres code is loaded only when DATABASE_URL is set, so cold starts never pay for it. */
-async function openDeployedStores() {
+/**
+ * The Postgres code is loaded only when DATABASE_URL is set, so cold starts never pay for it. The
+ * owner's email is sealed (entry/personal-data.ts): keys in memory beside memory stores, in the
+ * same database beside PostgreSQL.
+ */
+async function openDeployedStores(logger: Logger) {
+  const mode = personalDataMode(process.env);
   const url = process.env.DATABASE_URL;
-  if (url === undefined || url === "")
-    return { store: new MemoryStore(), views: new MemoryViewStore(), checkpoints: new MemoryCheckpointStore() };
+  if (url === undefined || url === "") {
+    const stores = { store: new MemoryStore(), views: new MemoryViewStore(), checkpoints: new MemoryCheckpointStore() };
+    return sealBankData(stores, mode === "plain" ? undefined : new MemoryKeyStore(), logger);
+  }
   const { openPostgresStores } = await import("./postgres-store.js");
-  return openPostgresStores(url);
+  const { keys, ...stores } = await openPostgresStores(url, { keys: mode === "sealed" });
+  return sealBankData(stores, keys, logger);
 }

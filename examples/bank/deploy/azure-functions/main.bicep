@@ -4,7 +4,7 @@
 // the connection string (the app reads it through a Key Vault reference), and the storage container whose
 // uploads become commands. The functions themselves (http, queue, the sweep and project timers, the
 // objects blob trigger) are registered by the bundle. Walkthrough and costs: docs/deploy.md.
-//   az deployment group create -g <group> -f examples/bank/deploy/azure-functions/main.bicep -p postgresAdminPassword=... jwtIssuer=... jwtAudience=... jwtJwksUrl=...
+//   az deployment group create -g <group> -f examples/bank/deploy/azure-functions/main.bicep -p postgresAdminPassword=... masterKey="$(openssl rand -base64 32)" jwtIssuer=... jwtAudience=... jwtJwksUrl=...
 //   npm run build && cd dist/azure-functions && func azure functionapp publish <functionAppName output> --javascript
 
 @description('Prefix of every resource name.')
@@ -18,6 +18,11 @@ param postgresAdminLogin string = 'eddadmin'
 @secure()
 @minLength(16)
 param postgresAdminPassword string
+
+@secure()
+@minLength(44)
+@description('Master key that wraps the per-account keys of personal data: 32 bytes as base64 (openssl rand -base64 32). Kept in the Key Vault; docs/privacy.md.')
+param masterKey string
 
 @description('Issuer of the tokens clients send (Entra ID: https://login.microsoftonline.com/<tenant>/v2.0).')
 param jwtIssuer string
@@ -124,6 +129,15 @@ resource databaseUrlSecret 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = {
   name: 'edd-bank-database-url'
   properties: {
     value: 'postgres://${postgresAdminLogin}:${uriComponent(postgresAdminPassword)}@${postgres.properties.fullyQualifiedDomainName}:5432/${databaseName}?sslmode=require'
+  }
+}
+
+// Wraps the keys that seal the owner's email (docs/privacy.md): read through a Key Vault reference like the URL.
+resource masterKeySecret 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = {
+  parent: vault
+  name: 'edd-bank-master-key'
+  properties: {
+    value: masterKey
   }
 }
 
@@ -245,6 +259,7 @@ resource functionApp 'Microsoft.Web/sites@2023-12-01' = {
         { name: 'WEBSITE_SKIP_CONTENTSHARE_VALIDATION', value: '1' }
         { name: 'APPLICATIONINSIGHTS_CONNECTION_STRING', value: insights.properties.ConnectionString }
         { name: 'DATABASE_URL', value: '@Microsoft.KeyVault(SecretUri=${databaseUrlSecret.properties.secretUri})' }
+        { name: 'EDD_MASTER_KEY', value: '@Microsoft.KeyVault(SecretUri=${masterKeySecret.properties.secretUri})' }
         { name: 'EDD_DB_POOL_SIZE', value: '4' }
         { name: 'EDD_COMMAND_QUEUE', value: queueName }
         { name: 'EDD_SERVICE_BUS__fullyQualifiedNamespace', value: '${serviceBus.name}.servicebus.windows.net' }

@@ -20,6 +20,7 @@ SQL_TIER="${SQL_TIER:-db-custom-1-3840}"
 TOPIC="edd-bank-commands"
 DEAD_TOPIC="edd-bank-commands-dlq"
 SECRET="edd-bank-database-url"
+MASTER_KEY_SECRET="edd-bank-master-key"
 BUCKET="${PROJECT}-edd-bank-commands"
 IMAGE="${REGION}-docker.pkg.dev/${PROJECT}/edd/${SERVICE}"
 RUNTIME_ACCOUNT="${SERVICE}-run@${PROJECT}.iam.gserviceaccount.com"
@@ -66,6 +67,12 @@ CONNECTION_NAME="$(gcloud sql instances describe "$SQL_INSTANCE" --project "$PRO
 gcloud projects add-iam-policy-binding "$PROJECT" --member "serviceAccount:${RUNTIME_ACCOUNT}" --role roles/cloudsql.client --condition None
 gcloud secrets add-iam-policy-binding "$SECRET" --project "$PROJECT" --member "serviceAccount:${RUNTIME_ACCOUNT}" --role roles/secretmanager.secretAccessor
 
+# --- The master key that wraps the per-account keys of personal data (docs/privacy.md): made once, never printed.
+exists gcloud secrets describe "$MASTER_KEY_SECRET" --project "$PROJECT" ||
+  openssl rand -base64 32 | tr -d '\n' |
+  gcloud secrets create "$MASTER_KEY_SECRET" --project "$PROJECT" --replication-policy automatic --data-file -
+gcloud secrets add-iam-policy-binding "$MASTER_KEY_SECRET" --project "$PROJECT" --member "serviceAccount:${RUNTIME_ACCOUNT}" --role roles/secretmanager.secretAccessor
+
 # --- The uploads bucket. The service reads uploaded files through Cloud Storage's S3-compatible API
 # with an HMAC key of its own account (a CloudEvent carries only the object's name).
 exists gcloud storage buckets describe "gs://${BUCKET}" --project "$PROJECT" ||
@@ -89,7 +96,7 @@ gcloud run deploy "$SERVICE" --project "$PROJECT" --region "$REGION" --image "$I
   --no-allow-unauthenticated \
   --service-account "$RUNTIME_ACCOUNT" \
   --add-cloudsql-instances "$CONNECTION_NAME" \
-  --set-secrets "DATABASE_URL=${SECRET}:latest,EDD_GCS_HMAC_ACCESS_ID=${SERVICE}-gcs-hmac-id:latest,EDD_GCS_HMAC_SECRET=${SERVICE}-gcs-hmac-secret:latest" \
+  --set-secrets "DATABASE_URL=${SECRET}:latest,EDD_MASTER_KEY=${MASTER_KEY_SECRET}:latest,EDD_GCS_HMAC_ACCESS_ID=${SERVICE}-gcs-hmac-id:latest,EDD_GCS_HMAC_SECRET=${SERVICE}-gcs-hmac-secret:latest" \
   --set-env-vars "^|^EDD_PUSH_AUDIENCE=${URL}|EDD_PUSH_SERVICE_ACCOUNT=${INVOKER_ACCOUNT}|EDD_SCHEDULER_AUDIENCE=${URL}|EDD_SCHEDULER_SERVICE_ACCOUNT=${INVOKER_ACCOUNT}|EDD_EVENTARC_AUDIENCE=${URL}|EDD_EVENTARC_SERVICE_ACCOUNT=${INVOKER_ACCOUNT}|EDD_UPLOADS=gs://${BUCKET}|EDD_JWT_ISSUER=${JWT_ISSUER}|EDD_JWT_AUDIENCE=${JWT_AUDIENCE}|EDD_JWT_JWKS_URL=${JWT_JWKS_URL}|EDD_DB_POOL_SIZE=4" \
   --cpu 1 --memory 512Mi --concurrency 40 --min-instances 0 --max-instances 20 --timeout 60
 gcloud run services add-iam-policy-binding "$SERVICE" --project "$PROJECT" --region "$REGION" \
