@@ -82,4 +82,9 @@ export class RequestLogWriter {
   recordOutcome(realm: string, logId: string, outcome: RequestOutcome): Promise<void> {
     return this.#outcomes.push({ realm, logId, outcome });
   }
+
+  /** Resolves when every entry and outcome handed in so far is written (or has failed). */
+  async settled(): Promise<void> {
+    await Promise.all([this.#entries.settled(), this.#outcomes.settled()]);
+  }
 }

@@ -247,8 +247,10 @@ export class SqlStore implements Store {
     return sqlAuditReader(this.#db, { schema: this.schema });
   }
 
-  close(): Promise<void> {
-    return this.#db.close();
+  /** Writes still queued in the request log's batches go out first: ending the pool under them would lose them. */
+  async close(): Promise<void> {
+    await this.#requestLogWriter.settled();
+    await this.#db.close();
   }
 }
 
