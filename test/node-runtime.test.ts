@@ -69,4 +69,48 @@ describe("Node runtime", () => {
     await closed;
     await expect(fetch(`${server.url}/health`)).rejects.toThrow();
   });
+  it("waits for a handler whose client hung up before it closes the store", async () => {
+    const order: string[] = [];
+    let release: () => void = () => {};
+    const released = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let entered: () => void = () => {};
+    const inHandler = new Promise<void>((resolve) => {
+      entered = resolve;
+    });
+    const slow = defineService("slow", { initialState: () => ({}) })
+      .event("Nothing", z.object({}), (s) => s)
+      .query("Wait", {
+        schema: z.object({}),
+        handle: async () => {
+          entered();
+          await released;
+          order.push("handler finished");
+          return "finished";
+        },
+      })
+      .build();
+    class RecordingStore extends MemoryStore {
+      override async close(): Promise<void> {
+        order.push("store closed");
+      }
+    }
+    const server = await serveNode(createEngine({ services: [slow], store: new RecordingStore() }), { port: 0, relay: false });
+    const hangUp = new AbortController();
+    const inFlight = fetch(`${server.url}/query`, {
+      method: "POST",
+      body: JSON.stringify(queryRequest("Wait", {})),
+      signal: hangUp.signal,
+    }).catch(() => "hung up");
+    await inHandler;
+    hangUp.abort();
+    expect(await inFlight).toBe("hung up");
+    const closed = server.close();
+    // Long enough for a close() that ignores the handler to reach the store once the socket is gone.
+    for (let i = 0; i < 20 && order.length === 0; i++) await new Promise((resolve) => setTimeout(resolve, 10));
+    release();
+    await closed;
+    expect(order).toEqual(["handler finished", "store closed"]);
+  });
 });

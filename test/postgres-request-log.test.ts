@@ -56,3 +56,30 @@ describePostgres("finding 3: one request's data never fails another's on Postgre
     });
   }
 });
+
+describePostgres("closing the store flushes the request log's pending batches", () => {
+  const schema = testSchema();
+
+  afterAll(async () => {
+    await dropSchemas([schema]);
+  });
+
+  it("entries and outcomes handed in before close() are written before the pool ends", async () => {
+    const store = await createPostgresStore({ connectionString: databaseUrl, schema, poolSize: 2 });
+    const first = await store.logRequest(entry("closing", { n: 0 }));
+    // Not awaited: still queued (or in flight) when close() starts.
+    const entries = Array.from({ length: 20 }, (_, i) => store.logRequest(entry("closing", { n: i + 1 })));
+    const outcome = store.recordOutcome("closing", first, { status: 200, finishedAt: new Date().toISOString() });
+    await store.close();
+    const ids = await Promise.all(entries);
+    await outcome;
+    const reopened = await createPostgresStore({ connectionString: databaseUrl, schema, poolSize: 1 });
+    try {
+      const logged = await reopened.requestLog("closing");
+      expect(logged.map((row) => row.id).sort()).toEqual([first, ...ids].sort());
+      expect(logged.find((row) => row.id === first)?.outcome?.status).toBe(200);
+    } finally {
+      await reopened.close();
+    }
+  });
+});

@@ -8,6 +8,7 @@
  */
 export class NaturalBatcher<In, Out> {
   readonly #waiting: Waiting<In, Out>[] = [];
+  readonly #idle: (() => void)[] = [];
   #inFlight = 0;
 
   constructor(
@@ -22,6 +23,12 @@ export class NaturalBatcher<In, Out> {
       this.#waiting.push({ input, resolve, reject });
       this.#drain();
     });
+  }
+
+  /** Resolves once every call pushed so far has been answered: closing waits for it before ending the pool. */
+  settled(): Promise<void> {
+    if (this.#inFlight === 0 && this.#waiting.length === 0) return Promise.resolve();
+    return new Promise<void>((resolve) => this.#idle.push(resolve));
   }
 
   #drain(): void {
@@ -39,6 +46,7 @@ export class NaturalBatcher<In, Out> {
         .finally(() => {
           this.#inFlight--;
           this.#drain();
+          if (this.#inFlight === 0 && this.#waiting.length === 0) for (const resolve of this.#idle.splice(0)) resolve();
         });
     }
   }

@@ -1,7 +1,7 @@
-import type { RequestLogEntry, RequestOutcome } from "../../core/ports/store.js";
+import type { AggregateRef, RequestLogEntry, RequestOutcome } from "../../core/ports/store.js";
 import { NaturalBatcher } from "./batcher.js";
 import type { SqlExecutor } from "./client.js";
-import { compareIds } from "./rows.js";
+import { compareIds, type EventRow, eventColumns } from "./rows.js";
 import type { Tables } from "./schema.js";
 
 /**
@@ -16,12 +16,30 @@ export type RequestLogCommit = "durable" | "asynchronous";
 /** Joined into a single-statement write: makes that statement's own commit asynchronous. */
 const relaxedCommit = ", (SELECT set_config('synchronous_commit', 'off', true)) AS relaxed_commit";
 
+/** A row of the entries statement: the batch's ids, and one read aggregate's snapshot beside each event after it. */
+export type LoggedRow = Partial<EventRow> & {
+  readonly ids: readonly (string | number)[];
+  /** Which of the batch's refs (1-based) the row reads; null when the batch read none. */
+  readonly ref: string | number | null;
+  readonly snapshot_version: number | null;
+  readonly snapshot_state: unknown;
+  readonly snapshot_hash: string | null;
+};
+
+/** What one call logged and read: its id, and the rows of each ref it asked for, in order. */
+export interface Logged {
+  readonly id: string;
+  readonly reads: readonly (readonly LoggedRow[])[];
+}
+
 /**
  * Writes the request log: entries as requests arrive, outcomes as they finish. Concurrent calls
- * share one statement (NaturalBatcher): one bad entry fails alone, never its batch.
+ * share one statement (NaturalBatcher): one bad entry fails alone, never its batch. An entry may
+ * bring aggregates to read in that same statement (snapshot + events after it, as the store's
+ * aggregate load), so a command's log write and its first read are one round trip.
  */
 export class RequestLogWriter {
-  readonly #entries: NaturalBatcher<RequestLogEntry, string>;
+  readonly #entries: NaturalBatcher<{ readonly entry: RequestLogEntry; readonly refs: readonly AggregateRef[] }, Logged>;
   readonly #outcomes: NaturalBatcher<{ readonly realm: string; readonly logId: string; readonly outcome: RequestOutcome }, void>;
 
   constructor(db: SqlExecutor, t: Tables, commit: RequestLogCommit = "durable") {
@@ -37,16 +55,28 @@ export class RequestLogWriter {
             principal, body_sha256, n)${relaxed}
         ORDER BY e.n
         RETURNING id
+      ), ids AS (
+        SELECT coalesce(array_agg(i.id::text ORDER BY i.id), '{}') AS ids FROM inserted AS i
       )
-      SELECT i.id::text AS id FROM inserted AS i ORDER BY i.id`;
+      SELECT ids.ids, r.n AS ref, s.version AS snapshot_version, s.state AS snapshot_state, s.event_hash AS snapshot_hash, e.*
+      FROM ids LEFT JOIN (
+        unnest($11::text[], $12::text[], $13::text[]) WITH ORDINALITY AS r(realm, service, aggregate_id, n)
+        LEFT JOIN ${t.snapshots} s ON s.realm = r.realm AND s.service = r.service AND s.aggregate_id = r.aggregate_id
+        LEFT JOIN LATERAL (SELECT ${eventColumns} FROM ${t.events} AS ev
+          WHERE ev.realm = r.realm AND ev.service = r.service AND ev.aggregate_id = r.aggregate_id
+            AND ev.sequence > coalesce(s.version, 0) ORDER BY ev.sequence) e ON true
+      ) ON true
+      ORDER BY r.n, e.sequence`;
     const update = `UPDATE ${t.requestLog} r
       SET status = o.status, error_code = o.error_code, error_message = o.error_message, finished_at = o.finished_at
       FROM unnest($1::bigint[], $2::text[], $3::int[], $4::text[], $5::timestamptz[], $6::text[])
         AS o(id, realm, status, error_code, finished_at, error_message)${relaxed}
       WHERE r.id = o.id AND r.realm = o.realm`;
 
-    this.#entries = new NaturalBatcher(async (entries) => {
-      const rows = await db.query<{ id: string }>(insert, [
+    this.#entries = new NaturalBatcher(async (calls): Promise<Logged[]> => {
+      const entries = calls.map((call) => call.entry);
+      const refs = calls.flatMap((call) => call.refs);
+      const rows = await db.query<LoggedRow>(insert, [
         entries.map((e) => e.realm),
         entries.map((e) => e.requestId),
         entries.map((e) => e.interactionId),
@@ -57,9 +87,22 @@ export class RequestLogWriter {
         entries.map((e) => e.receivedAt),
         entries.map((e) => (e.principal === undefined ? null : JSON.stringify(e.principal))),
         entries.map((e) => e.bodySha256 ?? null),
+        refs.map((r) => r.realm),
+        refs.map((r) => r.service),
+        refs.map((r) => r.aggregateId),
       ]);
       // Ids are drawn in input order, so ascending ids match the entries one to one.
-      return rows.map((row) => row.id).sort(compareIds);
+      const ids = (rows[0]?.ids ?? []).map(String).sort(compareIds);
+      const byRef = new Map<number, LoggedRow[]>();
+      for (const row of rows) {
+        if (row.ref === null) continue;
+        const n = Number(row.ref);
+        const read = byRef.get(n);
+        if (read === undefined) byRef.set(n, [row]);
+        else read.push(row);
+      }
+      let next = 1;
+      return calls.map((call, i) => ({ id: ids[i] as string, reads: call.refs.map(() => byRef.get(next++) ?? []) }));
     });
     this.#outcomes = new NaturalBatcher(async (writes) => {
       await db.query(update, [
@@ -74,12 +117,17 @@ export class RequestLogWriter {
     });
   }
 
-  /** Logs a request; resolves to its id in the log. */
-  log(entry: RequestLogEntry): Promise<string> {
-    return this.#entries.push(entry);
+  /** Logs a request and reads `refs` in the same statement; resolves to its id in the log and the rows read. */
+  log(entry: RequestLogEntry, refs: readonly AggregateRef[] = []): Promise<Logged> {
+    return this.#entries.push({ entry, refs });
   }
 
   recordOutcome(realm: string, logId: string, outcome: RequestOutcome): Promise<void> {
     return this.#outcomes.push({ realm, logId, outcome });
+  }
+
+  /** Resolves when every entry and outcome handed in so far is written (or has failed). */
+  async settled(): Promise<void> {
+    await Promise.all([this.#entries.settled(), this.#outcomes.settled()]);
   }
 }

@@ -8,6 +8,7 @@ import {
   type DeadLetterFilter,
   type DeadLetterResolution,
   type EventFeedPage,
+  type LoggedAndRead,
   type NewDeadLetter,
   type OutboxItem,
   type RequestLogEntry,
@@ -147,8 +148,12 @@ export class SqlStore implements Store, SnapshotWriter {
   }
 
   async loadAggregateState(ref: AggregateRef): Promise<AggregateState> {
-    type Row = Partial<EventRow> & { snapshot_version: number | null; snapshot_state: unknown; snapshot_hash: string | null };
-    const rows = await this.#db.query<Row>(this.#sql.aggregateState, [ref.realm, ref.service, ref.aggregateId]);
+    const rows = await this.#db.query<AggregateStateRow>(this.#sql.aggregateState, [ref.realm, ref.service, ref.aggregateId]);
+    return this.#toAggregateState(ref, rows);
+  }
+
+  #toAggregateState(ref: AggregateRef, rows: readonly AggregateStateRow[]): AggregateState {
+    type Row = AggregateStateRow;
     const first = rows[0];
     const snapshot = first?.snapshot_version == null ? undefined : { version: Number(first.snapshot_version), state: first.snapshot_state };
     if (snapshot !== undefined) this.#heads.remember(ref, snapshot.version, first?.snapshot_hash ?? null);
@@ -200,8 +205,14 @@ export class SqlStore implements Store, SnapshotWriter {
     };
   }
 
-  logRequest(entry: RequestLogEntry): Promise<string> {
-    return this.#requestLogWriter.log(entry);
+  async logRequest(entry: RequestLogEntry): Promise<string> {
+    return (await this.#requestLogWriter.log(entry)).id;
+  }
+
+  /** The log write and the aggregates' snapshot + tail reads share one statement (and its batch). */
+  async logRequestAndRead(entry: RequestLogEntry, refs: readonly AggregateRef[]): Promise<LoggedAndRead> {
+    const logged = await this.#requestLogWriter.log(entry, refs);
+    return { logId: logged.id, states: refs.map((ref, i) => this.#toAggregateState(ref, logged.reads[i] ?? [])) };
   }
 
   async recordOutcome(realm: string, logId: string, outcome: RequestOutcome): Promise<void> {
@@ -263,8 +274,10 @@ export class SqlStore implements Store, SnapshotWriter {
     return sqlAuditReader(this.#db, { schema: this.schema });
   }
 
-  close(): Promise<void> {
-    return this.#db.close();
+  /** Writes still queued in the request log's batches go out first: ending the pool under them would lose them. */
+  async close(): Promise<void> {
+    await this.#requestLogWriter.settled();
+    await this.#db.close();
   }
 }
 
@@ -285,6 +298,12 @@ function asConcurrencyError(error: unknown): ConcurrencyError | undefined {
   }
   return undefined;
 }
+
+type AggregateStateRow = Partial<EventRow> & {
+  readonly snapshot_version: number | null;
+  readonly snapshot_state: unknown;
+  readonly snapshot_hash: string | null;
+};
 
 function refOf(realm: string, change: { service: string; aggregateId: string }): AggregateRef {
   return { realm, service: change.service, aggregateId: change.aggregateId };

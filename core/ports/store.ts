@@ -220,9 +220,22 @@ export interface Responses {
 /** Every request as it arrived, and how it ended. */
 export interface RequestLog {
   logRequest(entry: RequestLogEntry): Promise<string>;
+  /**
+   * Optional fast path: logs the request and, in the same round trip, reads the state of the
+   * aggregates it names (one per ref, in order). The pipeline decides its first attempt on them;
+   * the commit's version check catches any that moved meanwhile. Without it the pipeline logs,
+   * then loads each aggregate.
+   */
+  logRequestAndRead?(entry: RequestLogEntry, refs: readonly AggregateRef[]): Promise<LoggedAndRead>;
   /** True when commit writes `UnitOfWork.requestLog` itself. */
   readonly recordsOutcomeInCommit?: boolean;
   recordOutcome(realm: string, logId: string, outcome: RequestOutcome): Promise<void>;
+}
+
+/** A request's log id, and the aggregates read beside it. */
+export interface LoggedAndRead {
+  readonly logId: string;
+  readonly states: readonly AggregateState[];
 }
 
 /** Effects waiting for delivery (written by commit), leased out to the relay. */

@@ -57,8 +57,16 @@ export async function serveNode(engine: Engine, options: NodeServerOptions = {})
     ...(allowedHosts === undefined ? {} : { allowedHosts }),
   });
   options.mount?.(app);
+  // A client that hangs up does not stop its handler: close() waits for these before closing the store.
+  const handling = new Set<Promise<unknown>>();
+  const fetch = (request: Request, ...rest: unknown[]) => {
+    const answer = Promise.resolve(app.fetch(request, ...(rest as []))) as Promise<Response>;
+    const tracked = answer.catch(() => {}).finally(() => handling.delete(tracked));
+    handling.add(tracked);
+    return answer;
+  };
   return new Promise((resolve, reject) => {
-    const server = serveHono({ fetch: app.fetch, port, hostname }, (info: AddressInfo) => {
+    const server = serveHono({ fetch, port, hostname }, (info: AddressInfo) => {
       const relayOptions = typeof options.relay === "object" ? options.relay : {};
       const worker: RelayWorker | undefined = options.relay === false ? undefined : startRelayWorker(engine, { logger, ...relayOptions });
       const consumers: NodeQueueWorker[] = (options.queues ?? []).map((queue) =>
@@ -82,6 +90,7 @@ export async function serveNode(engine: Engine, options: NodeServerOptions = {})
               server.close(() => done());
               if ("closeIdleConnections" in server) server.closeIdleConnections();
             });
+            await Promise.all(handling);
             await worker?.stop();
             await Promise.all([...consumers, ...(options.workers ?? [])].map((consumer) => consumer.stop()));
             await engine.store.close();

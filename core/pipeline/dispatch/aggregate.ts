@@ -45,7 +45,8 @@ export async function loadAggregate(store: AggregateHistory, service: Service, r
   return { state: evolveAll(service, base.state, tail), version: last === undefined ? base.version : last.sequence };
 }
 
-async function readAggregateState(store: AggregateHistory, ref: AggregateRef): Promise<AggregateState> {
+/** Snapshot + tail: in one round trip when the store offers it. */
+export async function readAggregateState(store: AggregateHistory, ref: AggregateRef): Promise<AggregateState> {
   if (store.loadAggregateState !== undefined) return store.loadAggregateState(ref);
   const snapshot = await store.loadSnapshot(ref);
   const tail = await store.readAggregateEvents(ref, snapshot?.version ?? 0);

@@ -3,7 +3,13 @@ import { type CommandRequest, commandRequestSchema, describeIssues } from "../..
 import { EddError, errorStatus } from "../../model/errors.js";
 import type { Rejection } from "../../model/rejection.js";
 import type { Principal } from "../../model/principal.js";
-import { ConcurrencyError, IdentityConflictError, type RequestOutcome } from "../../ports/store.js";
+import {
+  type AggregateHistory,
+  ConcurrencyError,
+  IdentityConflictError,
+  type RequestLogEntry,
+  type RequestOutcome,
+} from "../../ports/store.js";
 import type { EngineContext } from "../engine-context.js";
 import { type Decided, decideRequest, type ValidCommand } from "./decide.js";
 import { authorize } from "./authorize.js";
@@ -13,6 +19,7 @@ import { logRequestStart, requestSpanAttributes } from "./request-log.js";
 import { withFields } from "../../ports/logger.js";
 import { traced } from "../../ports/tracer.js";
 import { edgeError, forgedFieldsError } from "./edge.js";
+import { commandRefs, prereadHistory } from "./preread.js";
 import { provenanceOf } from "./provenance.js";
 import { loggedPrincipal, logRefusal } from "./refusals.js";
 import { fingerprintOf, type RequestFingerprint, replayFor } from "./request-hash.js";
@@ -88,7 +95,7 @@ async function answerCommand(
     request.commands.map((entry) => entry.command),
     context.logPayloads ? redactCommandRequest(context.registry.services, request) : undefined,
   );
-  const logId = await context.store.logRequest({
+  const entry: RequestLogEntry = {
     realm: principal.realm,
     requestId: request.requestId,
     interactionId: request.interactionId,
@@ -98,14 +105,21 @@ async function answerCommand(
     body: request,
     receivedAt: receivedAt.toISOString(),
     principal: loggedPrincipal(principal, options.trusted ? "system" : "unknown"),
-  });
+  };
+  // Where the store can, the aggregates the commands name are read in the log write's round trip.
+  const refs = context.store.logRequestAndRead === undefined ? [] : commandRefs(context.registry, request, principal.realm);
+  const { logId, states } =
+    refs.length > 0 && context.store.logRequestAndRead !== undefined
+      ? await context.store.logRequestAndRead(entry, refs)
+      : { logId: await context.store.logRequest(entry), states: [] };
+  const firstReads = refs.length > 0 ? prereadHistory(context.store, refs, states) : context.store;
   const parent = options.traceparent ?? (options.trusted ? carriedTraceparent(request.meta) : undefined);
   const span = context.tracer.startSpan("edd.command", requestSpanAttributes(ids, principal), parent === undefined ? {} : { parent });
   let result: DispatchResult;
   const tracking: RequestLogTracking = { logId, closedByCommit: false };
   try {
     result = await context.tracer.withSpan(span, async () =>
-      processRequest(context, request, principal, ids, options, tracking, await fingerprint),
+      processRequest(context, request, principal, ids, options, tracking, await fingerprint, firstReads),
     );
   } catch (error) {
     if (error instanceof EddError) {
@@ -150,6 +164,8 @@ async function processRequest(
   options: DispatchOptions,
   tracking: RequestLogTracking,
   fingerprint: RequestFingerprint,
+  /** The store as the first attempt reads it (aggregates read beside the log entry); later attempts read the store. */
+  firstReads: AggregateHistory,
 ): Promise<DispatchResult> {
   const breadcrumbs = request.breadcrumbs ?? rootBreadcrumbs;
   if (breadcrumbs.length > context.maxEffectDepth) {
@@ -183,7 +199,7 @@ async function processRequest(
     let decided: Decided;
     try {
       decided = await decideRequest({
-        store: context.store,
+        store: attempt === 1 ? firstReads : context.store,
         realm: principal.realm,
         principal,
         requestId: request.requestId,

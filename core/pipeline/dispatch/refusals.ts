@@ -4,6 +4,7 @@ import { storableText } from "../../model/storable.js";
 import type { LoggedPrincipal } from "../../ports/store.js";
 import type { DispatchResult } from "../../model/result.js";
 import type { EngineContext as Runtime } from "../engine-context.js";
+import { sha256Hex } from "../../model/sha256.js";
 
 /** Characters of a refused request's body kept in the request log; its sha256 covers all of it. */
 export const refusedBodyCap = 4096;
@@ -96,8 +97,3 @@ function idsOf(value: unknown): { requestId?: unknown; interactionId?: unknown }
 
 const idPattern = /^[\w.:-]{1,100}$/;
 const cleanId = (value: unknown) => (typeof value === "string" && idPattern.test(value) ? value : "");
-
-async function sha256Hex(text: string): Promise<string> {
-  const digest = await globalThis.crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
-  return Array.from(new Uint8Array(digest), (byte) => byte.toString(16).padStart(2, "0")).join("");
-}

@@ -3,6 +3,7 @@ import { EddError } from "../../model/errors.js";
 import type { Principal } from "../../model/principal.js";
 import type { StoredResponse } from "../../ports/store.js";
 import { canonicalJsonByCodePoint } from "../../model/canonical-json.js";
+import { sha256Hex } from "../../model/sha256.js";
 
 /** What a stored answer is bound to: who asked, and what they asked. */
 export interface RequestFingerprint {
@@ -13,8 +14,8 @@ export interface RequestFingerprint {
 /**
  * sha256 (hex) over the canonical JSON of the request's commands: what decides its answer.
  * Key order, `interactionId` and `meta` may differ on a resend; anything a command says may not.
- * Web Crypto, so core stays free of node: modules and runs on every runtime. `keyed` (a store
- * that seals personal data) turns it into a keyed hash, so the stored one confirms no guess.
+ * node:crypto where the runtime has it, Web Crypto elsewhere (core/model/sha256.ts). `keyed` (a
+ * store that seals personal data) turns it into a keyed hash, so the stored one confirms no guess.
  */
 export async function fingerprintOf(
   request: CommandRequest,
@@ -22,8 +23,7 @@ export async function fingerprintOf(
   keyed?: (sha256Hex: string) => Promise<string>,
 ): Promise<RequestFingerprint> {
   const text = canonicalJsonByCodePoint({ commands: request.commands });
-  const digest = await globalThis.crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
-  const hex = Array.from(new Uint8Array(digest), (byte) => byte.toString(16).padStart(2, "0")).join("");
+  const hex = await sha256Hex(text);
   return { principal: principal.id, requestHash: keyed === undefined ? hex : await keyed(hex) };
 }
 
