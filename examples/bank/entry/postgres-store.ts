@@ -1,14 +1,7 @@
 import type { Store, ViewStore } from "edd";
 import { openSqlKeyStore } from "edd/key-store-sql";
 import type { CheckpointStore, KeyStore } from "edd/ports";
-import {
-  createPostgresClient,
-  createPostgresStore,
-  migrateSql,
-  PostgresCheckpointStore,
-  PostgresViewStore,
-  SqlStore,
-} from "edd/postgres";
+import { createPostgresClient, createPostgresStore, migrateSql, PostgresCheckpointStore, PostgresViewStore, SqlStore } from "edd/postgres";
 
 /**
  * The Postgres stores for DATABASE_URL (schema from EDD_SCHEMA). Their own module, so the bundler
