@@ -38,6 +38,11 @@ describe("explorer: everything one principal initiated", () => {
       "accounts/a-1 #1 AccountOpened",
     ]);
     expect(html).toContain('href="/_edd/aggregates/accounts/a-1?realm=default&amp;at=3#event-3"');
+
+    // The request log names who sent each request, linked to the same page.
+    const log = await (await fixture.get(`/_edd/requests?realm=default&requestId=${requestId}`)).text();
+    expect(log).toContain('href="/_edd/principals/clara?realm=default"');
+    expect(visibleText(log)).toMatch(/sent by clara \(\w+\)/);
   });
 
   it("pages each list on its own cursor, and refuses a cursor that is not a number", async () => {

@@ -89,6 +89,14 @@ function RequestRow({ links, request, touched }: { links: ExplorerLinks; request
         <br />
         <span class="muted">interaction </span>
         <a href={links.requests({ interactionId: request.interactionId })}>{request.interactionId}</a>
+        {request.principal === undefined ? null : (
+          <>
+            <br />
+            <span class="muted">sent by </span>
+            <a href={links.principal(request.principal.id)}>{request.principal.id}</a>{" "}
+            <span class="muted">({request.principal.method})</span>
+          </>
+        )}
       </td>
       <td>
         <BreadcrumbPath breadcrumbs={request.breadcrumbs} />
