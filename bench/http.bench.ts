@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
@@ -92,13 +92,44 @@ async function profileRound(schema: string): Promise<ProfileSummary> {
   }
 }
 
+interface ProjectionLag {
+  readonly commandsPerSecond: number;
+  readonly events: number;
+  readonly p50Ms: number;
+  readonly p99Ms: number;
+  readonly maxMs: number;
+}
+
+/** One more edd server round with accounts.summary projected in the server process: each event's lag to its view. */
+async function projectionRound(schema: string): Promise<ProjectionLag> {
+  const dir = mkdtempSync(join(tmpdir(), "edd-bench-lag-"));
+  const file = join(dir, "lags.json");
+  try {
+    const server = await startBenchProcess<{ url: string }>("edd-server.ts", { ...serverEnv(schema), PROJECTIONS: "1", LAG_FILE: file });
+    const round = await loadRound(server, "edd");
+    await server.stop();
+    const lags = (JSON.parse(readFileSync(file, "utf8")) as number[]).sort((a, b) => a - b);
+    const at = (q: number) => lags[Math.min(lags.length - 1, Math.floor(q * lags.length))] ?? 0;
+    return { commandsPerSecond: Math.round(round.ok / round.seconds), events: lags.length, p50Ms: at(0.5), p99Ms: at(0.99), maxMs: at(1) };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 export async function run(): Promise<BenchReport> {
-  const schemas = { hand: schemaName("hand"), edd: schemaName("http"), inprocess: schemaName("inproc"), profile: schemaName("prof") };
+  const schemas = {
+    hand: schemaName("hand"),
+    edd: schemaName("http"),
+    inprocess: schemaName("inproc"),
+    profile: schemaName("prof"),
+    lag: schemaName("lag"),
+  };
   const hand = await startBenchProcess<{ url: string }>("hand-written.ts", serverEnv(schemas.hand));
   const edd = await startBenchProcess<{ url: string }>("edd-server.ts", serverEnv(schemas.edd));
   const samples: { hand: Round[]; edd: Round[] } = { hand: [], edd: [] };
   let inprocess: { commands: number; cpuMs: number; seconds: number };
   let profile: ProfileSummary;
+  let lag: ProjectionLag;
   try {
     for (let r = 0; r < rounds; r++) {
       for (const kind of r % 2 === 0 ? (["hand", "edd"] as const) : (["edd", "hand"] as const)) {
@@ -117,6 +148,8 @@ export async function run(): Promise<BenchReport> {
     });
     console.error("http bench: CPU profile");
     profile = await profileRound(schemas.profile);
+    console.error("http bench: projection lag");
+    lag = await projectionRound(schemas.lag);
   } finally {
     await Promise.all([hand.stop(), edd.stop()]);
     await dropSchemas(Object.values(schemas));
@@ -151,6 +184,15 @@ export async function run(): Promise<BenchReport> {
       `${inprocessCpu} ms of Node CPU per command (${Math.round(inprocess.commands / inprocess.seconds)} commands/s): over HTTP it is ` +
       `**${overhead}×** that.`,
     "",
+    `### Live projection lag: one more edd round with the bank's \`accounts.summary\` projected in the server process (${lag.commandsPerSecond} commands/s)`,
+    "",
+    "Each event's lag: from its time (the decision, just before its commit) to the moment the projector's checkpoint moved past its page, when its view document is visible. " +
+      `The projection worker drains the feed, then polls every 500 ms unless woken. Over ${lag.events} events:`,
+    "",
+    "| p50 ms | p99 ms | max ms |",
+    "|---:|---:|---:|",
+    `| ${lag.p50Ms} | ${lag.p99Ms} | ${lag.maxMs} |`,
+    "",
     `### Where the time goes: CPU profile of edd's server serving one more round (V8's sampling profiler, start-up left out, ${profile.busyMs} ms busy)`,
     "",
     "The profiler samples the JavaScript thread on a timer, so on a loaded machine a frame's self time includes time the thread was descheduled in it: `writev` (socket writes, each waking a PostgreSQL backend) and `run` (the Web Crypto SHA-256 job of the request fingerprint, `core/pipeline/dispatch/request-hash.ts`) weigh far less in CPU time (a Web Crypto digest measured alone costs about 15 to 35 µs).",
@@ -182,6 +224,7 @@ export async function run(): Promise<BenchReport> {
       ratio,
       overhead,
       profile,
+      projectionLag: lag,
     },
     markdown,
     targets,

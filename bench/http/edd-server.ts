@@ -2,9 +2,11 @@ import { randomUUID } from "node:crypto";
 import { writeFileSync } from "node:fs";
 import { Session } from "node:inspector";
 import { anonymousPrincipal, createEngine, type Engine } from "edd";
-import { serveNode } from "edd/node";
-import { createPostgresStore } from "edd/postgres";
+import { serveNode, startProjections } from "edd/node";
+import pg from "pg";
+import { createPostgresStore, ensureCheckpointTables, ensureViewTables, PostgresCheckpointStore, PostgresViewStore } from "edd/postgres";
 import { bankServices } from "../../examples/bank/services.js";
+import { accountSummaries } from "../../examples/bank/views.js";
 
 /**
  * The bank served by edd's Node runtime on PostgreSQL, as a process of its own for the HTTP bench
@@ -47,14 +49,59 @@ if (process.env.MODE === "inprocess") {
   process.stdout.write(`${JSON.stringify({ commands, cpuMs: (used.user + used.system) / 1000, seconds: measureMs / 1000 })}\n`);
   await store.close();
 } else {
-  const server = await serveNode(engine, { port: 0 });
+  const projections = process.env.PROJECTIONS === "1" ? await projectAccounts() : undefined;
+  const server = await serveNode(engine, { port: 0, ...(projections === undefined ? {} : { workers: [projections.worker] }) });
   // PROFILE=<file>: a CPU profile of the serving only (start-up left out), written on SIGTERM.
   const profiler = process.env.PROFILE === undefined ? undefined : await startProfiler();
   process.stdout.write(`${JSON.stringify({ url: server.url })}\n`);
   process.once("SIGTERM", async () => {
     if (profiler !== undefined) writeFileSync(process.env.PROFILE as string, JSON.stringify(await profiler.stop()));
-    server.close().finally(() => process.exit(0));
+    server
+      .close()
+      .then(() => {
+        if (projections !== undefined) writeFileSync(process.env.LAG_FILE as string, JSON.stringify(projections.lags));
+      })
+      .finally(() => process.exit(0));
   });
+}
+
+/**
+ * PROJECTIONS=1: the bank's accounts.summary projected in this process, as the example's server does.
+ * Each event's lag is taken when the checkpoint moves past its page (its view document is then
+ * visible): from the event's time (the decision, just before the commit) to that moment, in ms.
+ */
+async function projectAccounts() {
+  const schema = process.env.SCHEMA ?? "edd_bench_http";
+  const client = new pg.Pool({ connectionString: process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test", max: 2 });
+  await ensureViewTables(client, schema);
+  await ensureCheckpointTables(client, schema);
+  const checkpoints = new PostgresCheckpointStore(client, { schema });
+  const lags: number[] = [];
+  let page: readonly { readonly time: string }[] = [];
+  const worker = startProjections({
+    store: {
+      readFeed: async (realm, checkpoint, limit) => {
+        const read = await store.readFeed(realm, checkpoint, limit);
+        page = read.events;
+        return read;
+      },
+    },
+    views: new PostgresViewStore(client, { schema }),
+    checkpoints: {
+      load: (realm, name) => checkpoints.load(realm, name),
+      put: (realm, name, value) => checkpoints.put(realm, name, value),
+      remove: (realm, name) => checkpoints.remove(realm, name),
+      advance: async (realm, name, from, to) => {
+        const advanced = await checkpoints.advance(realm, name, from, to);
+        const now = Date.now();
+        for (const event of page) lags.push(now - Date.parse(event.time));
+        return advanced;
+      },
+    },
+    projections: [accountSummaries],
+    realms: [anonymousPrincipal.realm],
+  });
+  return { worker: { stop: () => worker.stop().then(() => client.end()) }, lags };
 }
 
 async function startProfiler(): Promise<{ stop(): Promise<unknown> }> {

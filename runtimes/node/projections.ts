@@ -3,6 +3,7 @@ import { createProjector } from "../../core/pipeline/projections/projection.js";
 import { type ProjectionWorker, startProjectionWorker } from "../../core/pipeline/projections/projection-worker.js";
 import type { CheckpointStore } from "../../core/ports/checkpoints.js";
 import type { Logger } from "../../core/ports/logger.js";
+import type { Metrics } from "../../core/ports/metrics.js";
 import type { EventFeed } from "../../core/ports/store.js";
 import type { ViewData, ViewStore } from "../../core/ports/view-store.js";
 
@@ -14,13 +15,22 @@ export interface ProjectionsOptions {
   /** Realms whose views this process keeps up to date. */
   readonly realms: readonly string[];
   readonly logger?: Logger;
+  /** Receives `edd.projection.lag` per projected page. */
+  readonly metrics?: Metrics;
 }
 
 /** Keeps every projection's view up to date in every listed realm, in this process. */
 export function startProjections(options: ProjectionsOptions): ProjectionWorker {
   const projectors = options.realms.flatMap((realm) =>
     options.projections.map((projection) =>
-      createProjector({ store: options.store, views: options.views, checkpoints: options.checkpoints, projection, realm }),
+      createProjector({
+        store: options.store,
+        views: options.views,
+        checkpoints: options.checkpoints,
+        projection,
+        realm,
+        ...(options.metrics === undefined ? {} : { metrics: options.metrics }),
+      }),
     ),
   );
   return startProjectionWorker(projectors, {
