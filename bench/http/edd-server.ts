@@ -4,7 +4,7 @@ import { Session } from "node:inspector";
 import { anonymousPrincipal, createEngine, type Engine } from "edd";
 import { serveNode, startProjections } from "edd/node";
 import pg from "pg";
-import { createPostgresStore, ensureCheckpointTables, ensureViewTables, PostgresCheckpointStore, PostgresViewStore } from "edd/postgres";
+import { createPostgresClient, createPostgresStore, migrateSql, PostgresCheckpointStore, PostgresViewStore } from "edd/postgres";
 import { bankServices } from "../../examples/bank/services.js";
 import { accountSummaries } from "../../examples/bank/views.js";
 
@@ -72,9 +72,10 @@ if (process.env.MODE === "inprocess") {
  */
 async function projectAccounts() {
   const schema = process.env.SCHEMA ?? "edd_bench_http";
-  const client = new pg.Pool({ connectionString: process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test", max: 2 });
-  await ensureViewTables(client, schema);
-  await ensureCheckpointTables(client, schema);
+  const connectionString = process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test";
+  const migrations = createPostgresClient({ connectionString, poolSize: 1 });
+  await migrateSql(migrations, { schema, components: ["views", "checkpoints"] }).finally(() => migrations.close());
+  const client = new pg.Pool({ connectionString, max: 2 });
   const checkpoints = new PostgresCheckpointStore(client, { schema });
   const lags: number[] = [];
   let page: readonly { readonly time: string }[] = [];
