@@ -101,6 +101,7 @@ async function projectAccounts() {
     },
     projections: [accountSummaries],
     realms: [anonymousPrincipal.realm],
+    engine,
   });
   return { worker: { stop: () => worker.stop().then(() => client.end()) }, lags };
 }

@@ -25,4 +25,6 @@ export interface EngineContext {
   readonly maxEffectDepth: number;
   /** Wakes the outbox relay, if one runs in this process. */
   onEffectsStored(): void;
+  /** Wakes the projection workers, if any run in this process. */
+  onEventsStored(): void;
 }

@@ -29,6 +29,8 @@ export interface Engine {
   query(body: unknown, principal: Principal, options?: DispatchOptions): Promise<DispatchResult>;
   /** Called when a commit stored effects; the Node runtime's relay subscribes to deliver them at once. */
   onEffectsStored(listener: () => void): () => void;
+  /** Called when a commit stored events; projection workers in this process subscribe to project them at once. */
+  onEventsStored(listener: () => void): () => void;
   /**
    * Logs a request an entry refused before dispatching it (authentication, body size, JSON): the
    * runtimes call it so every refusal reaches the request log. Never throws.
@@ -40,6 +42,7 @@ export function createEngine(config: EngineConfig): Engine {
   const registry = new ServiceRegistry(config.services);
   checkTargets(registry.services);
   const listeners = new Set<() => void>();
+  const eventListeners = new Set<() => void>();
   const runQuery: QueryRunner = async (service, query, attributes, scope) => {
     if (registry.service(service) !== undefined) return runLocalQuery(engineContext, service, query, attributes, scope, scope.trusted);
     if (config.remoteQuery === undefined) {
@@ -67,6 +70,9 @@ export function createEngine(config: EngineConfig): Engine {
     onEffectsStored: () => {
       for (const listener of listeners) listener();
     },
+    onEventsStored: () => {
+      for (const listener of eventListeners) listener();
+    },
   };
   const authenticator = config.authenticator ?? anonymousAuthenticator;
   // The request log says how each principal was authenticated: the authenticator's own word, else what the entry knows.
@@ -92,6 +98,10 @@ export function createEngine(config: EngineConfig): Engine {
     onEffectsStored(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);
+    },
+    onEventsStored(listener) {
+      eventListeners.add(listener);
+      return () => eventListeners.delete(listener);
     },
   };
 }

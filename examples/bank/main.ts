@@ -27,7 +27,7 @@ const authenticator = settings.authenticator;
 const engine = createEngine({ services: bankServices, store, views, logger, ...(authenticator === undefined ? {} : { authenticator }) });
 // EDD_ROLE=api leaves the projections, like the relay, to a worker process.
 const projections = settings.runsWorkers
-  ? [startProjections({ store, views, checkpoints, projections: [accountSummaries], realms: realmsFromEnv(process.env), logger })]
+  ? [startProjections({ store, views, checkpoints, projections: [accountSummaries], realms: realmsFromEnv(process.env), logger, engine })]
   : [];
 // The audit explorer at /_edd/ is on only with EDD_EXPLORER=1; anonymous operators only on loopback.
 const explorer = explorerSettingsFromEnv(process.env, settings.server.hostname);

@@ -70,6 +70,7 @@ export const serveCommand: CliCommand = async (args, context) => {
           projections: context.config.projections ?? [],
           realms: realmsFromEnv(context.env),
           logger,
+          engine,
         }),
       ]
     : [];

@@ -254,6 +254,7 @@ async function processRequest(
       );
       tracking.closedByCommit = context.store.recordsOutcomeInCommit === true;
       if (decided.kind === "accepted" && decided.effects.length > 0) context.onEffectsStored();
+      if (events > 0) context.onEventsStored();
       return response;
     } catch (error) {
       if (error instanceof IdentityConflictError) {
