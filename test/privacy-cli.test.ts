@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { openSqlKeyStore } from "../adapters/key-store-sql/open.js";
-import { openSqlStoresFromEnv } from "../adapters/sql/from-env.js";
+import { openSqlBackendFromEnv } from "../adapters/sql/from-env.js";
 import { erasedMarker } from "../core/privacy/index.js";
 import { bankServices } from "../examples/bank/services.js";
 import { accountSummaries, accountSummaryView } from "../examples/bank/views.js";
@@ -33,7 +33,7 @@ async function run(command: typeof forgetCommand, args: readonly string[], envir
 
 describe("edd forget (PGlite, the default store)", { timeout: 120_000 }, () => {
   it("erases the subject, keeps the other, and edd verify passes before and after", async () => {
-    const stores = await openSqlStoresFromEnv(env);
+    const stores = await openSqlBackendFromEnv(env);
     try {
       const keys = await openSqlKeyStore(stores.sql.client, { schema: stores.sql.schema, env });
       await openAndTransfer(privateBank(stores.store, stores.views, keys));
@@ -51,7 +51,7 @@ describe("edd forget (PGlite, the default store)", { timeout: 120_000 }, () => {
     expect(JSON.parse(verified.out)).toMatchObject({ ok: true, problems: [] });
     expect(verified.code).toBe(0);
 
-    const reopened = await openSqlStoresFromEnv(env);
+    const reopened = await openSqlBackendFromEnv(env);
     try {
       const ana = await reopened.views.get(realm, accountSummaryView, "acc-ana");
       const bob = await reopened.views.get(realm, accountSummaryView, "acc-bob");
@@ -73,7 +73,7 @@ describe("edd forget (PGlite, the default store)", { timeout: 120_000 }, () => {
     const keyless = await run(forgetCommand, ["--realm", realm, "--subject", "acc-bob"], { EDD_DATA_DIR: dataDir });
     expect(keyless.code).toBe(3);
     expect(keyless.err).toContain("EDD_MASTER_KEY");
-    const stores = await openSqlStoresFromEnv(env);
+    const stores = await openSqlBackendFromEnv(env);
     try {
       expect((await stores.views.get(realm, accountSummaryView, "acc-bob"))?.data.owner).toBe(bobEmail);
     } finally {

@@ -1,8 +1,14 @@
 import { createHash } from "node:crypto";
-import type { AttributeValue, DynamoDBClient as SdkClient, DynamoDBClientConfig, QueryCommandInput } from "@aws-sdk/client-dynamodb";
+import type {
+  AttributeValue,
+  DynamoDBClient as SdkClient,
+  DynamoDBClientConfig,
+  QueryCommandInput,
+  ScanCommandInput,
+} from "@aws-sdk/client-dynamodb";
 import { dynamodb } from "./sdk.js";
 
-const { CreateTableCommand, DescribeTableCommand, DynamoDBClient, QueryCommand, ResourceNotFoundException } = dynamodb;
+const { CreateTableCommand, DescribeTableCommand, DynamoDBClient, QueryCommand, ResourceNotFoundException, ScanCommand } = dynamodb;
 
 export interface DynamoTableOptions {
   /** The one table every item lives in (partition key `pk`, sort key `sk`, both strings). */
@@ -145,17 +151,22 @@ export function isConditionFailure(error: unknown): boolean {
 }
 
 /** Every item of a Query, page after page, strongly consistent. */
-export async function* queryAll(table: DynamoTable, input: Omit<QueryCommandInput, "TableName">): AsyncGenerator<Item> {
+export function queryAll(table: DynamoTable, input: Omit<QueryCommandInput, "TableName">): AsyncGenerator<Item> {
+  return allPages((start) => table.client.send(new QueryCommand({ TableName: table.name, ConsistentRead: true, ...input, ...start })));
+}
+
+/** Every item of a Scan, page after page, strongly consistent: for operators' listings, never a request path. */
+export function scanAll(table: DynamoTable, input: Omit<ScanCommandInput, "TableName">): AsyncGenerator<Item> {
+  return allPages((start) => table.client.send(new ScanCommand({ TableName: table.name, ConsistentRead: true, ...input, ...start })));
+}
+
+/** The one pagination loop: asks for the page after `LastEvaluatedKey` until there is none. */
+async function* allPages(
+  send: (start: { ExclusiveStartKey?: Item }) => Promise<{ Items?: Item[]; LastEvaluatedKey?: Item }>,
+): AsyncGenerator<Item> {
   let start: Item | undefined;
   do {
-    const page = await table.client.send(
-      new QueryCommand({
-        TableName: table.name,
-        ConsistentRead: true,
-        ...input,
-        ...(start === undefined ? {} : { ExclusiveStartKey: start }),
-      }),
-    );
+    const page = await send(start === undefined ? {} : { ExclusiveStartKey: start });
     yield* page.Items ?? [];
     start = page.LastEvaluatedKey;
   } while (start !== undefined);

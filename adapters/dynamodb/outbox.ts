@@ -166,7 +166,7 @@ export async function deadLetterOutbox(table: DynamoTable, id: string, error: { 
   move.delete("outbox", keyOf(table, id), { expression: "attempts = :seen", values: { ":seen": attr.n(read.n(Item, "attempts")) } });
   move.put(
     "dead",
-    deadLetterItem(table, {
+    deadLetterItem(table, newDeadLetterId(), {
       realm: read.s(Item, "realm"),
       source: "outbox",
       message: read.json(Item, "request"),
@@ -192,12 +192,13 @@ export async function deadLetterOutbox(table: DynamoTable, id: string, error: { 
 /**
  * Dead letters: few by nature, so one partition for the store. Ids are decimal like the SQL
  * store's (the `edd dlq` commands take numbers): the time in milliseconds and six random digits,
- * written on the condition that the id is free.
+ * written on the condition that the id is free. An imported letter keeps its resolution.
  */
-function deadLetterItem(table: DynamoTable, letter: NewDeadLetter): Item {
+export function deadLetterItem(table: DynamoTable, id: string, letter: NewDeadLetter & Pick<DeadLetter, "resolution">): Item {
+  const { resolution } = letter;
   return {
     pk: table.pk("dead"),
-    sk: attr.s(`${padded(Date.now(), 13)}${padded(randomInt(1_000_000), 6)}`),
+    sk: attr.s(id),
     realm: attr.s(letter.realm),
     source: attr.s(letter.source),
     message: attr.json(letter.message),
@@ -206,12 +207,17 @@ function deadLetterItem(table: DynamoTable, letter: NewDeadLetter): Item {
     attempts: attr.n(letter.attempts),
     firstFailedAt: attr.s(letter.firstFailedAt),
     lastFailedAt: attr.s(letter.lastFailedAt),
+    ...(resolution === undefined
+      ? {}
+      : { resolution: attr.s(resolution.outcome), resolvedBy: attr.s(resolution.operator), resolvedAt: attr.s(resolution.at) }),
   };
 }
 
+const newDeadLetterId = () => `${padded(Date.now(), 13)}${padded(randomInt(1_000_000), 6)}`;
+
 export async function addDeadLetter(table: DynamoTable, letter: NewDeadLetter): Promise<string> {
   for (;;) {
-    const item = deadLetterItem(table, letter);
+    const item = deadLetterItem(table, newDeadLetterId(), letter);
     try {
       await table.client.send(new PutItemCommand({ TableName: table.name, Item: item, ConditionExpression: "attribute_not_exists(pk)" }));
       return read.s(item, "sk");

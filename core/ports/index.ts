@@ -5,6 +5,8 @@ export * from "./transport.js";
 export * from "./object-store.js";
 export * from "./view-store.js";
 export type { CheckpointStore } from "./checkpoints.js";
+export { migrateOrClose, type Backend } from "./backend.js";
+export type { RequestLogPruner } from "./retention.js";
 export type * from "./audit.js";
 export type * from "./anchor.js";
 export type * from "./delivery.js";
@@ -16,6 +18,7 @@ export {
   type AggregateKey,
   type EventImporter,
   type IdentityReader,
+  type RealmRecordReader,
   type ImportBatch,
   type ImportedSnapshot,
 } from "./importer.js";

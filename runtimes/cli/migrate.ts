@@ -3,7 +3,7 @@ import type { SqlClient } from "../../adapters/sql/client.js";
 import { withoutCredentials } from "../../adapters/sql/from-env.js";
 import { type MigrationReport, migrate } from "../../adapters/sql/migrations.js";
 import { defaultDataDir, defaultSchema } from "../../adapters/sql/schema.js";
-import type { DynamoTarget } from "../node/dynamodb-stores.js";
+import type { DynamoTarget } from "../../adapters/dynamodb/from-env.js";
 
 export interface MigrateOptions {
   /** PostgreSQL to migrate; without it, the embedded PGlite store in `dataDir`. */
