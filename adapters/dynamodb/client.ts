@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { createHash, randomInt } from "node:crypto";
 import type {
   AttributeValue,
   DynamoDBClient as SdkClient,
@@ -8,7 +8,8 @@ import type {
 } from "@aws-sdk/client-dynamodb";
 import { dynamodb } from "./sdk.js";
 
-const { CreateTableCommand, DescribeTableCommand, DynamoDBClient, QueryCommand, ResourceNotFoundException, ScanCommand } = dynamodb;
+const { CreateTableCommand, DescribeTableCommand, DynamoDBClient, PutItemCommand, QueryCommand, ResourceNotFoundException, ScanCommand } =
+  dynamodb;
 
 export interface DynamoTableOptions {
   /** The one table every item lives in (partition key `pk`, sort key `sk`, both strings). */
@@ -113,6 +114,27 @@ export async function ensureTable(table: DynamoTable, options: EnsureTableOption
 /** Sort keys are strings: numbers are zero-padded so string order is number order. */
 export function padded(value: number | bigint, width = 20): string {
   return value.toString().padStart(width, "0");
+}
+
+/**
+ * A decimal id that sorts by time, like the SQL store's serial ids (the explorer and `edd dlq`
+ * take numbers): the time in milliseconds and six random digits. Written with `putFresh`.
+ */
+export function timeOrderedId(ms = Date.now()): string {
+  return `${padded(ms, 13)}${padded(randomInt(1_000_000), 6)}`;
+}
+
+/** Puts the item `itemFor` makes of a fresh `timeOrderedId(ms)`, drawing another id while one is taken; returns the item written. */
+export async function putFresh(table: DynamoTable, itemFor: (id: string) => Item, ms?: number): Promise<Item> {
+  for (;;) {
+    const item = itemFor(timeOrderedId(ms));
+    try {
+      await table.client.send(new PutItemCommand({ TableName: table.name, Item: item, ConditionExpression: "attribute_not_exists(pk)" }));
+      return item;
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+    }
+  }
 }
 
 /** A stable bucket in [0, buckets) for a key: spreads items over partitions the same way in every process. */

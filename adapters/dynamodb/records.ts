@@ -9,10 +9,22 @@ import {
   type ResponseRecord,
 } from "../../core/ports/importer.js";
 import type { CommandRequestBody, RequestLogEntry, RequestOutcome, StoredResponse } from "../../core/ports/store.js";
-import { attr, bucketOf, type DynamoTable, type Item, isConditionFailure, type Key, padded, queryAll, read, scanAll } from "./client.js";
+import {
+  attr,
+  bucketOf,
+  type DynamoTable,
+  type Item,
+  isConditionFailure,
+  type Key,
+  padded,
+  putFresh,
+  queryAll,
+  read,
+  scanAll,
+} from "./client.js";
 import { deadLetterItem, listDeadLetters } from "./outbox.js";
 import { dynamodb } from "./sdk.js";
-import { requestLogKey, requestLogPartitions, responseItem } from "./requests.js";
+import { requestLogItem, requestLogPartitions, responseItem } from "./requests.js";
 
 const { DeleteItemCommand, PutItemCommand } = dynamodb;
 
@@ -102,17 +114,16 @@ export class RecordWriter {
       }
     }
     for (const { outcome, ...entry } of records.requests) {
-      const id = `${padded(Date.parse(entry.receivedAt), 15)}-${randomUUID()}`;
-      await this.#put({
-        ...requestLogKey(table, realm, id),
-        receivedAt: attr.s(entry.receivedAt),
-        entry: attr.json({ realm, ...entry }),
-        ...(outcome === undefined ? {} : { outcome: attr.json(outcome) }),
-      });
+      const item = await putFresh(
+        table,
+        (id) => requestLogItem(table, realm, id, { realm, ...entry }, outcome),
+        Date.parse(entry.receivedAt),
+      );
+      this.#written.push({ pk: item.pk, sk: item.sk } as Key);
     }
     for (const letter of records.deadLetters) {
-      const id = `${padded(Date.parse(letter.firstFailedAt), 13)}${padded(Math.floor(Math.random() * 1_000_000), 6)}`;
-      await this.#put(deadLetterItem(table, id, { realm, ...letter }), "attribute_not_exists(pk)");
+      const item = await putFresh(table, (id) => deadLetterItem(table, id, { realm, ...letter }), Date.parse(letter.firstFailedAt));
+      this.#written.push({ pk: item.pk, sk: item.sk } as Key);
     }
     const stem = `${padded(Date.now(), 15)}.000000:${randomUUID()}`;
     for (const [index, entry] of records.outbox.entries()) {
