@@ -13,6 +13,11 @@ export interface Backend {
   readonly store: Store;
   readonly views: ViewStore;
   readonly checkpoints: CheckpointStore;
+  /**
+   * True when the views live only in this process beside a durable event store (DynamoDB's
+   * default: projected from the feed at start): `edd verify` and `edd rebuild` then leave them out.
+   */
+  readonly volatileViews?: boolean;
   /** The explorer's reads, and the aggregate listing of `edd verify` unless `listAggregates` is given. */
   readonly audit: AuditReader;
   /** A cheaper listing than paging `audit.listAggregates`, where the family has one. */

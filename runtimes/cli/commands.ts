@@ -158,6 +158,10 @@ const rebuildOnBackend: CliCommand = async (args, context) => {
   ]);
   const backend = await openBackendFor(context);
   try {
+    if (backend.volatileViews === true) {
+      context.err(`the views of ${backend.description} live in memory: nothing to rebuild\n`);
+      return exitCodes.usage;
+    }
     const { views, checkpoints } = backend;
     // Projections read personal data opened, as the live projectors do.
     const store = sealedStore(backend.store, context.config, await openKeysFor(context.config, context.env, backend));

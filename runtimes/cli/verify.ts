@@ -66,7 +66,7 @@ export const verifyCommand: CliCommand = async (args, context) => {
       services: context.config.services,
       listAggregates: aggregateLister(backend),
       checkChain: verifyChain,
-      ...(options.views ? { views: backend.views, projections: context.config.projections ?? [] } : {}),
+      ...(options.views && backend.volatileViews !== true ? { views: backend.views, projections: context.config.projections ?? [] } : {}),
       realm,
       ...scope,
       onProgress: progressLine(context, total, started),

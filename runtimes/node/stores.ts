@@ -20,17 +20,16 @@ export async function openBackendFromEnv(
     import("../../adapters/memory/view-store.js"),
     import("../../adapters/memory/checkpoints.js"),
   ]);
-  return migrateOrClose(
-    dynamoBackend({
-      tableName: target.tableName,
-      namespace: target.namespace,
-      clientConfig: target.clientConfig,
-      ...(target.feedShards === undefined ? {} : { feedShards: target.feedShards }),
-      views: new MemoryViewStore(),
-      checkpoints: new MemoryCheckpointStore(),
-      description: `${target.description} (views in memory, projected from the feed at start)`,
-    }),
-  );
+  const backend = dynamoBackend({
+    tableName: target.tableName,
+    namespace: target.namespace,
+    clientConfig: target.clientConfig,
+    ...(target.feedShards === undefined ? {} : { feedShards: target.feedShards }),
+    views: new MemoryViewStore(),
+    checkpoints: new MemoryCheckpointStore(),
+    description: `${target.description} (views in memory, projected from the feed at start)`,
+  });
+  return migrateOrClose({ ...backend, volatileViews: true });
 }
 
 /** @deprecated The name before edd had one Backend type: use `openBackendFromEnv`. */

@@ -1,5 +1,5 @@
 import { type Authenticator, createEngine, type Engine, jsonLogger } from "edd";
-import { MemoryCheckpointStore, MemoryStore, MemoryViewStore } from "edd/memory";
+import { memoryBackend } from "edd/memory";
 import type { ProjectionSetup } from "edd/pipeline";
 import { bankServices } from "../services.js";
 import { accountSummaries } from "../views.js";
@@ -52,8 +52,7 @@ export function realmsFromEnv(env: Readonly<Record<string, string | undefined>> 
 /** The Postgres code is loaded only when DATABASE_URL is set, so cold starts never pay for it. */
 async function openDeployedStores() {
   const url = process.env.DATABASE_URL;
-  if (url === undefined || url === "")
-    return { store: new MemoryStore(), views: new MemoryViewStore(), checkpoints: new MemoryCheckpointStore() };
+  if (url === undefined || url === "") return memoryBackend();
   const { openPostgresStores } = await import("./postgres-store.js");
   return openPostgresStores(url);
 }

@@ -1,15 +1,6 @@
-import type { Store, ViewStore } from "edd";
-import type { CheckpointStore } from "edd/ports";
-import {
-  createPostgresClient,
-  createPostgresStore,
-  ensureCheckpointTables,
-  ensureViewTables,
-  migrate,
-  PostgresCheckpointStore,
-  PostgresViewStore,
-  SqlStore,
-} from "edd/postgres";
+import type { Store } from "edd";
+import { type Backend, migrateOrClose } from "edd/ports";
+import { createPostgresClient, createPostgresStore, sqlBackend } from "edd/postgres";
 
 /**
  * The Postgres stores for DATABASE_URL (schema from EDD_SCHEMA). Their own module, so the bundler
@@ -20,28 +11,10 @@ export function openPostgresStore(connectionString: string): Promise<Store> {
   return createPostgresStore({ connectionString, poolSize: poolSize(), ...(schema === undefined ? {} : { schema }) });
 }
 
-/** Events, views and checkpoints on one pool: what a deployed bank serves and projects from. */
-export async function openPostgresStores(
-  connectionString: string,
-): Promise<{ store: Store; views: ViewStore; checkpoints: CheckpointStore }> {
-  const schema = process.env.EDD_SCHEMA || "edd";
+/** Events, views and checkpoints on one pool, migrated: what a deployed bank serves and projects from. */
+export function openPostgresStores(connectionString: string): Promise<Backend> {
   const client = createPostgresClient({ connectionString, poolSize: poolSize() });
-  try {
-    await migrate(client, schema);
-    const rows = {
-      query: async (text: string, params?: unknown[]) => ({ rows: await client.query<Record<string, unknown>>(text, params) }),
-    };
-    await ensureViewTables(rows, schema);
-    await ensureCheckpointTables(rows, schema);
-    return {
-      store: new SqlStore(client, { schema }),
-      views: new PostgresViewStore(rows, { schema }),
-      checkpoints: new PostgresCheckpointStore(rows, { schema }),
-    };
-  } catch (error) {
-    await client.close();
-    throw error;
-  }
+  return migrateOrClose(sqlBackend(client, { schema: process.env.EDD_SCHEMA || "edd" }));
 }
 
 /** A function instance serves one request at a time: a small pool spares the database's connections. */
