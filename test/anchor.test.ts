@@ -17,9 +17,9 @@ import { type AnchorLeaf, merkleRoot } from "../core/pipeline/operations/anchor.
 import { ObjectExistsError } from "../core/ports/object-store.js";
 import { bankServices } from "../examples/bank/services.js";
 import { anchorCommand } from "../runtimes/cli/anchor.js";
-import type { DataTools } from "../runtimes/cli/data-tools.js";
+import type { Backend } from "../core/ports/backend.js";
 import { verifyCommand } from "../runtimes/cli/verify.js";
-import { anchorKeyPair, bankScenario, pgliteSchemaTools, pgliteTools, realm, runCli } from "./support/data-cli.js";
+import { anchorKeyPair, bankScenario, pgliteSchemaBackend, pgliteBackend, realm, runCli } from "./support/data-cli.js";
 import { startAwsEmulator } from "./support/fauxqs.js";
 
 const folder = mkdtempSync(join(tmpdir(), "edd-anchor-"));
@@ -31,7 +31,7 @@ const keyPair = (name: string) => anchorKeyPair(folder, name);
 const keys = keyPair("operator");
 
 beforeAll(async () => {
-  await pgliteTools(clients);
+  await pgliteBackend(clients);
   database = clients[0] as SqlClient;
 });
 afterAll(async () => {
@@ -48,10 +48,10 @@ async function asDatabaseWriter(tools: Tools, statements: readonly [string, unkn
     await tx.query(`ALTER TABLE "${schema}".events ENABLE TRIGGER events_append_only`);
   });
 }
-type Tools = DataTools & { readonly schema: string };
+type Tools = Backend & { readonly schema: string };
 
 async function bankRealm(): Promise<Tools> {
-  const tools = await pgliteSchemaTools(database);
+  const tools = await pgliteSchemaBackend(database);
   await bankScenario(tools);
   return tools;
 }
@@ -79,13 +79,13 @@ async function rewriteHistory(tools: Tools, service: string, aggregateId: string
   await asDatabaseWriter(tools, statements);
 }
 
-async function anchor(tools: DataTools, name: string, env: NodeJS.ProcessEnv = { EDD_ANCHOR_PRIVATE_KEY_FILE: keys.privateKey }) {
+async function anchor(tools: Backend, name: string, env: NodeJS.ProcessEnv = { EDD_ANCHOR_PRIVATE_KEY_FILE: keys.privateKey }) {
   const result = await runCli(anchorCommand, tools, ["--realm", realm, "--out", path(name)], env);
   expect(result.code, result.err).toBe(0);
   return path(name);
 }
 
-async function verify(tools: DataTools, extra: readonly string[] = []) {
+async function verify(tools: Backend, extra: readonly string[] = []) {
   const result = await runCli(verifyCommand, tools, ["--no-views", ...extra]);
   return result;
 }

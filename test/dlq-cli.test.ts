@@ -98,7 +98,7 @@ describe("edd dlq: usage and store selection (no database needed)", () => {
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
-  });
+  }, 120_000); // a fresh PGlite folder (initdb) and every migration: near 30 s on a loaded machine
 });
 
 if (unavailable !== undefined) {

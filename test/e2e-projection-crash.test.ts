@@ -12,7 +12,8 @@ import { countFeed } from "../core/pipeline/projections/rebuild.js";
 import type { AccountState } from "../examples/bank/accounts.js";
 import { bankServices } from "../examples/bank/services.js";
 import { accountSummaries } from "../examples/bank/views.js";
-import { openSqlStoresFromEnv, type SqlStores } from "../adapters/sql/from-env.js";
+import type { SqlBackend } from "../adapters/sql/backend.js";
+import { openSqlBackendFromEnv } from "../adapters/sql/from-env.js";
 import { databaseUrl, describePostgres, dropSchemas, testSchema } from "./store-postgres-support.js";
 import { commandRequest } from "./support/requests.js";
 import { viewContents } from "./support/projection-fixtures.js";
@@ -93,7 +94,7 @@ describePostgres("projection crash: a projector SIGKILLed mid-stream on PostgreS
   const schema = testSchema();
   const started: JsonLinesProcess[] = [];
   let store: SqlStore | undefined;
-  let stores: SqlStores | undefined;
+  let stores: SqlBackend | undefined;
 
   afterAll(async () => {
     for (const child of started) await child.kill();
@@ -120,7 +121,7 @@ describePostgres("projection crash: a projector SIGKILLed mid-stream on PostgreS
     const totalSteps = Math.ceil(stored / batchSize);
     const killAfter = Math.max(3, Math.floor(totalSteps / 5));
     expect(totalSteps).toBeGreaterThan(killAfter * 3);
-    stores = await openSqlStoresFromEnv({ DATABASE_URL: databaseUrl, EDD_SCHEMA: schema });
+    stores = await openSqlBackendFromEnv({ DATABASE_URL: databaseUrl, EDD_SCHEMA: schema });
     const { views, checkpoints } = stores;
     const sqlStore = store;
 

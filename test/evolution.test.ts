@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MemoryCheckpointStore } from "../adapters/memory/checkpoints.js";
+import { memoryBackend } from "../adapters/memory/backend.js";
 import { memoryImporter } from "../adapters/memory/importer.js";
 import { MemoryStore } from "../adapters/memory/store.js";
 import { MemoryViewStore } from "../adapters/memory/view-store.js";
@@ -185,7 +186,8 @@ function describeEvolution(name: string, open: () => Promise<{ store: Store; clo
         const context: CliContext = {
           config: {
             services: [service],
-            openDataTools: async () => ({ store, listAggregates: feedAggregateLister(store), close: async () => {} }),
+            // Only the event store matters to check-history: the rest of a memory backend fills the shape.
+            openBackend: async () => ({ ...memoryBackend(), store, listAggregates: feedAggregateLister(store), close: async () => {} }),
           },
           env: {},
           out: (line) => out.push(line),

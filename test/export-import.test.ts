@@ -1,70 +1,21 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { dynamoImporter } from "../adapters/dynamodb/importer.js";
-import { memoryImporter } from "../adapters/memory/importer.js";
-import { MemoryStore } from "../adapters/memory/store.js";
-import { createPostgresClient } from "../adapters/postgres/index.js";
-import type { SqlClient } from "../adapters/sql/client.js";
-import { migrate } from "../adapters/sql/migrations.js";
+import { readFileSync, writeFileSync } from "node:fs";
+import { beforeAll, describe, expect, it } from "vitest";
+import { memoryBackend } from "../adapters/memory/backend.js";
 import { anonymousPrincipal } from "../core/index.js";
-import { feedAggregateLister } from "../core/pipeline/operations/verify.js";
-import { type DataTools, sqlDataTools } from "../runtimes/cli/data-tools.js";
-import { exportCommand } from "../runtimes/cli/export.js";
+import type { Backend } from "../core/ports/backend.js";
 import { importCommand } from "../runtimes/cli/import.js";
 import { verifyCommand } from "../runtimes/cli/verify.js";
 import { recordKinds, recordLineSchema } from "../core/pipeline/operations/realm-records.js";
-import { databaseUrl, describePostgres, dropSchemas, testSchema } from "./store-postgres-support.js";
-import { bankScenario, pgliteTools as pgliteTools_, runCli } from "./support/data-cli.js";
-import { dynamoEndpoint, dynamoTable } from "./support/dynamodb.js";
+import { describePostgres } from "./store-postgres-support.js";
+import { bankScenario, runCli } from "./support/data-cli.js";
+import { moveFixture } from "./support/data-moves.js";
 
 const realm = anonymousPrincipal.realm;
-const folder = mkdtempSync(join(tmpdir(), "edd-export-"));
-const file = (name: string) => join(folder, `${name}.jsonl`);
-
-const endpoint = dynamoEndpoint();
-let dynamo: Awaited<ReturnType<typeof dynamoTable>> | undefined;
-const sqlClients: SqlClient[] = [];
-const schemas: string[] = [];
-
-beforeAll(async () => {
-  if (typeof endpoint === "string") dynamo = await dynamoTable(endpoint);
-}, 120_000);
-afterAll(async () => {
-  await Promise.all(sqlClients.map((client) => client.close()));
-  dynamo?.close();
-  await dropSchemas(schemas);
-  rmSync(folder, { recursive: true, force: true });
-});
-
-const pgliteTools = () => pgliteTools_(sqlClients);
-
-async function postgresTools(): Promise<DataTools> {
-  const schema = testSchema();
-  schemas.push(schema);
-  const client = createPostgresClient({ connectionString: databaseUrl, poolSize: 4 });
-  sqlClients.push(client);
-  await migrate(client, schema);
-  return sqlDataTools(client, schema, false);
-}
-
-function dynamoTools(): DataTools {
-  if (dynamo === undefined) throw new Error(`DynamoDB Local is not running: ${typeof endpoint === "string" ? "" : endpoint.unavailable}`);
-  const store = dynamo.store();
-  const importer = dynamoImporter(store);
-  return { store, listAggregates: feedAggregateLister(store), importer, identities: importer, records: importer, close: async () => {} };
-}
+const { endpoint, file, pglite: pgliteBackend, postgres: postgresBackend, dynamo, exportTo } = moveFixture("edd-export-");
 
 const run = runCli;
 
-async function exportTo(tools: DataTools, name: string): Promise<string> {
-  const result = await run(exportCommand, tools, ["--realm", realm, "--out", file(name)]);
-  expect(result.code, result.err).toBe(0);
-  return readFileSync(file(name), "utf8");
-}
-
-async function importAndVerify(tools: DataTools, from: string): Promise<void> {
+async function importAndVerify(tools: Backend, from: string): Promise<void> {
   const imported = await run(importCommand, tools, ["--realm", realm, file(from)]);
   expect(imported.code, imported.err).toBe(0);
   const verified = await run(verifyCommand, tools, ["--realm", realm]);
@@ -76,7 +27,7 @@ describePostgres("export and import", () => {
     "moves the bank PGlite → PostgreSQL → DynamoDB → PGlite; verify passes and every export is byte-identical",
     { timeout: 120_000 },
     async () => {
-      const source = await pgliteTools();
+      const source = await pgliteBackend();
       await bankScenario(source);
       expect((await run(verifyCommand, source, ["--realm", realm])).code).toBe(0);
       const original = await exportTo(source, "pglite");
@@ -86,15 +37,15 @@ describePostgres("export and import", () => {
       expect(lines.filter((line) => line.startsWith('{"kind":"identity"'))).toHaveLength(2);
       expect(JSON.parse(lines.at(-1) as string)).toMatchObject({ kind: "end", events: 9, identities: 2 });
 
-      const postgres = await postgresTools();
+      const postgres = await postgresBackend();
       await importAndVerify(postgres, "pglite");
       expect(await exportTo(postgres, "postgres")).toBe(original);
 
-      const dynamoStore = dynamoTools();
+      const dynamoStore = dynamo();
       await importAndVerify(dynamoStore, "postgres");
       expect(await exportTo(dynamoStore, "dynamodb")).toBe(original);
 
-      const target = await pgliteTools();
+      const target = await pgliteBackend();
       await importAndVerify(target, "dynamodb");
       expect(await exportTo(target, "pglite-again")).toBe(original);
       expect(await target.store.findIdentity(realm, "accounts", "bo@example.org")).toBe("b");
@@ -109,14 +60,14 @@ describePostgres("export and import", () => {
 describe("import refuses", () => {
   let exported: string;
   beforeAll(async () => {
-    const source = await pgliteTools();
+    const source = await pgliteBackend();
     await bankScenario(source);
     exported = await exportTo(source, "refusals");
   });
 
   for (const [name, open] of [
-    ["PGlite", pgliteTools],
-    ["DynamoDB", async () => dynamoTools()],
+    ["PGlite", pgliteBackend],
+    ["DynamoDB", async () => dynamo()],
   ] as const) {
     it.skipIf(name === "DynamoDB" && typeof endpoint !== "string")(
       `to mix into aggregates that exist (${name}), writing nothing`,
@@ -133,13 +84,8 @@ describe("import refuses", () => {
   }
 
   it("into a MemoryStore too, which verify then passes", async () => {
-    const memory = new MemoryStore();
-    const tools: DataTools = {
-      store: memory,
-      listAggregates: feedAggregateLister(memory),
-      importer: memoryImporter(memory),
-      close: async () => {},
-    };
+    const tools = memoryBackend();
+    const memory = tools.store;
     await importAndVerify(tools, "refusals");
     expect(await memory.findIdentity(realm, "accounts", "ana@example.com")).toBe("a");
     expect((await memory.readFeed(realm, undefined, 100)).events).toHaveLength(9);
@@ -176,7 +122,7 @@ describe("import refuses", () => {
   });
 
   it("a tampered file, a cut-off file and a file of another realm", async () => {
-    const tools = await pgliteTools();
+    const tools = await pgliteBackend();
     const tampered = exported.replace('"amount":500', '"amount":5000');
     writeFileSync(file("tampered"), tampered);
     const lines = exported.trimEnd().split("\n");

@@ -8,12 +8,12 @@ import { eventHash } from "../adapters/sql/hash.js";
 import { anonymousPrincipal, createEngine } from "../core/index.js";
 import type { StoredEvent } from "../core/model/events.js";
 import { bankServices } from "../examples/bank/services.js";
-import type { DataTools } from "../runtimes/cli/data-tools.js";
+import type { Backend } from "../core/ports/backend.js";
 import { anchorCommand } from "../runtimes/cli/anchor.js";
 import { exportCommand } from "../runtimes/cli/export.js";
 import { importCommand } from "../runtimes/cli/import.js";
 import { verifyCommand } from "../runtimes/cli/verify.js";
-import { anchorKeyPair, bankScenario, pgliteSchemaTools, pgliteTools, realm, runCli } from "./support/data-cli.js";
+import { anchorKeyPair, bankScenario, pgliteSchemaBackend, pgliteBackend, realm, runCli } from "./support/data-cli.js";
 
 const folder = mkdtempSync(join(tmpdir(), "edd-import-"));
 const clients: SqlClient[] = [];
@@ -21,10 +21,10 @@ let exported: string;
 let database: SqlClient;
 const keys = anchorKeyPair(folder, "operator");
 const sourceAnchor = join(folder, "source-anchor.jsonl");
-const emptyTarget = () => pgliteSchemaTools(database);
+const emptyTarget = () => pgliteSchemaBackend(database);
 
 beforeAll(async () => {
-  const source = await pgliteTools(clients);
+  const source = await pgliteBackend(clients);
   database = clients[0] as SqlClient;
   await bankScenario(source);
   const result = await runCli(exportCommand, source, ["--realm", realm, "--out", join(folder, "bank.jsonl")]);
@@ -69,7 +69,7 @@ function forge(lines: readonly Line[]): string {
 }
 
 /** Imports `text` into `tools`; returns the exit code, stderr and what the realm's feed holds afterwards. */
-async function importText(tools: DataTools, name: string, text: string, options: readonly string[] = []) {
+async function importText(tools: Backend, name: string, text: string, options: readonly string[] = []) {
   const path = join(folder, `${name}.jsonl`);
   writeFileSync(path, text);
   const result = await runCli(importCommand, tools, ["--realm", realm, ...options, path]);

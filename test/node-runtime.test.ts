@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { z } from "zod";
 import { MemoryStore } from "../adapters/memory/index.js";
-import { createEngine, defineService } from "../core/index.js";
+import { createEngine } from "../core/index.js";
 import { bankServices } from "../examples/bank/services.js";
 import { serveNode } from "../runtimes/node/index.js";
 import { commandRequest, queryRequest } from "./support/requests.js";
+import { slowQuery } from "./support/slow-query.js";
 
 describe("Node runtime", () => {
   it("serves the API over real HTTP and relays effects in process", async () => {
@@ -39,25 +39,7 @@ describe("Node runtime", () => {
   });
 
   it("finishes in-flight requests when it stops, and accepts no new ones", async () => {
-    let release: () => void = () => {};
-    const released = new Promise<void>((resolve) => {
-      release = resolve;
-    });
-    let entered: () => void = () => {};
-    const inHandler = new Promise<void>((resolve) => {
-      entered = resolve;
-    });
-    const slow = defineService("slow", { initialState: () => ({}) })
-      .event("Nothing", z.object({}), (s) => s)
-      .query("Wait", {
-        schema: z.object({}),
-        handle: async () => {
-          entered();
-          await released;
-          return "finished";
-        },
-      })
-      .build();
+    const { service: slow, inHandler, release } = slowQuery();
     const server = await serveNode(createEngine({ services: [slow], store: new MemoryStore() }), { port: 0, relay: false });
     const inFlight = fetch(`${server.url}/query`, { method: "POST", body: JSON.stringify(queryRequest("Wait", {})) });
     await inHandler;

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { openSqlKeyStore } from "../adapters/key-store-sql/open.js";
-import { openSqlStoresFromEnv } from "../adapters/sql/from-env.js";
+import { openSqlBackendFromEnv } from "../adapters/sql/from-env.js";
 import { erasedMarker } from "../core/privacy/index.js";
 import { bankServices } from "../examples/bank/services.js";
 import { accountSummaries, accountSummaryView } from "../examples/bank/views.js";
@@ -39,7 +39,7 @@ async function openedOwner(stores: Awaited<ReturnType<typeof openSqlStoresFromEn
 
 describe("edd forget (PGlite, the default store)", { timeout: 120_000 }, () => {
   it("erases the subject, keeps the other, and edd verify passes before and after", async () => {
-    const stores = await openSqlStoresFromEnv(env);
+    const stores = await openSqlBackendFromEnv(env);
     try {
       const keys = await openSqlKeyStore(stores.sql.client, { schema: stores.sql.schema, env });
       await openAndTransfer(privateBank(stores.store, stores.views, keys));
@@ -57,7 +57,7 @@ describe("edd forget (PGlite, the default store)", { timeout: 120_000 }, () => {
     expect(JSON.parse(verified.out)).toMatchObject({ ok: true, problems: [] });
     expect(verified.code).toBe(0);
 
-    const reopened = await openSqlStoresFromEnv(env);
+    const reopened = await openSqlBackendFromEnv(env);
     try {
       const ana = await reopened.views.get(realm, accountSummaryView, "acc-ana");
       expect(ana?.data.owner).toBe(erasedMarker);
@@ -80,7 +80,7 @@ describe("edd forget (PGlite, the default store)", { timeout: 120_000 }, () => {
     const keyless = await run(forgetCommand, ["--realm", realm, "--subject", "acc-bob"], { EDD_DATA_DIR: dataDir });
     expect(keyless.code).toBe(3);
     expect(keyless.err).toContain("EDD_MASTER_KEY");
-    const stores = await openSqlStoresFromEnv(env);
+    const stores = await openSqlBackendFromEnv(env);
     try {
       expect(await openedOwner(stores, "acc-bob")).toBe(bobEmail);
     } finally {

@@ -3,25 +3,26 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MemoryStore } from "../adapters/memory/store.js";
 import { createPostgresClient } from "../adapters/postgres/index.js";
 import type { SqlClient } from "../adapters/sql/client.js";
-import { migrate } from "../adapters/sql/migrations.js";
 import { sqlRequestLogPruner } from "../adapters/sql/prune.js";
 import { anonymousPrincipal, createEngine } from "../core/index.js";
 import { parseRetention, pruneRequestLog, retentionCutoff } from "../core/pipeline/operations/prune.js";
 import type { RequestLogPruner } from "../core/ports/retention.js";
 import type { Store } from "../core/ports/store.js";
 import { bankServices } from "../examples/bank/services.js";
-import type { DataTools } from "../runtimes/cli/data-tools.js";
-import { dynamoDataTools, sqlDataTools } from "../runtimes/cli/data-tools.js";
+import type { Backend } from "../core/ports/backend.js";
+import { dynamoBackend } from "../adapters/dynamodb/backend.js";
+import { MemoryViewStore } from "../adapters/memory/view-store.js";
+import { sqlBackend } from "../adapters/sql/backend.js";
 import { pruneCommand } from "../runtimes/cli/prune.js";
 import { databaseUrl, describePostgres, dropSchemas, testSchema } from "./store-postgres-support.js";
-import { pgliteSchemaTools, pgliteTools, runCli } from "./support/data-cli.js";
+import { pgliteSchemaBackend, pgliteBackend, runCli } from "./support/data-cli.js";
 import { describeDynamo, dynamoTable } from "./support/dynamodb.js";
 import { requestLogEntry } from "./support/requests.js";
 
 const clients: SqlClient[] = [];
 let database: SqlClient;
 beforeAll(async () => {
-  await pgliteTools(clients);
+  await pgliteBackend(clients);
   database = clients[0] as SqlClient;
 });
 afterAll(async () => {
@@ -32,7 +33,7 @@ const yearsAgo = (years: number) => new Date(Date.now() - years * 366 * 86_400_0
 
 const entry = (realm: string, receivedAt: string) => requestLogEntry(realm, { receivedAt });
 
-async function requestLog(tools: DataTools & { schema: string }, realm: string) {
+async function requestLog(tools: Backend & { schema: string }, realm: string) {
   return database.query<{ request_id: string }>(`SELECT request_id FROM "${tools.schema}".request_log WHERE realm = $1 ORDER BY id`, [
     realm,
   ]);
@@ -40,7 +41,7 @@ async function requestLog(tools: DataTools & { schema: string }, realm: string) 
 
 describe("edd prune (finding 13: the request log grows without bound)", () => {
   it("finding 13: edd prune removes the realm's request-log entries past the retention, and a second run removes nothing", async () => {
-    const tools = await pgliteSchemaTools(database);
+    const tools = await pgliteSchemaBackend(database);
     for (const receivedAt of [yearsAgo(9), yearsAgo(8), yearsAgo(8), yearsAgo(7.5), yearsAgo(1), new Date().toISOString()])
       await tools.store.logRequest(entry("default", receivedAt));
     for (const receivedAt of [yearsAgo(9), yearsAgo(9)]) await tools.store.logRequest(entry("other", receivedAt));
@@ -57,7 +58,7 @@ describe("edd prune (finding 13: the request log grows without bound)", () => {
   });
 
   it("finding 13: a resent request after its log entry was pruned is answered from its stored response, never applied twice", async () => {
-    const tools = await pgliteSchemaTools(database);
+    const tools = await pgliteSchemaBackend(database);
     const engine = createEngine({ services: bankServices, store: tools.store });
     const open = { service: "accounts", command: "OpenAccount", aggregateId: "a", attributes: { owner: "ana@example.com" } };
     await engine.command({ requestId: randomUUID(), interactionId: randomUUID(), commands: [open] }, anonymousPrincipal);
@@ -81,7 +82,7 @@ describe("edd prune (finding 13: the request log grows without bound)", () => {
   });
 
   it("--responses prunes only the realm's stored responses past the idempotency window, keeps the request log, and says what a late resend does", async () => {
-    const tools = await pgliteSchemaTools(database);
+    const tools = await pgliteSchemaBackend(database);
     const engine = createEngine({ services: bankServices, store: tools.store });
     const send = (command: { command: string; attributes: Record<string, unknown> }) => ({
       requestId: randomUUID(),
@@ -119,7 +120,7 @@ describe("edd prune (finding 13: the request log grows without bound)", () => {
   });
 
   it("deletes in batches no larger than asked, each a statement of its own", async () => {
-    const tools = await pgliteSchemaTools(database);
+    const tools = await pgliteSchemaBackend(database);
     for (let i = 0; i < 5; i++) await tools.store.logRequest(entry("default", yearsAgo(10)));
     const inner = sqlRequestLogPruner(database, { schema: tools.schema });
     const batches: number[] = [];
@@ -137,7 +138,7 @@ describe("edd prune (finding 13: the request log grows without bound)", () => {
   });
 
   it("--dry-run counts and deletes nothing; a retention it cannot read is a usage error", async () => {
-    const tools = await pgliteSchemaTools(database);
+    const tools = await pgliteSchemaBackend(database);
     await tools.store.logRequest(entry("default", yearsAgo(2)));
     const dry = await runCli(pruneCommand, tools, ["--realm", "default", "--retention", "400d", "--dry-run"]);
     expect(dry.out).toMatch(/^would prune 1 request-log entries/);
@@ -157,8 +158,8 @@ describe("edd prune (finding 13: the request log grows without bound)", () => {
     it("prunes only the realm's entries past the retention, in batches", async () => {
       const client = createPostgresClient({ connectionString: databaseUrl, poolSize: 2 });
       try {
-        await migrate(client, schema);
-        const tools = sqlDataTools(client, schema, false);
+        const tools = sqlBackend(client, { schema });
+        await tools.migrate();
         for (const receivedAt of [yearsAgo(9), yearsAgo(8), yearsAgo(8), new Date().toISOString()])
           await tools.store.logRequest(entry("default", receivedAt));
         await tools.store.logRequest(entry("other", yearsAgo(9)));
@@ -192,8 +193,13 @@ describeDynamo("edd prune on DynamoDB Local", (endpoint) => {
   afterAll(() => table.close());
 
   it("prunes only the realm's entries past the retention, in batches, from every request-log partition", async () => {
-    const store = table.store();
-    const tools = dynamoDataTools(store);
+    const tools = dynamoBackend({
+      tableName: table.tableName,
+      client: table.client,
+      namespace: randomUUID(),
+      views: new MemoryViewStore(),
+    });
+    const { store } = tools;
     for (const receivedAt of [yearsAgo(9), yearsAgo(8), yearsAgo(8), yearsAgo(7.5), new Date().toISOString()])
       await store.logRequest(entry("default", receivedAt));
     await store.logRequest(entry("other", yearsAgo(9)));

@@ -2,15 +2,15 @@ import { spawn } from "node:child_process";
 import { createInterface } from "node:readline";
 import type { Hono } from "hono";
 import { afterAll, describe, expect, it } from "vitest";
-import { z } from "zod";
 import { MemoryStore } from "../adapters/memory/index.js";
 import { createPostgresStore } from "../adapters/postgres/index.js";
-import { createEngine, defineService, type Store } from "../core/index.js";
+import { createEngine, type Store } from "../core/index.js";
 import { bankServices } from "../examples/bank/services.js";
 import { createHttpApp } from "../runtimes/http/index.js";
 import { serveNode } from "../runtimes/node/index.js";
 import { databaseUrl, describePostgres, dropSchemas, testSchema } from "./store-postgres-support.js";
 import { queryRequest } from "./support/requests.js";
+import { slowQuery } from "./support/slow-query.js";
 
 const appOn = (store: Store, options: Parameters<typeof createHttpApp>[1] = {}) =>
   createHttpApp(createEngine({ services: bankServices, store }), options);
@@ -48,25 +48,7 @@ describe("GET /ready", () => {
   });
 
   it("answers 503 once serveNode starts draining, while the in-flight request still finishes", async () => {
-    let release: () => void = () => {};
-    const released = new Promise<void>((resolve) => {
-      release = resolve;
-    });
-    let entered: () => void = () => {};
-    const inHandler = new Promise<void>((resolve) => {
-      entered = resolve;
-    });
-    const slow = defineService("slow", { initialState: () => ({}) })
-      .event("Nothing", z.object({}), (s) => s)
-      .query("Wait", {
-        schema: z.object({}),
-        handle: async () => {
-          entered();
-          await released;
-          return "finished";
-        },
-      })
-      .build();
+    const { service: slow, inHandler, release } = slowQuery();
     let app: Hono | undefined;
     const server = await serveNode(createEngine({ services: [slow], store: new MemoryStore() }), {
       port: 0,

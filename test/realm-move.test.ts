@@ -1,41 +1,17 @@
 import { randomUUID } from "node:crypto";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { afterAll, beforeAll, expect, it } from "vitest";
-import { dynamoImporter } from "../adapters/dynamodb/importer.js";
-import { createPostgresClient } from "../adapters/postgres/index.js";
-import type { SqlClient } from "../adapters/sql/client.js";
-import { migrate } from "../adapters/sql/migrations.js";
+import { expect, it } from "vitest";
+import type { Backend } from "../core/ports/backend.js";
 import { createEngine, type Engine } from "../core/index.js";
 import { dispatchQueuedCommand, redriveDeadLetter } from "edd/pipeline";
 import { createOutboxRelay } from "edd/pipeline";
-import { feedAggregateLister } from "../core/pipeline/operations/verify.js";
 import { bankServices } from "../examples/bank/services.js";
-import { exportCommand } from "../runtimes/cli/export.js";
-import { type DataTools, sqlDataTools } from "../runtimes/cli/data-tools.js";
 import { importCommand } from "../runtimes/cli/import.js";
 import { createHttpApp } from "../runtimes/http/app.js";
-import { databaseUrl, describePostgres, dropSchemas, testSchema } from "./store-postgres-support.js";
-import { pgliteTools, realm, runCli } from "./support/data-cli.js";
-import { dynamoEndpoint, dynamoTable } from "./support/dynamodb.js";
+import { describePostgres } from "./store-postgres-support.js";
+import { realm, runCli } from "./support/data-cli.js";
+import { moveFixture } from "./support/data-moves.js";
 
-const folder = mkdtempSync(join(tmpdir(), "edd-move-"));
-const file = (name: string) => join(folder, `${name}.jsonl`);
-const endpoint = dynamoEndpoint();
-let dynamo: Awaited<ReturnType<typeof dynamoTable>> | undefined;
-const sqlClients: SqlClient[] = [];
-const schemas: string[] = [];
-
-beforeAll(async () => {
-  if (typeof endpoint === "string") dynamo = await dynamoTable(endpoint);
-}, 120_000);
-afterAll(async () => {
-  await Promise.all(sqlClients.map((client) => client.close()));
-  dynamo?.close();
-  await dropSchemas(schemas);
-  rmSync(folder, { recursive: true, force: true });
-});
+const { endpoint, file, pglite, postgres, dynamo, exportTo } = moveFixture("edd-move-");
 
 /** One request as a client sent it, and the exact text it was answered with. */
 interface Sent {
@@ -66,7 +42,7 @@ const command = (name: string, aggregateId: string, attributes: Record<string, u
  * delivered by effects and one whose effects are still in the outbox, and dead letters open,
  * redriven and discarded.
  */
-async function bankHistory(tools: DataTools): Promise<Sent[]> {
+async function bankHistory(tools: Backend): Promise<Sent[]> {
   const engine = createEngine({ services: bankServices, store: tools.store });
   const sent: Sent[] = [];
   sent.push(await post(engine, command("OpenAccount", "a", { owner: "ana@example.com" }, { channel: "web" })));
@@ -87,14 +63,8 @@ async function bankHistory(tools: DataTools): Promise<Sent[]> {
   return sent;
 }
 
-async function exportTo(tools: DataTools, name: string): Promise<string> {
-  const result = await runCli(exportCommand, tools, ["--realm", realm, "--out", file(name)]);
-  expect(result.code, result.err).toBe(0);
-  return readFileSync(file(name), "utf8");
-}
-
 /** Every old request sent again to the moved realm: the stored answer, byte for byte, and not one new event. */
-async function expectRetriesAnsweredFromTheStore(tools: DataTools, sent: readonly Sent[]): Promise<void> {
+async function expectRetriesAnsweredFromTheStore(tools: Backend, sent: readonly Sent[]): Promise<void> {
   const engine = createEngine({ services: bankServices, store: tools.store });
   const before = (await tools.store.readFeed(realm, undefined, 1000)).events.length;
   for (const request of sent) {
@@ -104,27 +74,11 @@ async function expectRetriesAnsweredFromTheStore(tools: DataTools, sent: readonl
   expect((await tools.store.readFeed(realm, undefined, 1000)).events.length).toBe(before);
 }
 
-async function postgresTools(): Promise<DataTools> {
-  const schema = testSchema();
-  schemas.push(schema);
-  const client = createPostgresClient({ connectionString: databaseUrl, poolSize: 4 });
-  sqlClients.push(client);
-  await migrate(client, schema);
-  return sqlDataTools(client, schema, false);
-}
-
-function dynamoTools(): DataTools {
-  if (dynamo === undefined) throw new Error("DynamoDB Local is not running");
-  const store = dynamo.store();
-  const importer = dynamoImporter(store);
-  return { store, listAggregates: feedAggregateLister(store), importer, identities: importer, records: importer, close: async () => {} };
-}
-
 describePostgres("a realm moves whole", () => {
   it.skipIf(typeof endpoint !== "string")(
     "PGlite → PostgreSQL → DynamoDB → PGlite: every record kind byte-identical, old requests answered from the store after each hop",
     async () => {
-      const source = await pgliteTools(sqlClients);
+      const source = await pglite();
       const sent = await bankHistory(source);
       const original = await exportTo(source, "pglite");
       const kinds = original
@@ -148,9 +102,9 @@ describePostgres("a realm moves whole", () => {
 
       let previous = "pglite";
       for (const [name, open] of [
-        ["postgres", postgresTools],
-        ["dynamodb", async () => dynamoTools()],
-        ["pglite-again", () => pgliteTools(sqlClients)],
+        ["postgres", postgres],
+        ["dynamodb", async () => dynamo()],
+        ["pglite-again", pglite],
       ] as const) {
         const target = await open();
         const imported = await runCli(importCommand, target, ["--realm", realm, file(previous)]);

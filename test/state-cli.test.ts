@@ -1,16 +1,16 @@
 import { describe, expect, it } from "vitest";
-import { MemoryStore } from "../adapters/memory/store.js";
+import { memoryBackend } from "../adapters/memory/backend.js";
 import { anonymousPrincipal, createEngine } from "../core/index.js";
-import { feedAggregateLister } from "../core/pipeline/operations/verify.js";
 import { bankServices } from "../examples/bank/services.js";
-import type { DataTools } from "../runtimes/cli/data-tools.js";
+import type { Backend } from "../core/ports/backend.js";
 import { stateCommand } from "../runtimes/cli/state.js";
 import { runCli } from "./support/data-cli.js";
 import { commandRequest } from "./support/requests.js";
 
 /** An account opened, then two deposits a minute apart, on a clock the test sets. */
-async function account(): Promise<DataTools> {
-  const store = new MemoryStore();
+async function account(): Promise<Backend> {
+  const backend = memoryBackend();
+  const { store } = backend;
   let now = new Date("2026-01-02T10:00:00.000Z");
   const engine = createEngine({ services: bankServices, store, clock: { now: () => now } });
   const send = async (command: string, attributes: Record<string, unknown>) =>
@@ -20,10 +20,10 @@ async function account(): Promise<DataTools> {
   await send("Deposit", { amount: 500 });
   now = new Date("2026-01-02T10:02:00.000Z");
   await send("Deposit", { amount: 7 });
-  return { store, listAggregates: feedAggregateLister(store), close: async () => {} };
+  return backend;
 }
 
-const state = async (tools: DataTools, at: string) =>
+const state = async (tools: Backend, at: string) =>
   runCli(stateCommand, tools, ["--realm", "default", "--aggregate", "accounts/a", "--at", at, "--json"]);
 
 describe("edd state", () => {

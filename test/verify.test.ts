@@ -4,7 +4,6 @@ import { MemoryCheckpointStore } from "../adapters/memory/checkpoints.js";
 import { createPgliteClient } from "../adapters/pglite/index.js";
 import { createPostgresClient } from "../adapters/postgres/index.js";
 import type { SqlClient } from "../adapters/sql/client.js";
-import { migrateSql } from "../adapters/sql/component-migrations.js";
 import { anonymousPrincipal, createEngine } from "../core/index.js";
 import { createOutboxRelay } from "edd/pipeline";
 import { createProjector } from "../core/pipeline/projections/projection.js";
@@ -12,14 +11,15 @@ import type { VerifyProblem } from "../core/pipeline/operations/verify.js";
 import { bankServices } from "../examples/bank/services.js";
 import { accountSummaries } from "../examples/bank/views.js";
 import type { CliContext } from "../runtimes/cli/context.js";
-import { type DataTools, sqlDataTools } from "../runtimes/cli/data-tools.js";
+import type { Backend } from "../core/ports/backend.js";
+import { sqlBackend } from "../adapters/sql/backend.js";
 import { verifyCommand } from "../runtimes/cli/verify.js";
 import { databaseUrl, describePostgres, dropSchemas, testSchema } from "./store-postgres-support.js";
 
 const realm = anonymousPrincipal.realm;
 
 /** Accounts a–e with deposits, a withdrawal and one transfer (effects through the outbox), views projected. */
-async function bankScenario(tools: DataTools): Promise<void> {
+async function bankScenario(tools: Backend): Promise<void> {
   const engine = createEngine({ services: bankServices, store: tools.store });
   const send = async (service: string, command: string, aggregateId: string, attributes: Record<string, unknown>) => {
     const request = { requestId: randomUUID(), interactionId: randomUUID(), commands: [{ service, command, aggregateId, attributes }] };
@@ -46,10 +46,10 @@ async function bankScenario(tools: DataTools): Promise<void> {
 }
 
 /** Projects until the view has seen every event: on PostgreSQL the feed shows a commit once older transactions end. */
-async function projectAll(tools: DataTools): Promise<void> {
+async function projectAll(tools: Backend): Promise<void> {
   const projector = createProjector({
     store: tools.store,
-    views: tools.views as NonNullable<DataTools["views"]>,
+    views: tools.views as NonNullable<Backend["views"]>,
     checkpoints: new MemoryCheckpointStore(),
     projection: accountSummaries,
     realm,
@@ -65,14 +65,14 @@ async function projectAll(tools: DataTools): Promise<void> {
   }
 }
 
-async function runVerify(tools: DataTools, args: readonly string[] = []) {
+async function runVerify(tools: Backend, args: readonly string[] = []) {
   const out: string[] = [];
   const context: CliContext = {
     config: {
       services: bankServices,
       projections: [accountSummaries],
-      // openDataTools hands over the test's stores; verify must not close them.
-      ...{ openDataTools: async () => ({ ...tools, close: async () => {} }) },
+      // openBackend hands over the test's stores; verify must not close them.
+      ...{ openBackend: async () => ({ ...tools, close: async () => {} }) },
     },
     env: {},
     out: (line) => out.push(line),
@@ -88,7 +88,7 @@ function describeVerify(name: string, open: () => Promise<{ client: SqlClient; s
   describe(`edd verify on ${name}`, () => {
     let client: SqlClient;
     let schema: string;
-    let tools: DataTools;
+    let tools: Backend;
     const sql = (text: string) => client.query(text.replaceAll("$schema", `"${schema}"`));
     const asOwner = (statements: readonly string[]) =>
       client.transaction(async (tx) => {
@@ -100,8 +100,8 @@ function describeVerify(name: string, open: () => Promise<{ client: SqlClient; s
 
     beforeAll(async () => {
       ({ client, schema } = await open());
-      await migrateSql(client, { schema, components: ["store", "views"] });
-      tools = sqlDataTools(client, schema, true);
+      tools = sqlBackend(client, { schema });
+      await tools.migrate();
       await bankScenario(tools);
     });
     afterAll(async () => {

@@ -1,8 +1,15 @@
-import { createHash } from "node:crypto";
-import type { AttributeValue, DynamoDBClient as SdkClient, DynamoDBClientConfig, QueryCommandInput } from "@aws-sdk/client-dynamodb";
+import { createHash, randomInt } from "node:crypto";
+import type {
+  AttributeValue,
+  DynamoDBClient as SdkClient,
+  DynamoDBClientConfig,
+  QueryCommandInput,
+  ScanCommandInput,
+} from "@aws-sdk/client-dynamodb";
 import { dynamodb } from "./sdk.js";
 
-const { CreateTableCommand, DescribeTableCommand, DynamoDBClient, QueryCommand, ResourceNotFoundException } = dynamodb;
+const { CreateTableCommand, DescribeTableCommand, DynamoDBClient, PutItemCommand, QueryCommand, ResourceNotFoundException, ScanCommand } =
+  dynamodb;
 
 export interface DynamoTableOptions {
   /** The one table every item lives in (partition key `pk`, sort key `sk`, both strings). */
@@ -109,6 +116,27 @@ export function padded(value: number | bigint, width = 20): string {
   return value.toString().padStart(width, "0");
 }
 
+/**
+ * A decimal id that sorts by time, like the SQL store's serial ids (the explorer and `edd dlq`
+ * take numbers): the time in milliseconds and six random digits. Written with `putFresh`.
+ */
+export function timeOrderedId(ms = Date.now()): string {
+  return `${padded(ms, 13)}${padded(randomInt(1_000_000), 6)}`;
+}
+
+/** Puts the item `itemFor` makes of a fresh `timeOrderedId(ms)`, drawing another id while one is taken; returns the item written. */
+export async function putFresh(table: DynamoTable, itemFor: (id: string) => Item, ms?: number): Promise<Item> {
+  for (;;) {
+    const item = itemFor(timeOrderedId(ms));
+    try {
+      await table.client.send(new PutItemCommand({ TableName: table.name, Item: item, ConditionExpression: "attribute_not_exists(pk)" }));
+      return item;
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+    }
+  }
+}
+
 /** A stable bucket in [0, buckets) for a key: spreads items over partitions the same way in every process. */
 export function bucketOf(buckets: number, ...parts: readonly string[]): number {
   return createHash("sha256").update(JSON.stringify(parts)).digest().readUInt32BE(0) % buckets;
@@ -145,17 +173,22 @@ export function isConditionFailure(error: unknown): boolean {
 }
 
 /** Every item of a Query, page after page, strongly consistent. */
-export async function* queryAll(table: DynamoTable, input: Omit<QueryCommandInput, "TableName">): AsyncGenerator<Item> {
+export function queryAll(table: DynamoTable, input: Omit<QueryCommandInput, "TableName">): AsyncGenerator<Item> {
+  return allPages((start) => table.client.send(new QueryCommand({ TableName: table.name, ConsistentRead: true, ...input, ...start })));
+}
+
+/** Every item of a Scan, page after page, strongly consistent: for operators' listings, never a request path. */
+export function scanAll(table: DynamoTable, input: Omit<ScanCommandInput, "TableName">): AsyncGenerator<Item> {
+  return allPages((start) => table.client.send(new ScanCommand({ TableName: table.name, ConsistentRead: true, ...input, ...start })));
+}
+
+/** The one pagination loop: asks for the page after `LastEvaluatedKey` until there is none. */
+async function* allPages(
+  send: (start: { ExclusiveStartKey?: Item }) => Promise<{ Items?: Item[]; LastEvaluatedKey?: Item }>,
+): AsyncGenerator<Item> {
   let start: Item | undefined;
   do {
-    const page = await table.client.send(
-      new QueryCommand({
-        TableName: table.name,
-        ConsistentRead: true,
-        ...input,
-        ...(start === undefined ? {} : { ExclusiveStartKey: start }),
-      }),
-    );
+    const page = await send(start === undefined ? {} : { ExclusiveStartKey: start });
     yield* page.Items ?? [];
     start = page.LastEvaluatedKey;
   } while (start !== undefined);

@@ -1,6 +1,9 @@
 export { DynamoTable, ensureTable, type DynamoTableOptions, type EnsureTableOptions } from "./client.js";
 export { DynamoStore, type DynamoStoreOptions, defaultFeedShards } from "./store.js";
 export { DynamoCheckpointStore } from "./checkpoints.js";
+export { dynamoBackend, type DynamoBackendOptions } from "./backend.js";
+export { dynamoTargetFromEnv, type DynamoTarget } from "./from-env.js";
+export { dynamoAuditReader } from "./audit.js";
 export { dynamoImporter } from "./importer.js";
 export { dynamoRequestLogPruner } from "./prune.js";
 export { TransactionTooLargeError, transactionLimits } from "./transaction.js";

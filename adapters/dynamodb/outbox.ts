@@ -1,4 +1,4 @@
-import { randomInt, randomUUID } from "node:crypto";
+import { randomUUID } from "node:crypto";
 import { dynamodb } from "./sdk.js";
 import type {
   CommandRequestBody,
@@ -9,10 +9,22 @@ import type {
   OutboxEntry,
   OutboxItem,
 } from "../../core/ports/store.js";
-import { attr, bucketOf, type DynamoTable, type Item, isConditionFailure, type Key, padded, queryAll, read } from "./client.js";
+import {
+  attr,
+  bucketOf,
+  type DynamoTable,
+  type Item,
+  isConditionFailure,
+  type Key,
+  padded,
+  putFresh,
+  queryAll,
+  read,
+  timeOrderedId,
+} from "./client.js";
 import { cancellationReasons, Transaction } from "./transaction.js";
 
-const { DeleteItemCommand, GetItemCommand, PutItemCommand, UpdateItemCommand } = dynamodb;
+const { DeleteItemCommand, GetItemCommand, UpdateItemCommand } = dynamodb;
 
 /**
  * The outbox is shared by every realm of the store, as the Store port wants, and spread over a
@@ -166,7 +178,7 @@ export async function deadLetterOutbox(table: DynamoTable, id: string, error: { 
   move.delete("outbox", keyOf(table, id), { expression: "attempts = :seen", values: { ":seen": attr.n(read.n(Item, "attempts")) } });
   move.put(
     "dead",
-    deadLetterItem(table, {
+    deadLetterItem(table, timeOrderedId(), {
       realm: read.s(Item, "realm"),
       source: "outbox",
       message: read.json(Item, "request"),
@@ -190,14 +202,14 @@ export async function deadLetterOutbox(table: DynamoTable, id: string, error: { 
 }
 
 /**
- * Dead letters: few by nature, so one partition for the store. Ids are decimal like the SQL
- * store's (the `edd dlq` commands take numbers): the time in milliseconds and six random digits,
- * written on the condition that the id is free.
+ * Dead letters: few by nature, so one partition for the store. Ids are `timeOrderedId`s, written
+ * on the condition that the id is free. An imported letter keeps its resolution.
  */
-function deadLetterItem(table: DynamoTable, letter: NewDeadLetter): Item {
+export function deadLetterItem(table: DynamoTable, id: string, letter: NewDeadLetter & Pick<DeadLetter, "resolution">): Item {
+  const { resolution } = letter;
   return {
     pk: table.pk("dead"),
-    sk: attr.s(`${padded(Date.now(), 13)}${padded(randomInt(1_000_000), 6)}`),
+    sk: attr.s(id),
     realm: attr.s(letter.realm),
     source: attr.s(letter.source),
     message: attr.json(letter.message),
@@ -206,19 +218,14 @@ function deadLetterItem(table: DynamoTable, letter: NewDeadLetter): Item {
     attempts: attr.n(letter.attempts),
     firstFailedAt: attr.s(letter.firstFailedAt),
     lastFailedAt: attr.s(letter.lastFailedAt),
+    ...(resolution === undefined
+      ? {}
+      : { resolution: attr.s(resolution.outcome), resolvedBy: attr.s(resolution.operator), resolvedAt: attr.s(resolution.at) }),
   };
 }
 
 export async function addDeadLetter(table: DynamoTable, letter: NewDeadLetter): Promise<string> {
-  for (;;) {
-    const item = deadLetterItem(table, letter);
-    try {
-      await table.client.send(new PutItemCommand({ TableName: table.name, Item: item, ConditionExpression: "attribute_not_exists(pk)" }));
-      return read.s(item, "sk");
-    } catch (error) {
-      if (!isConditionFailure(error)) throw error;
-    }
-  }
+  return read.s(await putFresh(table, (id) => deadLetterItem(table, id, letter)), "sk");
 }
 
 export async function listDeadLetters(table: DynamoTable, realm?: string, filter: DeadLetterFilter = {}): Promise<DeadLetter[]> {

@@ -9,12 +9,24 @@ import {
   type ResponseRecord,
 } from "../../core/ports/importer.js";
 import type { CommandRequestBody, RequestLogEntry, RequestOutcome, StoredResponse } from "../../core/ports/store.js";
-import { attr, bucketOf, type DynamoTable, type Item, isConditionFailure, type Key, padded, queryAll, read } from "./client.js";
-import { listDeadLetters } from "./outbox.js";
+import {
+  attr,
+  bucketOf,
+  type DynamoTable,
+  type Item,
+  isConditionFailure,
+  type Key,
+  padded,
+  putFresh,
+  queryAll,
+  read,
+  scanAll,
+} from "./client.js";
+import { deadLetterItem, listDeadLetters } from "./outbox.js";
 import { dynamodb } from "./sdk.js";
-import { requestLogKey, requestLogPartitions, responseItem } from "./requests.js";
+import { requestLogItem, requestLogPartitions, responseItem } from "./requests.js";
 
-const { DeleteItemCommand, PutItemCommand, ScanCommand } = dynamodb;
+const { DeleteItemCommand, PutItemCommand } = dynamodb;
 
 const outboxPartitions = 8;
 
@@ -27,31 +39,22 @@ export function dynamoRecordReader(table: DynamoTable): RealmRecordReader {
   return {
     async *listResponses(realm): AsyncIterable<ResponseRecord> {
       const prefix = `${JSON.stringify([table.namespace, "res", realm]).slice(0, -1)},`;
-      let start: Item | undefined;
-      do {
-        const page = await table.client.send(
-          new ScanCommand({
-            TableName: table.name,
-            ConsistentRead: true,
-            FilterExpression: "begins_with(pk, :prefix)",
-            ExpressionAttributeValues: { ":prefix": attr.s(prefix) },
-            ...(start === undefined ? {} : { ExclusiveStartKey: start }),
-          }),
-        );
-        for (const item of page.Items ?? []) {
-          const key = (JSON.parse(read.s(item, "pk")) as string[])[3] as string;
-          const response = read.json<StoredResponse>(item, "response");
-          yield {
-            idempotencyKey: key,
-            status: response.status,
-            // Parsed from the text as written, so the key order is the first answer's.
-            body: JSON.stringify(response.body),
-            ...(response.principal === undefined ? {} : { principal: response.principal }),
-            ...(response.requestHash === undefined ? {} : { requestHash: response.requestHash }),
-          };
-        }
-        start = page.LastEvaluatedKey;
-      } while (start !== undefined);
+      const items = scanAll(table, {
+        FilterExpression: "begins_with(pk, :prefix)",
+        ExpressionAttributeValues: { ":prefix": attr.s(prefix) },
+      });
+      for await (const item of items) {
+        const key = (JSON.parse(read.s(item, "pk")) as string[])[3] as string;
+        const response = read.json<StoredResponse>(item, "response");
+        yield {
+          idempotencyKey: key,
+          status: response.status,
+          // Parsed from the text as written, so the key order is the first answer's.
+          body: JSON.stringify(response.body),
+          ...(response.principal === undefined ? {} : { principal: response.principal }),
+          ...(response.requestHash === undefined ? {} : { requestHash: response.requestHash }),
+        };
+      }
     },
 
     async *listRequests(realm): AsyncIterable<RequestRecord> {
@@ -111,38 +114,16 @@ export class RecordWriter {
       }
     }
     for (const { outcome, ...entry } of records.requests) {
-      const id = `${padded(Date.parse(entry.receivedAt), 15)}-${randomUUID()}`;
-      await this.#put({
-        ...requestLogKey(table, realm, id),
-        receivedAt: attr.s(entry.receivedAt),
-        entry: attr.json({ realm, ...entry }),
-        ...(outcome === undefined ? {} : { outcome: attr.json(outcome) }),
-      });
+      const item = await putFresh(
+        table,
+        (id) => requestLogItem(table, realm, id, { realm, ...entry }, outcome),
+        Date.parse(entry.receivedAt),
+      );
+      this.#written.push({ pk: item.pk, sk: item.sk } as Key);
     }
     for (const letter of records.deadLetters) {
-      const id = `${padded(Date.parse(letter.firstFailedAt), 13)}${padded(Math.floor(Math.random() * 1_000_000), 6)}`;
-      await this.#put(
-        {
-          pk: table.pk("dead"),
-          sk: attr.s(id),
-          realm: attr.s(realm),
-          source: attr.s(letter.source),
-          message: attr.json(letter.message),
-          errorCode: attr.s(letter.error.code),
-          errorMessage: attr.s(letter.error.message),
-          attempts: attr.n(letter.attempts),
-          firstFailedAt: attr.s(letter.firstFailedAt),
-          lastFailedAt: attr.s(letter.lastFailedAt),
-          ...(letter.resolution === undefined
-            ? {}
-            : {
-                resolution: attr.s(letter.resolution.outcome),
-                resolvedBy: attr.s(letter.resolution.operator),
-                resolvedAt: attr.s(letter.resolution.at),
-              }),
-        },
-        "attribute_not_exists(pk)",
-      );
+      const item = await putFresh(table, (id) => deadLetterItem(table, id, { realm, ...letter }), Date.parse(letter.firstFailedAt));
+      this.#written.push({ pk: item.pk, sk: item.sk } as Key);
     }
     const stem = `${padded(Date.now(), 15)}.000000:${randomUUID()}`;
     for (const [index, entry] of records.outbox.entries()) {

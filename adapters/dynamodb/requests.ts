@@ -1,9 +1,8 @@
-import { randomUUID } from "node:crypto";
 import { dynamodb } from "./sdk.js";
 import type { RequestLogEntry, RequestOutcome, StoredResponse } from "../../core/ports/store.js";
-import { attr, bucketOf, type DynamoTable, type Item, isConditionFailure, type Key, padded, read } from "./client.js";
+import { attr, bucketOf, type DynamoTable, type Item, isConditionFailure, type Key, putFresh, read } from "./client.js";
 
-const { GetItemCommand, PutItemCommand, UpdateItemCommand } = dynamodb;
+const { GetItemCommand, UpdateItemCommand } = dynamodb;
 
 /**
  * The request log and the stored responses, neither in one hot partition. A response lives in a
@@ -34,15 +33,19 @@ export function requestLogKey(table: DynamoTable, realm: string, logId: string):
   return { pk: table.pk("req", realm, bucketOf(requestLogPartitions, logId)), sk: attr.s(logId) };
 }
 
+/** Ids are `timeOrderedId`s: a realm's log reads newest first, partition by partition, to the millisecond. */
 export async function logRequest(table: DynamoTable, entry: RequestLogEntry): Promise<string> {
-  const id = `${padded(Date.now(), 15)}-${randomUUID()}`;
-  await table.client.send(
-    new PutItemCommand({
-      TableName: table.name,
-      Item: { ...requestLogKey(table, entry.realm, id), receivedAt: attr.s(entry.receivedAt), entry: attr.json(entry) },
-    }),
-  );
-  return id;
+  const item = await putFresh(table, (id) => requestLogItem(table, entry.realm, id, entry));
+  return read.s(item, "sk");
+}
+
+export function requestLogItem(table: DynamoTable, realm: string, id: string, entry: RequestLogEntry, outcome?: RequestOutcome): Item {
+  return {
+    ...requestLogKey(table, realm, id),
+    receivedAt: attr.s(entry.receivedAt),
+    entry: attr.json(entry),
+    ...(outcome === undefined ? {} : { outcome: attr.json(outcome) }),
+  };
 }
 
 /** The outcome as an update: the same expression in a commit's transaction and on its own. */

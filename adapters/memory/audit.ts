@@ -1,5 +1,6 @@
-import type { StoredEvent } from "../../core/model/events.js";
-import type { AggregateSummary, AuditedRequest, AuditReader, Page, RequestSearch, TouchedAggregate } from "../../core/ports/audit.js";
+import type { AggregateSummary, AuditedRequest, AuditReader, Page, RequestSearch } from "../../core/ports/audit.js";
+import { aggregatesTouchedInFeed, feedEvents, pageOf } from "../../core/ports/backend-audit.js";
+import type { StoredEvent } from "../../core/ports/store.js";
 import type { MemoryStore } from "./store.js";
 
 /**
@@ -12,7 +13,7 @@ export function memoryAuditReader(store: MemoryStore): AuditReader {
     async listAggregates(search) {
       const prefix = search.idPrefix ?? "";
       const latest = new Map<string, AggregateSummary>();
-      for (const event of await allEvents(store, search.realm)) {
+      for await (const event of feedEvents(store, search.realm)) {
         if (event.service !== search.service || !event.aggregateId.startsWith(prefix)) continue;
         latest.set(event.aggregateId, {
           service: event.service,
@@ -24,7 +25,7 @@ export function memoryAuditReader(store: MemoryStore): AuditReader {
       const sorted = [...latest.values()]
         .filter((summary) => search.after === undefined || summary.aggregateId > search.after)
         .sort((a, b) => (a.aggregateId < b.aggregateId ? -1 : a.aggregateId > b.aggregateId ? 1 : 0));
-      return page(sorted, search.limit, (summary) => summary.aggregateId);
+      return pageOf(sorted, search.limit, (summary) => summary.aggregateId);
     },
 
     async searchRequests(search: RequestSearch): Promise<Page<AuditedRequest>> {
@@ -35,7 +36,7 @@ export function memoryAuditReader(store: MemoryStore): AuditReader {
         .filter((row) => search.interactionId === undefined || row.interactionId === search.interactionId)
         .filter((row) => search.before === undefined || Number(row.id) < Number(search.before))
         .reverse();
-      return page(matching, search.limit, (row) => row.id);
+      return pageOf(matching, search.limit, (row) => row.id);
     },
 
     async requestsBy(search) {
@@ -44,53 +45,18 @@ export function memoryAuditReader(store: MemoryStore): AuditReader {
         .filter((row) => row.principal?.id === search.principal)
         .filter((row) => search.before === undefined || Number(row.id) < Number(search.before))
         .reverse();
-      return page(matching, search.limit, (row) => row.id);
+      return pageOf(matching, search.limit, (row) => row.id);
     },
 
     async eventsInitiatedBy(search) {
-      const matching = (await allEvents(store, search.realm))
-        .filter((event) => event.meta.initiator === search.principal)
-        .filter((event) => search.before === undefined || Number(event.position) < Number(search.before))
-        .reverse();
-      return page(matching, search.limit, (event) => event.position as string);
-    },
-
-    async aggregatesTouched(realm, requestIds) {
-      const wanted = new Set(requestIds);
-      const touched = new Map<string, TouchedAggregate & { sequences: number[]; types: string[] }>();
-      for (const event of await allEvents(store, realm)) {
-        if (!wanted.has(event.meta.requestId)) continue;
-        const key = JSON.stringify([event.meta.requestId, event.meta.breadcrumbs, event.service, event.aggregateId]);
-        const entry = touched.get(key) ?? {
-          requestId: event.meta.requestId,
-          breadcrumbs: event.meta.breadcrumbs,
-          service: event.service,
-          aggregateId: event.aggregateId,
-          sequences: [],
-          types: [],
-        };
-        entry.sequences.push(event.sequence);
-        entry.types.push(event.type);
-        touched.set(key, entry);
+      const matching: StoredEvent[] = [];
+      for await (const event of feedEvents(store, search.realm)) {
+        if (event.meta.initiator !== search.principal) continue;
+        if (search.before === undefined || Number(event.position) < Number(search.before)) matching.push(event);
       }
-      return [...touched.values()];
+      return pageOf(matching.reverse(), search.limit, (event) => event.position as string);
     },
+
+    aggregatesTouched: (realm, requestIds) => aggregatesTouchedInFeed(store, realm, requestIds),
   };
-}
-
-async function allEvents(store: MemoryStore, realm: string): Promise<StoredEvent[]> {
-  const events: StoredEvent[] = [];
-  let checkpoint: string | undefined;
-  for (;;) {
-    const feed = await store.readFeed(realm, checkpoint, 1000);
-    if (feed.events.length === 0) return events;
-    events.push(...feed.events);
-    checkpoint = feed.checkpoint;
-  }
-}
-
-function page<T>(sorted: readonly T[], limit: number, cursorOf: (item: T) => string): Page<T> {
-  const items = sorted.slice(0, limit);
-  const last = items.at(-1);
-  return sorted.length > limit && last !== undefined ? { items, nextCursor: cursorOf(last) } : { items };
 }

@@ -1,6 +1,7 @@
 // `edd/pglite`: PostgreSQL compiled to WebAssembly, in process (an optional peer: npm install @electric-sql/pglite).
 export { createPgliteClient } from "../sql/drivers/pglite.js";
 export { createPgliteStore, defaultDataDir, type PgliteStoreOptions } from "./store.js";
+export { sqlBackend, type SqlBackend, type SqlBackendOptions } from "../sql/backend.js";
 export { migrate, type MigrationReport } from "../sql/migrations.js";
 export {
   type ComponentReport,

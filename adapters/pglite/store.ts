@@ -1,3 +1,4 @@
+import { migrateOrClose } from "../../core/ports/backend.js";
 import { migrate } from "../sql/migrations.js";
 import { defaultDataDir, defaultSchema } from "../sql/schema.js";
 import { SqlStore, type SqlStoreOptions } from "../sql/store.js";
@@ -15,11 +16,6 @@ export async function createPgliteStore(options: PgliteStoreOptions = {}): Promi
   const { dataDir, ...storeOptions } = options;
   const schema = options.schema ?? defaultSchema;
   const client = await createPgliteClient(dataDir);
-  try {
-    await migrate(client, schema);
-  } catch (error) {
-    await client.close();
-    throw error;
-  }
+  await migrateOrClose({ migrate: () => migrate(client, schema), close: () => client.close() });
   return new SqlStore(client, { ...storeOptions, schema });
 }

@@ -1,6 +1,7 @@
 // `edd/postgres`: PostgreSQL through pg (an optional peer: npm install pg).
 export { createPostgresClient, type PostgresClientOptions } from "../sql/drivers/postgres.js";
 export { createPostgresStore, type PostgresStoreOptions } from "./store.js";
+export { sqlBackend, type SqlBackend, type SqlBackendOptions } from "../sql/backend.js";
 export { PostgresViewStore, type ViewSqlClient } from "../sql/view-store.js";
 export { PostgresCheckpointStore } from "../sql/checkpoints.js";
 export { PostgresQueueTransport, type PostgresQueueOptions } from "./queue/index.js";

@@ -1,3 +1,4 @@
+import { migrateOrClose } from "../../core/ports/backend.js";
 import { migrate } from "../sql/migrations.js";
 import { defaultSchema } from "../sql/schema.js";
 import { SqlStore, type SqlStoreOptions } from "../sql/store.js";
@@ -17,11 +18,6 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
   const { connectionString, poolSize, migrate: shouldMigrate, ...storeOptions } = options;
   const schema = options.schema ?? defaultSchema;
   const client = createPostgresClient({ connectionString, ...(poolSize === undefined ? {} : { poolSize }) });
-  try {
-    if (shouldMigrate !== false) await migrate(client, schema);
-  } catch (error) {
-    await client.close();
-    throw error;
-  }
+  if (shouldMigrate !== false) await migrateOrClose({ migrate: () => migrate(client, schema), close: () => client.close() });
   return new SqlStore(client, { ...storeOptions, schema });
 }

@@ -1,5 +1,6 @@
 import type { Breadcrumbs } from "../../core/model/breadcrumbs.js";
-import type { AuditReader, Page, TouchedAggregate } from "../../core/ports/audit.js";
+import type { AuditReader, TouchedAggregate } from "../../core/ports/audit.js";
+import { pageOf } from "../../core/ports/backend-audit.js";
 import type { SqlExecutor } from "./client.js";
 import { type EventRow, eventColumns, type RequestLogRow, requestLogColumns, toIso, toLoggedRequest, toStoredEvent } from "./rows.js";
 import { defaultSchema, tablesIn } from "./schema.js";
@@ -7,7 +8,8 @@ import { defaultSchema, tablesIn } from "./schema.js";
 /**
  * The audit reads on the SQL store's tables (see migrations.ts). Read-only: any executor will do,
  * including a read replica's. Aggregates are listed from `snapshots`, one row per aggregate on its
- * primary key, rather than by grouping `events`.
+ * primary key, rather than by grouping `events`. Queries ask for one row more than the page: its
+ * presence says there is a next page.
  */
 export function sqlAuditReader(db: SqlExecutor, options: { readonly schema?: string } = {}): AuditReader {
   const t = tablesIn(options.schema ?? defaultSchema);
@@ -41,7 +43,7 @@ export function sqlAuditReader(db: SqlExecutor, options: { readonly schema?: str
         search.after ?? null,
         search.limit + 1,
       ]);
-      return page(
+      return pageOf(
         rows.map((row) => ({
           service: row.service,
           aggregateId: row.aggregate_id,
@@ -61,7 +63,7 @@ export function sqlAuditReader(db: SqlExecutor, options: { readonly schema?: str
         search.before ?? null,
         search.limit + 1,
       ]);
-      return page(rows.map(toLoggedRequest), search.limit, (row) => row.id);
+      return pageOf(rows.map(toLoggedRequest), search.limit, (row) => row.id);
     },
 
     async aggregatesTouched(realm, requestIds) {
@@ -89,13 +91,6 @@ export function sqlAuditReader(db: SqlExecutor, options: { readonly schema?: str
       return page(rows.map(toStoredEvent), search.limit, (event) => event.position as string);
     },
   };
-}
-
-/** Queries ask for one row more than the page: its presence says there is a next page. */
-function page<T>(rows: readonly T[], limit: number, cursorOf: (item: T) => string): Page<T> {
-  const items = rows.slice(0, limit);
-  const last = items.at(-1);
-  return rows.length > limit && last !== undefined ? { items, nextCursor: cursorOf(last) } : { items };
 }
 
 interface AggregateRow {

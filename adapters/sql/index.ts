@@ -1,12 +1,7 @@
 // `edd/sql`: the SQL family chosen by the environment: PostgreSQL at $DATABASE_URL, else embedded
 // PGlite. Each driver (pg, @electric-sql/pglite) is loaded only when chosen.
-export {
-  describeSqlTarget,
-  openSqlDatabaseFromEnv,
-  openSqlStoresFromEnv,
-  type SqlDatabase,
-  type SqlStores,
-} from "./from-env.js";
+export { describeSqlTarget, openSqlBackendFromEnv } from "./from-env.js";
+export { sqlBackend, viewSqlClient, type SqlBackend, type SqlBackendOptions } from "./backend.js";
 export type { SqlClient, SqlExecutor } from "./client.js";
 export { migrate, migrations, type Migration, type MigrationReport } from "./migrations.js";
 export {

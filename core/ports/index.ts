@@ -5,6 +5,8 @@ export * from "./transport.js";
 export * from "./object-store.js";
 export * from "./view-store.js";
 export type { CheckpointStore } from "./checkpoints.js";
+export { migrateOrClose, type Backend } from "./backend.js";
+export type { RequestLogPruner } from "./retention.js";
 export type * from "./audit.js";
 export { AuditQueryNotSupportedError, principalQueriesNotSupported } from "./audit.js";
 export type * from "./anchor.js";
@@ -18,6 +20,7 @@ export {
   type AggregateKey,
   type EventImporter,
   type IdentityReader,
+  type RealmRecordReader,
   type ImportBatch,
   type ImportedSnapshot,
 } from "./importer.js";

@@ -2,9 +2,10 @@ import { createEngine, jsonLogger, protectPersonalData, type Store } from "edd";
 import { openSqlKeyStore } from "edd/key-store-sql";
 import { nodeCipher } from "edd/node-crypto";
 import { explorerSettingsFromEnv, mountExplorer } from "edd/explorer";
+import type { SqlBackend } from "edd/sql";
 import {
-  type NodeStores,
-  openStoresFromEnv,
+  type Backend,
+  openBackendFromEnv,
   realmsFromEnv,
   serveNode,
   serveSettingsFromEnv,
@@ -19,10 +20,10 @@ const logger = jsonLogger();
 // HOST, EDD_JWT_*, EDD_CORS_ORIGINS, EDD_ALLOWED_HOSTS, EDD_ANONYMOUS (docs/auth.md), checked before the store opens:
 // without an authenticator on a non-loopback HOST the example refuses to start unless EDD_ANONYMOUS=1.
 const settings = refuseToStartUnless(() => serveSettingsFromEnv(process.env));
-const stores = await openStoresFromEnv();
-const { views, checkpoints, audit, description } = stores;
+const backend = await openBackendFromEnv();
+const { views, checkpoints, audit, description } = backend;
 // The owner's email is personal data (accounts.ts): sealed per account with keys wrapped by EDD_MASTER_KEY (docs/privacy.md).
-const store = await sealPersonalData(stores);
+const store = await sealPersonalData(backend);
 const authenticator = settings.authenticator;
 const engine = createEngine({ services: bankServices, store, views, logger, ...(authenticator === undefined ? {} : { authenticator }) });
 // EDD_ROLE=api leaves the projections, like the relay, to a worker process.
@@ -35,13 +36,13 @@ const server = await serveNode(engine, {
   logger,
   ...settings.server,
   workers: projections,
-  ...(explorer === undefined || audit === undefined ? {} : { mount: (app) => mountExplorer(app, { engine, audit, ...explorer }) }),
+  ...(explorer === undefined ? {} : { mount: (app) => mountExplorer(app, { engine, audit, ...explorer }) }),
 });
 stopOnSignals(server, logger);
 logger.info("bank example listening", {
   url: server.url,
   store: description,
-  explorer: explorer !== undefined && audit !== undefined,
+  explorer: explorer !== undefined,
   authenticated: authenticator !== undefined,
 });
 
@@ -55,11 +56,13 @@ function refuseToStartUnless<T>(settle: () => T): T {
 }
 
 /** The store with personal data sealed when EDD_MASTER_KEY is set (keys beside the events); plain, with a warning, otherwise. */
-async function sealPersonalData(stores: NodeStores): Promise<Store> {
-  if (!process.env.EDD_MASTER_KEY || stores.sql === undefined) {
+async function sealPersonalData(backend: Backend): Promise<Store> {
+  // Only a SQL backend has a database to keep the keys in.
+  const sql = (backend as Partial<SqlBackend>).sql;
+  if (!process.env.EDD_MASTER_KEY || sql === undefined) {
     logger.warn("personal data is stored unsealed: set EDD_MASTER_KEY (openssl rand -base64 32) on a SQL store (docs/privacy.md)");
-    return stores.store;
+    return backend.store;
   }
-  const keys = await openSqlKeyStore(stores.sql.client, { schema: stores.sql.schema });
-  return protectPersonalData(stores.store, { services: bankServices, keys, cipher: nodeCipher });
+  const keys = await openSqlKeyStore(sql.client, { schema: sql.schema });
+  return protectPersonalData(backend.store, { services: bankServices, keys, cipher: nodeCipher });
 }

@@ -6,7 +6,7 @@ import { AnchorRefusedError, collectAnchorLeaves, createAnchor } from "../../cor
 import { ObjectExistsError } from "../../core/ports/object-store.js";
 import { anchorObjectStore, loadAnchorSigner } from "./anchor-keys.js";
 import { type CliCommand, exitCodes } from "./context.js";
-import { openDataTools } from "./data-tools.js";
+import { openBackendFor } from "./backend.js";
 
 export const anchorUsage = `usage: edd anchor --realm <realm> (--out <file> | --object-store <url>) [--key <private-key.pem>]
 
@@ -50,10 +50,10 @@ export const anchorCommand: CliCommand = async (args, context) => {
     context.err(`anchor failed: ${error instanceof Error ? error.message : String(error)}\n`);
     return exitCodes.usage;
   }
-  const tools = await openDataTools(context, { views: false });
+  const backend = await openBackendFor(context);
   try {
     const leaves = await collectAnchorLeaves({
-      store: tools.store,
+      store: backend.store,
       realm: options.realm,
       hashEvent: eventHash,
       onProgress: (events) => context.progress?.(`anchor ${options.realm}: ${events} events read`),
@@ -76,7 +76,7 @@ export const anchorCommand: CliCommand = async (args, context) => {
     context.err(`anchor ${refused ? "refused" : "failed"}: ${error instanceof Error ? error.message : String(error)}\n`);
     return refused ? exitCodes.problem : exitCodes.fault;
   } finally {
-    await tools.close();
+    await backend.close();
   }
 };
 

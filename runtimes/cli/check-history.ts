@@ -1,7 +1,7 @@
 import { parseArgs } from "node:util";
 import { checkHistory, type HistoryProblem, type HistoryReport } from "../../core/pipeline/operations/check-history.js";
 import { type CliCommand, exitCodes } from "./context.js";
-import { openDataTools } from "./data-tools.js";
+import { openBackendFor } from "./backend.js";
 
 export const checkHistoryUsage = `usage: edd check-history --realm <realm> [--max-problems <n>]
 
@@ -21,11 +21,11 @@ export const checkHistoryCommand: CliCommand = async (args, context) => {
     context.err(`${error instanceof Error ? error.message : String(error)}\n\n${checkHistoryUsage}\n`);
     return exitCodes.usage;
   }
-  const tools = await openDataTools(context, { views: false });
+  const backend = await openBackendFor(context);
   try {
     const started = Date.now();
     const report = await checkHistory({
-      store: tools.store,
+      store: backend.store,
       services: context.config.services,
       realm: options.realm,
       maxProblems: options.maxProblems,
@@ -39,7 +39,7 @@ export const checkHistoryCommand: CliCommand = async (args, context) => {
     context.err(`check-history failed: ${error instanceof Error ? error.message : String(error)}\n`);
     return exitCodes.fault;
   } finally {
-    await tools.close();
+    await backend.close();
   }
 };
 

@@ -46,7 +46,7 @@ export const commands: Readonly<Record<string, CommandEntry>> = {
   rebuild: {
     summary: "replay history into a projection's view, resumable",
     needsConfig: true,
-    load: async () => ({ run: rebuildViaSql, usage: (await import("./rebuild.js")).rebuildUsage }),
+    load: async () => ({ run: rebuildOnBackend, usage: (await import("./rebuild.js")).rebuildUsage }),
   },
   export: {
     summary: "write a realm's event log as JSON Lines",
@@ -137,7 +137,7 @@ const migrateCommand: CliCommand = async (args, context) => {
     context.err(`${error instanceof Error ? error.message : String(error)}\n\n${migrateUsage}\n`);
     return exitCodes.usage;
   }
-  const { dynamoTargetFromEnv } = await import("../node/dynamodb-stores.js");
+  const { dynamoTargetFromEnv } = await import("../../adapters/dynamodb/from-env.js");
   const dynamo = dynamoTargetFromEnv(context.env);
   if (dynamo !== undefined) {
     const { ensureDynamoTable } = await import("./migrate.js");
@@ -167,19 +167,26 @@ const migrateCommand: CliCommand = async (args, context) => {
   return exitCodes.ok;
 };
 
-/** `edd rebuild` on the default SQL database: events, views and checkpoints share one connection. */
-const rebuildViaSql: CliCommand = async (args, context) => {
-  const { rebuildCommand } = await import("./rebuild.js");
-  const { openSqlStoresFromEnv } = await import("../../adapters/sql/from-env.js");
-  const stores = await openSqlStoresFromEnv(context.env);
+/** `edd rebuild` on the deployment's backend: events, views and checkpoints of one family. */
+const rebuildOnBackend: CliCommand = async (args, context) => {
+  const [{ rebuildCommand }, { openBackendFor }, { openKeysFor, sealedStore, sealedViews }] = await Promise.all([
+    import("./rebuild.js"),
+    import("./backend.js"),
+    import("./personal-data.js"),
+  ]);
+  const backend = await openBackendFor(context);
   try {
-    const { checkpoints } = stores;
+    if (backend.volatileViews === true) {
+      context.err(`the views of ${backend.description} live in memory: nothing to rebuild
+`);
+      return exitCodes.usage;
+    }
+    const { checkpoints } = backend;
     // Projections read personal data opened, and write it sealed, as the live projectors do.
-    const { openKeysFor, sealedStore, sealedViews } = await import("./personal-data.js");
-    const store = sealedStore(stores.store, context.config, await openKeysFor(context.config, context.env, stores.sql));
-    const views = sealedViews(stores.views, store, context.config);
+    const store = sealedStore(backend.store, context.config, await openKeysFor(context.config, context.env, backend));
+    const views = sealedViews(backend.views, store, context.config);
     return await rebuildCommand(args, { store, views, checkpoints, projections: context.config.projections ?? [] });
   } finally {
-    await stores.close();
+    await backend.close();
   }
 };

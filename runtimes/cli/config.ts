@@ -5,10 +5,7 @@ import type { Projection } from "../../core/model/projection.js";
 import type { Service } from "../../core/model/service.js";
 import type { KeyStore } from "../../core/ports/key-store.js";
 import type { Store } from "../../core/ports/store.js";
-import type { ViewStore } from "../../core/ports/view-store.js";
-import type { AggregateLister } from "../../core/ports/audit.js";
-import type { EventImporter, IdentityReader, RealmRecordReader } from "../../core/ports/importer.js";
-import type { RequestLogPruner } from "../../core/ports/retention.js";
+import type { Backend } from "../../core/ports/backend.js";
 
 /**
  * What every `edd` command reads: the deployment's services and projections and how to open
@@ -17,33 +14,19 @@ import type { RequestLogPruner } from "../../core/ports/retention.js";
 export interface EddConfig {
   readonly services: readonly Service[];
   readonly projections?: readonly Projection[];
-  /** Opens the event store. Default: PostgreSQL at $DATABASE_URL, else PGlite in $EDD_DATA_DIR or .edd-data. */
+  /**
+   * Opens the deployment's stores (docs/stores.md): a factory of edd/memory, edd/sql or
+   * edd/dynamodb, or your own Backend; `edd` migrates and closes it. Default: `openBackendFromEnv`
+   * (DynamoDB when its environment is set, else PostgreSQL at $DATABASE_URL, else PGlite).
+   */
+  readonly openBackend?: (env: NodeJS.ProcessEnv) => Promise<Backend>;
+  /** Opens only the event store, for the commands that need nothing else (`edd dlq`). Default: the backend's. */
   readonly openStore?: (env: NodeJS.ProcessEnv) => Promise<Store>;
-  /** Opens the view store the projections write to. Default: views in the same database as the events. */
-  readonly openViews?: (env: NodeJS.ProcessEnv) => Promise<ViewStore>;
-  /** What verify, export and import need beyond the Store port (aggregate listing, importer). Default: the SQL store from the environment. */
-  readonly openDataTools?: (env: NodeJS.ProcessEnv) => Promise<DataTools>;
   /**
    * Opens the key store of the services' personal data (docs/privacy.md). Default: the SQL table
    * beside the events, wrapped by the master key in $EDD_MASTER_KEY.
    */
   readonly openKeyStore?: (env: NodeJS.ProcessEnv) => Promise<KeyStore>;
-}
-
-/** What `edd verify`, `edd export` and `edd import` work on, beyond the Store port. */
-export interface DataTools {
-  readonly store: Store;
-  readonly views?: ViewStore;
-  readonly listAggregates: AggregateLister;
-  readonly importer?: EventImporter;
-  readonly identities?: IdentityReader;
-  /** Stored answers, request log, dead letters and undelivered effects, for `edd export`. */
-  readonly records?: RealmRecordReader;
-  /** For `edd prune`. */
-  readonly pruner?: RequestLogPruner;
-  /** The keys of the services' personal data, when they declare any (docs/privacy.md). */
-  readonly keys?: KeyStore;
-  close(): Promise<void>;
 }
 
 export function defineConfig(config: EddConfig): EddConfig {

@@ -1,7 +1,7 @@
 import { createWriteStream } from "node:fs";
 import { once } from "node:events";
 import { parseArgs } from "node:util";
-import { openDataTools } from "./data-tools.js";
+import { openBackendFor } from "./backend.js";
 import { exportRealm } from "../../core/pipeline/operations/export.js";
 import { type CliCommand, exitCodes } from "./context.js";
 
@@ -22,13 +22,13 @@ export const exportCommand: CliCommand = async (args, context) => {
     context.err(`${error instanceof Error ? error.message : String(error)}\n\n${exportUsage}\n`);
     return exitCodes.usage;
   }
-  const tools = await openDataTools(context, { views: false });
+  const backend = await openBackendFor(context);
   try {
-    if (tools.identities === undefined) throw new Error("this store has no identity listing: configure openDataTools");
+    if (backend.identities === undefined) throw new Error("this store has no identity listing: configure openBackend");
     const lines = exportRealm({
-      store: tools.store,
-      identities: tools.identities,
-      ...(tools.records === undefined ? {} : { records: tools.records }),
+      store: backend.store,
+      identities: backend.identities,
+      ...(backend.records === undefined ? {} : { records: backend.records }),
       realm: options.realm,
       onProgress: (events) => context.progress?.(`export ${options.realm}: ${events} events`),
     });
@@ -45,7 +45,7 @@ export const exportCommand: CliCommand = async (args, context) => {
     context.err(`export failed: ${error instanceof Error ? error.message : String(error)}\n`);
     return exitCodes.fault;
   } finally {
-    await tools.close();
+    await backend.close();
   }
 };
 

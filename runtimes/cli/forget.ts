@@ -1,10 +1,11 @@
 import { userInfo } from "node:os";
 import { parseArgs } from "node:util";
 import { randomIds, systemClock } from "../../core/ports/clock.js";
+import type { KeyStore } from "../../core/ports/key-store.js";
 import { forgetSubject, type ForgetReport } from "../../core/privacy/index.js";
 import { type CliCommand, type CliContext, exitCodes } from "./context.js";
-import { openDataTools } from "./data-tools.js";
-import { noKeyStore, sealedStore, sealedViews } from "./personal-data.js";
+import { openBackendFor } from "./backend.js";
+import { noKeyStore, openKeysFor, sealedStore, sealedViews } from "./personal-data.js";
 
 export const forgetUsage = `usage: edd forget --realm <realm> --subject <id> [--reason <text>] [--operator <name>]
 
@@ -27,10 +28,12 @@ export const forgetCommand: CliCommand = async (args, context) => {
     context.err(`${error instanceof Error ? error.message : String(error)}\n\n${forgetUsage}\n`);
     return exitCodes.usage;
   }
-  const tools = await openDataTools(context, { views: true });
+  const backend = await openBackendFor(context);
+  let keys: KeyStore | undefined;
   try {
-    if (tools.keys === undefined) throw new Error(noKeyStore);
-    const store = sealedStore(tools.store, context.config, tools.keys);
+    keys = await openKeysFor(context.config, context.env, backend);
+    if (keys === undefined) throw new Error(noKeyStore);
+    const store = sealedStore(backend.store, context.config, keys);
     const report = await forgetSubject({
       store,
       personal: store.personal,
@@ -39,7 +42,7 @@ export const forgetCommand: CliCommand = async (args, context) => {
       operator: options.operator ?? `operator:${userInfo().username}`,
       ...(options.reason === undefined ? {} : { reason: options.reason }),
       projections: context.config.projections ?? [],
-      ...(tools.views === undefined ? {} : { views: sealedViews(tools.views, store, context.config) }),
+      views: sealedViews(backend.views, store, context.config),
       clock: systemClock,
       ids: randomIds,
     });
@@ -49,8 +52,8 @@ export const forgetCommand: CliCommand = async (args, context) => {
     context.err(`forget failed: ${error instanceof Error ? error.message : String(error)}\n`);
     return exitCodes.fault;
   } finally {
-    await tools.keys?.close();
-    await tools.close();
+    await keys?.close();
+    await backend.close();
   }
 };
 

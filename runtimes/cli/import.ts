@@ -8,7 +8,7 @@ import { AggregateNotEmptyError, RecordConflictError } from "../../core/ports/im
 import { IdentityConflictError } from "../../core/ports/store.js";
 import { loadAnchor } from "./anchor-keys.js";
 import { type CliCommand, exitCodes } from "./context.js";
-import { openDataTools } from "./data-tools.js";
+import { openBackendFor } from "./backend.js";
 
 export const importUsage = `usage: edd import --realm <realm> [--anchor <file> [--public-key <file>]] <file>
 
@@ -51,14 +51,14 @@ export const importCommand: CliCommand = async (args, context) => {
     context.err(`import ${refused ? "refused the anchor" : "failed"}: ${error instanceof Error ? error.message : String(error)}\n`);
     return refused ? exitCodes.problem : exitCodes.usage;
   }
-  const tools = await openDataTools(context, { views: false });
+  const backend = await openBackendFor(context);
   try {
-    if (tools.importer === undefined) throw new Error("this store has no importer: configure openDataTools");
+    if (backend.importer === undefined) throw new Error("this store has no importer: configure openBackend");
     const result = await importRealm({
       open: () => readLines(options.file),
       realm: options.realm,
       services: context.config.services,
-      importer: tools.importer,
+      importer: backend.importer,
       hashEvent: eventHash,
       ...(anchor === undefined ? {} : { anchor: anchoredHeads(anchor) }),
       onProgress: (events) => context.progress?.(`import ${options.realm}: ${events} events`),
@@ -83,7 +83,7 @@ export const importCommand: CliCommand = async (args, context) => {
     context.err(`import ${refused ? "refused, nothing was written" : "failed"}:\n${reason.replace(/^/gm, "  ")}\n`);
     return refused ? exitCodes.problem : exitCodes.fault;
   } finally {
-    await tools.close();
+    await backend.close();
   }
 };
 

@@ -4,7 +4,7 @@ import { withoutCredentials } from "../../adapters/sql/from-env.js";
 import { type ComponentReport, defaultSqlComponents, migrateSql, type SqlComponent } from "../../adapters/sql/component-migrations.js";
 import type { MigrationReport } from "../../adapters/sql/migrations.js";
 import { defaultDataDir, defaultSchema } from "../../adapters/sql/schema.js";
-import type { DynamoTarget } from "../node/dynamodb-stores.js";
+import type { DynamoTarget } from "../../adapters/dynamodb/from-env.js";
 
 export interface MigrateOptions {
   /** PostgreSQL to migrate; without it, the embedded PGlite store in `dataDir`. */

@@ -1,6 +1,7 @@
 import { openSqlKeyStore } from "../../adapters/key-store-sql/open.js";
 import { nodeCipher } from "../../adapters/node-crypto/cipher.js";
-import type { SqlClient } from "../../adapters/sql/client.js";
+import type { SqlBackend } from "../../adapters/sql/backend.js";
+import type { Backend } from "../../core/ports/backend.js";
 import type { KeyStore } from "../../core/ports/key-store.js";
 import type { Store } from "../../core/ports/store.js";
 import type { ViewStore } from "../../core/ports/view-store.js";
@@ -13,16 +14,14 @@ export const noKeyStore =
 
 /**
  * The key store of a deployment whose services declare personal data (docs/privacy.md): the
- * config's `openKeyStore`, else the SQL table beside the events when $EDD_MASTER_KEY is set.
+ * config's `openKeyStore`, else the SQL table beside the events (a SQL backend's database) when
+ * $EDD_MASTER_KEY is set.
  * Undefined when the services declare none, or when neither is available.
  */
-export async function openKeysFor(
-  config: EddConfig,
-  env: NodeJS.ProcessEnv,
-  db?: { readonly client: SqlClient; readonly schema: string },
-): Promise<KeyStore | undefined> {
+export async function openKeysFor(config: EddConfig, env: NodeJS.ProcessEnv, backend?: Backend): Promise<KeyStore | undefined> {
   if (!holdsPersonalData(config.services)) return undefined;
   if (config.openKeyStore !== undefined) return config.openKeyStore(env);
+  const db = (backend as Partial<SqlBackend> | undefined)?.sql;
   if (db === undefined || (env.EDD_MASTER_KEY ?? "") === "") return undefined;
   return openSqlKeyStore(db.client, { schema: db.schema, env });
 }

@@ -7,7 +7,7 @@ import {
   retentionCutoff,
 } from "../../core/pipeline/operations/prune.js";
 import { type CliCommand, exitCodes } from "./context.js";
-import { openDataTools } from "./data-tools.js";
+import { openBackendFor } from "./backend.js";
 
 export const pruneUsage = `usage: edd prune --realm <realm> [--retention <period>] [--responses <window>] [--batch <n>] [--dry-run]
 
@@ -59,10 +59,10 @@ export const pruneCommand: CliCommand = async (args, context) => {
     context.err(`${error instanceof Error ? error.message : String(error)}\n\n${pruneUsage}\n`);
     return exitCodes.usage;
   }
-  const tools = await openDataTools(context, { views: false });
+  const backend = await openBackendFor(context);
   try {
-    const { pruner } = tools;
-    if (pruner === undefined) throw new Error("this store has no request-log pruner: configure openDataTools (docs/stores.md)");
+    const { pruner } = backend;
+    if (pruner === undefined) throw new Error("this store has no request-log pruner: configure openBackend (docs/stores.md)");
     const { realm, before, retention } = options;
     if (options.responses !== undefined && (pruner.pruneResponses === undefined || pruner.countResponses === undefined))
       throw new Error("this store keeps every stored response: --responses works on PostgreSQL and PGlite");
@@ -114,6 +114,6 @@ export const pruneCommand: CliCommand = async (args, context) => {
     context.err(`prune failed: ${error instanceof Error ? error.message : String(error)}\n`);
     return exitCodes.fault;
   } finally {
-    await tools.close();
+    await backend.close();
   }
 };

@@ -3,18 +3,18 @@ import { createEngine } from "../../core/pipeline/engine.js";
 import { jsonLogger } from "../../core/ports/logger.js";
 import { explorerSettingsFromEnv, mountExplorer } from "../explorer/index.js";
 import { realmsFromEnv, type ServeSettings, serveNode, serveSettingsFromEnv, startProjections, stopOnSignals } from "../node/index.js";
-import { openStoresFromEnv } from "../node/stores.js";
 import { holdsPersonalData } from "../../core/privacy/index.js";
 import { noKeyStore, openKeysFor, sealedStore, sealedViews } from "./personal-data.js";
 import { type CliCommand, exitCodes } from "./context.js";
+import { openBackendFor } from "./backend.js";
 
 export const serveUsage = `usage: edd serve [--port <port>] [--host <host>] [--explorer]
 
 Serves the configured services over HTTP on plain Node (POST /command, POST /query, …) with the
 outbox relay and the configured projections (realms in $EDD_REALMS, default "default") in process,
 until SIGTERM or Ctrl-C. --explorer mounts the audit explorer at /_edd/ (anonymous operators only on
-a loopback host; SQL stores only). Port: --port, else $PORT, else 3000. Stores: $DYNAMODB_ENDPOINT or
-$EDD_DYNAMODB_TABLE (DynamoDB), else $DATABASE_URL, else PGlite.
+a loopback host). Port: --port, else $PORT, else 3000. Stores: $DYNAMODB_ENDPOINT or
+$EDD_DYNAMODB_TABLE (DynamoDB), else $DATABASE_URL, else PGlite; or the config's openBackend.
 Authentication: EDD_JWT_SECRET or EDD_JWT_JWKS_URL with EDD_JWT_ISSUER and EDD_JWT_AUDIENCE (docs/auth.md).
 Without one it serves everyone anonymously, so a host other than loopback is refused unless EDD_ANONYMOUS=1.
 Browsers: EDD_CORS_ORIGINS and EDD_ALLOWED_HOSTS, comma-separated.
@@ -45,12 +45,12 @@ export const serveCommand: CliCommand = async (args, context) => {
     return exitCodes.usage;
   }
   const logger = jsonLogger();
-  const stores = await openStoresFromEnv(context.env);
-  const { checkpoints, audit, description } = stores;
-  const keys = await openKeysFor(context.config, context.env, stores.sql);
+  const backend = await openBackendFor(context, { poolSize: 10 });
+  const { checkpoints, audit, description } = backend;
+  const keys = await openKeysFor(context.config, context.env, backend);
   // One sealing store for the engine, the relay and the projectors alike (docs/privacy.md).
-  const store = sealedStore(stores.store, context.config, keys);
-  const views = sealedViews(stores.views, store, context.config);
+  const store = sealedStore(backend.store, context.config, keys);
+  const views = sealedViews(backend.views, store, context.config);
   if (keys === undefined && holdsPersonalData(context.config.services)) logger.warn(`personal data is stored unsealed: ${noKeyStore}`);
   const { authenticator } = settings;
   const engine = createEngine({
@@ -80,7 +80,7 @@ export const serveCommand: CliCommand = async (args, context) => {
     ...settings.server,
     logger,
     workers: projections,
-    ...(explorer === undefined || audit === undefined ? {} : { mount: (app) => mountExplorer(app, { engine, audit, ...explorer }) }),
+    ...(explorer === undefined ? {} : { mount: (app) => mountExplorer(app, { engine, audit, ...explorer }) }),
   });
   context.out(context.json ? JSON.stringify({ url: server.url, store: description }) : `serving ${server.url} on ${description}`);
   stopOnSignals(server, logger);

@@ -1,7 +1,7 @@
 import { parseArgs } from "node:util";
 import { type HistoryPoint, stateAt } from "../../core/pipeline/operations/state-at.js";
 import { type CliCommand, exitCodes } from "./context.js";
-import { openDataTools } from "./data-tools.js";
+import { openBackendFor } from "./backend.js";
 
 export const stateUsage = `usage: edd state --realm <realm> --aggregate <service>/<id> --at <version>|<time> [--json]
 
@@ -48,16 +48,16 @@ export const stateCommand: CliCommand = async (args, context) => {
     context.err(`no service ${request.service} in the configuration\n`);
     return exitCodes.problem;
   }
-  let tools: Awaited<ReturnType<typeof openDataTools>>;
+  let backend: Awaited<ReturnType<typeof openBackendFor>>;
   try {
-    tools = await openDataTools(context, { views: false });
+    backend = await openBackendFor(context);
   } catch (error) {
     context.err(`edd state: cannot open the store: ${error instanceof Error ? error.message : String(error)}\n`);
     return exitCodes.fault;
   }
   try {
     const ref = { realm: request.realm, service: request.service, aggregateId: request.aggregateId };
-    const found = await stateAt(tools.store, service, ref, request.at);
+    const found = await stateAt(backend.store, service, ref, request.at);
     if (found.latestVersion === 0) {
       context.err(`${request.service}/${request.aggregateId} has no events in realm ${request.realm}\n`);
       return exitCodes.problem;
@@ -74,6 +74,6 @@ export const stateCommand: CliCommand = async (args, context) => {
     context.err(`edd state: ${error instanceof Error ? error.message : String(error)}\n`);
     return exitCodes.fault;
   } finally {
-    await tools.close();
+    await backend.close();
   }
 };

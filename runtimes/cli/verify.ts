@@ -6,9 +6,9 @@ import { type VerifyProblem, type VerifyReport, verifyRealm } from "../../core/p
 import { compareWithAnchor } from "../../core/pipeline/operations/verify-anchor.js";
 import { loadAnchor } from "./anchor-keys.js";
 import { type CliCommand, type CliContext, exitCodes } from "./context.js";
-import { openDataTools } from "./data-tools.js";
+import { aggregateLister, openBackendFor } from "./backend.js";
 import { formatProgress } from "./rebuild.js";
-import { noKeyStore, sealedStore, sealedViews } from "./personal-data.js";
+import { noKeyStore, openKeysFor, sealedStore, sealedViews } from "./personal-data.js";
 import { holdsPersonalData } from "../../core/privacy/index.js";
 
 export const verifyUsage = `usage: edd verify --realm <realm> [--service <service>] [--aggregate <id>] [--no-views] [--no-count]
@@ -46,34 +46,35 @@ export const verifyCommand: CliCommand = async (args, context) => {
     context.err(`${reason}\n\n${verifyUsage}\n`);
     return exitCodes.usage;
   }
-  const tools = await openDataTools(context, { views: options.views });
+  const backend = await openBackendFor(context);
   try {
     const wholeRealm = options.service === undefined && options.aggregateId === undefined;
-    const total = options.count && wholeRealm ? await countFeed(tools.store, realm) : undefined;
+    const total = options.count && wholeRealm ? await countFeed(backend.store, realm) : undefined;
     const started = Date.now();
     const scope = {
       ...(options.service === undefined ? {} : { service: options.service }),
       ...(options.aggregateId === undefined ? {} : { aggregateId: options.aggregateId }),
     };
     // Sealed personal data is opened for the replay; the chain is checked over what is stored.
-    const store = sealedStore(tools.store, context.config, tools.keys);
-    if (tools.keys === undefined && holdsPersonalData(context.config.services))
+    const keys = await openKeysFor(context.config, context.env, backend);
+    const store = sealedStore(backend.store, context.config, keys);
+    if (keys === undefined && holdsPersonalData(context.config.services))
       context.err(`note: ${noKeyStore}; sealed fields are replayed sealed\n`);
     const replayed = await verifyRealm({
       store,
-      ...(tools.keys === undefined ? {} : { storedForm: tools.store }),
+      ...(keys === undefined ? {} : { storedForm: backend.store }),
       services: context.config.services,
-      listAggregates: tools.listAggregates,
+      listAggregates: aggregateLister(backend),
       checkChain: verifyChain,
-      ...(options.views && tools.views !== undefined
-        ? { views: sealedViews(tools.views, store, context.config), projections: context.config.projections ?? [] }
+      ...(options.views && backend.volatileViews !== true
+        ? { views: sealedViews(backend.views, store, context.config), projections: context.config.projections ?? [] }
         : {}),
       realm,
       ...scope,
       onProgress: progressLine(context, total, started),
     });
     const sinceAnchor =
-      anchor === undefined ? [] : await compareWithAnchor({ store: tools.store, anchor, checkChain: verifyChain, ...scope });
+      anchor === undefined ? [] : await compareWithAnchor({ store: backend.store, anchor, checkChain: verifyChain, ...scope });
     const report = { ...replayed, problems: [...replayed.problems, ...sinceAnchor] };
     context.endProgress?.();
     printReport(context, report, Date.now() - started);
@@ -83,7 +84,7 @@ export const verifyCommand: CliCommand = async (args, context) => {
     context.err(`verify failed: ${error instanceof Error ? error.message : String(error)}\n`);
     return exitCodes.fault;
   } finally {
-    await tools.close();
+    await backend.close();
   }
 };
 

@@ -3,4 +3,5 @@ export { startRelayWorker, type RelayWorker, type RelayWorkerOptions } from "./w
 export { startQueueWorker, type NodeQueueWorker, type NodeQueueWorkerOptions } from "./queue-worker.js";
 export { serveSettingsFromEnv, type ProcessRole, type ServeSettings } from "./serve-settings.js";
 export { realmsFromEnv, startProjections, type ProjectionsOptions } from "./projections.js";
-export { openStoresFromEnv, type NodeStores } from "./stores.js";
+export { openBackendFromEnv, openStoresFromEnv } from "./stores.js";
+export { migrateOrClose, type Backend } from "../../core/ports/backend.js";

@@ -14,7 +14,7 @@
 import { createProjector } from "../../core/pipeline/projections/projection.js";
 import type { ViewStore } from "../../core/ports/view-store.js";
 import { accountSummaries } from "../../examples/bank/views.js";
-import { openSqlStoresFromEnv } from "../../adapters/sql/from-env.js";
+import { openSqlBackendFromEnv } from "../../adapters/sql/from-env.js";
 
 const announce = (line: Record<string, unknown>) => process.stdout.write(`${JSON.stringify(line)}\n`);
 
@@ -22,7 +22,7 @@ const env = process.env;
 // The parent holds our stdin open: when it dies, stdin ends, and so do we.
 process.stdin.once("end", () => process.exit(1)).resume();
 
-const stores = await openSqlStoresFromEnv(env);
+const stores = await openSqlBackendFromEnv(env);
 const haltAfterWrite = env.EDD_E2E_HALT_AFTER_WRITE ? Number(env.EDD_E2E_HALT_AFTER_WRITE) : undefined;
 const projector = createProjector({
   store: stores.store,

@@ -1,10 +1,12 @@
 // Test-only: a bank engine on a MemoryStore with the explorer mounted, and principals chosen per request.
 import type { Hono } from "hono";
 import { z } from "zod";
-import { memoryAuditReader } from "../../adapters/memory/audit.js";
-import { MemoryStore } from "../../adapters/memory/index.js";
+import { memoryBackend } from "../../adapters/memory/backend.js";
+import type { MemoryStore } from "../../adapters/memory/index.js";
 import { createEngine, defineService, type Engine } from "../../core/index.js";
 import type { Authenticator } from "../../core/ports/auth.js";
+import type { Backend } from "../../core/ports/backend.js";
+import type { Store } from "../../core/ports/store.js";
 import { bankServices } from "../../examples/bank/services.js";
 import { createHttpApp } from "../../runtimes/http/app.js";
 import { mountExplorer } from "../../runtimes/explorer/index.js";
@@ -26,8 +28,8 @@ const testAuthenticator: Authenticator = async ({ headers }) => {
 
 export const operator = "Bearer olga/default/operator";
 
-export interface ExplorerFixture {
-  readonly store: MemoryStore;
+export interface ExplorerFixture<S extends Store = MemoryStore> {
+  readonly store: S;
   readonly engine: Engine;
   readonly app: Hono;
   /** Sends a command request as a bank clerk and returns the status; ids are fresh unless given. */
@@ -36,10 +38,19 @@ export interface ExplorerFixture {
   post(path: string, headers?: Record<string, string>): Promise<Response>;
 }
 
-export function explorerFixture(overrides: Partial<ExplorerOptions> = {}): ExplorerFixture {
-  const store = new MemoryStore();
+/** The explorer on a memory backend, or on the given one (its store and audit reader). */
+export function explorerFixture(overrides?: Partial<ExplorerOptions>): ExplorerFixture;
+export function explorerFixture<S extends Store>(
+  overrides: Partial<ExplorerOptions>,
+  backend: Pick<Backend, "audit"> & { readonly store: S },
+): ExplorerFixture<S>;
+export function explorerFixture(
+  overrides: Partial<ExplorerOptions> = {},
+  backend: Pick<Backend, "audit" | "store"> = memoryBackend(),
+): ExplorerFixture<Store> {
+  const { store, audit } = backend;
   const engine = createEngine({ services: [...bankServices, notes], store, authenticator: testAuthenticator });
-  const app = mountExplorer(createHttpApp(engine), { engine, audit: memoryAuditReader(store), ...overrides });
+  const app = mountExplorer(createHttpApp(engine), { engine, audit, ...overrides });
   const host = "explorer.test";
   return {
     store,

@@ -1,8 +1,7 @@
 import type { Projection } from "../../model/projection.js";
-import type { CheckpointStore } from "../../ports/checkpoints.js";
-import type { EventFeed, Store } from "../../ports/store.js";
-import type { ViewData, ViewStore } from "../../ports/view-store.js";
-import { historyOf } from "./projection.js";
+import type { EventFeed } from "../../ports/store.js";
+import type { ViewData } from "../../ports/view-store.js";
+import { historyOf, type ProjectorOptions } from "./projection.js";
 import { ViewBuffer } from "./view-buffer.js";
 
 const defaultFlushEvery = 250_000;
@@ -19,14 +18,8 @@ export interface RebuildProgress {
   readonly secondsLeft: number | undefined;
 }
 
-export interface RebuildOptions {
-  /** With readAggregateEvents, documents of aggregates erased by `edd forget` are re-folded as the live projector does. */
-  readonly store: Pick<Store, "readFeed"> & Partial<Pick<Store, "readAggregateEvents">>;
-  readonly views: ViewStore;
-  readonly checkpoints: CheckpointStore;
-  readonly projection: Projection<ViewData>;
-  readonly realm: string;
-  readonly batchSize?: number;
+/** What a projector takes (the store's feed, views, checkpoints, projection, realm, page size), and how to rebuild. */
+export interface RebuildOptions extends Omit<ProjectorOptions, "metrics"> {
   /**
    * Events folded in memory before the changed documents are written and the rebuild's checkpoint
    * moves (default 250,000; at least one page). A document touched many times in that span is

@@ -1,5 +1,5 @@
 import { type Authenticator, createEngine, type Engine, jsonLogger, type Logger } from "edd";
-import { MemoryCheckpointStore, MemoryKeyStore, MemoryStore, MemoryViewStore } from "edd/memory";
+import { MemoryKeyStore, memoryBackend } from "edd/memory";
 import type { ProjectionSetup } from "edd/pipeline";
 import { bankServices } from "../services.js";
 import { accountSummaries } from "../views.js";
@@ -59,10 +59,7 @@ export function realmsFromEnv(env: Readonly<Record<string, string | undefined>> 
 async function openDeployedStores(logger: Logger) {
   const mode = personalDataMode(process.env);
   const url = process.env.DATABASE_URL;
-  if (url === undefined || url === "") {
-    const stores = { store: new MemoryStore(), views: new MemoryViewStore(), checkpoints: new MemoryCheckpointStore() };
-    return sealBankData(stores, mode === "plain" ? undefined : new MemoryKeyStore(), logger);
-  }
+  if (url === undefined || url === "") return sealBankData(memoryBackend(), mode === "plain" ? undefined : new MemoryKeyStore(), logger);
   const { openPostgresStores } = await import("./postgres-store.js");
   const { keys, ...stores } = await openPostgresStores(url, { keys: mode === "sealed" });
   return sealBankData(stores, keys, logger);

@@ -1,7 +1,7 @@
-import type { Store, ViewStore } from "edd";
+import type { Store } from "edd";
 import { openSqlKeyStore } from "edd/key-store-sql";
-import type { CheckpointStore, KeyStore } from "edd/ports";
-import { createPostgresClient, createPostgresStore, migrateSql, PostgresCheckpointStore, PostgresViewStore, SqlStore } from "edd/postgres";
+import { type Backend, type KeyStore, migrateOrClose } from "edd/ports";
+import { createPostgresClient, createPostgresStore, sqlBackend } from "edd/postgres";
 
 /**
  * The Postgres stores for DATABASE_URL (schema from EDD_SCHEMA). Their own module, so the bundler
@@ -13,29 +13,20 @@ export function openPostgresStore(connectionString: string): Promise<Store> {
 }
 
 /**
- * Events, views and checkpoints on one pool: what a deployed bank serves and projects from; with
- * `keys`, the personal-data key store too (table subject_keys, keys wrapped by $EDD_MASTER_KEY).
+ * Events, views and checkpoints on one pool, migrated: what a deployed bank serves and projects
+ * from; with `keys`, the personal-data key store too (table subject_keys, keys wrapped by $EDD_MASTER_KEY).
  */
 export async function openPostgresStores(
   connectionString: string,
   options: { readonly keys?: boolean } = {},
-): Promise<{ store: Store; views: ViewStore; checkpoints: CheckpointStore; keys?: KeyStore }> {
+): Promise<Backend & { readonly keys?: KeyStore }> {
   const schema = process.env.EDD_SCHEMA || "edd";
-  const client = createPostgresClient({ connectionString, poolSize: poolSize() });
+  const backend = await migrateOrClose(sqlBackend(createPostgresClient({ connectionString, poolSize: poolSize() }), { schema }));
+  if (options.keys !== true) return backend;
   try {
-    await migrateSql(client, { schema, components: ["store", "views", "checkpoints"] });
-    const rows = {
-      query: async (text: string, params?: unknown[]) => ({ rows: await client.query<Record<string, unknown>>(text, params) }),
-    };
-    const keys = options.keys === true ? await openSqlKeyStore(client, { schema }) : undefined;
-    return {
-      store: new SqlStore(client, { schema }),
-      views: new PostgresViewStore(rows, { schema }),
-      checkpoints: new PostgresCheckpointStore(rows, { schema }),
-      ...(keys === undefined ? {} : { keys }),
-    };
+    return { ...backend, keys: await openSqlKeyStore(backend.sql.client, { schema }) };
   } catch (error) {
-    await client.close();
+    await backend.close();
     throw error;
   }
 }

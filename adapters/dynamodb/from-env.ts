@@ -1,5 +1,4 @@
 import type { DynamoDBClientConfig } from "@aws-sdk/client-dynamodb";
-import type { DynamoStore } from "../../adapters/dynamodb/store.js";
 
 /**
  * DynamoDB from the environment: on when $DYNAMODB_ENDPOINT (e.g. DynamoDB Local) or
@@ -42,25 +41,4 @@ export function dynamoTargetFromEnv(env: NodeJS.ProcessEnv = process.env): Dynam
     clientConfig,
     description: `dynamodb ${where} table ${tableName}${namespace === "" ? "" : ` namespace ${namespace}`}`,
   };
-}
-
-/** Opens the store on the target, creating the table first when it does not exist. */
-export async function openDynamoStore(target: DynamoTarget): Promise<DynamoStore> {
-  // The AWS SDK is an optional peer: loaded only when DynamoDB is chosen.
-  const [{ DynamoTable, ensureTable }, { DynamoStore }] = await Promise.all([
-    import("../../adapters/dynamodb/client.js"),
-    import("../../adapters/dynamodb/store.js"),
-  ]);
-  const table = new DynamoTable({ tableName: target.tableName, clientConfig: target.clientConfig });
-  try {
-    await ensureTable(table);
-  } finally {
-    table.close();
-  }
-  return new DynamoStore({
-    tableName: target.tableName,
-    namespace: target.namespace,
-    clientConfig: target.clientConfig,
-    ...(target.feedShards === undefined ? {} : { feedShards: target.feedShards }),
-  });
 }
