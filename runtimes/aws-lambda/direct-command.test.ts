@@ -46,7 +46,7 @@ interface Case {
   readonly events: readonly ApiGatewayV2Event[];
   /** Whether the last event is answered without the HTTP app. */
   readonly direct: boolean;
-  readonly authenticator?: typeof claimsAuthenticator;
+  readonly authenticator?: Engine["authenticate"];
   readonly options?: ServerlessOptions;
 }
 
@@ -85,6 +85,14 @@ const cases: Case[] = [
     authenticator: claimsAuthenticator,
   },
   { name: "a failed authentication", events: [v2(open("acc-1"))], direct: false, authenticator: claimsAuthenticator },
+  {
+    name: "an authenticator that throws",
+    events: [v2(open("acc-1"))],
+    direct: false,
+    authenticator: async () => {
+      throw new Error("identity provider unreachable");
+    },
+  },
   { name: "malformed JSON", events: [v2("{not json")], direct: false },
   { name: "a body over the limit", events: [v2(open("acc-1"))], direct: false, options: { maxBodyBytes: 64 } },
   { name: "a page from another origin", events: [v2(open("acc-1"), { headers: { origin: "https://evil.example" } })], direct: false },
@@ -122,8 +130,8 @@ async function lastAnswer(handler: (event: unknown) => Promise<unknown>, events:
   let answer: unknown;
   for (const event of events) answer = await handler(event);
   const { body, ...rest } = answer as { body: string };
-  const { invocationId, ...parsed } = JSON.parse(body) as { invocationId?: unknown };
-  return { ...rest, body: parsed, invocationId: typeof invocationId };
+  const { invocationId } = JSON.parse(body) as { invocationId?: unknown };
+  return { ...rest, body: JSON.parse(typeof invocationId === "string" ? body.replaceAll(invocationId, "<invocation id>") : body) };
 }
 
 describe("Lambda commands answered without the fetch API", () => {

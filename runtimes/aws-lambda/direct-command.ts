@@ -1,7 +1,7 @@
 import { failure, internalError } from "../../core/model/result.js";
 import { traceparentKey, traceparentOf } from "../../core/ports/trace-context.js";
 import { jsonLogger } from "../../core/ports/logger.js";
-import { defaultMaxBodyBytes } from "../http/app.js";
+import { defaultMaxBodyBytes } from "../http/limits.js";
 import type { LazyEdd } from "../shared/engine-source.js";
 import type { ApiGatewayV2Event, ApiGatewayV2Result } from "./http-v2.js";
 import { withoutStage } from "./http-v2.js";
@@ -32,8 +32,9 @@ export async function directCommand(edd: LazyEdd, event: ApiGatewayV2Event): Pro
   const engine = await edd.engine();
   // The caller (handler.ts) sends only events whose claims source reads nothing but the event.
   const claims = options.verifiedClaims?.({ env: { event } } as never);
-  const auth = await engine.authenticate(claims === undefined ? { headers } : { headers, verifiedClaims: claims });
-  if (!auth.ok) return undefined;
+  // A refusal, or an authenticator that throws, is the HTTP app's to answer (it asks again).
+  const auth = await engine.authenticate(claims === undefined ? { headers } : { headers, verifiedClaims: claims }).catch(() => undefined);
+  if (auth?.ok !== true) return undefined;
   let input: unknown;
   try {
     input = JSON.parse(body);

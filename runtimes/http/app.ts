@@ -11,6 +11,7 @@ import { type BrowserGuardOptions, browserGuards } from "./cors.js";
 import { checkReadiness, type ReadinessOptions } from "./ready.js";
 import { traceparentKey, traceparentOf } from "../../core/ports/trace-context.js";
 import { jsonLogger, type Logger } from "../../core/ports/logger.js";
+import { defaultMaxBodyBytes } from "./limits.js";
 
 export interface HttpAppOptions extends BrowserGuardOptions, ReadinessOptions {
   /** Largest accepted body in bytes (default 1 MiB). */
@@ -24,7 +25,7 @@ export interface HttpAppOptions extends BrowserGuardOptions, ReadinessOptions {
   readonly logger?: Logger;
 }
 
-export const defaultMaxBodyBytes = 1024 * 1024;
+export { defaultMaxBodyBytes };
 
 /**
  * The whole HTTP surface of edd: one command endpoint, one query endpoint, health, readiness and OpenAPI.

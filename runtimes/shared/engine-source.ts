@@ -4,7 +4,7 @@ import type { ProjectionSetup } from "../../core/pipeline/projections/projection
 import type { RelayOptions } from "../../core/pipeline/effects/relay.js";
 import { jsonLogger, type Logger } from "../../core/ports/logger.js";
 import type { ObjectStore } from "../../core/ports/object-store.js";
-import { createHttpApp, type HttpAppOptions } from "../http/app.js";
+import type { HttpAppOptions } from "../http/app.js";
 import { type DeliverEffects, effectsDelivery } from "./effects.js";
 
 /** An engine, or a function that builds one on first use (so a cold start pays only for what it needs). */
@@ -53,7 +53,8 @@ export function lazyEdd(source: EngineSource, options: ServerlessOptions = {}): 
     deliver = effectsDelivery(ready, options.relay ?? {}, logger);
     return ready;
   });
-  const getApp = once(async () => createHttpApp(await getEngine(), options));
+  // Loaded on first use: a Lambda command that skips the HTTP app (aws-lambda/direct-command.ts) never loads hono.
+  const getApp = once(async () => (await import("../http/app.js")).createHttpApp(await getEngine(), options));
   const getProjections = once(async () => {
     const projections = options.projections;
     if (projections === undefined) throw new Error("The projection entry ran, but no projections are configured (option `projections`).");
