@@ -9,7 +9,13 @@ import { ensureKeyTable, SqlKeyStore } from "./key-store.js";
  */
 export async function openSqlKeyStore(
   db: SqlExecutor,
-  options: { readonly schema?: string; readonly wrapper?: KeyWrapper; readonly env?: NodeJS.ProcessEnv; readonly cacheMs?: number } = {},
+  options: {
+    readonly schema?: string;
+    readonly wrapper?: KeyWrapper;
+    readonly env?: NodeJS.ProcessEnv;
+    readonly cacheMs?: number;
+    readonly forgetCheckMs?: number;
+  } = {},
 ): Promise<SqlKeyStore> {
   const wrapper = options.wrapper ?? masterKeyWrapper(masterKeyFromEnv(options.env ?? process.env));
   const schema = options.schema ?? "edd";
@@ -19,5 +25,6 @@ export async function openSqlKeyStore(
     wrapper,
     cipher: nodeCipher,
     ...(options.cacheMs === undefined ? {} : { cacheMs: options.cacheMs }),
+    ...(options.forgetCheckMs === undefined ? {} : { forgetCheckMs: options.forgetCheckMs }),
   });
 }
