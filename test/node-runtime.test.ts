@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { MemoryStore } from "../adapters/memory/index.js";
-import { createEngine } from "../core/index.js";
+import * as z from "zod";
+import { createEngine, defineService } from "../core/index.js";
 import { bankServices } from "../examples/bank/services.js";
 import { serveNode } from "../runtimes/node/index.js";
 import { commandRequest, queryRequest } from "./support/requests.js";

@@ -32,7 +32,7 @@ async function run(command: typeof forgetCommand, args: readonly string[], envir
 }
 
 /** The owner in an account's view document, opened through the bank's sealing views. */
-async function openedOwner(stores: Awaited<ReturnType<typeof openSqlStoresFromEnv>>, id: string): Promise<unknown> {
+async function openedOwner(stores: Awaited<ReturnType<typeof openSqlBackendFromEnv>>, id: string): Promise<unknown> {
   const keys = await openSqlKeyStore(stores.sql.client, { schema: stores.sql.schema, env });
   return (await privateBank(stores.store, stores.views, keys).views.get(realm, accountSummaryView, id))?.data.owner;
 }

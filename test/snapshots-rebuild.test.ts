@@ -8,14 +8,17 @@ import { privateBank } from "./support/privacy-bank.js";
 import { createPgliteClient } from "../adapters/pglite/index.js";
 import { createPostgresClient } from "../adapters/postgres/index.js";
 import type { SqlClient } from "../adapters/sql/client.js";
+import { sqlBackend } from "../adapters/sql/backend.js";
 import { migrate } from "../adapters/sql/migrations.js";
+import { memoryBackend } from "../adapters/memory/backend.js";
+import type { AggregateLister } from "../core/ports/audit.js";
+import type { KeyStore } from "../core/ports/key-store.js";
 import { anonymousPrincipal, createEngine, defineService } from "../core/index.js";
 import { feedAggregateLister } from "../core/pipeline/operations/verify.js";
 import type { SnapshotWriter } from "../core/ports/snapshots.js";
 import type { Store } from "../core/ports/store.js";
 import type { EddConfig } from "../runtimes/cli/config.js";
 import type { CliContext } from "../runtimes/cli/context.js";
-import { type DataTools, dynamoDataTools, sqlDataTools } from "../runtimes/cli/data-tools.js";
 import { snapshotsCommand } from "../runtimes/cli/snapshots.js";
 import { databaseUrl, describePostgres, dropSchemas, testSchema } from "./store-postgres-support.js";
 import { describeDynamo, dynamoTable } from "./support/dynamodb.js";
@@ -53,12 +56,22 @@ async function balance(store: Store, id: string) {
   return (answer.body as { result: unknown }).result;
 }
 
-/** `edd snapshots` with release 2 deployed, against the given tools (never closed here). */
-async function snapshots(tools: DataTools, args: readonly string[], services: EddConfig["services"] = [fixed]) {
+/** What `edd snapshots` works on here: a store (with its keys) and how its aggregates are listed. */
+interface Tools {
+  readonly store: Store;
+  readonly keys?: KeyStore | undefined;
+  readonly listAggregates: AggregateLister;
+}
+
+/** `edd snapshots` with release 2 deployed, against the given store (never closed here). */
+async function snapshots(tools: Tools, args: readonly string[], services: EddConfig["services"] = [fixed]) {
   const out: string[] = [];
   const err: string[] = [];
+  // The command reads only the backend's store and aggregate listing; the rest is a memory backend's.
+  const backend = { ...memoryBackend(), store: tools.store, listAggregates: tools.listAggregates, close: async () => {} };
+  const { keys } = tools;
   const context: CliContext = {
-    config: { services, openDataTools: async () => ({ ...tools, close: async () => {} }) },
+    config: { services, openBackend: async () => backend, ...(keys === undefined ? {} : { openKeyStore: async () => keys }) },
     env: {},
     out: (line) => out.push(line),
     err: (text) => err.push(text),
@@ -69,7 +82,7 @@ async function snapshots(tools: DataTools, args: readonly string[], services: Ed
 }
 
 /** The whole story on one store: the bug is seen, reported, fixed in place, and the aggregate answers right. */
-async function fixesTheFold(tools: DataTools & { store: Store & SnapshotWriter }) {
+async function fixesTheFold(tools: Tools & { store: Store & SnapshotWriter }) {
   await history(tools.store);
   expect(await balance(tools.store, "a1")).toBe(300); // the snapshot still holds release 1's fold
 
@@ -110,12 +123,12 @@ async function fixesTheFold(tools: DataTools & { store: Store & SnapshotWriter }
 describe("edd snapshots rebuild", () => {
   it("on memory: reports the snapshot an evolve fix changes, rewrites it, and the aggregate answers with the new state", async () => {
     const store = new MemoryStore();
-    await fixesTheFold({ store, listAggregates: feedAggregateLister(store), close: async () => {} });
+    await fixesTheFold({ store, listAggregates: feedAggregateLister(store) });
   });
 
   it("refuses bad usage with exit 2 and a store that cannot rewrite with exit 3", async () => {
     const store = new MemoryStore();
-    const tools = { store, listAggregates: feedAggregateLister(store), close: async () => {} };
+    const tools = { store, listAggregates: feedAggregateLister(store) };
     expect((await snapshots(tools, ["rebuild"])).code).toBe(2);
     expect((await snapshots(tools, ["--realm", "default"])).err).toContain("say what to do: rebuild");
     expect((await snapshots(tools, ["rebuild", "--realm", "default", "--service", "nope"])).code).toBe(2);
@@ -131,7 +144,7 @@ describe("edd snapshots rebuild", () => {
     await bank.command("OpenAccount", "acc-1", { owner: "ana@example.com" });
     await bank.command("Deposit", "acc-1", { amount: 70 });
     const ref = { realm: "default", service: "accounts", aggregateId: "acc-1" };
-    const tools = { store: inner, keys, listAggregates: feedAggregateLister(inner), close: async () => {} };
+    const tools = { store: inner, keys, listAggregates: feedAggregateLister(inner) };
 
     // Sealed on disk, equal once opened: nothing differs.
     expect(JSON.stringify(await inner.loadSnapshot(ref))).not.toContain("ana@example.com");
@@ -162,7 +175,7 @@ describe("edd snapshots rebuild", () => {
     }, 60_000);
     afterAll(() => client?.close());
     it("rewrites the differing snapshot in place", async () => {
-      await fixesTheFold(sqlDataTools(client, "edd", false) as DataTools & { store: Store & SnapshotWriter });
+      await fixesTheFold(storeTools(sqlBackend(client, { schema: "edd" }).store));
     });
   });
 });
@@ -176,7 +189,7 @@ describePostgres("edd snapshots rebuild on PostgreSQL", () => {
     await dropSchemas([schema]);
   });
   it("rewrites the differing snapshot in place", async () => {
-    await fixesTheFold(sqlDataTools(client, schema, false) as DataTools & { store: Store & SnapshotWriter });
+    await fixesTheFold(storeTools(sqlBackend(client, { schema }).store));
   });
 });
 
@@ -188,6 +201,10 @@ describeDynamo("edd snapshots rebuild on DynamoDB Local", (endpoint) => {
   afterAll(() => table?.close());
   it("rewrites the differing snapshot on the head item", async () => {
     const store = table.store();
-    await fixesTheFold(dynamoDataTools(store) as DataTools & { store: Store & SnapshotWriter });
+    await fixesTheFold(storeTools(store));
   });
 });
+
+function storeTools(store: Store & SnapshotWriter): Tools & { store: Store & SnapshotWriter } {
+  return { store, listAggregates: feedAggregateLister(store) };
+}

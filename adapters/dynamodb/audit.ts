@@ -1,5 +1,5 @@
 import type { AggregateSummary, AuditedRequest, AuditReader, Page, RequestSearch } from "../../core/ports/audit.js";
-import { aggregatesTouchedInFeed, pageOf } from "../../core/ports/backend-audit.js";
+import { aggregatesTouchedInFeed, eventsInitiatedInFeed, pageOf } from "../../core/ports/backend-audit.js";
 import type { RequestLogEntry, RequestOutcome } from "../../core/ports/store.js";
 import { aggregatePk, eventKey, toEvent } from "./aggregates.js";
 import { attr, type DynamoTable, type Item, queryAll, read, scanAll } from "./client.js";
@@ -12,8 +12,8 @@ const { GetItemCommand } = dynamodb;
 /**
  * The explorer's reads on DynamoDB, on the items the store writes (no index of its own). The
  * request log is read newest first, partition by partition, merged by id (ids start with the
- * time). Listing aggregates scans the table for heads and touched aggregates read the realm's
- * feed: an operator's page, not a request path.
+ * time). Listing aggregates scans the table for heads; touched aggregates and the events a
+ * principal initiated read the realm's feed: an operator's page, not a request path.
  */
 export function dynamoAuditReader(store: DynamoStore): AuditReader {
   const { table } = store;
@@ -37,7 +37,20 @@ export function dynamoAuditReader(store: DynamoStore): AuditReader {
       return pageOf(summaries, search.limit, (s) => s.aggregateId);
     },
 
-    searchRequests: (search) => searchRequests(table, search),
+    searchRequests: (search) =>
+      searchRequests(
+        table,
+        search,
+        (row) =>
+          (search.requestId === undefined || row.requestId === search.requestId) &&
+          (search.interactionId === undefined || row.interactionId === search.interactionId),
+        search.requestId !== undefined || search.interactionId !== undefined,
+      ),
+
+    // No index by principal: the realm's log is read newest first and filtered, an operator's page.
+    requestsBy: (search) => searchRequests(table, search, (row) => row.principal?.id === search.principal, true),
+
+    eventsInitiatedBy: (search) => eventsInitiatedInFeed(store, search),
 
     aggregatesTouched: (realm, requestIds) => aggregatesTouchedInFeed(store, realm, requestIds),
   };
@@ -61,11 +74,12 @@ async function summary(
 }
 
 /** Newest first across the realm's log partitions: a merge of one descending query per partition. */
-async function searchRequests(table: DynamoTable, search: RequestSearch): Promise<Page<AuditedRequest>> {
-  const narrowed = search.requestId !== undefined || search.interactionId !== undefined;
-  const matches = (row: AuditedRequest) =>
-    (search.requestId === undefined || row.requestId === search.requestId) &&
-    (search.interactionId === undefined || row.interactionId === search.interactionId);
+async function searchRequests(
+  table: DynamoTable,
+  search: Pick<RequestSearch, "realm" | "before" | "limit">,
+  matches: (row: AuditedRequest) => boolean,
+  narrowed: boolean,
+): Promise<Page<AuditedRequest>> {
   const partitions = Array.from({ length: requestLogPartitions }, (_, partition) =>
     queryAll(table, {
       KeyConditionExpression: search.before === undefined ? "pk = :pk" : "pk = :pk AND sk < :before",

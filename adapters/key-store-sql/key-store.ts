@@ -9,11 +9,14 @@ export interface SqlKeyStoreOptions {
   readonly schema?: string;
   readonly wrapper: KeyWrapper;
   readonly cipher: FieldCipher;
-  /**
-   * How long an unwrapped key is reused without asking the table (default 30 s). A forget run in
-   * another process takes effect here within this time; a forget run through this store, at once.
-   */
+  /** How long an unwrapped key is kept in memory (default 30 s). */
   readonly cacheMs?: number;
+  /**
+   * How often a cached key is checked against the realm's forget generation, one point read shared
+   * by concurrent reads (default 0: before every use of a cached key, so a forget run by another
+   * process takes effect here at once). A larger value trades that bound for fewer reads.
+   */
+  readonly forgetCheckMs?: number;
 }
 
 interface KeyRow {
@@ -33,23 +36,32 @@ export class SqlKeyStore implements KeyStore {
   readonly #table: string;
   readonly #bySubject: TtlCache<SubjectKey | "forgotten">;
   readonly #byId: TtlCache<Uint8Array>;
+  readonly #generations: string;
+  readonly #forgetCheckMs: number;
+  /** Per realm: the forget generation the caches hold, when it was read, and the read in flight. */
+  readonly #seen = new Map<string, { generation: string; checkedAt: number; reading?: Promise<void> }>();
 
   constructor(db: SqlExecutor, options: SqlKeyStoreOptions) {
     this.#db = db;
     this.#wrapper = options.wrapper;
     this.#cipher = options.cipher;
-    this.#table = `"${checkSchemaName(options.schema ?? "edd")}"."subject_keys"`;
+    const schema = `"${checkSchemaName(options.schema ?? "edd")}"`;
+    this.#table = `${schema}."subject_keys"`;
+    this.#generations = `${schema}."subject_key_generations"`;
     this.#bySubject = new TtlCache(options.cacheMs ?? 30_000);
     this.#byId = new TtlCache(options.cacheMs ?? 30_000);
+    this.#forgetCheckMs = options.forgetCheckMs ?? 0;
   }
 
   async keyFor(realm: string, subject: string): Promise<SubjectKey> {
+    await this.#checkForgets(realm);
     const cached = this.#bySubject.get(subjectKey(realm, subject)) ?? (await this.#loadSubject(realm, subject));
     if (cached === "forgotten") throw new SubjectForgottenError(realm, subject);
     return cached;
   }
 
   async findKey(realm: string, keyId: string): Promise<Uint8Array | undefined> {
+    await this.#checkForgets(realm);
     const cached = this.#byId.get(subjectKey(realm, keyId));
     if (cached !== undefined) return cached;
     const [row] = await this.#db.query<KeyRow & { subject: string }>(
@@ -63,6 +75,7 @@ export class SqlKeyStore implements KeyStore {
   }
 
   async isForgotten(realm: string, subject: string): Promise<boolean> {
+    await this.#checkForgets(realm);
     const cached = this.#bySubject.get(subjectKey(realm, subject));
     if (cached !== undefined) return cached === "forgotten";
     const [row] = await this.#db.query<KeyRow>(`SELECT key_id, wrapped FROM ${this.#table} WHERE realm = $1 AND subject = $2`, [
@@ -83,6 +96,12 @@ export class SqlKeyStore implements KeyStore {
       `INSERT INTO ${this.#table} (realm, subject, key_id, wrapped, wrapped_by, forgotten_at) VALUES ($1, $2, $3, NULL, $4, now())
         ON CONFLICT (realm, subject) DO NOTHING`,
       [realm, subject, randomUUID(), this.#wrapper.name],
+    );
+    // Every process holding the realm's keys sees this change on its next check, and drops them.
+    await this.#db.query(
+      `INSERT INTO ${this.#generations} (realm, generation) VALUES ($1, 1)
+        ON CONFLICT (realm) DO UPDATE SET generation = ${this.#generations}.generation + 1`,
+      [realm],
     );
     this.#bySubject.set(subjectKey(realm, subject), "forgotten");
     for (const row of destroyed) this.#byId.delete(subjectKey(realm, row.key_id));
@@ -109,7 +128,36 @@ export class SqlKeyStore implements KeyStore {
     const result: SubjectKey | "forgotten" =
       row.wrapped === null ? "forgotten" : { id: row.key_id, material: await this.#unwrap(realm, subject, row) };
     this.#bySubject.set(subjectKey(realm, subject), result);
+    // What this process seals with, it opens again without a read.
+    if (result !== "forgotten") this.#byId.set(subjectKey(realm, result.id), result.material);
     return result;
+  }
+
+  /** Drops every cached key when a forget ran (anywhere) since the caches were filled; one read for concurrent callers. */
+  async #checkForgets(realm: string): Promise<void> {
+    const seen = this.#seen.get(realm);
+    if (seen?.reading !== undefined) return seen.reading;
+    if (seen !== undefined && this.#forgetCheckMs > 0 && Date.now() - seen.checkedAt < this.#forgetCheckMs) return;
+    const reading = (async () => {
+      const [row] = await this.#db.query<{ generation: string }>(
+        `SELECT generation::text AS generation FROM ${this.#generations} WHERE realm = $1`,
+        [realm],
+      );
+      const generation = row?.generation ?? "0";
+      if (seen !== undefined && seen.generation !== generation) {
+        this.#bySubject.clear();
+        this.#byId.clear();
+      }
+      this.#seen.set(realm, { generation, checkedAt: Date.now() });
+    })();
+    this.#seen.set(realm, { generation: seen?.generation ?? "", checkedAt: seen?.checkedAt ?? 0, reading });
+    try {
+      await reading;
+    } catch (error) {
+      // A failed read proves nothing: the next use asks again.
+      this.#seen.delete(realm);
+      throw error;
+    }
   }
 
   #unwrap(realm: string, subject: string, row: KeyRow): Promise<Uint8Array> {

@@ -10,7 +10,13 @@ import { SqlKeyStore } from "./key-store.js";
  */
 export async function openSqlKeyStore(
   db: SqlClient,
-  options: { readonly schema?: string; readonly wrapper?: KeyWrapper; readonly env?: NodeJS.ProcessEnv; readonly cacheMs?: number } = {},
+  options: {
+    readonly schema?: string;
+    readonly wrapper?: KeyWrapper;
+    readonly env?: NodeJS.ProcessEnv;
+    readonly cacheMs?: number;
+    readonly forgetCheckMs?: number;
+  } = {},
 ): Promise<SqlKeyStore> {
   const wrapper = options.wrapper ?? masterKeyWrapper(masterKeyFromEnv(options.env ?? process.env));
   const schema = options.schema ?? "edd";
@@ -20,5 +26,6 @@ export async function openSqlKeyStore(
     wrapper,
     cipher: nodeCipher,
     ...(options.cacheMs === undefined ? {} : { cacheMs: options.cacheMs }),
+    ...(options.forgetCheckMs === undefined ? {} : { forgetCheckMs: options.forgetCheckMs }),
   });
 }

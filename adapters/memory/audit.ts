@@ -1,6 +1,5 @@
 import type { AggregateSummary, AuditedRequest, AuditReader, Page, RequestSearch } from "../../core/ports/audit.js";
-import { aggregatesTouchedInFeed, feedEvents, pageOf } from "../../core/ports/backend-audit.js";
-import type { StoredEvent } from "../../core/ports/store.js";
+import { aggregatesTouchedInFeed, eventsInitiatedInFeed, feedEvents, pageOf } from "../../core/ports/backend-audit.js";
 import type { MemoryStore } from "./store.js";
 
 /**
@@ -48,14 +47,7 @@ export function memoryAuditReader(store: MemoryStore): AuditReader {
       return pageOf(matching, search.limit, (row) => row.id);
     },
 
-    async eventsInitiatedBy(search) {
-      const matching: StoredEvent[] = [];
-      for await (const event of feedEvents(store, search.realm)) {
-        if (event.meta.initiator !== search.principal) continue;
-        if (search.before === undefined || Number(event.position) < Number(search.before)) matching.push(event);
-      }
-      return pageOf(matching.reverse(), search.limit, (event) => event.position as string);
-    },
+    eventsInitiatedBy: (search) => eventsInitiatedInFeed(store, search),
 
     aggregatesTouched: (realm, requestIds) => aggregatesTouchedInFeed(store, realm, requestIds),
   };

@@ -83,12 +83,12 @@ export function sqlAuditReader(db: SqlExecutor, options: { readonly schema?: str
 
     async requestsBy(search) {
       const rows = await db.query<RequestLogRow>(sql.requestsBy, [search.realm, search.principal, search.before ?? null, search.limit + 1]);
-      return page(rows.map(toLoggedRequest), search.limit, (row) => row.id);
+      return pageOf(rows.map(toLoggedRequest), search.limit, (row) => row.id);
     },
 
     async eventsInitiatedBy(search) {
       const rows = await db.query<EventRow>(sql.eventsBy, [search.realm, search.principal, search.before ?? null, search.limit + 1]);
-      return page(rows.map(toStoredEvent), search.limit, (event) => event.position as string);
+      return pageOf(rows.map(toStoredEvent), search.limit, (event) => event.position as string);
     },
   };
 }

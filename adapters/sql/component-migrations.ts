@@ -73,6 +73,17 @@ const keyMigrations: readonly Migration[] = [
       )`,
     ],
   },
+  {
+    version: 2,
+    name: "forget generations",
+    // Bumped by every forget: what tells other processes to drop the keys they cached.
+    statements: (t) => [
+      `CREATE TABLE IF NOT EXISTS ${t.schema}.subject_key_generations (
+        realm text PRIMARY KEY,
+        generation bigint NOT NULL
+      )`,
+    ],
+  },
 ];
 
 const queueMigrations: readonly Migration[] = [

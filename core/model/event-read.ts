@@ -87,6 +87,17 @@ export function readEvent(service: Service, event: StoredEvent): StoredEvent {
   for (let from = stored; from < current; from++) {
     const upcaster = definition.upcast?.[from] as ((data: unknown) => unknown) | undefined;
     if (upcaster === undefined) throw new EventReadError(event, "schemaVersion", `no upcaster from version ${from}`);
+    const previous = definition.previous?.[from];
+    if (previous !== undefined) {
+      // Checked against its own version's schema first, so the upcaster gets the shape it is typed for.
+      const older = previous.safeParse(data);
+      const problem = older.success ? undefined : older.error.issues.find((found) => valueAt(data, found.path) !== erasedMarker);
+      if (problem !== undefined) {
+        const path = ["data", ...problem.path.map(String)].join(".");
+        throw new EventReadError(event, path, `does not fit ${name} version ${from}'s schema: ${problem.message}`);
+      }
+      if (older.success) data = older.data;
+    }
     try {
       data = upcaster(data);
     } catch (error) {

@@ -5,7 +5,7 @@ import type { StoredEvent } from "./events.js";
 import type { ViewQuery } from "./view-query.js";
 import type { ViewDocument, ViewPage } from "../ports/view-store.js";
 import type { CommandTypes, DependencyTypes, QueryTypes } from "./typing.js";
-import { type EventEvolution, type Upcasters, checkEvolution } from "./evolution.js";
+import { type EventEvolution, type PreviousSchemas, type Upcasters, checkEvolution } from "./evolution.js";
 
 /** Event type name → event data, accumulated as events are declared. */
 export type EventMap = Record<string, unknown>;
@@ -91,6 +91,8 @@ export interface EventDefinition<S> {
   readonly version?: number;
   /** Upcasters by the version they read: `upcast[k]` turns data of version k into version k + 1. */
   readonly upcast?: Upcasters;
+  /** Schemas of older versions: data of such a version is checked against it before its upcaster runs. */
+  readonly previous?: PreviousSchemas;
   /** Former names of this type: stored events under them are read as this type. */
   readonly aliases?: readonly string[];
   evolve(state: S, data: unknown, event: StoredEvent): S;
@@ -203,11 +205,11 @@ export class ServiceBuilder<
    * Declares an event type. `evolution` says how it changed over time: its current `version`, an
    * upcaster from each older version to the next, and former names (`aliases`); see docs/evolution.md.
    */
-  event<N extends string, T>(
+  event<N extends string, T, P extends PreviousSchemas = Record<never, never>>(
     type: N,
     schema: z.ZodType<T>,
     evolve: (state: S, data: T, event: StoredEvent<T, N>) => S,
-    evolution: EventEvolution = {},
+    evolution: EventEvolution<P> = {},
   ): ServiceBuilder<S, E & { [K in N]: T }, C, Q, D> {
     assertNew(this.#service.events, type, "event");
     checkEvolution(this.#service.name, this.#service.events, type, evolution);
@@ -215,7 +217,8 @@ export class ServiceBuilder<
       schema,
       evolve: evolve as EventDefinition<S>["evolve"],
       ...(evolution.version === undefined ? {} : { version: evolution.version }),
-      ...(evolution.upcast === undefined ? {} : { upcast: evolution.upcast }),
+      ...(evolution.upcast === undefined ? {} : { upcast: evolution.upcast as Upcasters }),
+      ...(evolution.previous === undefined ? {} : { previous: evolution.previous }),
       ...(evolution.aliases === undefined ? {} : { aliases: [...evolution.aliases] }),
     };
     const service = { ...this.#service, events: { ...this.#service.events, [type]: definition } };

@@ -1,5 +1,5 @@
 import type { StoredEvent } from "../model/events.js";
-import type { Page, TouchedAggregate } from "./audit.js";
+import type { Page, PrincipalSearch, TouchedAggregate } from "./audit.js";
 import type { EventFeed } from "./store.js";
 
 /**
@@ -41,6 +41,20 @@ export async function aggregatesTouchedInFeed(
     touched.set(key, entry);
   }
   return [...touched.values()];
+}
+
+/**
+ * `AuditReader.eventsInitiatedBy` over the feed: the events whose `meta.initiator` is the
+ * principal, newest first; the cursor is the position of the last event of the previous page.
+ */
+export async function eventsInitiatedInFeed(feed: EventFeed, search: PrincipalSearch): Promise<Page<StoredEvent>> {
+  const initiated: StoredEvent[] = [];
+  for await (const event of feedEvents(feed, search.realm)) {
+    if (event.meta.initiator === search.principal) initiated.push(event);
+  }
+  initiated.reverse();
+  const cursor = search.before === undefined ? -1 : initiated.findIndex((event) => event.position === search.before);
+  return pageOf(initiated.slice(cursor + 1, cursor + 2 + search.limit), search.limit, (event) => event.position as string);
 }
 
 /** The first `limit` of `found` (at most one more), with a cursor when there was one more. */

@@ -1,10 +1,11 @@
 import { parseArgs } from "node:util";
 import { rebuildSnapshots, type SnapshotChange, type SnapshotRebuildReport } from "../../core/pipeline/operations/rebuild-snapshots.js";
+import type { KeyStore } from "../../core/ports/key-store.js";
 import type { SnapshotWriter } from "../../core/ports/snapshots.js";
 import { holdsPersonalData, PrivateStore } from "../../core/privacy/index.js";
 import { type CliCommand, type CliContext, exitCodes } from "./context.js";
-import { openDataTools } from "./data-tools.js";
-import { noKeyStore, sealedStore } from "./personal-data.js";
+import { aggregateLister, openBackendFor } from "./backend.js";
+import { noKeyStore, openKeysFor, sealedStore } from "./personal-data.js";
 
 export const snapshotsUsage = `usage: edd snapshots rebuild --realm <realm> [--service <service>] [--dry-run]
 
@@ -31,25 +32,27 @@ export const snapshotsCommand: CliCommand = async (args, context) => {
     context.err(`no service ${options.service} in the configuration\n`);
     return exitCodes.usage;
   }
-  const tools = await openDataTools(context, { views: false });
+  const backend = await openBackendFor(context);
+  let keys: KeyStore | undefined;
   try {
-    const writer = tools.store as Partial<SnapshotWriter>;
+    const writer = backend.store as Partial<SnapshotWriter>;
     if (typeof writer.rewriteSnapshot !== "function") {
       context.err("edd snapshots: this store cannot rewrite snapshots (its adapter has no rewriteSnapshot)\n");
       return exitCodes.fault;
     }
-    if (tools.keys === undefined && holdsPersonalData(context.config.services)) {
+    keys = await openKeysFor(context.config, context.env, backend);
+    if (keys === undefined && holdsPersonalData(context.config.services)) {
       // Without keys the states would be folded from sealed fields and written unsealed.
       context.err(`edd snapshots: ${noKeyStore}\n`);
       return exitCodes.fault;
     }
-    const store = sealedStore(tools.store, context.config, tools.keys);
+    const store = sealedStore(backend.store, context.config, keys);
     const started = Date.now();
     const report = await rebuildSnapshots({
       store,
       writer: writer as SnapshotWriter,
       services: context.config.services,
-      listAggregates: tools.listAggregates,
+      listAggregates: aggregateLister(backend),
       realm: options.realm,
       ...(options.service === undefined ? {} : { service: options.service }),
       dryRun: options.dryRun,
@@ -67,7 +70,8 @@ export const snapshotsCommand: CliCommand = async (args, context) => {
     context.err(`edd snapshots failed: ${error instanceof Error ? error.message : String(error)}\n`);
     return exitCodes.fault;
   } finally {
-    await tools.close();
+    await keys?.close();
+    await backend.close();
   }
 };
 

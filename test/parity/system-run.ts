@@ -49,6 +49,8 @@ export async function runWholeSystem(runtime: BankRuntime, bundleFile: string): 
       EDD_LARGE_COMMANDS: pathToFileURL(objectsDir).href,
       EDD_REALMS: "default",
       EDD_COMMAND_QUEUE: "parity",
+      // Parity compares what each runtime stored, byte for byte: sealed values differ run to run (docs/privacy.md).
+      EDD_PERSONAL_DATA: "plain",
       ...(runtime === "cloud-run" ? { EDD_PUSH_UNAUTHENTICATED: "local" } : {}),
     };
     const host = await startBundleHost(kinds[runtime], bundleFile, env);
