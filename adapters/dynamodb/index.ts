@@ -3,5 +3,6 @@ export { DynamoStore, type DynamoStoreOptions, defaultFeedShards } from "./store
 export { DynamoCheckpointStore } from "./checkpoints.js";
 export { dynamoImporter } from "./importer.js";
 export { dynamoRequestLogPruner } from "./prune.js";
+export { indexStoredResponses } from "./responses-index.js";
 export { TransactionTooLargeError, transactionLimits } from "./transaction.js";
 export { realmsWithNewEvents, type StreamRecordLike } from "./streams.js";

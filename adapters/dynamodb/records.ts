@@ -13,6 +13,7 @@ import { attr, bucketOf, type DynamoTable, type Item, isConditionFailure, type K
 import { listDeadLetters } from "./outbox.js";
 import { dynamodb } from "./sdk.js";
 import { requestLogKey, requestLogPartitions, responseItem } from "./requests.js";
+import { indexedResponseItems, responsesIndexed } from "./responses-index.js";
 
 const { DeleteItemCommand, PutItemCommand, ScanCommand } = dynamodb;
 
@@ -20,38 +21,25 @@ const outboxPartitions = 8;
 
 /**
  * A realm's stored answers, request log, dead letters and undelivered effects on DynamoDB, for
- * export and import. Answers live one per partition (requests.ts), so listing a realm's answers
- * scans the table: an operator's export, not a request path.
+ * export and import. Answers are listed by Query on the responses index (client.ts); a table made
+ * before that index is scanned until `indexStoredResponses` has indexed its older answers.
  */
 export function dynamoRecordReader(table: DynamoTable): RealmRecordReader {
   return {
     async *listResponses(realm): AsyncIterable<ResponseRecord> {
-      const prefix = `${JSON.stringify([table.namespace, "res", realm]).slice(0, -1)},`;
-      let start: Item | undefined;
-      do {
-        const page = await table.client.send(
-          new ScanCommand({
-            TableName: table.name,
-            ConsistentRead: true,
-            FilterExpression: "begins_with(pk, :prefix)",
-            ExpressionAttributeValues: { ":prefix": attr.s(prefix) },
-            ...(start === undefined ? {} : { ExclusiveStartKey: start }),
-          }),
-        );
-        for (const item of page.Items ?? []) {
-          const key = (JSON.parse(read.s(item, "pk")) as string[])[3] as string;
-          const response = read.json<StoredResponse>(item, "response");
-          yield {
-            idempotencyKey: key,
-            status: response.status,
-            // Parsed from the text as written, so the key order is the first answer's.
-            body: JSON.stringify(response.body),
-            ...(response.principal === undefined ? {} : { principal: response.principal }),
-            ...(response.requestHash === undefined ? {} : { requestHash: response.requestHash }),
-          };
-        }
-        start = page.LastEvaluatedKey;
-      } while (start !== undefined);
+      const items = (await responsesIndexed(table)) ? indexedResponseItems(table, realm) : scannedResponseItems(table, realm);
+      for await (const item of items) {
+        const key = (JSON.parse(read.s(item, "pk")) as string[])[3] as string;
+        const response = read.json<StoredResponse>(item, "response");
+        yield {
+          idempotencyKey: key,
+          status: response.status,
+          // Parsed from the text as written, so the key order is the first answer's.
+          body: JSON.stringify(response.body),
+          ...(response.principal === undefined ? {} : { principal: response.principal }),
+          ...(response.requestHash === undefined ? {} : { requestHash: response.requestHash }),
+        };
+      }
     },
 
     async *listRequests(realm): AsyncIterable<RequestRecord> {
@@ -176,4 +164,23 @@ export class RecordWriter {
     );
     this.#written.push({ pk: item.pk, sk: item.sk } as Key);
   }
+}
+
+/** A realm's response items on a table without a complete responses index: a Scan of the whole table. */
+async function* scannedResponseItems(table: DynamoTable, realm: string): AsyncGenerator<Item> {
+  const prefix = `${JSON.stringify([table.namespace, "res", realm]).slice(0, -1)},`;
+  let start: Item | undefined;
+  do {
+    const page = await table.client.send(
+      new ScanCommand({
+        TableName: table.name,
+        ConsistentRead: true,
+        FilterExpression: "begins_with(pk, :prefix)",
+        ExpressionAttributeValues: { ":prefix": attr.s(prefix) },
+        ...(start === undefined ? {} : { ExclusiveStartKey: start }),
+      }),
+    );
+    yield* page.Items ?? [];
+    start = page.LastEvaluatedKey;
+  } while (start !== undefined);
 }
