@@ -1,5 +1,4 @@
 import { randomBytes } from "node:crypto";
-import pg from "pg";
 import { PostgresCheckpointStore } from "../adapters/sql/checkpoints.js";
 import { createPostgresClient } from "../adapters/postgres/index.js";
 import { PostgresViewStore } from "../adapters/sql/view-store.js";

@@ -107,6 +107,28 @@ export function describeTransportContract(name: string, factory: TransportFactor
       const byId = new Map(received.map((message) => [requestIdOf(message), message]));
       expect(byId.get(traced.requestId)?.traceparent).toBe(fromPublisher);
       expect(byId.get(plain.requestId)).not.toHaveProperty("traceparent");
+      for (const message of received) expect(message).not.toHaveProperty("tracestate");
+      for (const message of received) await transport.acknowledge(message);
+    });
+
+    it("carries the W3C tracestate beside the traceparent, from the effect's meta or set by the publisher", async () => {
+      const transport = await fresh();
+      const traceparent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+      const fromMeta = {
+        ...commandRequest("Deposit", "acc-state-meta", { amount: 1 }),
+        meta: { traceparent, tracestate: "congo=t61rcWkgMzE" },
+      };
+      const fromPublisher = commandRequest("Deposit", "acc-state-publisher", { amount: 1 });
+      await transport.publish(commandMessage(fromMeta, "default"));
+      await transport.publish({
+        ...commandMessage(fromPublisher, "default"),
+        traceparent,
+        tracestate: "rojo=00f067aa0ba902b7,congo=t61rcWkgMzE",
+      });
+      const received = await receiveUntil(transport, (r) => r.length >= 2, timing);
+      const byId = new Map(received.map((message) => [requestIdOf(message), message]));
+      expect(byId.get(fromMeta.requestId)).toMatchObject({ traceparent, tracestate: "congo=t61rcWkgMzE" });
+      expect(byId.get(fromPublisher.requestId)).toMatchObject({ traceparent, tracestate: "rojo=00f067aa0ba902b7,congo=t61rcWkgMzE" });
       for (const message of received) await transport.acknowledge(message);
     });
 

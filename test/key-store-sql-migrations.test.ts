@@ -12,7 +12,10 @@ it("opens the SQL key store on a fresh database through the keys migration set, 
     const key = await first.keyFor("r", "alice");
     const again = await openSqlKeyStore(client, { schema: "keys_here", env });
     expect((await again.keyFor("r", "alice")).id).toBe(key.id);
-    expect(await client.query(`SELECT component, version FROM keys_here.migrations`)).toEqual([{ component: "keys", version: 1 }]);
+    expect(await client.query(`SELECT component, version FROM keys_here.migrations ORDER BY version`)).toEqual([
+      { component: "keys", version: 1 },
+      { component: "keys", version: 2 },
+    ]);
   } finally {
     await client.close();
   }

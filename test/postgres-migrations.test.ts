@@ -28,8 +28,8 @@ async function adoptsLegacySchema(client: SqlClient, schema: string): Promise<vo
     { component: "store", applied: versions.filter((version) => version > 6) },
     { component: "views", applied: [1] },
     { component: "checkpoints", applied: [1] },
-    { component: "keys", applied: [1] },
-    { component: "queue", applied: [1] },
+    { component: "keys", applied: [1, 2] },
+    { component: "queue", applied: [1, 2] },
   ]);
   expect(await legacyRowsAfter(client, schema)).toEqual({ view: { n: 1 }, checkpoint: "42", key: "k1", untraced: true });
   const again = await migrateSql(client, { schema, components: everySet });

@@ -7,7 +7,7 @@ import { MemoryStore, MemoryTransport } from "../adapters/memory/index.js";
 import { openTelemetryTracer } from "../adapters/opentelemetry/index.js";
 import { createEngine, type Principal } from "../core/index.js";
 import { createOutboxRelay, createQueueWorker, deliverToTransport, dispatchQueuedCommand } from "../core/pipeline/index.js";
-import { parseTraceparent } from "../core/ports/trace-context.js";
+import { parseTraceparent, parseTracestate, traceContextOf } from "../core/ports/trace-context.js";
 import { accounts, transfers } from "../examples/bank/services.js";
 import { createHttpApp } from "../runtimes/http/app.js";
 
@@ -207,5 +207,134 @@ describe("W3C trace context across hops (in-memory span exporter)", () => {
     expect(queries).toHaveLength(3);
     for (const query of queries) expect(parentOf(query)).toBeUndefined();
     expect(trace.getActiveSpan()).toBeUndefined();
+  });
+
+  it("carries the tracestate beside the traceparent through HTTP, remote queries, the outbox and the queue", async () => {
+    const bank = await twoDeployments();
+    for (const id of ["a-1", "a-2"]) {
+      await bank.accountsEngine.command(
+        { ...ids(), commands: [{ command: "OpenAccount", aggregateId: id, attributes: { owner: `${id}@example.com` } }] },
+        clerk,
+      );
+    }
+    await bank.accountsEngine.command(
+      { ...ids(), commands: [{ command: "Deposit", aggregateId: "a-1", attributes: { amount: 50 } }] },
+      clerk,
+    );
+    const attributes: (string | undefined)[] = [];
+    for (const queue of Object.values(bank.queues)) {
+      const publish = queue.publish.bind(queue);
+      queue.publish = async (message) => {
+        attributes.push(message.tracestate);
+        return publish(message);
+      };
+    }
+    exporter.reset();
+    const traceparent = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
+    const tracestate = "rojo=00f067aa0ba902b7,congo=t61rcWkgMzE";
+    const response = await createHttpApp(bank.transfersEngine).request("/command", {
+      method: "POST",
+      // Blanks around members and an empty member are allowed on the wire; the carried value is normalised.
+      headers: { traceparent, tracestate: " rojo=00f067aa0ba902b7 ,, congo=t61rcWkgMzE", "content-type": "application/json" },
+      body: JSON.stringify({
+        ...ids(),
+        commands: [{ command: "RequestTransfer", aggregateId: "t-9", attributes: { from: "a-1", to: "a-2", amount: 20 } }],
+      }),
+    });
+    expect(response.status).toBe(200);
+    await bank.settle();
+
+    const spans = exporter.getFinishedSpans();
+    // The transfer command, two remote queries (HTTP header), four publishes and four effect commands: all of one trace and state.
+    expect(spans.filter((span) => span.name === "edd.command")).toHaveLength(5);
+    expect(spans.filter((span) => span.name === "edd.query")).toHaveLength(2);
+    expect(attributes).toEqual(Array(4).fill(tracestate));
+    for (const span of spans) {
+      expect(span.spanContext().traceId).toBe("0af7651916cd43dd8448eb211c80319c");
+      expect(span.spanContext().traceState?.serialize()).toBe(tracestate);
+    }
+    // Like the traceparent, the tracestate rides on the hop only: no stored event keeps it.
+    for (const id of ["a-1", "a-2"]) {
+      const events = await bank.accountsEngine.store.readAggregateEvents({ realm: "default", service: "accounts", aggregateId: id });
+      for (const event of events) expect(JSON.stringify(event.meta ?? {})).not.toContain("tracestate");
+    }
+  });
+
+  it("stores the tracestate in the effect's meta, and drops a malformed one while keeping the trace", async () => {
+    const store = new MemoryStore();
+    const engine = createEngine({ services: [accounts, transfers], store, tracer: openTelemetryTracer({ tracerProvider: provider }) });
+    const app = createHttpApp(engine);
+    const traceparent = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
+    for (const id of ["a-1", "a-2"]) {
+      await engine.command(
+        { ...ids(), commands: [{ command: "OpenAccount", aggregateId: id, attributes: { owner: `${id}@example.com` } }] },
+        clerk,
+      );
+    }
+    await engine.command({ ...ids(), commands: [{ command: "Deposit", aggregateId: "a-1", attributes: { amount: 50 } }] }, clerk);
+    for (const item of await store.claimOutbox(10, 60_000)) await store.markDelivered(item.id);
+    const transfer = async (id: string, tracestate: string) => {
+      const response = await app.request("/command", {
+        method: "POST",
+        headers: { traceparent, tracestate, "content-type": "application/json" },
+        body: JSON.stringify({
+          ...ids(),
+          commands: [{ command: "RequestTransfer", aggregateId: id, attributes: { from: "a-1", to: "a-2", amount: 1 } }],
+        }),
+      });
+      expect(response.status).toBe(200);
+      const [item] = await store.claimOutbox(1, 60_000);
+      await store.markDelivered(item?.id ?? "");
+      return item?.request.meta;
+    };
+    expect(await transfer("t-1", "congo=t61rcWkgMzE")).toMatchObject({ tracestate: "congo=t61rcWkgMzE" });
+    for (const malformed of ["Congo=upper", "congo=a,congo=b", "congo", Array.from({ length: 33 }, (_, i) => `k${i}=v`).join(",")]) {
+      exporter.reset();
+      const meta = await transfer(`t-${crypto.randomUUID()}`, malformed);
+      expect(meta).not.toHaveProperty("tracestate");
+      expect(parseTraceparent(meta?.traceparent)?.traceId).toBe("0af7651916cd43dd8448eb211c80319c");
+      const [command] = exporter.getFinishedSpans().filter((span) => span.name === "edd.command");
+      expect(parentOf(command as ReadableSpan)).toBe("b7ad6b7169203331");
+      expect(command?.spanContext().traceState).toBeUndefined();
+    }
+  });
+});
+
+describe("W3C tracestate parsing", () => {
+  it.each([
+    ["congo=t61rcWkgMzE", "congo=t61rcWkgMzE"],
+    ["rojo=00f067aa0ba902b7, congo=t61rcWkgMzE", "rojo=00f067aa0ba902b7,congo=t61rcWkgMzE"],
+    ["\tcongo=t61rcWkgMzE ,,", "congo=t61rcWkgMzE"],
+    ["congo=x ", "congo=x"],
+    ["tenant1@vendor=x y", "tenant1@vendor=x y"],
+    ["a/b*c_d-e=!~", "a/b*c_d-e=!~"],
+    [`congo=${"x".repeat(256)}`, `congo=${"x".repeat(256)}`],
+    [Array.from({ length: 32 }, (_, i) => `k${i}=v`).join(","), Array.from({ length: 32 }, (_, i) => `k${i}=v`).join(",")],
+  ])("keeps %j", (raw, kept) => {
+    expect(parseTracestate(raw)).toBe(kept);
+  });
+
+  it.each([
+    ["", "empty"],
+    [" , ", "only empty members"],
+    ["Congo=x", "an upper-case key"],
+    ["1abc=x", "a simple key starting with a digit"],
+    ["congo=a=b", "a value holding ="],
+    ["congo=", "an empty value"],
+    ["congo=a,congo=b", "a duplicate key"],
+    [Array.from({ length: 33 }, (_, i) => `k${i}=v`).join(","), "33 members"],
+    [`congo=${"x".repeat(257)}`, "a value over 256 characters"],
+    [`${Array.from({ length: 3 }, (_, i) => `k${i}=${"v".repeat(200)}`).join(",")}`, "over 512 characters"],
+    ["congo=\u00e9", "a non-ASCII value"],
+  ])("drops %j (%s)", (raw) => {
+    expect(parseTracestate(raw)).toBeUndefined();
+  });
+
+  it("keeps a tracestate only beside a well-formed traceparent", () => {
+    const traceparent = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
+    expect(traceContextOf(traceparent, "congo=x")).toEqual({ traceparent, tracestate: "congo=x" });
+    expect(traceContextOf(traceparent, "Congo=x")).toEqual({ traceparent });
+    expect(traceContextOf("00-nonsense", "congo=x")).toEqual({});
+    expect(traceContextOf(undefined, "congo=x")).toEqual({});
   });
 });

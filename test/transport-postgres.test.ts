@@ -38,7 +38,10 @@ if (unavailable !== undefined) {
         const { rows } = await pool.query("SELECT table_name FROM information_schema.tables WHERE table_schema = $1 ORDER BY 1", [own]);
         expect(rows.map((row) => row.table_name)).toEqual(["migrations", "queue_messages"]);
         const applied = await pool.query(`SELECT component, version FROM ${own}.migrations`);
-        expect(applied.rows).toEqual([{ component: "queue", version: 1 }]);
+        expect(applied.rows).toEqual([
+          { component: "queue", version: 1 },
+          { component: "queue", version: 2 },
+        ]);
       } finally {
         for (const client of clients) client.release();
         await pool.query(`DROP SCHEMA IF EXISTS ${own} CASCADE`);

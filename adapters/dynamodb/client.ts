@@ -11,6 +11,32 @@ import { dynamodb } from "./sdk.js";
 const { CreateTableCommand, DescribeTableCommand, DynamoDBClient, PutItemCommand, QueryCommand, ResourceNotFoundException, ScanCommand } =
   dynamodb;
 
+/**
+ * The global secondary index that lists a realm's stored responses (records.ts) by Query: its keys
+ * `rpk` (`[ns,"res",realm,bucket]`) and `rsk` (the idempotency key) are set on response items only.
+ */
+export const responsesIndex = {
+  name: "edd-responses",
+  definition: {
+    IndexName: "edd-responses",
+    KeySchema: [
+      { AttributeName: "rpk", KeyType: "HASH" as const },
+      { AttributeName: "rsk", KeyType: "RANGE" as const },
+    ],
+    Projection: { ProjectionType: "ALL" as const },
+  },
+  attributes: [
+    { AttributeName: "rpk", AttributeType: "S" as const },
+    { AttributeName: "rsk", AttributeType: "S" as const },
+  ],
+  /**
+   * Present once every response item of the table carries the index keys: written when this code
+   * creates the table, or by `indexStoredResponses` after it indexed an older table's responses.
+   * Not a JSON array, so no namespace's key can be it.
+   */
+  marker: { pk: { S: "#edd-table" }, sk: { S: "responses-indexed" } },
+};
+
 export interface DynamoTableOptions {
   /** The one table every item lives in (partition key `pk`, sort key `sk`, both strings). */
   readonly tableName: string;
@@ -87,11 +113,13 @@ export async function ensureTable(table: DynamoTable, options: EnsureTableOption
           AttributeDefinitions: [
             { AttributeName: "pk", AttributeType: "S" },
             { AttributeName: "sk", AttributeType: "S" },
+            ...responsesIndex.attributes,
           ],
           KeySchema: [
             { AttributeName: "pk", KeyType: "HASH" },
             { AttributeName: "sk", KeyType: "RANGE" },
           ],
+          GlobalSecondaryIndexes: [responsesIndex.definition],
           BillingMode: "PAY_PER_REQUEST",
           ...(options.streams === true ? { StreamSpecification: { StreamEnabled: true, StreamViewType: "KEYS_ONLY" } } : {}),
         }),
@@ -105,7 +133,11 @@ export async function ensureTable(table: DynamoTable, options: EnsureTableOption
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const current = await status();
-    if (current === "ACTIVE") return created;
+    if (current === "ACTIVE") {
+      // A table made here holds no response written without the index keys.
+      if (created) await table.client.send(new PutItemCommand({ TableName: table.name, Item: responsesIndex.marker }));
+      return created;
+    }
     if (Date.now() > deadline) throw new Error(`table ${table.name} is still ${current ?? "missing"} after ${timeoutMs} ms`);
     await new Promise((resolve) => setTimeout(resolve, 250));
   }

@@ -6,5 +6,6 @@ export { dynamoTargetFromEnv, type DynamoTarget } from "./from-env.js";
 export { dynamoAuditReader } from "./audit.js";
 export { dynamoImporter } from "./importer.js";
 export { dynamoRequestLogPruner } from "./prune.js";
+export { indexStoredResponses } from "./responses-index.js";
 export { TransactionTooLargeError, transactionLimits } from "./transaction.js";
 export { realmsWithNewEvents, type StreamRecordLike } from "./streams.js";

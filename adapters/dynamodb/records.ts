@@ -25,6 +25,7 @@ import {
 import { deadLetterItem, listDeadLetters } from "./outbox.js";
 import { dynamodb } from "./sdk.js";
 import { requestLogItem, requestLogPartitions, responseItem } from "./requests.js";
+import { indexedResponseItems, responsesIndexed } from "./responses-index.js";
 
 const { DeleteItemCommand, PutItemCommand } = dynamodb;
 
@@ -32,17 +33,13 @@ const outboxPartitions = 8;
 
 /**
  * A realm's stored answers, request log, dead letters and undelivered effects on DynamoDB, for
- * export and import. Answers live one per partition (requests.ts), so listing a realm's answers
- * scans the table: an operator's export, not a request path.
+ * export and import. Answers are listed by Query on the responses index (client.ts); a table made
+ * before that index is scanned until `indexStoredResponses` has indexed its older answers.
  */
 export function dynamoRecordReader(table: DynamoTable): RealmRecordReader {
   return {
     async *listResponses(realm): AsyncIterable<ResponseRecord> {
-      const prefix = `${JSON.stringify([table.namespace, "res", realm]).slice(0, -1)},`;
-      const items = scanAll(table, {
-        FilterExpression: "begins_with(pk, :prefix)",
-        ExpressionAttributeValues: { ":prefix": attr.s(prefix) },
-      });
+      const items = (await responsesIndexed(table)) ? indexedResponseItems(table, realm) : scannedResponseItems(table, realm);
       for await (const item of items) {
         const key = (JSON.parse(read.s(item, "pk")) as string[])[3] as string;
         const response = read.json<StoredResponse>(item, "response");
@@ -157,4 +154,10 @@ export class RecordWriter {
     );
     this.#written.push({ pk: item.pk, sk: item.sk } as Key);
   }
+}
+
+/** A realm's response items on a table without a complete responses index: a Scan of the whole table. */
+function scannedResponseItems(table: DynamoTable, realm: string): AsyncGenerator<Item> {
+  const prefix = `${JSON.stringify([table.namespace, "res", realm]).slice(0, -1)},`;
+  return scanAll(table, { FilterExpression: "begins_with(pk, :prefix)", ExpressionAttributeValues: { ":prefix": attr.s(prefix) } });
 }

@@ -17,9 +17,21 @@ export function responseKey(table: DynamoTable, realm: string, idempotencyKey: s
   return { pk: table.pk("res", realm, idempotencyKey), sk: attr.s("-") };
 }
 
+/** Partitions of the responses index per realm, so no realm's answers make one hot index partition. */
+export const responseIndexPartitions = 16;
+
+/** The keys of the responses index (client.ts): a realm's answers, spread by key, each partition in key order. */
+export function responseIndexKeys(table: DynamoTable, realm: string, idempotencyKey: string): Item {
+  return { rpk: table.pk("res", realm, bucketOf(responseIndexPartitions, idempotencyKey)), rsk: attr.s(idempotencyKey) };
+}
+
 /** The whole answer as one JSON text: it comes back with every field and its keys in the order written. */
 export function responseItem(table: DynamoTable, realm: string, idempotencyKey: string, response: StoredResponse): Item {
-  return { ...responseKey(table, realm, idempotencyKey), response: attr.json(response) };
+  return {
+    ...responseKey(table, realm, idempotencyKey),
+    ...responseIndexKeys(table, realm, idempotencyKey),
+    response: attr.json(response),
+  };
 }
 
 export async function findResponse(table: DynamoTable, realm: string, idempotencyKey: string): Promise<StoredResponse | undefined> {

@@ -48,6 +48,7 @@ export function createHttpQuery(options: HttpQueryOptions): RemoteQuery {
       "content-type": "application/json",
       // W3C trace context: the remote's edd.query span joins the caller's trace.
       ...(request.traceparent === undefined ? {} : { traceparent: request.traceparent }),
+      ...(request.traceparent === undefined || request.tracestate === undefined ? {} : { tracestate: request.tracestate }),
       ...(await options.headers?.(request)),
     };
     const body = JSON.stringify({

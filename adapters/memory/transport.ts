@@ -1,4 +1,5 @@
 import type { OutgoingMessage, QueueTransport, ReceivedMessage, ReceiveOptions } from "../../core/ports/transport.js";
+import { traceContextOf } from "../../core/ports/trace-context.js";
 
 export interface MemoryTransportOptions {
   readonly name?: string;
@@ -130,7 +131,7 @@ export class MemoryTransport implements QueueTransport {
       realm: entry.message.realm,
       orderingKey: entry.message.orderingKey,
       attempt: entry.attempts,
-      ...(entry.message.traceparent === undefined ? {} : { traceparent: entry.message.traceparent }),
+      ...traceContextOf(entry.message.traceparent, entry.message.tracestate),
     };
     this.delivered.set(received, { entry, lease: entry.lease });
     return received;

@@ -1,5 +1,5 @@
 import type { Context, Span as OtelSpan, TracerProvider } from "@opentelemetry/api";
-import { formatTraceparent, parseTraceparent } from "../../core/ports/trace-context.js";
+import { formatTraceparent, parseTraceparent, parseTracestate } from "../../core/ports/trace-context.js";
 import type { Span, SpanAttributes, Tracer } from "../../core/ports/tracer.js";
 import { otel as api } from "./sdk.js";
 
@@ -23,7 +23,7 @@ export function openTelemetryTracer(options: OpenTelemetryTracerOptions = {}): T
 
   return {
     startSpan(spanName, attributes = {}, options = {}) {
-      const span = tracer.startSpan(spanName, { attributes: definedOnly(attributes) }, parentContext(options.parent));
+      const span = tracer.startSpan(spanName, { attributes: definedOnly(attributes) }, parentContext(options.parent, options.tracestate));
       const bridged: Span = {
         setAttribute: (key, value) => void span.setAttribute(key, value),
         recordError(error) {
@@ -44,18 +44,28 @@ export function openTelemetryTracer(options: OpenTelemetryTracerOptions = {}): T
       if (active === undefined || !api.trace.isSpanContextValid(active)) return undefined;
       return formatTraceparent({ traceId: active.traceId, spanId: active.spanId, flags: active.traceFlags });
     },
+    tracestate() {
+      const active = api.trace.getSpanContext(api.context.active());
+      if (active === undefined || !api.trace.isSpanContextValid(active)) return undefined;
+      return parseTracestate(active.traceState?.serialize());
+    },
   };
 }
 
-/** The active context, or a remote parent that came across a hop (a malformed one is ignored). */
-function parentContext(traceparent: string | undefined): Context {
+/**
+ * The active context, or a remote parent that came across a hop (a malformed one is ignored). Its
+ * tracestate goes on the parent's span context, so the SDK hands it down to every child span.
+ */
+function parentContext(traceparent: string | undefined, tracestate: string | undefined): Context {
   const remote = parseTraceparent(traceparent);
   if (remote === undefined) return api.context.active();
+  const state = parseTracestate(tracestate);
   return api.trace.setSpanContext(api.context.active(), {
     traceId: remote.traceId,
     spanId: remote.spanId,
     traceFlags: remote.flags,
     isRemote: true,
+    ...(state === undefined ? {} : { traceState: api.createTraceState(state) }),
   });
 }
 

@@ -1,6 +1,6 @@
 import type { ClientConfig, PubSub, Topic, v1 } from "@google-cloud/pubsub";
 import { realmAttribute } from "../../core/pipeline/effects/queue.js";
-import { traceparentKey, traceparentOf } from "../../core/ports/trace-context.js";
+import { traceAttributes, traceContextOf, traceparentKey, tracestateKey } from "../../core/ports/trace-context.js";
 import type { OutgoingMessage, QueueTransport, ReceivedMessage, ReceiveOptions } from "../../core/ports/transport.js";
 import { pubsub } from "./sdk.js";
 import type { PubSubTopology } from "./setup.js";
@@ -64,7 +64,7 @@ export class PubSubTransport implements QueueTransport {
         attributes: {
           [realmAttribute]: message.realm,
           [deduplicationAttribute]: message.deduplicationId,
-          ...(message.traceparent === undefined ? {} : { [traceparentKey]: message.traceparent }),
+          ...traceAttributes(message),
         },
       });
     } catch (error) {
@@ -133,7 +133,7 @@ export class PubSubTransport implements QueueTransport {
       orderingKey: native.orderingKey ?? "",
       // Set by Pub/Sub only when a dead-letter policy exists, which the transport requires.
       attempt: received.deliveryAttempt || 1,
-      ...traceparentOf(native.attributes?.[traceparentKey]),
+      ...traceContextOf(native.attributes?.[traceparentKey], native.attributes?.[tracestateKey]),
     };
     this.natives.set(message, { subscription, ackId: received.ackId ?? "" });
     return message;

@@ -7,7 +7,7 @@ import type {
   ServiceBusSender,
 } from "@azure/service-bus";
 import { realmAttribute } from "../../core/pipeline/effects/queue.js";
-import { traceparentKey, traceparentOf } from "../../core/ports/trace-context.js";
+import { traceAttributes, traceContextOf, traceparentKey, tracestateKey } from "../../core/ports/trace-context.js";
 import type { OutgoingMessage, QueueTransport, ReceivedMessage, ReceiveOptions } from "../../core/ports/transport.js";
 import { serviceBus } from "./sdk.js";
 
@@ -65,7 +65,7 @@ export class ServiceBusTransport implements QueueTransport {
       sessionId: serviceBusIdentifierFor(message.orderingKey),
       applicationProperties: {
         [realmAttribute]: message.realm,
-        ...(message.traceparent === undefined ? {} : { [traceparentKey]: message.traceparent }),
+        ...traceAttributes(message),
       },
     });
   }
@@ -159,7 +159,7 @@ export class ServiceBusTransport implements QueueTransport {
       realm: String(native.applicationProperties?.[realmAttribute] ?? "default"),
       orderingKey: native.sessionId ?? "",
       attempt: native.deliveryCount ?? 1,
-      ...traceparentOf(native.applicationProperties?.[traceparentKey]),
+      ...traceContextOf(native.applicationProperties?.[traceparentKey], native.applicationProperties?.[tracestateKey]),
     };
     this.natives.set(message, { receiver, message: native });
     return message;

@@ -114,6 +114,12 @@ const queueMigrations: readonly Migration[] = [
       `CREATE INDEX IF NOT EXISTS queue_messages_finished ON ${t.schema}.queue_messages (queue, state, finished_at) WHERE state <> 'ready'`,
     ],
   },
+  {
+    version: 2,
+    name: "queue message tracestate",
+    // The W3C tracestate rides beside the traceparent; rows published before it have none.
+    statements: (t) => [`ALTER TABLE ${t.schema}.queue_messages ADD COLUMN IF NOT EXISTS tracestate text`],
+  },
 ];
 
 /** Every versioned set, in the order they apply; the store's numbers are its own (1–6, 7 reserved). */

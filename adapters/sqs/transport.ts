@@ -1,6 +1,6 @@
 import type { Message, SQSClient, SQSClientConfig } from "@aws-sdk/client-sqs";
 import { realmAttribute } from "../../core/pipeline/effects/queue.js";
-import { traceparentKey, traceparentOf } from "../../core/ports/trace-context.js";
+import { traceAttributes, traceContextOf, traceparentKey, tracestateKey } from "../../core/ports/trace-context.js";
 import type { OutgoingMessage, QueueTransport, ReceivedMessage, ReceiveOptions } from "../../core/ports/transport.js";
 import { sqsIdentifierFor } from "./identifiers.js";
 import { sqs } from "./sdk.js";
@@ -49,7 +49,9 @@ export class SqsTransport implements QueueTransport {
         MessageDeduplicationId: sqsIdentifierFor(message.deduplicationId),
         MessageAttributes: {
           [realmAttribute]: { DataType: "String", StringValue: message.realm },
-          ...(message.traceparent === undefined ? {} : { [traceparentKey]: { DataType: "String", StringValue: message.traceparent } }),
+          ...Object.fromEntries(
+            Object.entries(traceAttributes(message)).map(([name, value]) => [name, { DataType: "String", StringValue: value }]),
+          ),
         },
       }),
     );
@@ -96,7 +98,7 @@ export class SqsTransport implements QueueTransport {
         MaxNumberOfMessages: Math.min(10, Math.max(1, options.maxMessages)),
         WaitTimeSeconds: Math.min(20, Math.ceil((options.waitMs ?? 0) / 1000)),
         MessageSystemAttributeNames: ["ApproximateReceiveCount", "MessageGroupId"],
-        MessageAttributeNames: [realmAttribute, traceparentKey],
+        MessageAttributeNames: [realmAttribute, traceparentKey, tracestateKey],
       }),
     );
     return (answer.Messages ?? []).map((native) => this.toMessage(queueUrl, native));
@@ -109,7 +111,7 @@ export class SqsTransport implements QueueTransport {
       realm: native.MessageAttributes?.[realmAttribute]?.StringValue ?? "default",
       orderingKey: native.Attributes?.MessageGroupId ?? "",
       attempt: Number(native.Attributes?.ApproximateReceiveCount ?? 1),
-      ...traceparentOf(native.MessageAttributes?.[traceparentKey]?.StringValue),
+      ...traceContextOf(native.MessageAttributes?.[traceparentKey]?.StringValue, native.MessageAttributes?.[tracestateKey]?.StringValue),
     };
     this.natives.set(message, { queueUrl, receiptHandle: native.ReceiptHandle ?? "" });
     return message;

@@ -5,7 +5,7 @@ import { type AuthInput, type AuthResult, anonymousAuthenticator } from "../port
 import { randomIds, systemClock } from "../ports/clock.js";
 import { silentLogger } from "../ports/logger.js";
 import { type Metrics, noopMetrics } from "../ports/metrics.js";
-import { noopTracer, type Tracer } from "../ports/tracer.js";
+import { activeTraceContext, noopTracer, type Tracer } from "../ports/tracer.js";
 import type { Store } from "../ports/store.js";
 import type { EngineConfig } from "./config.js";
 import type { QueryRunner } from "./dispatch/dependencies.js";
@@ -49,8 +49,7 @@ export function createEngine(config: EngineConfig): Engine {
       throw new EddError("dependency-failed", `Service ${service} is not hosted here and no remote query client is configured.`);
     }
     const { trusted: _trusted, ...context } = scope;
-    const traceparent = engineContext.tracer.traceparent?.();
-    return config.remoteQuery({ service, query, attributes, ...context, ...(traceparent === undefined ? {} : { traceparent }) });
+    return config.remoteQuery({ service, query, attributes, ...context, ...activeTraceContext(engineContext.tracer) });
   };
   const engineContext: EngineContext = {
     registry,

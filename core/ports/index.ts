@@ -36,7 +36,15 @@ export {
   type Metrics,
   noopMetrics,
 } from "./metrics.js";
-export { formatTraceparent, parseTraceparent, type TraceParent, traceparentKey } from "./trace-context.js";
+export {
+  formatTraceparent,
+  parseTraceparent,
+  parseTracestate,
+  type TraceContext,
+  type TraceParent,
+  traceparentKey,
+  tracestateKey,
+} from "./trace-context.js";
 export type { EventMeta, Json, NewEvent, StoredEvent } from "../model/events.js";
 export { isTrustedService, serviceRole, type Principal } from "../model/principal.js";
 export type { Breadcrumbs } from "../model/breadcrumbs.js";

@@ -12,4 +12,6 @@ export type RemoteQuery = (request: {
   readonly principal: Principal;
   /** The W3C traceparent of the span asking, for the remote to continue the trace (HTTP header `traceparent`). */
   readonly traceparent?: string;
+  /** Its W3C tracestate (HTTP header `tracestate`), only ever beside `traceparent`. */
+  readonly tracestate?: string;
 }) => Promise<unknown>;

@@ -1,3 +1,5 @@
+import { type TraceContext, traceContextOf } from "./trace-context.js";
+
 /** Attribute values every tracing backend accepts. */
 export type SpanAttributes = Readonly<Record<string, string | number | boolean | undefined>>;
 
@@ -22,11 +24,29 @@ export interface Tracer {
   withSpan<T>(span: Span, fn: () => T): T;
   /** The W3C traceparent of the active span, to send across a hop; undefined outside a recorded trace. */
   traceparent?(): string | undefined;
+  /** The W3C tracestate of the active span (inherited from its remote parent), sent beside the traceparent. */
+  tracestate?(): string | undefined;
 }
 
 export interface StartSpanOptions {
   /** A traceparent received from the previous hop; it wins over the active span. */
   readonly parent?: string;
+  /** The tracestate that came with `parent`; ignored without it. */
+  readonly tracestate?: string;
+}
+
+/** The context of the active span, to send across a hop; empty outside a recorded trace. */
+export function activeTraceContext(tracer: Tracer): TraceContext {
+  const traceparent = tracer.traceparent?.();
+  if (traceparent === undefined) return {};
+  return traceContextOf(traceparent, tracer.tracestate?.());
+}
+
+/** Options that start a span under a received context; none (the active span) when there is no valid one. */
+export function continuing(received: TraceContext): StartSpanOptions {
+  const context = traceContextOf(received.traceparent, received.tracestate);
+  if (context.traceparent === undefined) return {};
+  return { parent: context.traceparent, ...(context.tracestate === undefined ? {} : { tracestate: context.tracestate }) };
 }
 
 const noopSpan: Span = { setAttribute() {}, recordError() {}, end() {} };

@@ -1,6 +1,6 @@
 import { idempotencyKey, rootBreadcrumbs } from "../model/breadcrumbs.js";
 import type { CommandRequestBody } from "./store.js";
-import { parseTraceparent, traceparentKey } from "./trace-context.js";
+import { traceContextOf, traceparentKey, tracestateKey } from "./trace-context.js";
 
 /**
  * One message to publish. `body` is the exact JSON text of a `POST /command` body (or, for large
@@ -16,6 +16,8 @@ export interface OutgoingMessage {
   readonly deduplicationId: string;
   /** W3C trace context, carried as message attribute `traceparent` so the consumer continues the trace. */
   readonly traceparent?: string;
+  /** Its companion, carried as attribute `tracestate`; only ever beside `traceparent`. */
+  readonly tracestate?: string;
 }
 
 /** One message as a consumer receives it. The transport keeps the native handle (receipt, lock token) itself. */
@@ -29,6 +31,8 @@ export interface ReceivedMessage {
   readonly attempt: number;
   /** The `traceparent` attribute, when the publisher set one. */
   readonly traceparent?: string;
+  /** The `tracestate` attribute, when the publisher set one beside a traceparent. */
+  readonly tracestate?: string;
 }
 
 export interface ReceiveOptions {
@@ -67,12 +71,11 @@ export interface QueueTransport {
 export function commandMessage(request: CommandRequestBody, realm: string): OutgoingMessage {
   const first = request.commands[0];
   if (first === undefined) throw new Error("A command request needs at least one command.");
-  const traceparent = request.meta?.[traceparentKey];
   return {
     body: JSON.stringify(request),
     realm,
     orderingKey: first.aggregateId,
     deduplicationId: idempotencyKey(request.requestId, request.breadcrumbs ?? rootBreadcrumbs),
-    ...(parseTraceparent(traceparent) === undefined ? {} : { traceparent: traceparent as string }),
+    ...traceContextOf(request.meta?.[traceparentKey], request.meta?.[tracestateKey]),
   };
 }

@@ -1,5 +1,5 @@
 import { failure, internalError } from "../../core/model/result.js";
-import { traceparentKey, traceparentOf } from "../../core/ports/trace-context.js";
+import { traceContextOf, traceparentKey, tracestateKey } from "../../core/ports/trace-context.js";
 import { jsonLogger } from "../../core/ports/logger.js";
 import { defaultMaxBodyBytes } from "../http/limits.js";
 import type { LazyEdd } from "../shared/engine-source.js";
@@ -43,7 +43,7 @@ export async function directCommand(edd: LazyEdd, event: ApiGatewayV2Event): Pro
   }
   let result: { status: number; body: unknown };
   try {
-    result = await engine.command(input, auth.principal, traceparentOf(headers[traceparentKey]));
+    result = await engine.command(input, auth.principal, traceContextOf(headers[traceparentKey], headers[tracestateKey]));
   } catch (error) {
     // As the HTTP app's onError: logged with an id the client is given, never the stack.
     const invocationId = globalThis.crypto.randomUUID();

@@ -1,7 +1,7 @@
 import { realmAttribute } from "../../core/pipeline/effects/queue.js";
 import type { LazyEdd } from "../shared/engine-source.js";
 import { queueEntry } from "../shared/entries.js";
-import { traceparentKey, traceparentOf } from "../../core/ports/trace-context.js";
+import { traceContextOf, traceparentKey, tracestateKey } from "../../core/ports/trace-context.js";
 
 /** One SQS message as the event source mapping hands it to Lambda. */
 export interface SqsRecord {
@@ -67,7 +67,7 @@ async function dispatchRecord(edd: LazyEdd, record: SqsRecord): Promise<boolean>
       // A standard queue may deliver one aggregate's messages out of order: a version mismatch may pass later.
       ordered: record.eventSourceARN.endsWith(".fifo"),
       attempt: Number(record.attributes.ApproximateReceiveCount ?? "1"),
-      ...traceparentOf(record.messageAttributes?.[traceparentKey]?.stringValue),
+      ...traceContextOf(record.messageAttributes?.[traceparentKey]?.stringValue, record.messageAttributes?.[tracestateKey]?.stringValue),
     });
     // "dead-lettered" is a success for SQS: edd kept the message (and logged it), redelivering it cannot help.
     if (outcome.outcome !== "retry") return true;

@@ -2,7 +2,7 @@ import type { InvocationContext, ServiceBusQueueHandler } from "@azure/functions
 import { realmAttribute } from "../../core/pipeline/effects/queue.js";
 import { type EngineSource, type LazyEdd, lazyEdd, type ServerlessOptions } from "../shared/engine-source.js";
 import { queueEntry } from "../shared/entries.js";
-import { traceparentKey, traceparentOf } from "../../core/ports/trace-context.js";
+import { traceContextOf, traceparentKey, tracestateKey } from "../../core/ports/trace-context.js";
 
 /**
  * The Service Bus queue trigger (PeekLock). Returning completes the message; throwing abandons it,
@@ -30,7 +30,7 @@ export function serviceBusHandler(edd: LazyEdd, queueName: string): ServiceBusQu
       source: `servicebus:${queueName}`,
       ...(messageId === undefined ? {} : { messageId }),
       attempt: Number(metadata.deliveryCount ?? 1),
-      ...traceparentOf(applicationProperty(context, traceparentKey)),
+      ...traceContextOf(applicationProperty(context, traceparentKey), applicationProperty(context, tracestateKey)),
     });
     if (outcome.outcome === "retry") {
       throw new Error(`edd: message ${String(metadata.messageId)} will be retried (${outcome.reason})`);

@@ -1,5 +1,5 @@
 import type { Engine } from "../../core/pipeline/engine.js";
-import { traceparentKey, traceparentOf } from "../../core/ports/trace-context.js";
+import { traceContextOf, traceparentKey, tracestateKey } from "../../core/ports/trace-context.js";
 import { dispatchQueuedCommand, type QueuedCommand, type QueueOutcome, realmAttribute } from "../../core/pipeline/effects/queue.js";
 
 /** The body Pub/Sub POSTs to a push endpoint; Eventarc sends the same body as a CloudEvent's data. */
@@ -33,7 +33,7 @@ export function pushedCommand(push: PubSubPushBody): QueuedCommand {
     // Without an ordering key Pub/Sub may deliver one aggregate's messages in any order.
     ordered: push.message.orderingKey !== undefined && push.message.orderingKey !== "",
     attempt: push.deliveryAttempt ?? 1,
-    ...traceparentOf(push.message.attributes?.[traceparentKey]),
+    ...traceContextOf(push.message.attributes?.[traceparentKey], push.message.attributes?.[tracestateKey]),
   };
 }
 

@@ -9,7 +9,7 @@ import { failure, internalError } from "../../core/model/result.js";
 import { authenticateRequest, type ClaimsSource, rememberClaimsSource } from "./authenticate.js";
 import { type BrowserGuardOptions, browserGuards } from "./cors.js";
 import { checkReadiness, type ReadinessOptions } from "./ready.js";
-import { traceparentKey, traceparentOf } from "../../core/ports/trace-context.js";
+import { type TraceContext, traceContextOf, traceparentKey, tracestateKey } from "../../core/ports/trace-context.js";
 import { jsonLogger, type Logger } from "../../core/ports/logger.js";
 import { defaultMaxBodyBytes } from "./limits.js";
 
@@ -143,7 +143,7 @@ export function reply(c: Context, result: DispatchResult): Response {
   return c.json(result.body, result.status as 200);
 }
 
-/** A caller's W3C `traceparent` header: the request's span joins its trace (a malformed one is ignored). */
-function traceOf(c: Context): { traceparent?: string } {
-  return traceparentOf(c.req.header(traceparentKey));
+/** A caller's W3C `traceparent` (and `tracestate`) headers: the request's span joins its trace (a malformed one is ignored). */
+function traceOf(c: Context): TraceContext {
+  return traceContextOf(c.req.header(traceparentKey), c.req.header(tracestateKey));
 }

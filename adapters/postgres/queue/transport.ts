@@ -4,7 +4,7 @@ import { pg } from "../../sql/drivers/pg-sdk.js";
 import { migrateSql } from "../../sql/component-migrations.js";
 import { connectionClient } from "../../sql/connection.js";
 import { quoteSchema } from "./schema.js";
-import { traceparentOf } from "../../../core/ports/trace-context.js";
+import { traceContextOf } from "../../../core/ports/trace-context.js";
 
 export interface PostgresQueueOptions {
   /** A pool to share (not closed by the transport), or a connection string for a pool of its own. */
@@ -37,6 +37,7 @@ interface Row {
   ordering_key: string;
   attempts: number;
   traceparent: string | null;
+  tracestate: string | null;
 }
 
 /**
@@ -79,9 +80,17 @@ export class PostgresQueueTransport implements QueueTransport {
   async publish(message: OutgoingMessage): Promise<void> {
     await this.ensureReady();
     await this.pool.query(
-      `INSERT INTO ${this.table} (queue, deduplication_id, ordering_key, realm, body, traceparent) VALUES ($1, $2, $3, $4, $5, $6)
+      `INSERT INTO ${this.table} (queue, deduplication_id, ordering_key, realm, body, traceparent, tracestate) VALUES ($1, $2, $3, $4, $5, $6, $7)
        ON CONFLICT (queue, deduplication_id) DO NOTHING`,
-      [this.queue, message.deduplicationId, message.orderingKey, message.realm, message.body, message.traceparent ?? null],
+      [
+        this.queue,
+        message.deduplicationId,
+        message.orderingKey,
+        message.realm,
+        message.body,
+        message.traceparent ?? null,
+        message.tracestate ?? null,
+      ],
     );
   }
 
@@ -122,7 +131,7 @@ export class PostgresQueueTransport implements QueueTransport {
   async receiveDeadLetters(options: ReceiveOptions): Promise<readonly ReceivedMessage[]> {
     await this.ensureReady();
     const { rows } = await this.pool.query<Row>(
-      `SELECT d.id::text, body, realm, ordering_key, attempts, traceparent FROM ${this.table} AS d WHERE queue = $1 AND state = 'dead' ORDER BY d.id LIMIT $2`,
+      `SELECT d.id::text, body, realm, ordering_key, attempts, traceparent, tracestate FROM ${this.table} AS d WHERE queue = $1 AND state = 'dead' ORDER BY d.id LIMIT $2`,
       [this.queue, options.maxMessages],
     );
     return rows.map((row) => this.toMessage(row, true));
@@ -145,7 +154,7 @@ export class PostgresQueueTransport implements QueueTransport {
          FOR UPDATE SKIP LOCKED)
        UPDATE ${this.table} q SET attempts = q.attempts + 1, visible_at = now() + make_interval(secs => $4::double precision / 1000)
        FROM picked WHERE q.id = picked.id
-       RETURNING q.id::text, q.body, q.realm, q.ordering_key, q.attempts, q.traceparent`,
+       RETURNING q.id::text, q.body, q.realm, q.ordering_key, q.attempts, q.traceparent, q.tracestate`,
       [this.queue, max, this.maxAttempts, this.visibilityTimeoutMs],
     );
     return rows.sort((a, b) => Number(BigInt(a.id) - BigInt(b.id))).map((row) => this.toMessage(row, false));
@@ -173,7 +182,7 @@ export class PostgresQueueTransport implements QueueTransport {
       realm: row.realm,
       orderingKey: row.ordering_key,
       attempt: row.attempts,
-      ...traceparentOf(row.traceparent),
+      ...traceContextOf(row.traceparent, row.tracestate),
     };
     this.deliveries.set(message, { id: row.id, attempts: row.attempts, dead });
     return message;

@@ -17,14 +17,14 @@ import { type DispatchResult, failure, idsFrom, internalError, type ResponseIds,
 import { backoffDelay, delay } from "../retry.js";
 import { logRequestStart, requestSpanAttributes } from "./request-log.js";
 import { withFields } from "../../ports/logger.js";
-import { traced } from "../../ports/tracer.js";
+import { activeTraceContext, continuing, traced } from "../../ports/tracer.js";
 import { edgeError, forgedFieldsError } from "./edge.js";
 import { commandRefs, prereadHistory } from "./preread.js";
 import { provenanceOf } from "./provenance.js";
 import { loggedPrincipal, logRefusal } from "./refusals.js";
 import { fingerprintOf, type RequestFingerprint, replayFor } from "./request-hash.js";
 import { redactCommandRequest } from "../../privacy/redact.js";
-import { carriedTraceparent, measureAnswer, withTraceparent } from "./telemetry.js";
+import { carriedTraceContext, measureAnswer, withTraceContext } from "./telemetry.js";
 
 export interface DispatchOptions {
   /**
@@ -37,6 +37,8 @@ export interface DispatchOptions {
    * request's span continues that trace. Effects and queue messages also carry it in `meta.traceparent`.
    */
   readonly traceparent?: string;
+  /** The W3C tracestate that came with `traceparent` (`meta.tracestate` on effects); ignored without it. */
+  readonly tracestate?: string;
 }
 
 /**
@@ -113,8 +115,8 @@ async function answerCommand(
       ? await context.store.logRequestAndRead(entry, refs)
       : { logId: await context.store.logRequest(entry), states: [] };
   const firstReads = refs.length > 0 ? prereadHistory(context.store, refs, states) : context.store;
-  const parent = options.traceparent ?? (options.trusted ? carriedTraceparent(request.meta) : undefined);
-  const span = context.tracer.startSpan("edd.command", requestSpanAttributes(ids, principal), parent === undefined ? {} : { parent });
+  const received = options.traceparent !== undefined ? options : options.trusted ? carriedTraceContext(request.meta) : {};
+  const span = context.tracer.startSpan("edd.command", requestSpanAttributes(ids, principal), continuing(received));
   let result: DispatchResult;
   const tracking: RequestLogTracking = { logId, closedByCommit: false };
   try {
@@ -235,7 +237,7 @@ async function processRequest(
     // the cause is fixed must decide afresh.
     if (decided.kind === "rejected" && options.trusted) return response;
     // Taken here, under edd.command: each effect continues this request's trace wherever it is delivered.
-    const effects = decided.kind === "accepted" ? withTraceparent(decided.effects, context.tracer.traceparent?.()) : [];
+    const effects = decided.kind === "accepted" ? withTraceContext(decided.effects, activeTraceContext(context.tracer)) : [];
     try {
       const events = decided.kind === "accepted" ? decided.changes.reduce((sum, change) => sum + change.events.length, 0) : 0;
       await traced(context.tracer, "edd.store.commit", { "edd.attempt": attempt, "edd.events": events }, () =>

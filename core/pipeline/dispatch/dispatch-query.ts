@@ -15,6 +15,7 @@ import type { EngineContext } from "../engine-context.js";
 import { logRequestStart, requestSpanAttributes } from "./request-log.js";
 import { redactQueryRequest } from "../../privacy/redact.js";
 import { withFields } from "../../ports/logger.js";
+import { continuing } from "../../ports/tracer.js";
 import { edgeError, principalForQuery } from "./edge.js";
 import { logRefusal } from "./refusals.js";
 
@@ -23,7 +24,7 @@ export async function dispatchQuery(
   context: EngineContext,
   input: unknown,
   caller: Principal,
-  options: { trusted?: boolean; traceparent?: string } = {},
+  options: { trusted?: boolean; traceparent?: string; tracestate?: string } = {},
 ): Promise<DispatchResult> {
   const invocationId = context.ids.uuid();
   const receivedAt = context.clock.now();
@@ -62,7 +63,7 @@ export async function dispatchQuery(
   const span = context.tracer.startSpan(
     "edd.query",
     { ...requestSpanAttributes(ids, principal), "edd.query": request.query.query },
-    options.traceparent === undefined ? {} : { parent: options.traceparent },
+    continuing(options),
   );
   const result = await context.tracer.withSpan(span, () => answerQuery(context, request, principal, ids, options, log));
   logEnd(result);

@@ -3,9 +3,9 @@ import type { Principal } from "../../model/principal.js";
 
 /**
  * Keys of a request's `meta` only the system writes: an effect's cause, the root request's principal
- * and the trace context of the hop (`traceparent`), which is per delivery and never stored on events.
+ * and the trace context of the hop (`traceparent`, `tracestate`), which is per delivery and never stored on events.
  */
-export const systemMetaKeys: readonly string[] = ["cause", "initiator", "traceparent"];
+export const systemMetaKeys: readonly string[] = ["cause", "initiator", "traceparent", "tracestate"];
 
 /** Who started a chain of requests, who applied this step of it, and what the root request said about itself. */
 export interface Provenance {

@@ -1,6 +1,6 @@
 import type { Metrics } from "../../ports/metrics.js";
 import type { OutboxEntry } from "../../ports/store.js";
-import { parseTraceparent, traceparentKey } from "../../ports/trace-context.js";
+import { type TraceContext, traceContextOf, traceparentKey, tracestateKey } from "../../ports/trace-context.js";
 import type { DispatchResult } from "../../model/result.js";
 
 /** accepted (2xx), rejected (4xx: refused, invalid or a business rule), failed (5xx). */
@@ -16,17 +16,17 @@ export function measureAnswer(metrics: Metrics, result: DispatchResult, duration
   if (outcome === "rejected" && "error" in result.body) metrics.count("edd.rejections", { "edd.error_code": result.body.error.code });
 }
 
-/** The traceparent a request carries in `meta` (set by the pipeline on effects), if well formed. */
-export function carriedTraceparent(meta: Readonly<Record<string, unknown>> | undefined): string | undefined {
-  const value = meta?.[traceparentKey];
-  return parseTraceparent(value) === undefined ? undefined : (value as string);
+/** The trace context a request carries in `meta` (set by the pipeline on effects), if well formed. */
+export function carriedTraceContext(meta: Readonly<Record<string, unknown>> | undefined): TraceContext {
+  return traceContextOf(meta?.[traceparentKey], meta?.[tracestateKey]);
 }
 
-/** Effects stamped with the trace of the request that caused them; unchanged outside a trace. */
-export function withTraceparent(effects: readonly OutboxEntry[], traceparent: string | undefined): readonly OutboxEntry[] {
-  if (traceparent === undefined || effects.length === 0) return effects;
-  return effects.map((effect) => ({
-    ...effect,
-    request: { ...effect.request, meta: { ...effect.request.meta, [traceparentKey]: traceparent } },
-  }));
+/** Effects stamped with the trace context of the request that caused them; unchanged outside a trace. */
+export function withTraceContext(effects: readonly OutboxEntry[], trace: TraceContext): readonly OutboxEntry[] {
+  if (trace.traceparent === undefined || effects.length === 0) return effects;
+  const carried = {
+    [traceparentKey]: trace.traceparent,
+    ...(trace.tracestate === undefined ? {} : { [tracestateKey]: trace.tracestate }),
+  };
+  return effects.map((effect) => ({ ...effect, request: { ...effect.request, meta: { ...effect.request.meta, ...carried } } }));
 }

@@ -1,7 +1,7 @@
 import type { ObjectStore } from "../../ports/object-store.js";
 import type { CommandRequestBody, OutboxItem } from "../../ports/store.js";
-import { commandMessage, type QueueTransport } from "../../ports/transport.js";
-import type { Tracer } from "../../ports/tracer.js";
+import { commandMessage, type OutgoingMessage, type QueueTransport } from "../../ports/transport.js";
+import { activeTraceContext, continuing, type Tracer } from "../../ports/tracer.js";
 import { offloadIfLarge } from "./large-commands.js";
 import type { Deliver } from "../../ports/delivery.js";
 
@@ -26,12 +26,12 @@ export async function publishCommand(
   const span = tracer.startSpan(
     "edd.queue.publish",
     { "edd.queue": transport.name, "edd.request_id": request.requestId },
-    message.traceparent === undefined ? {} : { parent: message.traceparent },
+    continuing(message),
   );
   try {
     await tracer.withSpan(span, () => {
-      const traceparent = tracer.traceparent?.() ?? message.traceparent;
-      return transport.publish(traceparent === undefined ? message : { ...message, traceparent });
+      const active = activeTraceContext(tracer);
+      return transport.publish(active.traceparent === undefined ? message : { ...untraced(message), ...active });
     });
   } catch (error) {
     span.recordError(error);
@@ -39,6 +39,12 @@ export async function publishCommand(
   } finally {
     span.end();
   }
+}
+
+/** The message without the context it arrived with, to carry the publish span's own. */
+function untraced(message: OutgoingMessage): OutgoingMessage {
+  const { traceparent: _parent, tracestate: _state, ...rest } = message;
+  return rest;
 }
 
 /**

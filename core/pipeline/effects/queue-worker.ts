@@ -70,6 +70,7 @@ export function createQueueWorker(engine: Engine, transport: QueueTransport, opt
       messageId: message.id,
       logger,
       ...(message.traceparent === undefined ? {} : { traceparent: message.traceparent }),
+      ...(message.tracestate === undefined ? {} : { tracestate: message.tracestate }),
       ...(options.objectStore === undefined ? {} : { objectStore: options.objectStore }),
     });
     if (result.outcome === "retry") {

@@ -6,7 +6,7 @@ import { queuePrincipal } from "./relay.js";
 import { storableMessage, storableText } from "../../model/storable.js";
 import { classifyFailure } from "../../model/failures.js";
 import type { DispatchResult } from "../../model/result.js";
-import { parseTraceparent } from "../../ports/trace-context.js";
+import { traceContextOf } from "../../ports/trace-context.js";
 
 /** A command request as it arrives from any queue: the same JSON as a `POST /command` body. */
 export interface QueuedCommand {
@@ -28,6 +28,8 @@ export interface QueuedCommand {
   readonly logger?: Logger;
   /** The W3C traceparent the message carried as an attribute; the command continues that trace. */
   readonly traceparent?: string;
+  /** The W3C tracestate it carried beside the traceparent. */
+  readonly tracestate?: string;
 }
 
 /**
@@ -53,8 +55,8 @@ export async function dispatchQueuedCommand(engine: Engine, message: QueuedComma
   const body = read.body;
   let result: DispatchResult;
   try {
-    const traceparent = parseTraceparent(message.traceparent) === undefined ? undefined : message.traceparent;
-    result = await engine.command(body, queuePrincipal(realm), { trusted: true, ...(traceparent === undefined ? {} : { traceparent }) });
+    const trace = traceContextOf(message.traceparent, message.tracestate);
+    result = await engine.command(body, queuePrincipal(realm), { trusted: true, ...trace });
   } catch (error) {
     return { outcome: "retry", reason: error instanceof Error ? error.message : String(error) };
   }
