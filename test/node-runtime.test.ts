@@ -1,7 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { MemoryStore } from "../adapters/memory/index.js";
-import * as z from "zod";
-import { createEngine, defineService } from "../core/index.js";
+import { createEngine } from "../core/index.js";
 import { bankServices } from "../examples/bank/services.js";
 import { serveNode } from "../runtimes/node/index.js";
 import { commandRequest, queryRequest } from "./support/requests.js";
@@ -54,26 +53,7 @@ describe("Node runtime", () => {
   });
   it("waits for a handler whose client hung up before it closes the store", async () => {
     const order: string[] = [];
-    let release: () => void = () => {};
-    const released = new Promise<void>((resolve) => {
-      release = resolve;
-    });
-    let entered: () => void = () => {};
-    const inHandler = new Promise<void>((resolve) => {
-      entered = resolve;
-    });
-    const slow = defineService("slow", { initialState: () => ({}) })
-      .event("Nothing", z.object({}), (s) => s)
-      .query("Wait", {
-        schema: z.object({}),
-        handle: async () => {
-          entered();
-          await released;
-          order.push("handler finished");
-          return "finished";
-        },
-      })
-      .build();
+    const { service: slow, inHandler, release } = slowQuery(() => order.push("handler finished"));
     class RecordingStore extends MemoryStore {
       override async close(): Promise<void> {
         order.push("store closed");

@@ -2,8 +2,11 @@
 import { z } from "zod";
 import { defineService } from "../../core/index.js";
 
-/** The service "slow", whose query Wait answers "finished" only once released; `inHandler` settles when one entered it. */
-export function slowQuery() {
+/**
+ * The service "slow", whose query Wait answers "finished" only once released; `inHandler` settles
+ * when one entered it, `onFinished` runs as its handler returns.
+ */
+export function slowQuery(onFinished: () => void = () => {}) {
   let release: () => void = () => {};
   const released = new Promise<void>((resolve) => {
     release = resolve;
@@ -19,6 +22,7 @@ export function slowQuery() {
       handle: async () => {
         entered();
         await released;
+        onFinished();
         return "finished";
       },
     })

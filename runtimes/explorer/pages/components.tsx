@@ -1,6 +1,7 @@
 /** @jsxRuntime automatic @jsxImportSource hono/jsx */
 import type { Child } from "hono/jsx";
 import type { Breadcrumbs } from "../../../core/model/breadcrumbs.js";
+import type { ExplorerLinks } from "../links.js";
 import type { OperatorView } from "../access.js";
 
 /** Any stored JSON, shown as text: JSX escapes it, so data can never become markup. */
@@ -70,5 +71,17 @@ export function RealmField({ operator }: { operator: OperatorView }) {
         ))}
       </select>
     </label>
+  );
+}
+
+/** A request id linked to its log entry, with a link to its causal tree. */
+export function RequestLinks({ links, requestId }: { links: ExplorerLinks; requestId: string }) {
+  return (
+    <>
+      <a href={links.requests({ requestId })}>{requestId}</a>{" "}
+      <a href={links.tree(requestId)} aria-label={`Causal tree of request ${requestId}`}>
+        tree
+      </a>
+    </>
   );
 }

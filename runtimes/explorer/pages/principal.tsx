@@ -3,7 +3,7 @@ import type { StoredEvent } from "../../../core/model/events.js";
 import type { AuditedRequest, Page } from "../../../core/ports/audit.js";
 import type { OperatorView } from "../access.js";
 import type { ExplorerLinks } from "../links.js";
-import { BreadcrumbPath, Notice, Status, Time } from "./components.js";
+import { BreadcrumbPath, RequestLinks, Notice, Status, Time } from "./components.js";
 import { Layout } from "./layout.js";
 
 /** One list of the page: a page of rows, or why the store cannot list them. */
@@ -82,10 +82,7 @@ function RequestTable({ links, requests }: { links: ExplorerLinks; requests: rea
               <Time iso={request.receivedAt} />
             </td>
             <td>
-              <a href={links.requests({ requestId: request.requestId })}>{request.requestId}</a>{" "}
-              <a href={links.tree(request.requestId)} aria-label={`Causal tree of request ${request.requestId}`}>
-                tree
-              </a>
+              <RequestLinks links={links} requestId={request.requestId} />
             </td>
             <td>
               <BreadcrumbPath breadcrumbs={request.breadcrumbs} />

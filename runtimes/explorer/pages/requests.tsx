@@ -2,7 +2,7 @@
 import type { AuditedRequest, Page, TouchedAggregate } from "../../../core/ports/audit.js";
 import type { OperatorView } from "../access.js";
 import type { ExplorerLinks } from "../links.js";
-import { BreadcrumbPath, FoldedJson, RealmField, Status, Time } from "./components.js";
+import { BreadcrumbPath, RequestLinks, FoldedJson, RealmField, Status, Time } from "./components.js";
 import { Layout } from "./layout.js";
 
 export interface RequestsProps {
@@ -82,10 +82,7 @@ function RequestRow({ links, request, touched }: { links: ExplorerLinks; request
         <Time iso={request.receivedAt} />
       </td>
       <td>
-        <a href={links.requests({ requestId: request.requestId })}>{request.requestId}</a>{" "}
-        <a href={links.tree(request.requestId)} aria-label={`Causal tree of request ${request.requestId}`}>
-          tree
-        </a>
+        <RequestLinks links={links} requestId={request.requestId} />
         <br />
         <span class="muted">interaction </span>
         <a href={links.requests({ interactionId: request.interactionId })}>{request.interactionId}</a>
