@@ -3,7 +3,8 @@ import type { AggregateLister } from "../../ports/audit.js";
 import type { SnapshotWriter } from "../../ports/snapshots.js";
 import type { AggregateHistory, AggregateRef } from "../../ports/store.js";
 import { evolveAll } from "../dispatch/aggregate.js";
-import { differences } from "./verify.js";
+import { batches } from "./batches.js";
+import { asStored, differences } from "./json-differences.js";
 
 /**
  * What became of one aggregate's snapshot: "differs" (dry run: it would be rewritten), "written",
@@ -125,21 +126,4 @@ async function rebuildOne(
   if (options.dryRun) return { ...change, outcome: "differs" };
   const kept = options.storedState === undefined ? state : await options.storedState(ref, state);
   return { ...change, outcome: await options.writer.rewriteSnapshot(ref, { state: kept, version }) };
-}
-
-/** What a JSON column gives back: undefined members dropped, dates as strings. */
-function asStored(value: unknown): unknown {
-  return value === undefined ? undefined : JSON.parse(JSON.stringify(value));
-}
-
-async function* batches<T>(items: AsyncIterable<T>, size: number): AsyncGenerator<T[]> {
-  let batch: T[] = [];
-  for await (const item of items) {
-    batch.push(item);
-    if (batch.length >= size) {
-      yield batch;
-      batch = [];
-    }
-  }
-  if (batch.length > 0) yield batch;
 }

@@ -8,6 +8,8 @@ import type { ViewData, ViewRecord, ViewStore } from "../../ports/view-store.js"
 import { evolveAll } from "../dispatch/aggregate.js";
 import { foldDocument } from "../projections/projection.js";
 import type { AnchorProblem } from "./verify-anchor.js";
+import { batches } from "./batches.js";
+import { asStored, differences } from "./json-differences.js";
 
 export type VerifyProblem =
   | {
@@ -174,48 +176,8 @@ function projectDocument(
 
 const pick = (record: ViewRecord) => ({ version: record.version, data: record.data });
 
-/** What a JSON column gives back: undefined members dropped, dates as strings. */
-function asStored(value: unknown): unknown {
-  return value === undefined ? undefined : JSON.parse(JSON.stringify(value));
-}
-
-interface Difference {
-  readonly path: string;
-  readonly expected: unknown;
-  readonly found: unknown;
-}
-
-/** Leaf-level differences between two JSON values, each with its dotted path. */
-export function differences(expected: unknown, found: unknown, path: string): Difference[] {
-  if (Object.is(expected, found)) return [];
-  const bothObjects = isObject(expected) && isObject(found);
-  const bothArrays = Array.isArray(expected) && Array.isArray(found);
-  if (bothArrays) {
-    if (expected.length !== found.length) return [{ path, expected, found }];
-    return expected.flatMap((item, i) => differences(item, found[i], join(path, String(i))));
-  }
-  if (!bothObjects || Array.isArray(expected) !== Array.isArray(found)) return [{ path, expected: expected ?? null, found: found ?? null }];
-  const keys = [...new Set([...Object.keys(expected), ...Object.keys(found)])].sort();
-  return keys.flatMap((key) => differences(expected[key], found[key], join(path, key)));
-}
-
-const isObject = (value: unknown): value is Record<string, unknown> => typeof value === "object" && value !== null;
-const join = (path: string, key: string) => (path === "" ? key : `${path}.${key}`);
-
 async function* only(id: string): AsyncIterable<string> {
   yield id;
-}
-
-async function* batches<T>(items: AsyncIterable<T>, size: number): AsyncIterable<T[]> {
-  let batch: T[] = [];
-  for await (const item of items) {
-    batch.push(item);
-    if (batch.length >= size) {
-      yield batch;
-      batch = [];
-    }
-  }
-  if (batch.length > 0) yield batch;
 }
 
 /**
