@@ -41,8 +41,8 @@ export interface Engine {
 export function createEngine(config: EngineConfig): Engine {
   const registry = new ServiceRegistry(config.services);
   checkTargets(registry.services);
-  const listeners = new Set<() => void>();
-  const eventListeners = new Set<() => void>();
+  const effectsStored = signal();
+  const eventsStored = signal();
   const runQuery: QueryRunner = async (service, query, attributes, scope) => {
     if (registry.service(service) !== undefined) return runLocalQuery(engineContext, service, query, attributes, scope, scope.trusted);
     if (config.remoteQuery === undefined) {
@@ -66,12 +66,8 @@ export function createEngine(config: EngineConfig): Engine {
     backoffMs: config.backoffMs ?? 5,
     maxBackoffMs: config.maxBackoffMs ?? 200,
     maxEffectDepth: config.maxEffectDepth ?? 25,
-    onEffectsStored: () => {
-      for (const listener of listeners) listener();
-    },
-    onEventsStored: () => {
-      for (const listener of eventListeners) listener();
-    },
+    onEffectsStored: effectsStored.emit,
+    onEventsStored: eventsStored.emit,
   };
   const authenticator = config.authenticator ?? anonymousAuthenticator;
   // The request log says how each principal was authenticated: the authenticator's own word, else what the entry knows.
@@ -94,13 +90,21 @@ export function createEngine(config: EngineConfig): Engine {
     logRefusal: (refusal) => logRefusal(engineContext, refusal),
     command: (body, principal, options) => dispatchCommand(engineContext, body, principal, options),
     query: (body, principal, options) => dispatchQuery(engineContext, body, principal, options),
-    onEffectsStored(listener) {
+    onEffectsStored: effectsStored.subscribe,
+    onEventsStored: eventsStored.subscribe,
+  };
+}
+
+/** Listeners of one in-process notification; `subscribe` answers the unsubscribe. */
+function signal(): { emit(): void; subscribe(listener: () => void): () => void } {
+  const listeners = new Set<() => void>();
+  return {
+    emit: () => {
+      for (const listener of listeners) listener();
+    },
+    subscribe: (listener) => {
       listeners.add(listener);
       return () => listeners.delete(listener);
-    },
-    onEventsStored(listener) {
-      eventListeners.add(listener);
-      return () => eventListeners.delete(listener);
     },
   };
 }
