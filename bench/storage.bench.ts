@@ -45,6 +45,16 @@ async function issue(engine: Engine): Promise<number> {
   return accounts.length + deposits;
 }
 
+/** Each index of the two big tables (sizes as the last VACUUM FULL rebuilt them), to see what each costs. */
+async function bytesPerIndex(admin: pg.Client, schema: string): Promise<Record<string, number>> {
+  const rows = await admin.query<{ name: string; size: string }>(
+    `SELECT c.relname AS name, pg_relation_size(i.indexrelid)::text AS size FROM pg_index i
+     JOIN pg_class c ON c.oid = i.indexrelid WHERE i.indrelid = ANY($1::regclass[]) ORDER BY c.relname`,
+    [[`"${schema}".events`, `"${schema}".request_log`]],
+  );
+  return Object.fromEntries(rows.rows.map((row) => [row.name, Number(row.size)]));
+}
+
 async function bytesPerTable(admin: pg.Client, schema: string): Promise<Record<string, number>> {
   const sizes: Record<string, number> = {};
   for (const table of tables) {
@@ -70,6 +80,7 @@ export async function run(): Promise<BenchReport> {
     const before = new Date(Date.now() + 1000).toISOString();
     const pruned = await pruneResponses({ pruner, realm: "default", before, batchSize: 1000 }).finally(() => client.close());
     const after = await bytesPerTable(admin, schema);
+    const indexes = await bytesPerIndex(admin, schema);
     const perCommand = (sizes: Record<string, number>) =>
       Object.fromEntries(Object.entries(sizes).map(([table, bytes]) => [table, Math.round(bytes / commands)]));
     const total = (sizes: Record<string, number>) => Math.round(Object.values(sizes).reduce((sum, bytes) => sum + bytes, 0) / commands);
@@ -80,6 +91,7 @@ export async function run(): Promise<BenchReport> {
       afterBytesPerCommand: perCommand(after),
       totalBefore: total(unpruned),
       totalAfter: total(after),
+      indexBytesPerCommand: perCommand(indexes),
     };
     const targets: Target[] = [
       target(
@@ -102,6 +114,10 @@ export async function run(): Promise<BenchReport> {
       "|---|---:|---:|",
       ...tables.map((table) => `| ${table} | ${results.beforeBytesPerCommand[table]} | ${results.afterBytesPerCommand[table]} |`),
       `| **total** | **${results.totalBefore}** | **${results.totalAfter}** |`,
+      "",
+      `Of which indexes (bytes/command): ${Object.entries(results.indexBytesPerCommand)
+        .map(([index, bytes]) => `${index} ${bytes}`)
+        .join(", ")}.`,
       "",
     ].join("\n");
     return { name: "storage", results, markdown, targets };

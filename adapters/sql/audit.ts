@@ -3,7 +3,7 @@ import type { AuditReader, TouchedAggregate } from "../../core/ports/audit.js";
 import { pageOf } from "../../core/ports/backend-audit.js";
 import type { SqlExecutor } from "./client.js";
 import { type EventRow, eventColumns, type RequestLogRow, requestLogColumns, toIso, toLoggedRequest, toStoredEvent } from "./rows.js";
-import { defaultSchema, tablesIn } from "./schema.js";
+import { defaultSchema, type Tables, tablesIn } from "./schema.js";
 
 /**
  * The audit reads on the SQL store's tables (see migrations.ts). Read-only: any executor will do,
@@ -12,28 +12,7 @@ import { defaultSchema, tablesIn } from "./schema.js";
  * presence says there is a next page.
  */
 export function sqlAuditReader(db: SqlExecutor, options: { readonly schema?: string } = {}): AuditReader {
-  const t = tablesIn(options.schema ?? defaultSchema);
-  const sql = {
-    aggregates: `SELECT service, aggregate_id, version, updated_at FROM ${t.snapshots}
-      WHERE realm = $1 AND service = $2 AND starts_with(aggregate_id, $3) AND ($4::text IS NULL OR aggregate_id > $4)
-      ORDER BY aggregate_id LIMIT $5`,
-    requests: `SELECT ${requestLogColumns} FROM ${t.requestLog} AS r
-      WHERE realm = $1 AND ($2::text IS NULL OR request_id = $2) AND ($3::text IS NULL OR interaction_id = $3)
-        AND ($4::bigint IS NULL OR r.id < $4::bigint)
-      ORDER BY r.id DESC LIMIT $5`,
-    // Served by the events_request index (migration 2).
-    touched: `SELECT meta->>'requestId' AS request_id, meta->'breadcrumbs' AS breadcrumbs, service, aggregate_id,
-        array_agg(sequence ORDER BY sequence) AS sequences, array_agg(type ORDER BY sequence) AS types
-      FROM ${t.events} WHERE realm = $1 AND meta->>'requestId' = ANY($2::text[])
-      GROUP BY 1, 2, 3, 4 ORDER BY min(position)`,
-    // Served by the request_log_principal and events_initiator indexes (migration 6).
-    requestsBy: `SELECT ${requestLogColumns} FROM ${t.requestLog} AS r
-      WHERE realm = $1 AND principal->>'id' = $2 AND ($3::bigint IS NULL OR r.id < $3::bigint)
-      ORDER BY r.id DESC LIMIT $4`,
-    eventsBy: `SELECT ${eventColumns} FROM ${t.events}
-      WHERE realm = $1 AND meta->>'initiator' = $2 AND ($3::bigint IS NULL OR position < $3::bigint)
-      ORDER BY position DESC LIMIT $4`,
-  };
+  const sql = auditStatements(tablesIn(options.schema ?? defaultSchema));
   return {
     async listAggregates(search) {
       const rows = await db.query<AggregateRow>(sql.aggregates, [
@@ -90,6 +69,31 @@ export function sqlAuditReader(db: SqlExecutor, options: { readonly schema?: str
       const rows = await db.query<EventRow>(sql.eventsBy, [search.realm, search.principal, search.before ?? null, search.limit + 1]);
       return pageOf(rows.map(toStoredEvent), search.limit, (event) => event.position as string);
     },
+  };
+}
+
+/** The audit reads' statements (exported for the test that checks which index each one uses). */
+export function auditStatements(t: Tables) {
+  return {
+    aggregates: `SELECT service, aggregate_id, version, updated_at FROM ${t.snapshots}
+      WHERE realm = $1 AND service = $2 AND starts_with(aggregate_id, $3) AND ($4::text IS NULL OR aggregate_id > $4)
+      ORDER BY aggregate_id LIMIT $5`,
+    requests: `SELECT ${requestLogColumns} FROM ${t.requestLog} AS r
+      WHERE realm = $1 AND ($2::text IS NULL OR request_id = $2) AND ($3::text IS NULL OR interaction_id = $3)
+        AND ($4::bigint IS NULL OR r.id < $4::bigint)
+      ORDER BY r.id DESC LIMIT $5`,
+    // Served by the events_request_hash index (migration 7), a bitmap scan per id.
+    touched: `SELECT meta->>'requestId' AS request_id, meta->'breadcrumbs' AS breadcrumbs, service, aggregate_id,
+        array_agg(sequence ORDER BY sequence) AS sequences, array_agg(type ORDER BY sequence) AS types
+      FROM ${t.events} WHERE realm = $1 AND meta->>'requestId' = ANY($2::text[])
+      GROUP BY 1, 2, 3, 4 ORDER BY min(position)`,
+    // Served by the request_log_principal and events_initiator indexes (migration 6).
+    requestsBy: `SELECT ${requestLogColumns} FROM ${t.requestLog} AS r
+      WHERE realm = $1 AND principal->>'id' = $2 AND ($3::bigint IS NULL OR r.id < $3::bigint)
+      ORDER BY r.id DESC LIMIT $4`,
+    eventsBy: `SELECT ${eventColumns} FROM ${t.events}
+      WHERE realm = $1 AND meta->>'initiator' = $2 AND ($3::bigint IS NULL OR position < $3::bigint)
+      ORDER BY position DESC LIMIT $4`,
   };
 }
 

@@ -162,6 +162,22 @@ export const migrations: readonly Migration[] = [
       `CREATE INDEX events_initiator ON ${t.events} (realm, (meta->>'initiator'))`,
     ],
   },
+  {
+    version: 7,
+    name: "hash indexes for the audit's id lookups",
+    // Request and interaction ids are only ever looked up by equality: a hash index keeps a 4-byte
+    // hash per row where the btree kept the realm and the 36-character id (about 30 bytes per row
+    // instead of 72, on each of three indexes). The realm is checked on the rows found. IF NOT EXISTS
+    // lets an operator build them CONCURRENTLY beforehand on a big table.
+    statements: (t) => [
+      `DROP INDEX IF EXISTS ${t.schema}.events_request`,
+      `CREATE INDEX IF NOT EXISTS events_request_hash ON ${t.events} USING hash ((meta->>'requestId'))`,
+      `DROP INDEX IF EXISTS ${t.schema}.request_log_request`,
+      `CREATE INDEX IF NOT EXISTS request_log_request_hash ON ${t.requestLog} USING hash (request_id)`,
+      `DROP INDEX IF EXISTS ${t.schema}.request_log_interaction`,
+      `CREATE INDEX IF NOT EXISTS request_log_interaction_hash ON ${t.requestLog} USING hash (interaction_id)`,
+    ],
+  },
 ];
 
 export interface MigrationReport {

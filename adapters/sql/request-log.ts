@@ -1,6 +1,7 @@
 import type { AggregateRef, RequestLogEntry, RequestOutcome } from "../../core/ports/store.js";
 import { NaturalBatcher } from "./batcher.js";
 import type { SqlExecutor } from "./client.js";
+import { storedBody, storedPrincipal } from "./request-log-json.js";
 import { compareIds, type EventRow, eventColumns } from "./rows.js";
 import type { Tables } from "./schema.js";
 
@@ -83,9 +84,9 @@ export class RequestLogWriter {
         entries.map((e) => e.invocationId),
         entries.map((e) => JSON.stringify(e.breadcrumbs)),
         entries.map((e) => e.kind),
-        entries.map((e) => JSON.stringify(e.body ?? null)),
+        entries.map(storedBody),
         entries.map((e) => e.receivedAt),
-        entries.map((e) => (e.principal === undefined ? null : JSON.stringify(e.principal))),
+        entries.map((e) => storedPrincipal(e.realm, e.principal)),
         entries.map((e) => e.bodySha256 ?? null),
         refs.map((r) => r.realm),
         refs.map((r) => r.service),

@@ -1,6 +1,7 @@
 import type { EventMeta, StoredEvent } from "../../core/model/events.js";
 import type { AuditedRequest } from "../../core/ports/audit.js";
 import type { DeadLetter, LoggedPrincipal, RequestOutcome } from "../../core/ports/store.js";
+import { bodyAsLogged, principalAsLogged } from "./request-log-json.js";
 
 /**
  * An events row as the store selects it. Positions and ids are cast to text in SQL: `pg`
@@ -73,9 +74,10 @@ export interface RequestLogRow {
   readonly body_sha256: string | null;
 }
 
-/** The select list matching RequestLogRow (the table aliased `r`). */
-export const requestLogColumns = `r.id::text AS id, r.realm, r.request_id, r.interaction_id, r.invocation_id, r.breadcrumbs, r.kind, r.body,
-  r.received_at, r.status, r.error_code, r.finished_at, r.principal, r.error_message, r.body_sha256`;
+/** The select list matching RequestLogRow (the table aliased `r`): body and principal as they were logged. */
+export const requestLogColumns = `r.id::text AS id, r.realm, r.request_id, r.interaction_id, r.invocation_id, r.breadcrumbs, r.kind,
+  ${bodyAsLogged} AS body, r.received_at, r.status, r.error_code, r.finished_at, ${principalAsLogged} AS principal, r.error_message,
+  r.body_sha256`;
 
 /** The log entry, with its outcome once the request was answered. */
 export function toLoggedRequest(row: RequestLogRow): AuditedRequest {

@@ -1,0 +1,33 @@
+import type { LoggedPrincipal } from "../../core/ports/store.js";
+
+/**
+ * How the request log's JSON columns are stored, and read back. A command request's `requestId` and
+ * `interactionId` already have their own columns: the body keeps the rest of the envelope, wrapped
+ * in a one-element array. No logged body is an array (accepted ones are envelopes, refused ones are
+ * text), so the wrapper alone says the ids were taken out; bodies stored before, and any body whose
+ * ids differ from the columns, stay as they were. A principal drops its realm when it is the row's.
+ * The select lists put everything back in SQL, so every reader gets the same jsonb as before.
+ */
+export function storedBody(entry: { readonly requestId: string; readonly interactionId: string; readonly body: unknown }): string {
+  const { body } = entry;
+  if (typeof body === "object" && body !== null && !Array.isArray(body)) {
+    const { requestId, interactionId, ...rest } = body as Record<string, unknown>;
+    if (requestId === entry.requestId && interactionId === entry.interactionId) return JSON.stringify([rest]);
+  }
+  return JSON.stringify(body ?? null);
+}
+
+export function storedPrincipal(realm: string, principal: LoggedPrincipal | undefined): string | null {
+  if (principal === undefined) return null;
+  if (principal.realm !== realm) return JSON.stringify(principal);
+  const { realm: _, ...rest } = principal;
+  return JSON.stringify(rest);
+}
+
+/** The body as it was logged, for a select list over `request_log AS r`. */
+export const bodyAsLogged = `CASE WHEN jsonb_typeof(r.body) = 'array'
+    THEN (r.body->0) || jsonb_build_object('requestId', r.request_id, 'interactionId', r.interaction_id) ELSE r.body END`;
+
+/** The principal as it was logged (null stays null), for a select list over `request_log AS r`. */
+export const principalAsLogged =
+  "CASE WHEN r.principal ? 'realm' THEN r.principal ELSE r.principal || jsonb_build_object('realm', r.realm) END";

@@ -1,0 +1,197 @@
+import { randomUUID } from "node:crypto";
+import { afterAll, describe, expect, it } from "vitest";
+import { createPostgresClient } from "../adapters/postgres/index.js";
+import { auditStatements, sqlAuditReader } from "../adapters/sql/audit.js";
+import type { SqlClient } from "../adapters/sql/client.js";
+import { createPgliteClient } from "../adapters/sql/drivers/pglite.js";
+import { migrate, migrations } from "../adapters/sql/migrations.js";
+import { sqlRecords } from "../adapters/sql/records.js";
+import { tablesIn } from "../adapters/sql/schema.js";
+import { SqlStore } from "../adapters/sql/store.js";
+import type { RequestRecord } from "../core/ports/importer.js";
+import type { LoggedPrincipal, RequestLogEntry } from "../core/ports/store.js";
+import { requestLogEntry } from "./support/requests.js";
+import { databaseUrl, describePostgres, dropSchemas, testSchema } from "./store-postgres-support.js";
+
+/**
+ * Migration 7 and the request log's stored JSON: a command body keeps its ids in their columns
+ * only, a principal its realm, and every reader still gets the entry as it was logged, rows written
+ * before the migration included. The audit's id lookups are served by the hash indexes.
+ */
+const realm = "r1";
+const principal: LoggedPrincipal = { id: "ana", realm, roles: ["teller"], method: "jwt" };
+
+function commandEntry(extra: Partial<RequestLogEntry> = {}): RequestLogEntry {
+  const entry = requestLogEntry(realm);
+  const body = {
+    requestId: entry.requestId,
+    interactionId: entry.interactionId,
+    meta: { channel: "app" },
+    commands: [{ command: "Deposit", aggregateId: "a-1", attributes: { amount: 5 } }],
+  };
+  return { ...entry, body, principal, ...extra };
+}
+
+/** Entries whose JSON must come back as given: compacted ones and those left as they are. */
+function entries(): RequestLogEntry[] {
+  const compacted = commandEntry();
+  const otherIds = commandEntry();
+  const refused = requestLogEntry(realm, { body: '{"requestId": "not json' });
+  return [
+    compacted,
+    // Ids that differ from the columns stay in the body; so does a principal of another realm.
+    { ...otherIds, body: { ...(otherIds.body as object), requestId: randomUUID() }, principal: { ...principal, realm: "elsewhere" } },
+    { ...refused, bodySha256: "ab".repeat(32) },
+    { ...requestLogEntry(realm), body: null },
+  ];
+}
+
+function readsAsLogged(db: SqlClient, schema: string, logged: readonly RequestLogEntry[]) {
+  const store = new SqlStore({ ...db, close: async () => {} }, { schema });
+  const stripped = (entry: { readonly realm?: string; readonly id?: string; readonly outcome?: unknown } & RequestLogEntry) => {
+    const { id: _, outcome: __, ...rest } = entry;
+    return rest;
+  };
+  return {
+    async check(): Promise<void> {
+      expect((await store.requestLog(realm)).map(stripped)).toEqual(logged);
+      const audit = sqlAuditReader(db, { schema });
+      for (const entry of logged) {
+        const found = await audit.searchRequests({ realm, requestId: entry.requestId, limit: 5 });
+        expect(found.items.map(stripped)).toEqual([entry]);
+        const byInteraction = await audit.searchRequests({ realm, interactionId: entry.interactionId, limit: 5 });
+        expect(byInteraction.items.map(stripped)).toEqual([entry]);
+      }
+      const exported = [];
+      for await (const request of sqlRecords(db, tablesIn(schema)).reader.listRequests(realm)) exported.push(request);
+      expect(exported.map((request) => stripped({ realm, ...request }))).toEqual(logged);
+    },
+  };
+}
+
+async function storedJson(db: SqlClient, schema: string, requestId: string) {
+  const rows = await db.query<{ body: unknown; principal: unknown }>(
+    `SELECT body, principal FROM "${schema}".request_log WHERE request_id = $1`,
+    [requestId],
+  );
+  return rows[0];
+}
+
+async function compactsAndRestores(db: SqlClient, schema: string): Promise<void> {
+  await migrate(db, schema);
+  const store = new SqlStore({ ...db, close: async () => {} }, { schema });
+  const logged = entries();
+  for (const entry of logged) await store.logRequest(entry);
+  const [compacted, otherIds] = logged as [RequestLogEntry, RequestLogEntry];
+  expect(await storedJson(db, schema, compacted.requestId)).toEqual({
+    body: [{ meta: { channel: "app" }, commands: [{ command: "Deposit", aggregateId: "a-1", attributes: { amount: 5 } }] }],
+    principal: { id: "ana", roles: ["teller"], method: "jwt" },
+  });
+  expect(await storedJson(db, schema, otherIds.requestId)).toEqual({ body: otherIds.body, principal: otherIds.principal });
+  await readsAsLogged(db, schema, logged).check();
+
+  // An import writes the same stored form and reads back the same records.
+  const target = `${schema}_copy`;
+  await migrate(db, target);
+  const records: RequestRecord[] = [];
+  for await (const request of sqlRecords(db, tablesIn(schema)).reader.listRequests(realm)) records.push(request);
+  await db.transaction((tx) =>
+    sqlRecords(db, tablesIn(target)).write(tx, realm, { responses: [], requests: records, deadLetters: [], outbox: [] }),
+  );
+  expect(await storedJson(db, target, compacted.requestId)).toEqual(await storedJson(db, schema, compacted.requestId));
+  await readsAsLogged(db, target, logged).check();
+}
+
+/** Rows written by version 6 (whole body, principal with its realm) read the same after 7. */
+async function readsRowsWrittenBefore(db: SqlClient, schema: string): Promise<void> {
+  await migrate(
+    db,
+    schema,
+    migrations.filter((migration) => migration.version <= 6),
+  );
+  const logged = entries();
+  for (const e of logged) {
+    await db.query(
+      `INSERT INTO "${schema}".request_log (realm, request_id, interaction_id, invocation_id, breadcrumbs, kind, body, received_at,
+        principal, body_sha256) VALUES ($1, $2, $3, $4, $5::jsonb, $6, $7::jsonb, $8, $9::jsonb, $10)`,
+      [
+        e.realm,
+        e.requestId,
+        e.interactionId,
+        e.invocationId,
+        JSON.stringify(e.breadcrumbs),
+        e.kind,
+        JSON.stringify(e.body),
+        e.receivedAt,
+        e.principal === undefined ? null : JSON.stringify(e.principal),
+        e.bodySha256 ?? null,
+      ],
+    );
+  }
+  const report = await migrate(db, schema);
+  expect(report.applied).toEqual(migrations.filter((migration) => migration.version > 6).map((migration) => migration.version));
+  await readsAsLogged(db, schema, logged).check();
+}
+
+/** The plan of each audit lookup by id, on enough rows that the planner has a choice. */
+async function usesHashIndexes(db: SqlClient, schema: string): Promise<void> {
+  await migrate(db, schema);
+  const store = new SqlStore({ ...db, close: async () => {} }, { schema });
+  const logged = Array.from({ length: 2000 }, () => commandEntry());
+  await Promise.all(logged.map((entry) => store.logRequest(entry)));
+  const t = tablesIn(schema);
+  await db.query(
+    `INSERT INTO ${t.events} (realm, service, aggregate_id, sequence, type, data, meta, "time", hash)
+     SELECT $1, 'bank', 'a-' || n, 1, 'Deposited', '{}'::jsonb, jsonb_build_object('requestId', id, 'initiator', 'ana'), now(), 'h'
+     FROM unnest($2::text[]) WITH ORDINALITY AS e(id, n)`,
+    [realm, logged.map((entry) => entry.requestId)],
+  );
+  await db.query(`ANALYZE ${t.events}`);
+  await db.query(`ANALYZE ${t.requestLog}`);
+  const sql = auditStatements(t);
+  const plan = async (statement: string, params: unknown[]) => {
+    const rows = await db.query<{ "QUERY PLAN": string }>(`EXPLAIN ${statement}`, params);
+    return rows.map((row) => row["QUERY PLAN"]).join("\n");
+  };
+  const [first, second] = logged as [RequestLogEntry, RequestLogEntry];
+  expect(await plan(sql.requests, [realm, first.requestId, null, null, 6])).toContain("request_log_request_hash");
+  expect(await plan(sql.requests, [realm, null, first.interactionId, null, 6])).toContain("request_log_interaction_hash");
+  expect(await plan(sql.touched, [realm, [first.requestId, second.requestId]])).toContain("events_request_hash");
+  // The btree indexes they replace are gone.
+  const indexes = await db.query<{ indexname: string }>("SELECT indexname FROM pg_indexes WHERE schemaname = $1 ORDER BY 1", [schema]);
+  expect(indexes.map((row) => row.indexname)).not.toContain("request_log_request");
+  expect(indexes.map((row) => row.indexname)).not.toContain("events_request");
+  const touched = await sqlAuditReader(db, { schema }).aggregatesTouched(realm, [first.requestId]);
+  expect(touched.map((row) => row.requestId)).toEqual([first.requestId]);
+}
+
+describe("request-log storage on PGlite", () => {
+  const cases = { compactsAndRestores, readsRowsWrittenBefore, usesHashIndexes };
+  for (const [name, run] of Object.entries(cases)) {
+    it(name, async () => {
+      const client = await createPgliteClient();
+      try {
+        await run(client, "edd");
+      } finally {
+        await client.close();
+      }
+    }, 60_000);
+  }
+});
+
+describePostgres("request-log storage on PostgreSQL", () => {
+  const schemas: string[] = [];
+  const client = createPostgresClient({ connectionString: databaseUrl, poolSize: 4 });
+  afterAll(async () => {
+    await client.close();
+    await dropSchemas(schemas);
+  });
+  const cases = { compactsAndRestores, readsRowsWrittenBefore, usesHashIndexes };
+  for (const [name, run] of Object.entries(cases)) {
+    it(name, async () => {
+      const schema = testSchema();
+      schemas.push(schema, `${schema}_copy`);
+      await run(client, schema);
+    });
+  }
+});
