@@ -236,8 +236,7 @@ async function run(testCase: Case, appOnly: boolean) {
     relay: false,
     logger,
     ...testCase.options,
-    // A claims source of the caller's own is the app's alone: every request then goes through it.
-    ...(appOnly ? { verifiedClaims: () => undefined } : {}),
+    ...(appOnly ? { directCommands: false } : {}),
     mount: (app) => {
       const fetch = app.fetch;
       app.fetch = (...args) => {
@@ -290,6 +289,22 @@ describe("Node commands answered without the fetch API", () => {
     // No answer at the edge carries a stack trace; every refusal names its code.
     expect(direct.answer.body).not.toMatch(/\bat .*\.(ts|js):\d+/);
     if (direct.answer.status >= 400) expect(JSON.parse(direct.answer.body)).toMatchObject({ error: { code: expect.any(String) } });
+  });
+
+  it("leaves a claims source of the caller's own to the app, which alone hands it hono's context", async () => {
+    const claims: unknown[] = [];
+    const withClaims = (appOnly: boolean) =>
+      run(
+        {
+          name: "",
+          sends: [{ body: open("acc-1") }],
+          direct: false,
+          options: { verifiedClaims: (c) => (claims.push(c.req.path), undefined) },
+        },
+        appOnly,
+      );
+    expect((await withClaims(false)).lastViaApp).toBe(true);
+    expect(claims).toEqual(["/command"]);
   });
 
   it("answers a 4xx with the error's code and the paths of the fields zod refused", async () => {
