@@ -299,12 +299,58 @@ describe("Node commands answered without the fetch API", () => {
           name: "",
           sends: [{ body: open("acc-1") }],
           direct: false,
-          options: { verifiedClaims: (c) => (claims.push(c.req.path), undefined) },
+          options: {
+            verifiedClaims: (c) => {
+              claims.push(c.req.path);
+              return undefined;
+            },
+          },
         },
         appOnly,
       );
     expect((await withClaims(false)).lastViaApp).toBe(true);
     expect(claims).toEqual(["/command"]);
+  });
+
+  it("finishes a command whose client hung up before it closes the store", async () => {
+    const order: string[] = [];
+    let entered: () => void = () => {};
+    const inCommand = new Promise<void>((resolve) => {
+      entered = resolve;
+    });
+    let release: () => void = () => {};
+    const released = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    class RecordingStore extends MemoryStore {
+      override async close(): Promise<void> {
+        order.push("store closed");
+      }
+    }
+    const base = createEngine({ services: bankServices, store: new RecordingStore() });
+    const engine: Engine = {
+      ...base,
+      command: async (...args) => {
+        entered();
+        await released;
+        const result = await base.command(...args);
+        order.push(`command answered ${result.status}`);
+        return result;
+      },
+    };
+    const server = await serveNode(engine, { port: 0, relay: false });
+    const hangUp = new AbortController();
+    const body = open("acc-1");
+    const inFlight = fetch(`${server.url}/command`, { method: "POST", body, signal: hangUp.signal }).catch(() => "hung up");
+    await inCommand;
+    hangUp.abort();
+    expect(await inFlight).toBe("hung up");
+    const closed = server.close();
+    // Long enough for a close() that ignores the command to reach the store once the socket is gone.
+    for (let i = 0; i < 20 && order.length === 0; i++) await new Promise((resolve) => setTimeout(resolve, 10));
+    release();
+    await closed;
+    expect(order).toEqual(["command answered 200", "store closed"]);
   });
 
   it("answers a 4xx with the error's code and the paths of the fields zod refused", async () => {
