@@ -53,7 +53,7 @@ async function answerDirectly(
   if (auth?.ok !== true) return fallback(request, response);
   let result: DispatchResult;
   try {
-    const text = new TextDecoder().decode(await readBody(request));
+    const text = utf8.decode(await readBody(request));
     result = await answerCommandText(engine, auth.principal, text, traceContextOf(headers[traceparentKey], headers[tracestateKey]));
   } catch (error) {
     result = unhandledError(options.logger, error);
@@ -64,6 +64,8 @@ async function answerDirectly(
   response.end(JSON.stringify(result.body));
 }
 
+/** As `Request.text()` decodes: UTF-8, a leading byte-order mark dropped, bad bytes replaced (stateless without `stream`). */
+const utf8 = new TextDecoder();
 const headerName = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 const forbiddenValue = /[\0\r\n]/;
 /** A host name or IPv4 address with an optional port, or [::1]: anything else the app checks itself. */
@@ -93,7 +95,7 @@ function joinedHeaders(raw: readonly string[]): Record<string, string> | undefin
   const joined = new Map<string, string>();
   for (let i = 0; i < raw.length; i += 2) {
     const name = (raw[i] as string).toLowerCase();
-    const value = (raw[i + 1] as string).replace(/^[\t\n\r ]+|[\t\n\r ]+$/g, "");
+    const value = trimmed(raw[i + 1] as string);
     if (!headerName.test(name) || forbiddenValue.test(value) || name === "set-cookie" || name === "__proto__") return undefined;
     const earlier = joined.get(name);
     joined.set(name, earlier === undefined ? value : `${earlier}${name === "cookie" ? "; " : ", "}${value}`);
@@ -101,6 +103,14 @@ function joinedHeaders(raw: readonly string[]): Record<string, string> | undefin
   const headers: Record<string, string> = {};
   for (const name of [...joined.keys()].sort()) headers[name] = joined.get(name) as string;
   return headers;
+}
+
+const httpWhitespace = (code: number) => code === 9 || code === 10 || code === 13 || code === 32;
+
+/** The value as `Headers` holds it: HTTP whitespace trimmed at both ends (Node's parser has mostly done it already). */
+function trimmed(value: string): string {
+  if (value === "" || (!httpWhitespace(value.charCodeAt(0)) && !httpWhitespace(value.charCodeAt(value.length - 1)))) return value;
+  return value.replace(/^[\t\n\r ]+|[\t\n\r ]+$/g, "");
 }
 
 /** The whole body; rejects when the client goes away before sending it. */
