@@ -37,11 +37,14 @@ interface Round extends LoadResult {
 
 type Server = BenchProcess<{ url: string }>;
 
-async function loadRound(server: Server, kind: "edd" | "hand"): Promise<Round> {
+/** The edd servers load.ts sends edd's envelope to: the runtime as it serves, and through the hono app only. */
+type Kind = "hand" | "edd" | "app";
+
+async function loadRound(server: Server, kind: Kind): Promise<Round> {
   const cpuBefore = cpuSecondsOf(server.pid);
   const result = await runBenchProcess<LoadResult & { warmupOk: number }>("load.ts", {
     URL: server.first.url,
-    KIND: kind,
+    KIND: kind === "hand" ? "hand" : "edd",
     ACCOUNTS: accounts.join(","),
     CONNECTIONS: String(connections),
     WARMUP_S: String(warmupS),
@@ -120,24 +123,27 @@ export async function run(): Promise<BenchReport> {
   const schemas = {
     hand: schemaName("hand"),
     edd: schemaName("http"),
+    app: schemaName("app"),
     inprocess: schemaName("inproc"),
     profile: schemaName("prof"),
     lag: schemaName("lag"),
   };
   const hand = await startBenchProcess<{ url: string }>("hand-written.ts", serverEnv(schemas.hand));
   const edd = await startBenchProcess<{ url: string }>("edd-server.ts", serverEnv(schemas.edd));
-  const samples: { hand: Round[]; edd: Round[] } = { hand: [], edd: [] };
+  const app = await startBenchProcess<{ url: string }>("edd-server.ts", { ...serverEnv(schemas.app), DIRECT: "0" });
+  const servers: Record<Kind, Server> = { hand, edd, app };
+  const samples: Record<Kind, Round[]> = { hand: [], edd: [], app: [] };
   let inprocess: { commands: number; cpuMs: number; seconds: number };
   let profile: ProfileSummary;
   let lag: ProjectionLag;
   try {
     for (let r = 0; r < rounds; r++) {
-      for (const kind of r % 2 === 0 ? (["hand", "edd"] as const) : (["edd", "hand"] as const)) {
+      for (const kind of r % 2 === 0 ? (["hand", "edd", "app"] as const) : (["app", "edd", "hand"] as const)) {
         console.error(`http bench: ${kind}, round ${r + 1}`);
-        samples[kind].push(await loadRound(kind === "hand" ? hand : edd, kind));
+        samples[kind].push(await loadRound(servers[kind], kind));
       }
     }
-    await Promise.all([hand.stop(), edd.stop()]);
+    await Promise.all([hand.stop(), edd.stop(), app.stop()]);
     console.error("http bench: in process");
     inprocess = await runBenchProcess("edd-server.ts", {
       ...serverEnv(schemas.inprocess),
@@ -151,15 +157,17 @@ export async function run(): Promise<BenchReport> {
     console.error("http bench: projection lag");
     lag = await projectionRound(schemas.lag);
   } finally {
-    await Promise.all([hand.stop(), edd.stop()]);
+    await Promise.all([hand.stop(), edd.stop(), app.stop()]);
     await dropSchemas(Object.values(schemas));
   }
 
   const handFigures = summarise(samples.hand);
   const eddFigures = summarise(samples.edd);
+  const appFigures = summarise(samples.app);
   const inprocessCpu = round3(inprocess.cpuMs / inprocess.commands);
   const ratio = round2(eddFigures.commandsPerSecond / handFigures.commandsPerSecond);
   const overhead = round2(eddFigures.nodeCpuMsPerCommand / inprocessCpu);
+  const appOverhead = round2(appFigures.nodeCpuMsPerCommand / inprocessCpu);
   const targets: Target[] = [
     target("HTTP: edd over HTTP / hand-written hono + pg (commands/s)", ratio, ">=", 1.2, command),
     target("HTTP overhead: Node CPU per command over HTTP / in process", overhead, "<=", 1.3, command),
@@ -179,10 +187,11 @@ export async function run(): Promise<BenchReport> {
     "|---|---:|---:|---:|---:|",
     row("hand-written hono + pg", handFigures),
     row("edd Node runtime (bank example)", eddFigures),
+    row("the same, every request through the hono app (`directCommands: false`)", appFigures),
     "",
     `edd / hand-written: **${ratio}**. The same engine driven in process by ${connections} concurrent loops (no HTTP) spends ` +
       `${inprocessCpu} ms of Node CPU per command (${Math.round(inprocess.commands / inprocess.seconds)} commands/s): over HTTP it is ` +
-      `**${overhead}×** that.`,
+      `**${overhead}×** that (${appOverhead}× through the hono app only).`,
     "",
     `### Live projection lag: one more edd round with the bank's \`accounts.summary\` projected in the server process (${lag.commandsPerSecond} commands/s)`,
     "",
@@ -220,9 +229,11 @@ export async function run(): Promise<BenchReport> {
       durationS,
       hand: handFigures,
       edd: eddFigures,
+      app: appFigures,
       inprocessCpu,
       ratio,
       overhead,
+      appOverhead,
       profile,
       projectionLag: lag,
     },

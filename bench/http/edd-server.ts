@@ -10,7 +10,8 @@ import { accountSummaries } from "../../examples/bank/views.js";
 
 /**
  * The bank served by edd's Node runtime on PostgreSQL, as a process of its own for the HTTP bench
- * (DATABASE_URL, SCHEMA, ACCOUNTS). MODE=serve (default) prints `{"url": …}` once listening;
+ * (DATABASE_URL, SCHEMA, ACCOUNTS). MODE=serve (default) prints `{"url": …}` once listening
+ * (DIRECT=0: every request through the hono app, without the runtime's direct command path);
  * MODE=inprocess instead runs CLIENTS concurrent deposit loops through the engine for MEASURE_MS
  * after WARMUP_MS and prints the commands done and this process's CPU over the measured window.
  */
@@ -50,7 +51,11 @@ if (process.env.MODE === "inprocess") {
   await store.close();
 } else {
   const projections = process.env.PROJECTIONS === "1" ? await projectAccounts() : undefined;
-  const server = await serveNode(engine, { port: 0, ...(projections === undefined ? {} : { workers: [projections.worker] }) });
+  const server = await serveNode(engine, {
+    port: 0,
+    directCommands: process.env.DIRECT !== "0",
+    ...(projections === undefined ? {} : { workers: [projections.worker] }),
+  });
   // PROFILE=<file>: a CPU profile of the serving only (start-up left out), written on SIGTERM.
   const profiler = process.env.PROFILE === undefined ? undefined : await startProfiler();
   process.stdout.write(`${JSON.stringify({ url: server.url })}\n`);

@@ -9,6 +9,8 @@ export interface Logger {
 
 /** Binds fields (a request's ids) to every line, natively where the logger can. */
 export function withFields(logger: Logger, fields: Record<string, unknown>): Logger {
+  // Bound per request on the hot path: a logger that writes nothing needs no fields bound.
+  if (logger === silentLogger) return silentLogger;
   if (logger.child !== undefined) return logger.child(fields);
   const bind = (write: Logger["info"]) => (message: string, more?: Record<string, unknown>) => write(message, { ...fields, ...more });
   return {

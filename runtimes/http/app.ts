@@ -1,16 +1,15 @@
 import { Hono } from "hono";
 import type { Context, MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
-import { EddError } from "../../core/model/errors.js";
 import type { Principal } from "../../core/model/principal.js";
 import type { Engine } from "../../core/pipeline/engine.js";
 import type { DispatchResult } from "../../core/model/result.js";
-import { failure, internalError } from "../../core/model/result.js";
 import { authenticateRequest, type ClaimsSource, rememberClaimsSource } from "./authenticate.js";
 import { type BrowserGuardOptions, browserGuards } from "./cors.js";
 import { checkReadiness, type ReadinessOptions } from "./ready.js";
 import { type TraceContext, traceContextOf, traceparentKey, tracestateKey } from "../../core/ports/trace-context.js";
 import { jsonLogger, type Logger } from "../../core/ports/logger.js";
+import { answerCommandText, edgeError as error, parseJson, unhandledError } from "./command-answer.js";
 import { defaultMaxBodyBytes } from "./limits.js";
 
 export interface HttpAppOptions extends BrowserGuardOptions, ReadinessOptions {
@@ -60,10 +59,7 @@ export function createHttpApp(engine: Engine, options: HttpAppOptions = {}): Hon
   const command = async (c: Context) => {
     const auth = await authenticate(engine, c, options.verifiedClaims);
     if (!auth.ok) return refuse(c, auth.result, { body: await c.req.text() });
-    const text = await c.req.text();
-    const parsed = parseJson(text);
-    if (!parsed.ok) return refuse(c, parsed.result, { principal: auth.principal, body: text });
-    return reply(c, await engine.command(parsed.value, auth.principal, traceOf(c)));
+    return reply(c, await answerCommandText(engine, auth.principal, await c.req.text(), traceOf(c)));
   };
   const query = async (c: Context, body: unknown) => {
     const auth = await authenticate(engine, c, options.verifiedClaims);
@@ -111,26 +107,8 @@ export function createHttpApp(engine: Engine, options: HttpAppOptions = {}): Hon
   app.all("/commands", (c) => reply(c, error("method-not-allowed", "Use POST /command.")));
   app.all("/query", (c) => reply(c, error("method-not-allowed", "Use POST /query or GET /query?request=.")));
   app.notFound((c) => reply(c, error("not-found", `Nothing at ${c.req.method} ${c.req.path}. Use POST /command or POST /query.`)));
-  app.onError((err, c) => {
-    const invocationId = globalThis.crypto.randomUUID();
-    logger.error("unhandled HTTP error", { invocationId, error: err.stack ?? String(err) });
-    return reply(c, failure({ invocationId }, internalError(invocationId)));
-  });
+  app.onError((err, c) => reply(c, unhandledError(logger, err)));
   return app;
-}
-
-type Outcome<T> = { ok: true; value: T } | { ok: false; result: DispatchResult };
-
-function error(code: ConstructorParameters<typeof EddError>[0], message: string): DispatchResult {
-  return failure({ invocationId: globalThis.crypto.randomUUID() }, new EddError(code, message));
-}
-
-function parseJson(text: string): Outcome<unknown> {
-  try {
-    return { ok: true, value: JSON.parse(text) };
-  } catch {
-    return { ok: false, result: error("malformed-json", "The body is not valid JSON.") };
-  }
 }
 
 async function authenticate(engine: Engine, c: Context, verifiedClaims: ClaimsSource | undefined) {
