@@ -1,4 +1,5 @@
-import { afterAll, describe, expect, it } from "vitest";
+import pg from "pg";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createPgliteClient } from "../adapters/pglite/index.js";
 import type { SqlClient } from "../adapters/sql/client.js";
 import { createPostgresClient } from "../adapters/sql/drivers/postgres.js";
@@ -85,6 +86,11 @@ const ref = (realm: string, aggregateId: string) => ({ realm, service: "accounts
 
 function describeGroupCommit(name: string, open: () => Promise<SqlClient>) {
   describe(`group commit (${name})`, () => {
+    // Starting PGlite takes seconds on a loaded machine: once, before the tests' own timeouts start.
+    beforeAll(async () => {
+      await open();
+    }, 120_000);
+
     async function fresh() {
       const { client, groups } = recording(await open());
       const store = new SqlStore(client, { schema: await schemaFor(client) });
@@ -213,12 +219,56 @@ function describeGroupCommit(name: string, open: () => Promise<SqlClient>) {
 }
 
 const created: string[] = [];
+
+/** Resolves once a group statement on `schema` waits for a row lock (polled: the wait is the database's state, not a timer). */
+async function waitForLockWait(admin: pg.Client, schema: string): Promise<void> {
+  for (let attempt = 0; attempt < 500; attempt++) {
+    const { rows } = await admin.query(
+      "SELECT 1 FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE 'WITH u AS%' AND position($1 in query) > 0",
+      [schema],
+    );
+    if (rows.length > 0) return;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  throw new Error("the group statement never waited for the lock");
+}
 let pglite: Promise<SqlClient> | undefined;
 describeGroupCommit("pglite", () => (pglite ??= createPgliteClient()));
 
 let postgres: SqlClient | undefined;
 describePostgres("group commit on PostgreSQL", () => {
   describeGroupCommit("postgres", async () => (postgres ??= createPostgresClient({ connectionString: databaseUrl, poolSize: 4 })));
+
+  it("a statement that waited for a head another writer held checks that writer's version: its stale unit fails alone", async () => {
+    postgres ??= createPostgresClient({ connectionString: databaseUrl, poolSize: 4 });
+    const schema = testSchema();
+    created.push(schema);
+    await migrate(postgres, schema);
+    const { client, groups } = recording(postgres);
+    const store = new SqlStore(client, { schema });
+    await Promise.all(["x", "y"].map((id) => store.commit(unit("r1", `open-${id}`, [change(id, 0)]))));
+    const holder = new pg.Client({ connectionString: databaseUrl });
+    await holder.connect();
+    try {
+      // Another writer holds x's head, as a transaction commit does between its lock and its COMMIT.
+      await holder.query("BEGIN");
+      await holder.query(`SELECT version FROM "${schema}".snapshots WHERE realm = 'r1' AND aggregate_id = 'x' FOR UPDATE`);
+      const late = [unit("r1", "late-x", [change("x", 1)]), unit("r1", "late-y", [change("y", 1)])];
+      const batch = commitAll(store, [...leaders("r1"), ...late]);
+      await waitForLockWait(holder, schema);
+      await holder.query(`UPDATE "${schema}".snapshots SET version = 2 WHERE realm = 'r1' AND aggregate_id = 'x'`);
+      await holder.query("COMMIT");
+      const [, , x, y] = await batch;
+      expect(statementsOf(groups, late)).toEqual([{ keys: keysOf(late), failed: false }]);
+      expect(x?.status === "rejected" && x.reason).toBeInstanceOf(ConcurrencyError);
+      expect(y?.status).toBe("fulfilled");
+      expect(await store.findResponse("r1", "late-x")).toBeUndefined();
+      expect((await store.readAggregateEvents(ref("r1", "x"))).map((e) => e.sequence)).toEqual([1]);
+      expect((await store.readAggregateEvents(ref("r1", "y"))).map((e) => e.sequence)).toEqual([1, 2]);
+    } finally {
+      await holder.end();
+    }
+  });
   afterAll(async () => {
     await postgres?.close();
     await dropSchemas(created.filter((schema) => schema.startsWith("edd_test_")));
