@@ -156,11 +156,28 @@ async function eddVariant(store: SqlStore): Promise<Variant> {
   };
 }
 
-/** A Postgres schema of its own, dropped when the variant closes. */
+/** Deposits and the transactions that wrote them, over every edd round on PostgreSQL: group commit shares transactions. */
+const eddDeposits = { events: 0, transactions: 0 };
+
+/** A Postgres schema of its own, dropped when the variant closes (after counting its deposits' transactions). */
 async function postgresEdd(part: string, make: (store: SqlStore) => Promise<Variant>): Promise<Variant> {
   const schema = schemaName(part);
   const variant = await make(await createPostgresStore({ connectionString: databaseUrl, schema, poolSize: clients }));
-  return { deposit: variant.deposit, close: () => variant.close().then(() => dropSchema(schema)) };
+  return {
+    deposit: variant.deposit,
+    close: async () => {
+      await variant.close();
+      const admin = new pg.Client({ connectionString: databaseUrl });
+      await admin.connect();
+      const { rows } = await admin.query(
+        `SELECT count(*)::int AS events, count(DISTINCT transaction_id)::int AS transactions FROM "${schema}".events WHERE type = 'Deposited'`,
+      );
+      await admin.end();
+      eddDeposits.events += Number(rows[0]?.events ?? 0);
+      eddDeposits.transactions += Number(rows[0]?.transactions ?? 0);
+      await dropSchema(schema);
+    },
+  };
 }
 
 async function dropSchema(schema: string): Promise<void> {
@@ -404,6 +421,7 @@ export async function run(): Promise<BenchReport> {
     eddToTwoRoundTrips: round(edd.commandsPerSecond / floor2.commandsPerSecond),
     eddToEmmett: round(edd.commandsPerSecond / emmett.commandsPerSecond),
   };
+  const depositsPerTransaction = eddDeposits.transactions === 0 ? null : round(eddDeposits.events / eddDeposits.transactions);
   const variants = { floor, floor2, edd, emmett, pglite };
   const command = "npm run bench -- store";
   const targets: Target[] = [
@@ -433,6 +451,8 @@ export async function run(): Promise<BenchReport> {
     `edd / five-statement floor: **${ratios.eddToFloor}**; edd / two-round-trip floor: **${ratios.eddToTwoRoundTrips}**; ` +
       `edd / Emmett: **${ratios.eddToEmmett}**. edd over HTTP is in the HTTP section (servers in processes of their own).`,
     "",
+    `edd on PostgreSQL wrote ${depositsPerTransaction ?? "n/a"} deposits per transaction (warm-up included): concurrent commits share one statement (group commit).`,
+    "",
     "Aggregate load (median of 20, ms): as the pipeline loads it (snapshot + events after it) and by replaying every event.",
     "",
     "| events | snapshot + tail | full replay |",
@@ -443,7 +463,17 @@ export async function run(): Promise<BenchReport> {
   ].join("\n");
   return {
     name: "store",
-    results: { clients, accounts: clients * accountsPerClient, warmupMs, measureMs, rounds, variants, ratios, load },
+    results: {
+      clients,
+      accounts: clients * accountsPerClient,
+      warmupMs,
+      measureMs,
+      rounds,
+      variants,
+      ratios,
+      depositsPerTransaction,
+      load,
+    },
     markdown,
     targets,
   };

@@ -23,7 +23,8 @@ import type { SnapshotRewrite, SnapshotWriter } from "../../core/ports/snapshots
 import { sqlAuditReader } from "./audit.js";
 import { type SqlClient, sqlErrorFields, sqlState } from "./client.js";
 import { type CommitHooks, commitStatements, commitUnit } from "./commit.js";
-import { commitSingleStatement, fitsSingleStatement, singleStatementCommitSql } from "./commit-single.js";
+import { fitsSingleStatement } from "./commit-single.js";
+import { GroupCommit } from "./commit-group.js";
 import { feedStatement, readFeedPage } from "./feed.js";
 import { type OutboxRow, outboxStatements, toOutboxItem } from "./outbox.js";
 import { type RequestLogCommit, RequestLogWriter } from "./request-log.js";
@@ -47,7 +48,7 @@ export interface SqlStoreOptions {
   readonly schema?: string;
   /** Test hooks to fail or pause a commit between its writes (forces the multi-statement commit). */
   readonly hooks?: CommitHooks;
-  /** Commit simple units (one aggregate, no identities) in one statement (default true). */
+  /** Commit simple units (one aggregate, no identities) in one statement, shared by concurrent units (default true). */
   readonly singleStatementCommit?: boolean;
   /** How request-log writes commit (default "durable"; see RequestLogCommit for the loss window of "asynchronous"). */
   readonly requestLogCommit?: RequestLogCommit;
@@ -70,7 +71,7 @@ export class SqlStore implements Store, SnapshotWriter {
   readonly #singleStatement: boolean;
   readonly #heads = new KnownHeads();
   readonly #commit;
-  readonly #commitSingle: string;
+  readonly #groupCommit: GroupCommit;
   readonly #outbox;
   readonly #sql;
   readonly #requestLogWriter: RequestLogWriter;
@@ -82,7 +83,7 @@ export class SqlStore implements Store, SnapshotWriter {
     this.#hooks = options.hooks ?? {};
     this.#singleStatement = options.singleStatementCommit !== false && this.#hooks.beforeStep === undefined;
     this.#commit = commitStatements(t);
-    this.#commitSingle = singleStatementCommitSql(t);
+    this.#groupCommit = new GroupCommit(db, t);
     this.#outbox = outboxStatements(t);
     this.#sql = {
       snapshot: `SELECT version, state, event_hash FROM ${t.snapshots} WHERE realm = $1 AND service = $2 AND aggregate_id = $3`,
@@ -127,7 +128,7 @@ export class SqlStore implements Store, SnapshotWriter {
     try {
       committed =
         this.#singleStatement && fitsSingleStatement(unit, previousHash)
-          ? await commitSingleStatement(this.#db, this.#commitSingle, unit, previousHash ?? null)
+          ? await this.#groupCommit.commit(unit, previousHash ?? null)
           : await this.#db.transaction((tx) => commitUnit(tx, this.#commit, unit, this.#hooks));
     } catch (error) {
       throw asConcurrencyError(error) ?? error;
@@ -274,9 +275,9 @@ export class SqlStore implements Store, SnapshotWriter {
     return sqlAuditReader(this.#db, { schema: this.schema });
   }
 
-  /** Writes still queued in the request log's batches go out first: ending the pool under them would lose them. */
+  /** Writes still queued in the request log's and the commits' batches go out first: ending the pool under them would lose them. */
   async close(): Promise<void> {
-    await this.#requestLogWriter.settled();
+    await Promise.all([this.#requestLogWriter.settled(), this.#groupCommit.settled()]);
     await this.#db.close();
   }
 }
