@@ -79,6 +79,15 @@ describe("the PGlite driver", () => {
     expect(await client.query(all)).toEqual([{ id: 1, note: "a", extra: 5 }]);
   });
 
+  it("fails a transaction whose statement's columns changed, and runs the statement afresh after it", async () => {
+    const table = await freshTable();
+    const all = `SELECT * FROM ${table}`;
+    expect(await client.query(all)).toEqual([]);
+    await client.query(`ALTER TABLE ${table} ADD COLUMN extra int`);
+    await expect(client.transaction((tx) => tx.query(all))).rejects.toMatchObject({ code: "0A000" });
+    expect(await client.transaction((tx) => tx.query(all))).toEqual([]);
+  });
+
   it("commits a transaction's statements together and rolls them all back when its work throws", async () => {
     const table = await freshTable();
     const insert = `INSERT INTO ${table} (id) VALUES ($1)`;
@@ -153,12 +162,24 @@ describe("PGlite prepared statements", () => {
   });
 
   it("keeps at most its capacity, closing the least recently used", async () => {
-    const statements = new PgliteStatements(db, 2);
+    const statements = new PgliteStatements(db, { capacity: 2 });
     statements.run("SELECT 1 AS one");
     statements.run("SELECT 2 AS two");
     statements.run("SELECT 1 AS one");
     expect(statements.run("SELECT 3 AS three").rows).toEqual([{ three: 3 }]);
     const kept = await db.query<{ statement: string }>("SELECT statement FROM pg_prepared_statements ORDER BY statement");
     expect(kept.rows.map((row) => row.statement)).toEqual(["SELECT 1 AS one", "SELECT 3 AS three"]);
+  });
+
+  it("prepares a statement afresh after its runs, so its plan follows the tables as they grow", async () => {
+    const statements = new PgliteStatements(db, { runsPerPreparation: 3 });
+    const text = "SELECT $1::int + 1 AS next";
+    for (let n = 1; n <= 7; n++) expect(statements.run(text, [n]).rows).toEqual([{ next: n + 1 }]);
+    // Runs 1-3 and 4-6 each had a preparation of their own, both closed; run 7 is the third's first.
+    const kept = await db.query<{ runs: number }>(
+      "SELECT generic_plans + custom_plans AS runs FROM pg_prepared_statements WHERE statement = $1",
+      [text],
+    );
+    expect(kept.rows).toEqual([{ runs: 1 }]);
   });
 });

@@ -9,6 +9,8 @@ interface Prepared {
   readonly name: string;
   readonly paramTypes: readonly number[];
   readonly columns: readonly { readonly name: string; readonly dataTypeID: number }[];
+  /** Runs left before it is prepared again. */
+  runsLeft: number;
 }
 
 /** What one run returned: its rows, and the command tag (COMMIT answers "ROLLBACK" when the transaction had failed). */
@@ -19,6 +21,17 @@ export interface Ran<Row> {
 
 /** Prepared statements kept at most; the least recently used one is closed past it. */
 const defaultCapacity = 500;
+
+/** Names prepared statements across instances: two on one database never take the same name. */
+let preparedNames = 0;
+
+/**
+ * Runs of one prepared statement before it is prepared afresh. Postgres keeps a generic plan
+ * until something invalidates it, and on a server autovacuum's ANALYZE does as tables grow;
+ * PGlite runs no autovacuum, so a plan chosen while a table was small would otherwise stay for
+ * good. Preparing again (a parse and five planned runs in a thousand) lets plans follow the data.
+ */
+const defaultRunsPerPreparation = 1000;
 
 /**
  * Runs statements on one PGlite instance as named prepared statements. PGlite's own `query`
@@ -32,14 +45,15 @@ const defaultCapacity = 500;
 export class PgliteStatements {
   readonly #db: PGlite;
   readonly #capacity: number;
+  readonly #runsPerPreparation: number;
   /** By text, least recently used first. */
   readonly #prepared = new Map<string, Prepared>();
   #parser = new pglite.protocol.Parser();
-  #count = 0;
 
-  constructor(db: PGlite, capacity = defaultCapacity) {
+  constructor(db: PGlite, options: { readonly capacity?: number; readonly runsPerPreparation?: number } = {}) {
     this.#db = db;
-    this.#capacity = capacity;
+    this.#capacity = options.capacity ?? defaultCapacity;
+    this.#runsPerPreparation = options.runsPerPreparation ?? defaultRunsPerPreparation;
   }
 
   /** Runs `text` with `params`; a statement whose cached plan went stale (its columns changed) is prepared again. */
@@ -57,17 +71,24 @@ export class PgliteStatements {
   }
 
   #prepare(text: string, params: readonly unknown[]): Prepared {
+    const { serialize } = pglite.protocol;
     const known = this.#prepared.get(text);
-    if (known !== undefined) {
-      this.#prepared.delete(text);
+    if (known !== undefined) this.#prepared.delete(text);
+    if (known !== undefined && known.runsLeft > 0) {
+      known.runsLeft--;
       this.#prepared.set(text, known);
       return known;
     }
-    const { serialize } = pglite.protocol;
-    const name = `edd_${++this.#count}`;
-    const evicted = this.#prepared.size >= this.#capacity ? this.#evictOldest() : [];
+    // Closed in the same exchange that prepares the text again (or another text in the place of the oldest).
+    const closed =
+      known !== undefined
+        ? [serialize.close({ type: "S", name: known.name })]
+        : this.#prepared.size >= this.#capacity
+          ? this.#evictOldest()
+          : [];
+    const name = `edd_${++preparedNames}`;
     const messages = this.#exchange(
-      [...evicted, serialize.parse({ name, text }), serialize.describe({ type: "S", name }), serialize.sync()],
+      [...closed, serialize.parse({ name, text }), serialize.describe({ type: "S", name }), serialize.sync()],
       text,
       params,
     );
@@ -77,6 +98,7 @@ export class PgliteStatements {
       name,
       paramTypes: described?.dataTypeIDs ?? [],
       columns: (row?.fields ?? []).map((field) => ({ name: field.name, dataTypeID: field.dataTypeID })),
+      runsLeft: this.#runsPerPreparation - 1,
     };
     this.#prepared.set(text, prepared);
     return prepared;
