@@ -4,6 +4,7 @@ import { createEngine } from "../core/index.js";
 import { bankServices } from "../examples/bank/services.js";
 import { serveNode } from "../runtimes/node/index.js";
 import { commandRequest, queryRequest } from "./support/requests.js";
+import { hangUpThenClose } from "./support/hang-up.js";
 import { slowQuery } from "./support/slow-query.js";
 
 describe("Node runtime", () => {
@@ -60,20 +61,12 @@ describe("Node runtime", () => {
       }
     }
     const server = await serveNode(createEngine({ services: [slow], store: new RecordingStore() }), { port: 0, relay: false });
-    const hangUp = new AbortController();
-    const inFlight = fetch(`${server.url}/query`, {
-      method: "POST",
-      body: JSON.stringify(queryRequest("Wait", {})),
-      signal: hangUp.signal,
-    }).catch(() => "hung up");
-    await inHandler;
-    hangUp.abort();
-    expect(await inFlight).toBe("hung up");
-    const closed = server.close();
-    // Long enough for a close() that ignores the handler to reach the store once the socket is gone.
-    for (let i = 0; i < 20 && order.length === 0; i++) await new Promise((resolve) => setTimeout(resolve, 10));
-    release();
-    await closed;
+    const answer = await hangUpThenClose(
+      server,
+      { path: "/query", body: JSON.stringify(queryRequest("Wait", {})) },
+      { entered: inHandler, release, order },
+    );
+    expect(answer).toBe("hung up");
     expect(order).toEqual(["handler finished", "store closed"]);
   });
 });

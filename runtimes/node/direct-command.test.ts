@@ -4,6 +4,7 @@ import { MemoryStore } from "../../adapters/memory/index.js";
 import { type AuthInput, type Authenticator, createEngine, type Engine, type Logger } from "../../core/index.js";
 import { bankServices } from "../../examples/bank/services.js";
 import { fixedTime, sequentialIds } from "../../test/parity/engine.js";
+import { hangUpThenClose } from "../../test/support/hang-up.js";
 import { type NodeServerOptions, serveNode } from "./serve.js";
 
 const requestId = "6f1c2a3b-4d5e-4f60-8a7b-9c0d1e2f3a4b";
@@ -339,17 +340,8 @@ describe("Node commands answered without the fetch API", () => {
       },
     };
     const server = await serveNode(engine, { port: 0, relay: false });
-    const hangUp = new AbortController();
-    const body = open("acc-1");
-    const inFlight = fetch(`${server.url}/command`, { method: "POST", body, signal: hangUp.signal }).catch(() => "hung up");
-    await inCommand;
-    hangUp.abort();
-    expect(await inFlight).toBe("hung up");
-    const closed = server.close();
-    // Long enough for a close() that ignores the command to reach the store once the socket is gone.
-    for (let i = 0; i < 20 && order.length === 0; i++) await new Promise((resolve) => setTimeout(resolve, 10));
-    release();
-    await closed;
+    const answer = await hangUpThenClose(server, { path: "/command", body: open("acc-1") }, { entered: inCommand, release, order });
+    expect(answer).toBe("hung up");
     expect(order).toEqual(["command answered 200", "store closed"]);
   });
 
