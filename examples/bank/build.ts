@@ -1,7 +1,7 @@
-import { copyFileSync, rmSync } from "node:fs";
-import { basename, join, relative, resolve } from "node:path";
+import { copyFileSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { basename, dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { build, type Metafile } from "esbuild";
+import { build, type Metafile, transformSync } from "esbuild";
 
 /**
  * Bundles the bank example once per runtime: `dist/<runtime>/index.mjs`, one ESM file per runtime
@@ -51,6 +51,8 @@ export async function bundle(
     chunkNames: "chunks/[name]-[hash]",
     sourcemap: "linked",
     metafile: true,
+    // Written below, once every file is plain ASCII.
+    write: false,
     logLevel: "warning",
     // In the repository `edd/*` resolves to the TypeScript sources; an installed package resolves to dist/.
     conditions: [...(input.conditions ?? ["source"])],
@@ -61,8 +63,27 @@ export async function bundle(
       js: 'import { createRequire as __eddCreateRequire } from "node:module";\nconst require = __eddCreateRequire(import.meta.url);',
     },
   });
+  for (const output of result.outputFiles) {
+    mkdirSync(dirname(output.path), { recursive: true });
+    writeFileSync(output.path, output.path.endsWith(".mjs") ? asciiComments(output.text) : output.contents);
+  }
   const file = resolve(outdir, "index.mjs");
   return { name, file, ...measure(result.metafile, file, workingDir) };
+}
+
+/**
+ * esbuild escapes characters beyond ASCII in strings and names (its default `charset: "ascii"`) but
+ * copies comments as they are, so one "…" in a kept doc comment (or in a dependency's) makes the
+ * whole file two-byte text: V8 then decodes and scans twice the bytes at load, and again at each
+ * function's first call. Such characters on comment lines become "?" (one per UTF-16 unit, so the
+ * source map's columns hold). A line that only looks like a comment (inside a template string) is
+ * caught by parsing both texts without comments: if they differ, the file is written as it was.
+ */
+export function asciiComments(code: string): string {
+  if (!/[\u0080-\uffff]/.test(code)) return code;
+  const changed = code.replace(/^[ \t]*(?:\/\/|\/\*|\*).*$/gm, (line) => line.replace(/[\u0080-\uffff]/g, "?"));
+  const withoutComments = (text: string) => transformSync(text, { minifyWhitespace: true, legalComments: "none", format: "esm" }).code;
+  return withoutComments(changed) === withoutComments(code) ? changed : code;
 }
 
 /** Splits output bytes into what loads at start (following static imports) and what loads on demand. */
