@@ -1,3 +1,4 @@
+import { STATUS_CODES } from "node:http";
 import { encodeBody, mergeValues, toFetchRequest } from "./http-common.js";
 
 /**
@@ -23,11 +24,6 @@ export type AlbResult = {
   body: string;
   isBase64Encoded: boolean;
 } & ({ headers: Record<string, string> } | { multiValueHeaders: Record<string, string[]> });
-
-export function isAlbEvent(event: unknown): event is AlbEvent {
-  const candidate = event as Partial<AlbEvent> | null;
-  return typeof candidate?.requestContext?.elb === "object" && typeof candidate.httpMethod === "string";
-}
 
 /** Whether the target group sends (and so expects back) multi-value headers. */
 export function isMultiValueAlb(event: AlbEvent): boolean {
@@ -55,8 +51,6 @@ export function requestFromAlb(event: AlbEvent): Request {
 
 /** The answer in the form the target group expects: multi-value headers back if they came in. */
 export async function resultForAlb(response: Response, multiValue: boolean): Promise<AlbResult> {
-  // Loaded here, not at module load: node:http brings Node's whole HTTP stack, which no other event needs.
-  const { STATUS_CODES } = await import("node:http");
   const base = {
     statusCode: response.status,
     statusDescription: `${response.status} ${STATUS_CODES[response.status] ?? ""}`.trim(),
