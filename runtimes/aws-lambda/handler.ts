@@ -1,14 +1,15 @@
 import type { ProjectionStepReport } from "../../core/pipeline/projections/projection-step.js";
 import type { UploadReport } from "../../core/pipeline/effects/uploaded-commands.js";
 import { type EngineSource, type LazyEdd, lazyEdd, type ServerlessOptions } from "../shared/engine-source.js";
+import { budgetFrom, projectionEntry, sweepEntry } from "../shared/entries.js";
 import type { SweepReport } from "../shared/sweep.js";
+import { type AlbResult, isAlbEvent, isMultiValueAlb, requestFromAlb, resultForAlb } from "./http-alb.js";
+import { type ApiGatewayV1Result, isApiGatewayV1Event, requestFromV1, resultForV1 } from "./http-v1.js";
 import { directCommand } from "./direct-command.js";
-import { isAlbEvent, isApiGatewayV1Event, isS3Event, isSqsEvent } from "./event-shapes.js";
-import type { AlbResult } from "./http-alb.js";
-import type { ApiGatewayV1Result } from "./http-v1.js";
 import { type ApiGatewayV2Result, isApiGatewayV2Event, requestFromV2, resultForV2 } from "./http-v2.js";
+import { handleS3Event, isS3Event } from "./s3.js";
 import { type LambdaContext, type ScheduledTask, scheduledTask } from "./schedule.js";
-import type { SqsBatchResponse } from "./sqs.js";
+import { handleSqsBatch, isSqsEvent, type SqsBatchResponse } from "./sqs.js";
 
 export type LambdaResult =
   | ApiGatewayV1Result
@@ -46,7 +47,6 @@ export function createLambdaHandlers(source: EngineSource, options: LambdaHandle
   const edd = lazyEdd(source, { verifiedClaims: authorizerClaims, ...options });
   const scheduled = (task: ScheduledTask): LambdaHandler => {
     return async (_event, context) => {
-      const { budgetFrom, projectionEntry, sweepEntry } = await import("../shared/entries.js");
       // Start no new round once the invocation is nearly out of time; the next schedule goes on from there.
       const budgetMs = budgetFrom(context?.getRemainingTimeInMillis?.());
       return task === "sweep" ? sweepEntry(edd, budgetMs) : projectionEntry(edd, budgetMs);
@@ -57,22 +57,15 @@ export function createLambdaHandlers(source: EngineSource, options: LambdaHandle
   const handler: LambdaHandler = async (event, context) => {
     const task = scheduledTask(event);
     if (task !== undefined) return (task === "sweep" ? sweep : project)(event, context);
-    // Each kind's handling loads with its first event (event-shapes.ts).
-    if (isSqsEvent(event)) return (await import("./sqs.js")).handleSqsBatch(edd, event);
-    if (isS3Event(event)) return (await import("./s3.js")).handleS3Event(edd, event);
-    if (isAlbEvent(event)) {
-      const { isMultiValueAlb, requestFromAlb, resultForAlb } = await import("./http-alb.js");
-      return serveHttp(edd, event, requestFromAlb(event), (r) => resultForAlb(r, isMultiValueAlb(event)));
-    }
+    if (isSqsEvent(event)) return handleSqsBatch(edd, event);
+    if (isS3Event(event)) return handleS3Event(edd, event);
+    if (isAlbEvent(event)) return serveHttp(edd, event, requestFromAlb(event), (r) => resultForAlb(r, isMultiValueAlb(event)));
     if (isApiGatewayV2Event(event)) {
       // A claims source of the caller's own may read the hono context: only ours lets a command skip the HTTP app.
       const direct = edd.options.verifiedClaims === authorizerClaims ? await directCommand(edd, event) : undefined;
       return direct ?? serveHttp(edd, event, requestFromV2(event), resultForV2);
     }
-    if (isApiGatewayV1Event(event)) {
-      const { requestFromV1, resultForV1 } = await import("./http-v1.js");
-      return serveHttp(edd, event, requestFromV1(event), resultForV1);
-    }
+    if (isApiGatewayV1Event(event)) return serveHttp(edd, event, requestFromV1(event), resultForV1);
     throw new Error(
       `edd: unrecognised Lambda event ${describe(event)}. Expected an SQS batch, an S3 notification, an API Gateway REST (1.0) or ` +
         'HTTP API (2.0) request, a Function URL request, an ALB target-group request, or a schedule ({"edd": "sweep"} or {"edd": "project"}).',

@@ -21,6 +21,13 @@ export interface ApiGatewayV1Result {
   isBase64Encoded: boolean;
 }
 
+export function isApiGatewayV1Event(event: unknown): event is ApiGatewayV1Event {
+  const candidate = event as Partial<ApiGatewayV1Event> | null;
+  return (
+    typeof candidate?.httpMethod === "string" && typeof candidate.resource === "string" && typeof candidate.requestContext === "object"
+  );
+}
+
 export function requestFromV1(event: ApiGatewayV1Event): Request {
   const query = mergeValues(new URLSearchParams(), event.multiValueQueryStringParameters, event.queryStringParameters);
   return toFetchRequest({

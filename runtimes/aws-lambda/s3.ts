@@ -13,6 +13,11 @@ export interface S3Event {
   readonly Records: readonly S3EventRecord[];
 }
 
+export function isS3Event(event: unknown): event is S3Event {
+  const records = (event as Partial<S3Event> | null)?.Records;
+  return Array.isArray(records) && records.length > 0 && records.every((record) => record?.eventSource === "aws:s3");
+}
+
 /**
  * Dispatches the commands in every object an `s3:ObjectCreated:*` notification names, read through
  * `uploads.objectStore` (an `S3ObjectStore` on the uploads bucket, which refuses any other bucket).

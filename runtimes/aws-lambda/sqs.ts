@@ -22,6 +22,11 @@ export interface SqsBatchResponse {
   batchItemFailures: { itemIdentifier: string }[];
 }
 
+export function isSqsEvent(event: unknown): event is SqsEvent {
+  const records = (event as Partial<SqsEvent> | null)?.Records;
+  return Array.isArray(records) && records.length > 0 && records.every((record) => record?.eventSource === "aws:sqs");
+}
+
 /**
  * Dispatches every record. Records of one FIFO message group run in order and stop at the first
  * failure: it and every later record of the group go back, so the group keeps its order. Groups,
