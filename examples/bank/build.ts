@@ -20,6 +20,8 @@ export interface BundleReport {
   readonly startupBytes: number;
   /** Bytes of chunks loaded only on demand. */
   readonly lazyBytes: number;
+  /** Files loaded at start: each is one more module for Node to read, compile and link. */
+  readonly startupFiles: number;
 }
 
 /** What a deployment folder needs beside the bundle, copied from examples/bank/deploy. */
@@ -87,7 +89,11 @@ export function asciiComments(code: string): string {
 }
 
 /** Splits output bytes into what loads at start (following static imports) and what loads on demand. */
-function measure(metafile: Metafile, entryFile: string, workingDir: string): { startupBytes: number; lazyBytes: number } {
+function measure(
+  metafile: Metafile,
+  entryFile: string,
+  workingDir: string,
+): { startupBytes: number; lazyBytes: number; startupFiles: number } {
   // Metafile paths are relative to absWorkingDir.
   const outputs = new Map(
     Object.entries(metafile.outputs)
@@ -108,7 +114,7 @@ function measure(metafile: Metafile, entryFile: string, workingDir: string): { s
     if (startup.has(path)) startupBytes += output.bytes;
     else lazyBytes += output.bytes;
   }
-  return { startupBytes, lazyBytes };
+  return { startupBytes, lazyBytes, startupFiles: startup.size };
 }
 
 export async function buildBank(outRoot = join(repoRoot, "dist")): Promise<BundleReport[]> {
