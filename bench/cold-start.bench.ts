@@ -46,6 +46,8 @@ interface Medians {
   readonly bytes: number;
   /** Bytes of chunks loaded only on demand (the Postgres store, OpenAPI generation, ...). */
   readonly lazyBytes: number;
+  /** Files loaded at start (the entry and its statically imported chunks). */
+  readonly files: number;
   readonly nodeBootMs: number;
   readonly loadMs: number;
   readonly firstCommandMs: number;
@@ -82,6 +84,7 @@ export async function run(): Promise<BenchReport> {
       medians[report.name] = {
         bytes: report.startupBytes,
         lazyBytes: report.lazyBytes,
+        files: report.startupFiles,
         nodeBootMs: pick((r) => r.nodeBootMs),
         loadMs: pick((r) => r.loadMs),
         firstCommandMs: pick((r) => r.firstCommandMs),
@@ -136,15 +139,15 @@ function markdown(medians: Record<string, Medians>): string {
     const against = baseline === undefined ? undefined : (medians[baseline] as Medians);
     const ratio = (get: (medians: Medians) => number) => (against === undefined ? "baseline" : `${(get(m) / get(against)).toFixed(2)}x`);
     const times = [m.nodeBootMs, m.loadMs, m.firstCommandMs, m.toLoadedMs, m.toAnsweredMs].join(" | ");
-    return `| ${name} | ${(m.bytes / 1024).toFixed(0)} KiB | ${(m.lazyBytes / 1024).toFixed(0)} KiB | ${times} | ${ratio((x) => x.toAnsweredMs)} | ${ratio((x) => x.bundleMs)} | ${baseline ?? ""} |`;
+    return `| ${name} | ${(m.bytes / 1024).toFixed(0)} KiB in ${m.files} | ${(m.lazyBytes / 1024).toFixed(0)} KiB | ${times} | ${ratio((x) => x.toAnsweredMs)} | ${ratio((x) => x.bundleMs)} | ${baseline ?? ""} |`;
   });
   const targetLines = Object.entries(lambdaTargets(medians)).map(([target, met]) => `- Lambda ${target}: ${met ? "met" : "missed"}`);
   return [
     "## Cold start",
     "",
-    `Each bundle (\`npm run build\`, esbuild, unminified) in a fresh \`node\` process, ${runs} runs, medians in ms, in-memory store. Node boot: process start to the first line of JavaScript (Node's own start-up). Load: \`import()\` of the bundle (servers: until listening). First command: loaded to the answer of one OpenAccount (Lambda: an HTTP API 2.0 event; Azure: the HTTP handler; servers: over HTTP). Ratios against the hono hello-world bundle of the same kind: from process start to the answer, and for load + first command alone. The Lambda bundle answers a plain \`POST /command\` without the fetch API (runtimes/aws-lambda/direct-command.ts), while the hello-world goes through hono's Lambda adapter, whose first \`Request\` loads Node's fetch implementation (undici): most of the hello-world's first command.`,
+    `Each bundle (\`npm run build\`, esbuild, unminified, plain ASCII) in a fresh \`node\` process, ${runs} runs, medians in ms, in-memory store. Size at start: the entry and the chunks it imports statically (files: each one more module for Node to read, compile and link). Node boot: process start to the first line of JavaScript (Node's own start-up). Load: \`import()\` of the bundle (servers: until listening). First command: loaded to the answer of one OpenAccount (Lambda: an HTTP API 2.0 event; Azure: the HTTP handler; servers: over HTTP). Ratios against the hono hello-world bundle of the same kind: from process start to the answer, and for load + first command alone. The Lambda bundle answers a plain \`POST /command\` without the fetch API (runtimes/aws-lambda/direct-command.ts), while the hello-world goes through hono's Lambda adapter, whose first \`Request\` loads Node's fetch implementation (undici): most of the hello-world's first command.`,
     "",
-    "| bundle | size at start | loaded on demand | node boot | load | first command | start → loaded | start → answered | ratio (start → answered) | ratio (load + first) | baseline |",
+    "| bundle | size at start (files) | loaded on demand | node boot | load | first command | start → loaded | start → answered | ratio (start → answered) | ratio (load + first) | baseline |",
     "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
     ...rows,
     "",

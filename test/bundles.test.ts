@@ -1,8 +1,8 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type BankRuntime, type BundleReport, bankRuntimes, buildBank } from "../examples/bank/build.js";
+import { asciiComments, type BankRuntime, type BundleReport, bankRuntimes, buildBank } from "../examples/bank/build.js";
 import { type BundleKind, runBundle } from "./parity/bundle-runner.js";
 import { runWholeSystem, type SystemRun, postgresSkip } from "./parity/system-run.js";
 
@@ -62,6 +62,25 @@ describe("built bundles", () => {
     expect(lambda?.startupBytes).toBeLessThan(600 * 1024);
     // pg and the Postgres adapter are only imported when DATABASE_URL is set.
     expect(lambda?.lazyBytes).toBeGreaterThan(50 * 1024);
+  });
+
+  it("writes every bundle file as plain ASCII, which V8 loads as one-byte text", () => {
+    const files = readdirSync(outRoot, { recursive: true, encoding: "utf8" }).filter((file) => file.endsWith(".mjs"));
+    expect(files.length).toBeGreaterThan(8);
+    const beyondAscii = files.filter((file) => /[\u0080-\uffff]/.test(readFileSync(join(outRoot, file), "utf8")));
+    expect(beyondAscii).toEqual([]);
+  });
+});
+
+describe("asciiComments", () => {
+  it("replaces characters beyond ASCII on comment lines, one per UTF-16 unit", () => {
+    const code = "const a = 1;\n/**\n * from … to → 😀\n */\n// em — dash\nexport { a };\n";
+    expect(asciiComments(code)).toBe("const a = 1;\n/**\n * from ? to ? ??\n */\n// em ? dash\nexport { a };\n");
+  });
+
+  it("leaves a file alone when a line that looks like a comment is inside a string", () => {
+    const code = "export const text = String.raw`\n// café\n`;\n";
+    expect(asciiComments(code)).toBe(code);
   });
 });
 

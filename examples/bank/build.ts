@@ -1,7 +1,7 @@
-import { copyFileSync, rmSync } from "node:fs";
-import { basename, join, relative, resolve } from "node:path";
+import { copyFileSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { basename, dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { build, type Metafile } from "esbuild";
+import { build, type Metafile, transformSync } from "esbuild";
 
 /**
  * Bundles the bank example once per runtime: `dist/<runtime>/index.mjs`, one ESM file per runtime
@@ -20,6 +20,8 @@ export interface BundleReport {
   readonly startupBytes: number;
   /** Bytes of chunks loaded only on demand. */
   readonly lazyBytes: number;
+  /** Files loaded at start: each is one more module for Node to read, compile and link. */
+  readonly startupFiles: number;
 }
 
 /** What a deployment folder needs beside the bundle, copied from examples/bank/deploy. */
@@ -51,6 +53,8 @@ export async function bundle(
     chunkNames: "chunks/[name]-[hash]",
     sourcemap: "linked",
     metafile: true,
+    // Written below, once every file is plain ASCII.
+    write: false,
     logLevel: "warning",
     // In the repository `edd/*` resolves to the TypeScript sources; an installed package resolves to dist/.
     conditions: [...(input.conditions ?? ["source"])],
@@ -61,12 +65,35 @@ export async function bundle(
       js: 'import { createRequire as __eddCreateRequire } from "node:module";\nconst require = __eddCreateRequire(import.meta.url);',
     },
   });
+  for (const output of result.outputFiles) {
+    mkdirSync(dirname(output.path), { recursive: true });
+    writeFileSync(output.path, output.path.endsWith(".mjs") ? asciiComments(output.text) : output.contents);
+  }
   const file = resolve(outdir, "index.mjs");
   return { name, file, ...measure(result.metafile, file, workingDir) };
 }
 
+/**
+ * esbuild escapes characters beyond ASCII in strings and names (its default `charset: "ascii"`) but
+ * copies comments as they are, so one "…" in a kept doc comment (or in a dependency's) makes the
+ * whole file two-byte text: V8 then decodes and scans twice the bytes at load, and again at each
+ * function's first call. Such characters on comment lines become "?" (one per UTF-16 unit, so the
+ * source map's columns hold). A line that only looks like a comment (inside a template string) is
+ * caught by parsing both texts without comments: if they differ, the file is written as it was.
+ */
+export function asciiComments(code: string): string {
+  if (!/[\u0080-\uffff]/.test(code)) return code;
+  const changed = code.replace(/^[ \t]*(?:\/\/|\/\*|\*).*$/gm, (line) => line.replace(/[\u0080-\uffff]/g, "?"));
+  const withoutComments = (text: string) => transformSync(text, { minifyWhitespace: true, legalComments: "none", format: "esm" }).code;
+  return withoutComments(changed) === withoutComments(code) ? changed : code;
+}
+
 /** Splits output bytes into what loads at start (following static imports) and what loads on demand. */
-function measure(metafile: Metafile, entryFile: string, workingDir: string): { startupBytes: number; lazyBytes: number } {
+function measure(
+  metafile: Metafile,
+  entryFile: string,
+  workingDir: string,
+): { startupBytes: number; lazyBytes: number; startupFiles: number } {
   // Metafile paths are relative to absWorkingDir.
   const outputs = new Map(
     Object.entries(metafile.outputs)
@@ -87,7 +114,7 @@ function measure(metafile: Metafile, entryFile: string, workingDir: string): { s
     if (startup.has(path)) startupBytes += output.bytes;
     else lazyBytes += output.bytes;
   }
-  return { startupBytes, lazyBytes };
+  return { startupBytes, lazyBytes, startupFiles: startup.size };
 }
 
 export async function buildBank(outRoot = join(repoRoot, "dist")): Promise<BundleReport[]> {

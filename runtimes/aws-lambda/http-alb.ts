@@ -1,4 +1,3 @@
-import { STATUS_CODES } from "node:http";
 import { encodeBody, mergeValues, toFetchRequest } from "./http-common.js";
 
 /**
@@ -56,6 +55,8 @@ export function requestFromAlb(event: AlbEvent): Request {
 
 /** The answer in the form the target group expects: multi-value headers back if they came in. */
 export async function resultForAlb(response: Response, multiValue: boolean): Promise<AlbResult> {
+  // Loaded here, not at module load: node:http brings Node's whole HTTP stack, which no other event needs.
+  const { STATUS_CODES } = await import("node:http");
   const base = {
     statusCode: response.status,
     statusDescription: `${response.status} ${STATUS_CODES[response.status] ?? ""}`.trim(),
