@@ -1,0 +1,108 @@
+import pg from "pg";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import type { SqlClient } from "../adapters/sql/client.js";
+import { createPostgresClient } from "../adapters/sql/drivers/postgres.js";
+import { migrate } from "../adapters/sql/migrations.js";
+import { tablesIn } from "../adapters/sql/schema.js";
+import { SqlStore } from "../adapters/sql/store.js";
+import { anonymousPrincipal, createEngine, type Engine } from "../core/index.js";
+import { bankServices } from "../examples/bank/services.js";
+import { commandRequest } from "./support/requests.js";
+import { databaseUrl, describePostgres, dropSchemas, testSchema } from "./store-postgres-support.js";
+
+/** The two statements every command runs: the request-log insert with its pre-read, and the group commit. */
+const statements = { logAndRead: "WITH inserted AS", groupCommit: "WITH u AS" } as const;
+type Statement = keyof typeof statements;
+
+/**
+ * Aggregates seeded beside the test's own: enough that an index lookup beats a scan of snapshots or events
+ * for one row, few enough that a plan guessing 10 rows per unnest(array) scans them instead.
+ */
+const seeded = 500;
+
+describePostgres("the big statements keep a generic plan (PostgreSQL)", () => {
+  const schema = testSchema();
+  const t = tablesIn(schema);
+  const texts = new Map<Statement, string>();
+  let client: SqlClient;
+  let store: SqlStore;
+  let engine: Engine;
+
+  beforeAll(async () => {
+    // One connection: pg_prepared_statements shows the statements of the session that asks.
+    const pool = createPostgresClient({ connectionString: databaseUrl, poolSize: 1 });
+    await migrate(pool, schema);
+    await pool.query(
+      `INSERT INTO ${t.snapshots} (realm, service, aggregate_id, version, state, event_hash, updated_at)
+       SELECT 'seed', 'accounts', 'a' || i, 1, '{}', 'h', now() FROM generate_series(1, $1::int) AS i`,
+      [seeded],
+    );
+    await pool.query(
+      `INSERT INTO ${t.events} (realm, service, aggregate_id, sequence, type, data, meta, "time", hash)
+       SELECT 'seed', 'accounts', 'a' || i, 1, 'Opened', '{}', '{}', now(), 'h' FROM generate_series(1, $1::int) AS i`,
+      [seeded],
+    );
+    await pool.query(`ANALYZE ${t.snapshots}`);
+    await pool.query(`ANALYZE ${t.events}`);
+    client = {
+      ...pool,
+      async query<Row>(sql: string, params: readonly unknown[] = []): Promise<Row[]> {
+        for (const [name, prefix] of Object.entries(statements)) if (sql.startsWith(prefix)) texts.set(name as Statement, sql);
+        return pool.query<Row>(sql, params);
+      },
+    };
+    store = new SqlStore(client, { schema });
+    engine = createEngine({ services: bankServices, store });
+    const opened = await engine.command(
+      commandRequest({ command: "OpenAccount", aggregateId: "plans", attributes: { owner: "plans@example.com" } }),
+      anonymousPrincipal,
+    );
+    expect(opened.status).toBe(200);
+  });
+
+  afterAll(async () => {
+    await store?.close();
+    await dropSchemas([schema]);
+  });
+
+  it("after its custom runs, PostgreSQL settles on the generic plan of each statement by itself", async () => {
+    // Postgres plans the first five runs for their values, then compares the generic plan's cost with theirs.
+    for (let i = 0; i < 10; i++) {
+      const deposit = await engine.command(
+        commandRequest({ command: "Deposit", aggregateId: "plans", attributes: { amount: 1 } }),
+        anonymousPrincipal,
+      );
+      expect(deposit.status).toBe(200);
+    }
+    const prepared = await client.query<{ statement: string; generic_plans: string; custom_plans: string }>(
+      "SELECT statement, generic_plans::text, custom_plans::text FROM pg_prepared_statements",
+    );
+    for (const name of Object.keys(statements) as Statement[]) {
+      const row = prepared.find((p) => p.statement === texts.get(name));
+      expect(row, name).toBeDefined();
+      expect(Number(row?.generic_plans), `${name}: generic plans (custom: ${row?.custom_plans})`).toBeGreaterThan(0);
+    }
+  });
+
+  it("the generic plan of each statement reads snapshots and events through their indexes only", async () => {
+    const session = new pg.Client({ connectionString: databaseUrl });
+    await session.connect();
+    try {
+      // PostgreSQL 15 has no EXPLAIN (GENERIC_PLAN): a session forced to generic plans shows it instead.
+      await session.query("SET plan_cache_mode = force_generic_plan");
+      for (const name of Object.keys(statements) as Statement[]) {
+        const text = texts.get(name);
+        expect(text, name).toBeDefined();
+        const parameters = Math.max(...[...(text ?? "").matchAll(/\$(\d+)/g)].map((m) => Number(m[1])));
+        await session.query(`PREPARE ${name} AS ${text}`);
+        const { rows } = await session.query(`EXPLAIN EXECUTE ${name}(${Array(parameters).fill("NULL").join(", ")})`);
+        const plan = rows.map((row: Record<string, string>) => row["QUERY PLAN"]).join("\n");
+        expect(plan, `${name}\n${plan}`).not.toMatch(/Seq Scan on (snapshots|events)\b/);
+        expect(plan, `${name}\n${plan}`).toMatch(/Index (Only )?Scan (Backward )?using \w+ on snapshots\b/);
+        expect(plan, `${name}\n${plan}`).toMatch(/Index (Only )?Scan (Backward )?using \w+ on events\b/);
+      }
+    } finally {
+      await session.end();
+    }
+  });
+});
