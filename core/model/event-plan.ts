@@ -30,18 +30,33 @@ export function chainEvents(
     );
   }
   let previous = previousHash;
+  // Objects written out rather than spread from a shared one: this runs for every event committed.
   return change.events.map((event, i) => {
-    const fields = {
+    const sequence = change.expectedVersion + i + 1;
+    const schemaVersion = event.schemaVersion ?? 1;
+    const hash = eventHash(previous, {
       realm,
       service: change.service,
       aggregateId: change.aggregateId,
-      sequence: change.expectedVersion + i + 1,
+      sequence,
       type: event.type,
-      schemaVersion: event.schemaVersion ?? 1,
-    };
-    const hash = eventHash(previous, { ...fields, data: event.data, meta: change.meta, time });
+      schemaVersion,
+      data: event.data,
+      meta: change.meta,
+      time,
+    });
     previous = hash;
-    return { ...fields, data: event.data, change, hash };
+    return {
+      realm,
+      service: change.service,
+      aggregateId: change.aggregateId,
+      sequence,
+      type: event.type,
+      schemaVersion,
+      data: event.data,
+      change,
+      hash,
+    };
   });
 }
 

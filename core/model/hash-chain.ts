@@ -1,4 +1,4 @@
-import { canonicalJson } from "./canonical-json.js";
+import { canonicalJsonMember } from "./canonical-json.js";
 
 /** The fields of an event that its hash covers: everything but its global position. */
 export interface HashedEventFields {
@@ -37,23 +37,7 @@ export interface HashChain {
 }
 
 export function hashChain(sha256: Sha256Hex): HashChain {
-  const eventHash = (previousHash: string | null, event: HashedEventFields): string =>
-    sha256(
-      canonicalJson({
-        previousHash,
-        realm: event.realm,
-        service: event.service,
-        aggregateId: event.aggregateId,
-        sequence: event.sequence,
-        type: event.type,
-        data: event.data,
-        meta: event.meta,
-        time: event.time,
-        // Left out at version 1, so every hash written before versions existed still holds; from 2 on
-        // the version is part of the stored form and a changed version breaks the chain.
-        ...(event.schemaVersion === undefined || event.schemaVersion === 1 ? {} : { schemaVersion: event.schemaVersion }),
-      }),
-    );
+  const eventHash = (previousHash: string | null, event: HashedEventFields): string => sha256(hashedText(previousHash, event));
   const verifyChain = (events: readonly (HashedEventFields & { readonly hash?: string })[]): ChainBreak | undefined => {
     let previous: string | null = null;
     for (const [index, event] of events.entries()) {
@@ -65,4 +49,40 @@ export function hashChain(sha256: Sha256Hex): HashChain {
     return undefined;
   };
   return { eventHash, verifyChain };
+}
+
+/**
+ * The canonical JSON of the previous hash and the event's fields, written member by member in
+ * sorted key order: the text canonicalJson gives for that record, without building and sorting it.
+ */
+function hashedText(previousHash: string | null, event: HashedEventFields): string {
+  const text = new CanonicalRecord();
+  text.add("aggregateId", event.aggregateId);
+  text.add("data", event.data);
+  text.add("meta", event.meta);
+  text.add("previousHash", previousHash);
+  text.add("realm", event.realm);
+  // Left out at version 1, so every hash written before versions existed still holds; from 2 on
+  // the version is part of the stored form and a changed version breaks the chain.
+  if (event.schemaVersion !== undefined && event.schemaVersion !== 1) text.add("schemaVersion", event.schemaVersion);
+  text.add("sequence", event.sequence);
+  text.add("service", event.service);
+  text.add("time", event.time);
+  text.add("type", event.type);
+  return text.close();
+}
+
+/** A JSON object written by members given in sorted key order; members without a JSON form are left out. */
+class CanonicalRecord {
+  #text = "{";
+
+  /** `key` is plain ASCII needing no escapes. */
+  add(key: string, value: unknown): void {
+    const encoded = canonicalJsonMember(value);
+    if (encoded !== undefined) this.#text += `${this.#text.length === 1 ? "" : ","}"${key}":${encoded}`;
+  }
+
+  close(): string {
+    return `${this.#text}}`;
+  }
 }
