@@ -204,7 +204,7 @@ export async function run(): Promise<BenchReport> {
     "",
     `### Where the time goes: CPU profile of edd's server serving one more round (V8's sampling profiler, start-up left out, ${profile.busyMs} ms busy)`,
     "",
-    "The profiler samples the JavaScript thread on a timer, so on a loaded machine a frame's self time includes time the thread was descheduled in it: `writev` (socket writes, each waking a PostgreSQL backend) and `run` (the Web Crypto SHA-256 job of the request fingerprint, `core/pipeline/dispatch/request-hash.ts`) weigh far less in CPU time (a Web Crypto digest measured alone costs about 15 to 35 µs).",
+    "The profiler samples the JavaScript thread on a timer, so on a loaded machine a frame's self time includes time the thread was descheduled in it: `writev` (socket writes, each waking a PostgreSQL backend) weighs far less in CPU time: measured without the profiler, the server's system CPU is a small part of its CPU per command.",
     "",
     "Self time by origin:",
     "",
