@@ -92,6 +92,15 @@ export function groupCommitSql(t: Tables): string {
     ORDER BY r.n`;
 }
 
+/**
+ * Whether `unit` fits the one-statement commit, given the previous hash it would link to
+ * (undefined: unknown): at most one aggregate, no identity claims, the previous hash known.
+ * Any other unit takes the transaction commit (commit.ts).
+ */
+export function fitsSingleStatement(unit: UnitOfWork, previousHash: string | null | undefined): boolean {
+  return unit.changes.length <= 1 && unit.identities.length === 0 && (unit.changes.length === 0 || previousHash !== undefined);
+}
+
 /** A unit ready for the group statement: its events numbered and hash-linked beforehand. */
 interface PlannedUnit {
   readonly unit: UnitOfWork;

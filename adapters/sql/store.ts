@@ -23,8 +23,7 @@ import type { SnapshotRewrite, SnapshotWriter } from "../../core/ports/snapshots
 import { sqlAuditReader } from "./audit.js";
 import { type SqlClient, sqlErrorFields, sqlState } from "./client.js";
 import { type CommitHooks, commitStatements, commitUnit } from "./commit.js";
-import { fitsSingleStatement } from "./commit-single.js";
-import { GroupCommit } from "./commit-group.js";
+import { fitsSingleStatement, GroupCommit } from "./commit-group.js";
 import { feedStatement, readFeedPage } from "./feed.js";
 import { type OutboxRow, outboxStatements, toOutboxItem } from "./outbox.js";
 import { type RequestLogCommit, RequestLogWriter } from "./request-log.js";
