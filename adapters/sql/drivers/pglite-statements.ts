@@ -139,7 +139,7 @@ export class PgliteStatements {
 
   /** Sends the messages as one exchange; throws the first error Postgres answered (it skips to the Sync after one). */
   #exchange(parts: readonly Uint8Array[], text: string, params: readonly unknown[]): BackendMessage[] {
-    const answer = this.#db.execProtocolRawSync(concat(parts));
+    const answer = this.#db.execProtocolRawSync(Buffer.concat(parts));
     const messages: BackendMessage[] = [];
     try {
       this.#parser.parse(answer, (message: BackendMessage) => messages.push(message));
@@ -177,16 +177,4 @@ export class PgliteStatements {
 function isStalePlan(error: unknown): boolean {
   const { code, message } = error as DatabaseError;
   return code === "0A000" && typeof message === "string" && message.includes("cached plan must not change result type");
-}
-
-function concat(parts: readonly Uint8Array[]): Uint8Array {
-  let length = 0;
-  for (const part of parts) length += part.length;
-  const joined = new Uint8Array(length);
-  let offset = 0;
-  for (const part of parts) {
-    joined.set(part, offset);
-    offset += part.length;
-  }
-  return joined;
 }
