@@ -1,6 +1,6 @@
-import { failure, internalError } from "../../core/model/result.js";
 import { traceContextOf, traceparentKey, tracestateKey } from "../../core/ports/trace-context.js";
 import { jsonLogger } from "../../core/ports/logger.js";
+import { unhandledError } from "../http/command-answer.js";
 import { defaultMaxBodyBytes } from "../http/limits.js";
 import type { LazyEdd } from "../shared/engine-source.js";
 import type { ApiGatewayV2Event, ApiGatewayV2Result } from "./http-v2.js";
@@ -45,13 +45,7 @@ export async function directCommand(edd: LazyEdd, event: ApiGatewayV2Event): Pro
   try {
     result = await engine.command(input, auth.principal, traceContextOf(headers[traceparentKey], headers[tracestateKey]));
   } catch (error) {
-    // As the HTTP app's onError: logged with an id the client is given, never the stack.
-    const invocationId = globalThis.crypto.randomUUID();
-    (options.logger ?? jsonLogger()).error("unhandled HTTP error", {
-      invocationId,
-      error: error instanceof Error ? (error.stack ?? String(error)) : String(error),
-    });
-    result = failure({ invocationId }, internalError(invocationId));
+    result = unhandledError(options.logger ?? jsonLogger(), error);
   }
   await edd.deliverEffects();
   return {
