@@ -1,6 +1,6 @@
 import { traceContextOf, traceparentKey, tracestateKey } from "../../core/ports/trace-context.js";
 import { jsonLogger } from "../../core/ports/logger.js";
-import { unhandledError } from "../http/command-answer.js";
+import { headerNamePattern, unhandledError, untouchedByBrowserGuards } from "../http/command-answer.js";
 import { defaultMaxBodyBytes } from "../http/limits.js";
 import type { LazyEdd } from "../shared/engine-source.js";
 import type { ApiGatewayV2Event, ApiGatewayV2Result } from "./http-v2.js";
@@ -22,8 +22,7 @@ export async function directCommand(edd: LazyEdd, event: ApiGatewayV2Event): Pro
   const path = withoutStage(event);
   if (path !== "/command" && path !== "/commands") return undefined;
   const headers = plainHeaders(event);
-  if (headers === undefined || headers.origin !== undefined) return undefined;
-  if (!["same-origin", "none", undefined].includes(headers["sec-fetch-site"])) return undefined;
+  if (headers === undefined || !untouchedByBrowserGuards(headers)) return undefined;
   const host = headers.host ?? event.requestContext.domainName ?? "lambda.invalid";
   if (!URL.canParse(`https://${host}${path}`)) return undefined;
   const body = bodyText(event, options.maxBodyBytes ?? defaultMaxBodyBytes, headers);
@@ -56,14 +55,12 @@ export async function directCommand(edd: LazyEdd, event: ApiGatewayV2Event): Pro
   };
 }
 
-const headerName = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
-
 /** The headers as `Headers` would hold them (lower-case names, trimmed values); undefined where `Headers` would throw. */
 function plainHeaders(event: ApiGatewayV2Event): Record<string, string> | undefined {
   const headers: Record<string, string> = {};
   const add = (name: string, raw: string): boolean => {
     const value = raw.replace(/^[\t\n\r ]+|[\t\n\r ]+$/g, "");
-    if (!headerName.test(name) || refusedValue(value)) return false;
+    if (!headerNamePattern.test(name) || refusedValue(value)) return false;
     headers[name.toLowerCase()] = value;
     return true;
   };

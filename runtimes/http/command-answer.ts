@@ -13,6 +13,19 @@ import type { TraceContext } from "../../core/ports/trace-context.js";
 
 export type Outcome<T> = { ok: true; value: T } | { ok: false; result: DispatchResult };
 
+/** A header name `Headers` accepts (a token); the direct paths send any other to the app. */
+export const headerNamePattern = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+
+/**
+ * Whether the browser guards (cors.ts) would pass the request untouched: no Origin, and no fetch
+ * metadata saying another site sent it. The direct paths take only such requests.
+ */
+export function untouchedByBrowserGuards(headers: Readonly<Record<string, string>>): boolean {
+  if (headers.origin !== undefined) return false;
+  const site = headers["sec-fetch-site"];
+  return site === undefined || site === "same-origin" || site === "none";
+}
+
 /** A refusal made at the HTTP edge, before the engine has seen the request (a fresh invocation id). */
 export function edgeError(code: ConstructorParameters<typeof EddError>[0], message: string): DispatchResult {
   return failure({ invocationId: globalThis.crypto.randomUUID() }, new EddError(code, message));

@@ -3,7 +3,7 @@ import type { DispatchResult } from "../../core/model/result.js";
 import type { Engine } from "../../core/pipeline/engine.js";
 import type { Logger } from "../../core/ports/logger.js";
 import { traceContextOf, traceparentKey, tracestateKey } from "../../core/ports/trace-context.js";
-import { answerCommandText, unhandledError } from "../http/command-answer.js";
+import { answerCommandText, headerNamePattern, unhandledError, untouchedByBrowserGuards } from "../http/command-answer.js";
 import { hostName } from "../shared/loopback.js";
 
 export type RequestListener = (request: IncomingMessage, response: ServerResponse) => void;
@@ -66,7 +66,6 @@ async function answerDirectly(
 
 /** As `Request.text()` decodes: UTF-8, a leading byte-order mark dropped, bad bytes replaced (stateless without `stream`). */
 const utf8 = new TextDecoder();
-const headerName = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 const forbiddenValue = /[\0\r\n]/;
 /** A host name or IPv4 address with an optional port, or [::1]: anything else the app checks itself. */
 const plainHost = /^([a-z0-9-]+(\.[a-z0-9-]+)*|\[::1\])(:\d{1,5})?$/i;
@@ -79,9 +78,7 @@ function plainCommandHeaders(request: IncomingMessage, options: DirectCommandOpt
   if (request.method !== "POST" || (request.url !== "/command" && request.url !== "/commands")) return undefined;
   const headers = joinedHeaders(request.rawHeaders);
   if (headers === undefined) return undefined;
-  if (headers.origin !== undefined || headers["transfer-encoding"] !== undefined) return undefined;
-  const site = headers["sec-fetch-site"];
-  if (site !== undefined && site !== "same-origin" && site !== "none") return undefined;
+  if (!untouchedByBrowserGuards(headers) || headers["transfer-encoding"] !== undefined) return undefined;
   const host = headers.host;
   if (host === undefined || !plainHost.test(host)) return undefined;
   if (options.allowedHosts !== undefined && !options.allowedHosts.has(hostName(host) ?? "")) return undefined;
@@ -96,7 +93,7 @@ function joinedHeaders(raw: readonly string[]): Record<string, string> | undefin
   for (let i = 0; i < raw.length; i += 2) {
     const name = (raw[i] as string).toLowerCase();
     const value = trimmed(raw[i + 1] as string);
-    if (!headerName.test(name) || forbiddenValue.test(value) || name === "set-cookie" || name === "__proto__") return undefined;
+    if (!headerNamePattern.test(name) || forbiddenValue.test(value) || name === "set-cookie" || name === "__proto__") return undefined;
     const earlier = joined.get(name);
     joined.set(name, earlier === undefined ? value : `${earlier}${name === "cookie" ? "; " : ", "}${value}`);
   }
