@@ -11,6 +11,9 @@ import type { Tables } from "./schema.js";
  * its transaction and its WAL flush. Atomic without BEGIN/COMMIT: a unique-key violation aborts
  * the whole statement, and NaturalBatcher then runs each unit alone, so it fails only its own unit.
  *
+ * A unit's request-log row gets the statement's transaction id when the unit wrote events: the audit
+ * finds a request's events through it (audit.ts).
+ *
  * Each unit keeps its own version check: a stale unit writes nothing and comes back not ok (a
  * ConcurrencyError for that unit only) while the others commit. Heads are locked in one order
  * (realm, service, aggregate id, as the transaction commit locks them) so concurrent batches and
@@ -55,7 +58,8 @@ export function groupCommitSql(t: Tables): string {
       SELECT u.* FROM u JOIN ranked AS r ON r.n = u.n WHERE r.ok
     ), inserted AS (
       INSERT INTO ${t.events} (realm, service, aggregate_id, sequence, type, schema_version, data, meta, "time", hash)
-      SELECT ok.realm, ok.service, ok.aggregate_id, e.sequence, e.type, e.schema_version, e.data::jsonb, ok.meta::jsonb, ok."time", e.hash
+      SELECT ok.realm, ok.service, ok.aggregate_id, e.sequence, e.type, e.schema_version, e.data::json, ok.meta::json, ok."time",
+        decode(e.hash, 'hex')
       FROM (SELECT * FROM unnest($21::int[], $22::int[], $23::text[], $24::int[], $25::text[], $26::text[])
           AS e(unit, sequence, type, schema_version, data, hash) LIMIT cardinality($21::int[])) AS e
       JOIN ok ON ok.n = e.unit
@@ -79,7 +83,8 @@ export function groupCommitSql(t: Tables): string {
       SELECT realm, idempotency_key, status, body::json, principal, request_hash FROM ok
     ), outcome AS (
       UPDATE ${t.requestLog} AS r
-      SET status = ok.log_status, error_code = ok.error_code, finished_at = ok.finished_at, error_message = ok.error_message
+      SET status = ok.log_status, error_code = ok.error_code, finished_at = ok.finished_at, error_message = ok.error_message,
+        transaction_id = CASE WHEN ok.has_change THEN pg_current_xact_id() END
       FROM ok WHERE ok.log_id IS NOT NULL AND r.id = ok.log_id AND r.realm = ok.realm
     )
     SELECT r.n, r.ok, p.positions

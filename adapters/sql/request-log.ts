@@ -51,8 +51,8 @@ export class RequestLogWriter {
     const insert = `WITH inserted AS (
         INSERT INTO ${t.requestLog} (realm, request_id, interaction_id, invocation_id, breadcrumbs, kind, body, received_at,
           principal, body_sha256)
-        SELECT e.realm, e.request_id, e.interaction_id, e.invocation_id, e.breadcrumbs::jsonb, e.kind, e.body::jsonb, e.received_at,
-          e.principal::jsonb, e.body_sha256
+        SELECT e.realm, e.request_id, e.interaction_id, e.invocation_id, e.breadcrumbs::json, e.kind, e.body::json, e.received_at,
+          e.principal::json, e.body_sha256
         FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::timestamptz[],
             $9::text[], $10::text[])
           WITH ORDINALITY AS e(realm, request_id, interaction_id, invocation_id, breadcrumbs, kind, body, received_at,

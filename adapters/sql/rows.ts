@@ -21,8 +21,9 @@ export interface EventRow {
   readonly hash: string;
 }
 
-/** The select list matching EventRow. */
-export const eventColumns = `position::text AS position, realm, service, aggregate_id, sequence, type, schema_version, data, meta, "time", hash`;
+/** The select list matching EventRow: the hash is stored as its 32 bytes (migration 8) and read as lowercase hex. */
+export const eventColumns = `position::text AS position, realm, service, aggregate_id, sequence, type, schema_version, data, meta, "time",
+  encode(hash, 'hex') AS hash`;
 
 export function toStoredEvent(row: EventRow): StoredEvent {
   return {
