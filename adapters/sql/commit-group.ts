@@ -2,6 +2,8 @@ import { eventHash } from "./hash.js";
 import { type CommittedEvents, ConcurrencyError, type UnitOfWork } from "../../core/ports/store.js";
 import { NaturalBatcher } from "./batcher.js";
 import type { SqlExecutor } from "./client.js";
+import { storedMeta } from "./event-meta-json.js";
+import { storableJson } from "./json-text.js";
 import { chainEvents, type PlannedEvent, toStoredEvent } from "../../core/model/event-plan.js";
 import type { Tables } from "./schema.js";
 
@@ -161,7 +163,7 @@ async function runGroup(db: SqlExecutor, sql: string, planned: readonly PlannedU
     changes.map((c) => c?.service ?? null),
     changes.map((c) => c?.aggregateId ?? null),
     changes.map((c) => c?.expectedVersion ?? 0),
-    changes.map((c) => (c === undefined ? null : JSON.stringify(c.meta))),
+    changes.map((c) => (c === undefined ? null : storableJson(storedMeta(c.meta)))),
     changes.map((c) => c?.snapshot.version ?? null),
     changes.map((c) => (c === undefined ? null : JSON.stringify(c.snapshot.state))),
     planned.map((p) => p.lastHash),
@@ -179,7 +181,7 @@ async function runGroup(db: SqlExecutor, sql: string, planned: readonly PlannedU
     events.map((e) => e.event.sequence),
     events.map((e) => e.event.type),
     events.map((e) => e.event.schemaVersion),
-    events.map((e) => JSON.stringify(e.event.data)),
+    events.map((e) => storableJson(JSON.stringify(e.event.data))),
     events.map((e) => e.event.hash),
     effects.map((e) => e.unit),
     effects.map((e) => e.effect.targetService),

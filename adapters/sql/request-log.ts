@@ -1,6 +1,7 @@
 import type { AggregateRef, RequestLogEntry, RequestOutcome } from "../../core/ports/store.js";
 import { NaturalBatcher } from "./batcher.js";
 import type { SqlExecutor } from "./client.js";
+import { storableJson } from "./json-text.js";
 import { storedBody, storedPrincipal } from "./request-log-json.js";
 import { compareIds, type EventRow, eventColumns } from "./rows.js";
 import type { Tables } from "./schema.js";
@@ -87,11 +88,11 @@ export class RequestLogWriter {
         entries.map((e) => e.requestId),
         entries.map((e) => e.interactionId),
         entries.map((e) => e.invocationId),
-        entries.map((e) => JSON.stringify(e.breadcrumbs)),
+        entries.map((e) => storableJson(JSON.stringify(e.breadcrumbs))),
         entries.map((e) => e.kind),
-        entries.map(storedBody),
+        entries.map((e) => storableJson(storedBody(e))),
         entries.map((e) => e.receivedAt),
-        entries.map((e) => storedPrincipal(e.realm, e.principal)),
+        entries.map((e) => storableJson(storedPrincipal(e.realm, e.principal))),
         entries.map((e) => e.bodySha256 ?? null),
         refs.map((r) => r.realm),
         refs.map((r) => r.service),

@@ -1,6 +1,7 @@
 import type { EventMeta, StoredEvent } from "../../core/model/events.js";
 import type { AuditedRequest } from "../../core/ports/audit.js";
 import type { DeadLetter, LoggedPrincipal, RequestOutcome } from "../../core/ports/store.js";
+import { metaAsWritten } from "./event-meta-json.js";
 import { bodyAsLogged, principalAsLogged } from "./request-log-json.js";
 
 /**
@@ -37,7 +38,7 @@ export function toStoredEvent(row: EventRow): StoredEvent {
     ...(row.schema_version === undefined || row.schema_version === null || Number(row.schema_version) === 1
       ? {}
       : { schemaVersion: Number(row.schema_version) }),
-    meta: row.meta,
+    meta: metaAsWritten(row.meta),
     time: toIso(row.time),
     position: row.position,
     hash: row.hash,
