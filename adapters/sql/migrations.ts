@@ -193,6 +193,9 @@ export const migrations: readonly Migration[] = [
     // - events.hash as its 32 bytes; every read gives back the same lowercase hex (rows.ts).
     // - `edd prune` finds old request-log entries through a BRIN on received_at (a few pages for the
     //   whole log, where the btree took 17 bytes an entry) and the primary key (prune.ts).
+    // From this version on, writers also leave out meta's user and actor when both equal its
+    // initiator (event-meta-json.ts); rows stored before keep them. No statement is needed for that.
+    // Processes of an earlier release cannot run beside it (they write the hash as text).
     statements: (t) => [
       `ALTER TABLE ${t.requestLog} ADD COLUMN transaction_id xid8`,
       `UPDATE ${t.requestLog} AS r SET transaction_id = e.transaction_id
