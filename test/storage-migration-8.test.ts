@@ -10,7 +10,8 @@ import { tablesIn } from "../adapters/sql/schema.js";
 import { SqlStore } from "../adapters/sql/store.js";
 import { createEngine, type Engine } from "../core/index.js";
 import type { StoredEvent } from "../core/model/events.js";
-import { createOutboxRelay, exportRealm } from "edd/pipeline";
+import { createOutboxRelay, exportRealm, importRealm } from "edd/pipeline";
+import { eventHash } from "../adapters/sql/hash.js";
 import { bankServices } from "../examples/bank/services.js";
 import { databaseUrl, describePostgres, dropSchemas, testSchema } from "./store-postgres-support.js";
 
@@ -218,7 +219,43 @@ async function storesTheSmallerForm(client: SqlClient, schema: string): Promise<
   expect(verifyChain([event as StoredEvent])).toBeUndefined();
 }
 
-const cases = { migratesAPopulatedStore, findsEachRequestsEvents, storesTheSmallerForm };
+/** An import is one transaction: the entries it brings name it when it brought their requests' events. */
+async function findsImportedRequestsEvents(client: SqlClient, schema: string): Promise<void> {
+  const source = `${schema}_current`;
+  await migrate(client, source);
+  await writeHistory(new SqlStore({ ...client, close: async () => {} }, { schema: source }));
+  const exported = await readEverything(client, source, "default");
+  await migrate(client, schema);
+  const lines = exported.exported;
+  await importRealm({
+    open: async function* () {
+      yield* lines;
+    },
+    realm: "default",
+    services: bankServices,
+    importer: sqlImporter(client, { schema }),
+    hashEvent: eventHash,
+  });
+  const imported = await readEverything(client, schema, "default");
+  expect(imported.exported).toEqual(exported.exported);
+  // The import may list the request log in another order: compare what each request wrote.
+  const byRequest = (touched: typeof exported.touched) =>
+    touched
+      .flat()
+      .map((entry) => JSON.stringify(entry))
+      .sort();
+  expect(byRequest(imported.touched)).toEqual(byRequest(exported.touched));
+  expect(imported.touched.filter((entries) => entries.length > 0).length).toBeGreaterThan(5);
+  // Only the entries whose requests wrote events name the import's transaction.
+  const t = tablesIn(schema);
+  const [named] = await client.query<{ n: number; refused: number }>(
+    `SELECT count(transaction_id)::int AS n, count(transaction_id) FILTER (WHERE status >= 400)::int AS refused FROM ${t.requestLog}`,
+  );
+  expect(named?.refused).toBe(0);
+  expect(named?.n).toBe(imported.touched.filter((entries) => entries.length > 0).length);
+}
+
+const cases = { migratesAPopulatedStore, findsEachRequestsEvents, storesTheSmallerForm, findsImportedRequestsEvents };
 
 describe("migration 8 on PGlite", () => {
   for (const [name, run] of Object.entries(cases)) {
