@@ -78,10 +78,12 @@ export function describeAuditReaderContract(name: string, open: () => Promise<Au
     });
 
     it("says which aggregates the given requests wrote to, with the sequences, in the order written", async () => {
-      await store.commit(unit("r1", "k1", "req-1", [change("accounts", "a", 0, 2), change("accounts", "b", 0, 1)]));
-      await store.commit(unit("r1", "k2", "req-2", [change("accounts", "a", 2, 1)]));
-      await store.commit(unit("r1", "k3", "req-3", [change("accounts", "b", 1, 1)]));
-      await store.commit(unit("r2", "k4", "req-1", [change("accounts", "z", 0, 1)]));
+      // As the pipeline writes them: each request logged first, its entry closed by the commit (a
+      // store may find a request's events through its log entry).
+      await commitLogged(store, unit("r1", "k1", "req-1", [change("accounts", "a", 0, 2), change("accounts", "b", 0, 1)]));
+      await commitLogged(store, unit("r1", "k2", "req-2", [change("accounts", "a", 2, 1)]));
+      await commitLogged(store, unit("r1", "k3", "req-3", [change("accounts", "b", 1, 1)]));
+      await commitLogged(store, unit("r2", "k4", "req-1", [change("accounts", "z", 0, 1)]));
 
       const touched = await audit.aggregatesTouched("r1", ["req-1", "req-2"]);
       expect(
@@ -127,6 +129,14 @@ function unit(realm: string, idempotencyKey: string, requestId: string, changes:
     response: { status: 200, body: {} },
     time,
   };
+}
+
+/** Commits `work` as the pipeline does: its request logged first, the entry closed with the commit's outcome. */
+async function commitLogged(store: Store, work: UnitOfWork): Promise<void> {
+  const requestId = work.changes[0]?.meta.requestId ?? "";
+  const logId = await store.logRequest({ ...entry(work.realm, requestId, "int-1"), breadcrumbs: [0] });
+  await store.commit({ ...work, requestLog: { logId, outcome: { status: 200, finishedAt: time } } });
+  if (store.recordsOutcomeInCommit !== true) await store.recordOutcome(work.realm, logId, { status: 200, finishedAt: time });
 }
 
 function entry(realm: string, requestId: string, interactionId: string): RequestLogEntry {

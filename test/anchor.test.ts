@@ -66,7 +66,8 @@ async function rewriteHistory(tools: Tools, service: string, aggregateId: string
     const hash: string = eventHash(previous, event);
     previous = hash;
     statements.push([
-      "UPDATE $schema.events SET data = $1::jsonb, hash = $2 WHERE realm = $3 AND service = $4 AND aggregate_id = $5 AND sequence = $6",
+      // The hash column holds the 32 bytes (migration 8).
+      "UPDATE $schema.events SET data = $1::json, hash = decode($2, 'hex') WHERE realm = $3 AND service = $4 AND aggregate_id = $5 AND sequence = $6",
       [JSON.stringify(event.data), hash, realm, service, aggregateId, event.sequence],
     ]);
   }

@@ -16,7 +16,8 @@ import { databaseUrl, describePostgres, dropSchemas, testSchema } from "./store-
 /**
  * Migration 7 and the request log's stored JSON: a command body keeps its ids in their columns
  * only, a principal its realm, and every reader still gets the entry as it was logged, rows written
- * before the migration included. The audit's id lookups are served by the hash indexes.
+ * before the migration included. The audit's id lookups are served by the hash indexes, and a
+ * request's events by its log row's transaction id and the feed index (migration 8).
  */
 const realm = "r1";
 const principal: LoggedPrincipal = { id: "ana", realm, roles: ["teller"], method: "jwt" };
@@ -140,11 +141,17 @@ async function usesHashIndexes(db: SqlClient, schema: string): Promise<void> {
   const logged = Array.from({ length: 2000 }, () => commandEntry());
   await Promise.all(logged.map((entry) => store.logRequest(entry)));
   const t = tablesIn(schema);
+  // One transaction per request, as commits write them: each log row names its events' transaction.
   await db.query(
-    `INSERT INTO ${t.events} (realm, service, aggregate_id, sequence, type, data, meta, "time", hash)
-     SELECT $1, 'bank', 'a-' || n, 1, 'Deposited', '{}'::jsonb, jsonb_build_object('requestId', id, 'initiator', 'ana'), now(), 'h'
+    `INSERT INTO ${t.events} (realm, service, aggregate_id, sequence, type, data, meta, "time", hash, transaction_id)
+     SELECT $1, 'bank', 'a-' || n, 1, 'Deposited', '{}', json_build_object('requestId', id, 'initiator', 'ana'), now(), '\\x00',
+       (1000 + n)::text::xid8
      FROM unnest($2::text[]) WITH ORDINALITY AS e(id, n)`,
     [realm, logged.map((entry) => entry.requestId)],
+  );
+  await db.query(
+    `UPDATE ${t.requestLog} AS r SET transaction_id = e.transaction_id FROM ${t.events} AS e
+     WHERE e.realm = r.realm AND e.meta->>'requestId' = r.request_id`,
   );
   await db.query(`ANALYZE ${t.events}`);
   await db.query(`ANALYZE ${t.requestLog}`);
@@ -156,11 +163,14 @@ async function usesHashIndexes(db: SqlClient, schema: string): Promise<void> {
   const [first, second] = logged as [RequestLogEntry, RequestLogEntry];
   expect(await plan(sql.requests, [realm, first.requestId, null, null, 6])).toContain("request_log_request_hash");
   expect(await plan(sql.requests, [realm, null, first.interactionId, null, 6])).toContain("request_log_interaction_hash");
-  expect(await plan(sql.touched, [realm, [first.requestId, second.requestId]])).toContain("events_request_hash");
-  // The btree indexes they replace are gone.
+  const touchedPlan = await plan(sql.touched, [realm, [first.requestId, second.requestId]]);
+  expect(touchedPlan).toContain("request_log_request_hash");
+  expect(touchedPlan).toContain("events_feed");
+  // The btree indexes they replace are gone, and so is the hash index on events' request ids.
   const indexes = await db.query<{ indexname: string }>("SELECT indexname FROM pg_indexes WHERE schemaname = $1 ORDER BY 1", [schema]);
   expect(indexes.map((row) => row.indexname)).not.toContain("request_log_request");
   expect(indexes.map((row) => row.indexname)).not.toContain("events_request");
+  expect(indexes.map((row) => row.indexname)).not.toContain("events_request_hash");
   const touched = await sqlAuditReader(db, { schema }).aggregatesTouched(realm, [first.requestId]);
   expect(touched.map((row) => row.requestId)).toEqual([first.requestId]);
 }

@@ -120,7 +120,7 @@ function describeVerify(name: string, open: () => Promise<{ client: SqlClient; s
     it("names an edited event and a deleted event by aggregate and sequence", async () => {
       // Events are append-only (migration 4): whoever tampers must own the table and lift the trigger first.
       await asOwner([
-        `UPDATE $schema.events SET data = jsonb_set(data, '{amount}', '999') WHERE aggregate_id = 'b' AND sequence = 2`,
+        `UPDATE $schema.events SET data = jsonb_set(data::jsonb, '{amount}', '999') WHERE aggregate_id = 'b' AND sequence = 2`,
         `DELETE FROM $schema.events WHERE service = 'accounts' AND aggregate_id = 'a' AND sequence = 2`,
         `DELETE FROM $schema.events WHERE service = 'accounts' AND aggregate_id = 'd' AND sequence = 1`,
       ]);

@@ -82,11 +82,17 @@ export function auditStatements(t: Tables) {
       WHERE realm = $1 AND ($2::text IS NULL OR request_id = $2) AND ($3::text IS NULL OR interaction_id = $3)
         AND ($4::bigint IS NULL OR r.id < $4::bigint)
       ORDER BY r.id DESC LIMIT $5`,
-    // Served by the events_request_hash index (migration 7), a bitmap scan per id.
-    touched: `SELECT meta->>'requestId' AS request_id, meta->'breadcrumbs' AS breadcrumbs, service, aggregate_id,
-        array_agg(sequence ORDER BY sequence) AS sequences, array_agg(type ORDER BY sequence) AS types
-      FROM ${t.events} WHERE realm = $1 AND meta->>'requestId' = ANY($2::text[])
-      GROUP BY 1, 2, 3, 4 ORDER BY min(position)`,
+    // The requests' log rows (request_log_request_hash) name the transactions that wrote their events
+    // (migration 8); the feed index (realm, transaction_id, position) gives those transactions' events,
+    // of which a group commit's may belong to other requests: the request id picks this one's.
+    // Breadcrumbs are grouped as jsonb: json has no equality.
+    touched: `SELECT e.meta->>'requestId' AS request_id, (e.meta->'breadcrumbs')::jsonb AS breadcrumbs, e.service, e.aggregate_id,
+        array_agg(e.sequence ORDER BY e.sequence) AS sequences, array_agg(e.type ORDER BY e.sequence) AS types
+      FROM ${t.events} AS e
+      WHERE e.realm = $1 AND e.meta->>'requestId' = ANY($2::text[]) AND e.transaction_id IN (
+        SELECT r.transaction_id FROM ${t.requestLog} AS r
+        WHERE r.realm = $1 AND r.request_id = ANY($2::text[]) AND r.transaction_id IS NOT NULL)
+      GROUP BY 1, 2, 3, 4 ORDER BY min(e.position)`,
     // Served by the request_log_principal and events_initiator indexes (migration 6).
     requestsBy: `SELECT ${requestLogColumns} FROM ${t.requestLog} AS r
       WHERE realm = $1 AND principal->>'id' = $2 AND ($3::bigint IS NULL OR r.id < $3::bigint)

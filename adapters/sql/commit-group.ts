@@ -2,6 +2,8 @@ import { eventHash } from "./hash.js";
 import { type CommittedEvents, ConcurrencyError, type UnitOfWork } from "../../core/ports/store.js";
 import { NaturalBatcher } from "./batcher.js";
 import type { SqlExecutor } from "./client.js";
+import { storedMeta } from "./event-meta-json.js";
+import { storableJson } from "./json-text.js";
 import { chainEvents, type PlannedEvent, toStoredEvent } from "../../core/model/event-plan.js";
 import type { Tables } from "./schema.js";
 
@@ -10,6 +12,9 @@ import type { Tables } from "./schema.js";
  * identity claims, previous hash known) are written by ONE statement, so they share its parse,
  * its transaction and its WAL flush. Atomic without BEGIN/COMMIT: a unique-key violation aborts
  * the whole statement, and NaturalBatcher then runs each unit alone, so it fails only its own unit.
+ *
+ * A unit's request-log row gets the statement's transaction id when the unit wrote events: the audit
+ * finds a request's events through it (audit.ts).
  *
  * Each unit keeps its own version check: a stale unit writes nothing and comes back not ok (a
  * ConcurrencyError for that unit only) while the others commit. Heads are locked in one order
@@ -55,7 +60,8 @@ export function groupCommitSql(t: Tables): string {
       SELECT u.* FROM u JOIN ranked AS r ON r.n = u.n WHERE r.ok
     ), inserted AS (
       INSERT INTO ${t.events} (realm, service, aggregate_id, sequence, type, schema_version, data, meta, "time", hash)
-      SELECT ok.realm, ok.service, ok.aggregate_id, e.sequence, e.type, e.schema_version, e.data::jsonb, ok.meta::jsonb, ok."time", e.hash
+      SELECT ok.realm, ok.service, ok.aggregate_id, e.sequence, e.type, e.schema_version, e.data::json, ok.meta::json, ok."time",
+        decode(e.hash, 'hex')
       FROM (SELECT * FROM unnest($21::int[], $22::int[], $23::text[], $24::int[], $25::text[], $26::text[])
           AS e(unit, sequence, type, schema_version, data, hash) LIMIT cardinality($21::int[])) AS e
       JOIN ok ON ok.n = e.unit
@@ -79,7 +85,8 @@ export function groupCommitSql(t: Tables): string {
       SELECT realm, idempotency_key, status, body::json, principal, request_hash FROM ok
     ), outcome AS (
       UPDATE ${t.requestLog} AS r
-      SET status = ok.log_status, error_code = ok.error_code, finished_at = ok.finished_at, error_message = ok.error_message
+      SET status = ok.log_status, error_code = ok.error_code, finished_at = ok.finished_at, error_message = ok.error_message,
+        transaction_id = CASE WHEN ok.has_change THEN pg_current_xact_id() END
       FROM ok WHERE ok.log_id IS NOT NULL AND r.id = ok.log_id AND r.realm = ok.realm
     )
     SELECT r.n, r.ok, p.positions
@@ -156,7 +163,7 @@ async function runGroup(db: SqlExecutor, sql: string, planned: readonly PlannedU
     changes.map((c) => c?.service ?? null),
     changes.map((c) => c?.aggregateId ?? null),
     changes.map((c) => c?.expectedVersion ?? 0),
-    changes.map((c) => (c === undefined ? null : JSON.stringify(c.meta))),
+    changes.map((c) => (c === undefined ? null : storableJson(storedMeta(c.meta)))),
     changes.map((c) => c?.snapshot.version ?? null),
     changes.map((c) => (c === undefined ? null : JSON.stringify(c.snapshot.state))),
     planned.map((p) => p.lastHash),
@@ -174,7 +181,7 @@ async function runGroup(db: SqlExecutor, sql: string, planned: readonly PlannedU
     events.map((e) => e.event.sequence),
     events.map((e) => e.event.type),
     events.map((e) => e.event.schemaVersion),
-    events.map((e) => JSON.stringify(e.event.data)),
+    events.map((e) => storableJson(JSON.stringify(e.event.data))),
     events.map((e) => e.event.hash),
     effects.map((e) => e.unit),
     effects.map((e) => e.effect.targetService),

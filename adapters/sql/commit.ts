@@ -8,6 +8,8 @@ import {
   type UnitOfWork,
 } from "../../core/ports/store.js";
 import type { SqlExecutor } from "./client.js";
+import { storedMeta } from "./event-meta-json.js";
+import { storableJson } from "./json-text.js";
 import { aggregateKey, chainEvents, type PlannedEvent, toStoredEvent } from "../../core/model/event-plan.js";
 import type { Tables } from "./schema.js";
 
@@ -28,10 +30,11 @@ export function commitStatements(t: Tables) {
       WHERE s.realm = $1 AND (s.service, s.aggregate_id) IN (SELECT * FROM unnest($2::text[], $3::text[]))
       ORDER BY s.service, s.aggregate_id FOR UPDATE OF s`,
     // Only used when a snapshot row is missing for an aggregate that has events.
-    eventsHead: `SELECT sequence, hash FROM ${t.events} WHERE realm = $1 AND service = $2 AND aggregate_id = $3
+    eventsHead: `SELECT sequence, encode(hash, 'hex') AS hash FROM ${t.events} WHERE realm = $1 AND service = $2 AND aggregate_id = $3
       ORDER BY sequence DESC LIMIT 1`,
     insertEvents: `INSERT INTO ${t.events} (realm, service, aggregate_id, sequence, type, schema_version, data, meta, "time", hash)
-      SELECT $1, e.service, e.aggregate_id, e.sequence, e.type, e.schema_version, e.data::jsonb, e.meta::jsonb, $2::timestamptz, e.hash
+      SELECT $1, e.service, e.aggregate_id, e.sequence, e.type, e.schema_version, e.data::json, e.meta::json, $2::timestamptz,
+        decode(e.hash, 'hex')
       FROM unnest($3::text[], $4::text[], $5::int[], $6::text[], $10::int[], $7::text[], $8::text[], $9::text[])
         WITH ORDINALITY AS e(service, aggregate_id, sequence, type, schema_version, data, meta, hash, n)
       ORDER BY e.n
@@ -52,7 +55,9 @@ export function commitStatements(t: Tables) {
       ORDER BY o.n`,
     insertResponse: `INSERT INTO ${t.responses} (realm, idempotency_key, status, body, principal, request_hash)
       VALUES ($1, $2, $3, $4::json, $5, $6)`,
-    closeRequestLog: `UPDATE ${t.requestLog} SET status = $3, error_code = $4, finished_at = $5::timestamptz, error_message = $6
+    // The transaction id of a unit that wrote events: the audit finds the request's events through it (audit.ts).
+    closeRequestLog: `UPDATE ${t.requestLog} SET status = $3, error_code = $4, finished_at = $5::timestamptz, error_message = $6,
+        transaction_id = CASE WHEN $7::boolean THEN pg_current_xact_id() END
       WHERE id = $2::bigint AND realm = $1`,
   };
 }
@@ -129,6 +134,7 @@ export async function commitUnit(
       outcome.errorCode ?? null,
       outcome.finishedAt,
       outcome.errorMessage ?? null,
+      stored.length > 0,
     ]);
   }
   return { events: stored };
@@ -190,8 +196,8 @@ async function insertEvents(tx: SqlExecutor, sql: CommitStatements, realm: strin
     events.map((e) => e.aggregateId),
     events.map((e) => e.sequence),
     events.map((e) => e.type),
-    events.map((e) => JSON.stringify(e.data)),
-    events.map((e) => JSON.stringify(e.change.meta)),
+    events.map((e) => storableJson(JSON.stringify(e.data))),
+    events.map((e) => storableJson(storedMeta(e.change.meta))),
     events.map((e) => e.hash),
     events.map((e) => e.schemaVersion),
   ]);

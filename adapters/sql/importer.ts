@@ -9,6 +9,8 @@ import {
 } from "../../core/ports/importer.js";
 import { type IdentityClaim, IdentityConflictError } from "../../core/ports/store.js";
 import type { SqlClient, SqlExecutor } from "./client.js";
+import { storedMeta } from "./event-meta-json.js";
+import { storableJson } from "./json-text.js";
 import { sqlRecords } from "./records.js";
 import { defaultSchema, tablesIn } from "./schema.js";
 
@@ -28,7 +30,8 @@ export function sqlImporter(db: SqlClient, options: { readonly schema?: string }
     claimed: `SELECT i.service, i.name FROM ${t.identities} i JOIN unnest($2::text[], $3::text[]) AS k(service, name)
       ON i.service = k.service AND i.name = k.name WHERE i.realm = $1`,
     insertEvents: `INSERT INTO ${t.events} (realm, service, aggregate_id, sequence, type, schema_version, data, meta, "time", hash)
-      SELECT $1, e.service, e.aggregate_id, e.sequence, e.type, e.schema_version, e.data::jsonb, e.meta::jsonb, e.time::timestamptz, e.hash
+      SELECT $1, e.service, e.aggregate_id, e.sequence, e.type, e.schema_version, e.data::json, e.meta::json, e.time::timestamptz,
+        decode(e.hash, 'hex')
       FROM unnest($2::text[], $3::text[], $4::int[], $5::text[], $10::int[], $6::text[], $7::text[], $8::text[], $9::text[])
         WITH ORDINALITY AS e(service, aggregate_id, sequence, type, schema_version, data, meta, time, hash, n)
       ORDER BY e.n`,
@@ -42,6 +45,12 @@ export function sqlImporter(db: SqlClient, options: { readonly schema?: string }
       SELECT $1, c.service, c.name, c.aggregate_id FROM unnest($2::text[], $3::text[], $4::text[]) AS c(service, name, aggregate_id)
       ON CONFLICT (realm, service, name) DO NOTHING
       RETURNING service, name`,
+    // The imported request-log rows whose requests have imported events name this transaction, as a
+    // commit's do (migration 8): the audit finds their events through it. Rows this transaction wrote only.
+    linkRequests: `UPDATE ${t.requestLog} AS r SET transaction_id = pg_current_xact_id()
+      FROM (SELECT DISTINCT meta->>'requestId' AS request_id FROM ${t.events}
+            WHERE realm = $1 AND transaction_id = pg_current_xact_id()) AS e
+      WHERE r.realm = $1 AND r.request_id = e.request_id AND r.transaction_id IS NULL AND r.xmin = pg_current_xact_id()::xid`,
     identities: `SELECT service, name, aggregate_id FROM ${t.identities}
       WHERE realm = $1 AND (service, name) > ($2, $3) ORDER BY service, name LIMIT $4`,
   };
@@ -67,8 +76,8 @@ export function sqlImporter(db: SqlClient, options: { readonly schema?: string }
         events.map((e) => e.aggregateId),
         events.map((e) => e.sequence),
         events.map((e) => e.type),
-        events.map((e) => JSON.stringify(e.data)),
-        events.map((e) => JSON.stringify(e.meta)),
+        events.map((e) => storableJson(JSON.stringify(e.data))),
+        events.map((e) => storableJson(storedMeta(e.meta))),
         events.map((e) => e.time),
         events.map((e) => requireHash(e.hash)),
         events.map((e) => e.schemaVersion ?? 1),
@@ -117,6 +126,7 @@ export function sqlImporter(db: SqlClient, options: { readonly schema?: string }
     async importAll(realm, batches) {
       await db.transaction(async (tx) => {
         for await (const batch of batches) await writeBatch(tx, realm, batch);
+        await tx.query(sql.linkRequests, [realm]);
       });
     },
 

@@ -178,6 +178,39 @@ export const migrations: readonly Migration[] = [
       `CREATE INDEX IF NOT EXISTS request_log_interaction_hash ON ${t.requestLog} USING hash (interaction_id)`,
     ],
   },
+  {
+    version: 8,
+    name: "smaller audit trail: json, request-log transaction ids, binary hashes",
+    // Storage per command (issue 16), nothing of the audit trail dropped and every column still
+    // plain JSON or text to psql. The two big tables are rewritten once (docs/stores.md, "Migration 8").
+    // - json, not jsonb: an append-only record keeps exactly the text it was given, without jsonb's
+    //   per-key offsets; these columns are never updated in place and only read whole or through
+    //   `->>` (expression indexes included, which ALTER TYPE rebuilds on json). Rows stored before
+    //   keep jsonb's spacing as their text.
+    // - Each request-log row names the transaction that committed its events: a request's events are
+    //   found through it and the feed index (realm, transaction_id, position), so the hash index on
+    //   meta->>'requestId' (53 bytes an event) goes. The backfill reads events before the rewrite.
+    // - events.hash as its 32 bytes; every read gives back the same lowercase hex (rows.ts).
+    // - `edd prune` finds old request-log entries through a BRIN on received_at (a few pages for the
+    //   whole log, where the btree took 17 bytes an entry) and the primary key (prune.ts).
+    // From this version on, writers also leave out meta's user and actor when both equal its
+    // initiator (event-meta-json.ts); rows stored before keep them. No statement is needed for that.
+    // Processes of an earlier release cannot run beside it (they write the hash as text).
+    statements: (t) => [
+      `ALTER TABLE ${t.requestLog} ADD COLUMN transaction_id xid8`,
+      `UPDATE ${t.requestLog} AS r SET transaction_id = e.transaction_id
+       FROM (SELECT DISTINCT realm, meta->>'requestId' AS request_id, meta->>'invocationId' AS invocation_id, transaction_id
+             FROM ${t.events}) AS e
+       WHERE r.realm = e.realm AND r.request_id = e.request_id AND (e.invocation_id IS NULL OR e.invocation_id = r.invocation_id)`,
+      `DROP INDEX IF EXISTS ${t.schema}.events_request_hash`,
+      `ALTER TABLE ${t.events} ALTER COLUMN data TYPE json USING data::json, ALTER COLUMN meta TYPE json USING meta::json,
+         ALTER COLUMN hash TYPE bytea USING decode(hash, 'hex')`,
+      `ALTER TABLE ${t.requestLog} ALTER COLUMN breadcrumbs TYPE json USING breadcrumbs::json,
+         ALTER COLUMN body TYPE json USING body::json, ALTER COLUMN principal TYPE json USING principal::json`,
+      `DROP INDEX IF EXISTS ${t.schema}.request_log_received`,
+      `CREATE INDEX IF NOT EXISTS request_log_received_brin ON ${t.requestLog} USING brin (received_at)`,
+    ],
+  },
 ];
 
 export interface MigrationReport {

@@ -9,6 +9,7 @@ import {
 } from "../../core/ports/importer.js";
 import type { CommandRequestBody } from "../../core/ports/store.js";
 import type { SqlExecutor } from "./client.js";
+import { storableJson } from "./json-text.js";
 import { storedBody, storedPrincipal } from "./request-log-json.js";
 import { type DeadLetterRow, deadLetterColumns, type RequestLogRow, requestLogColumns, toDeadLetter, toLoggedRequest } from "./rows.js";
 import type { Tables } from "./schema.js";
@@ -30,8 +31,8 @@ export function sqlRecords(db: SqlExecutor, t: Tables) {
       ON CONFLICT (realm, idempotency_key) DO NOTHING RETURNING idempotency_key`,
     insertRequests: `INSERT INTO ${t.requestLog} (realm, request_id, interaction_id, invocation_id, breadcrumbs, kind, body, received_at,
         principal, body_sha256, status, error_code, error_message, finished_at)
-      SELECT $1, r.request_id, r.interaction_id, r.invocation_id, r.breadcrumbs::jsonb, r.kind, r.body::jsonb, r.received_at,
-        r.principal::jsonb, r.body_sha256, r.status, r.error_code, r.error_message, r.finished_at
+      SELECT $1, r.request_id, r.interaction_id, r.invocation_id, r.breadcrumbs::json, r.kind, r.body::json, r.received_at,
+        r.principal::json, r.body_sha256, r.status, r.error_code, r.error_message, r.finished_at
       FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::timestamptz[], $9::text[], $10::text[],
         $11::int[], $12::text[], $13::text[], $14::timestamptz[]) WITH ORDINALITY
         AS r(request_id, interaction_id, invocation_id, breadcrumbs, kind, body, received_at, principal, body_sha256,
@@ -108,11 +109,11 @@ export function sqlRecords(db: SqlExecutor, t: Tables) {
         requests.map((r) => r.requestId),
         requests.map((r) => r.interactionId),
         requests.map((r) => r.invocationId),
-        requests.map((r) => JSON.stringify(r.breadcrumbs)),
+        requests.map((r) => storableJson(JSON.stringify(r.breadcrumbs))),
         requests.map((r) => r.kind),
-        requests.map(storedBody),
+        requests.map((r) => storableJson(storedBody(r))),
         requests.map((r) => r.receivedAt),
-        requests.map((r) => storedPrincipal(realm, r.principal)),
+        requests.map((r) => storableJson(storedPrincipal(realm, r.principal))),
         requests.map((r) => r.bodySha256 ?? null),
         requests.map((r) => r.outcome?.status ?? null),
         requests.map((r) => r.outcome?.errorCode ?? null),

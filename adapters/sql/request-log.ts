@@ -1,6 +1,7 @@
 import type { AggregateRef, RequestLogEntry, RequestOutcome } from "../../core/ports/store.js";
 import { NaturalBatcher } from "./batcher.js";
 import type { SqlExecutor } from "./client.js";
+import { storableJson } from "./json-text.js";
 import { storedBody, storedPrincipal } from "./request-log-json.js";
 import { compareIds, type EventRow, eventColumns } from "./rows.js";
 import type { Tables } from "./schema.js";
@@ -51,8 +52,8 @@ export class RequestLogWriter {
     const insert = `WITH inserted AS (
         INSERT INTO ${t.requestLog} (realm, request_id, interaction_id, invocation_id, breadcrumbs, kind, body, received_at,
           principal, body_sha256)
-        SELECT e.realm, e.request_id, e.interaction_id, e.invocation_id, e.breadcrumbs::jsonb, e.kind, e.body::jsonb, e.received_at,
-          e.principal::jsonb, e.body_sha256
+        SELECT e.realm, e.request_id, e.interaction_id, e.invocation_id, e.breadcrumbs::json, e.kind, e.body::json, e.received_at,
+          e.principal::json, e.body_sha256
         FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::timestamptz[],
             $9::text[], $10::text[])
           WITH ORDINALITY AS e(realm, request_id, interaction_id, invocation_id, breadcrumbs, kind, body, received_at,
@@ -87,11 +88,11 @@ export class RequestLogWriter {
         entries.map((e) => e.requestId),
         entries.map((e) => e.interactionId),
         entries.map((e) => e.invocationId),
-        entries.map((e) => JSON.stringify(e.breadcrumbs)),
+        entries.map((e) => storableJson(JSON.stringify(e.breadcrumbs))),
         entries.map((e) => e.kind),
-        entries.map(storedBody),
+        entries.map((e) => storableJson(storedBody(e))),
         entries.map((e) => e.receivedAt),
-        entries.map((e) => storedPrincipal(e.realm, e.principal)),
+        entries.map((e) => storableJson(storedPrincipal(e.realm, e.principal))),
         entries.map((e) => e.bodySha256 ?? null),
         refs.map((r) => r.realm),
         refs.map((r) => r.service),

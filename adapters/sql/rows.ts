@@ -1,6 +1,7 @@
 import type { EventMeta, StoredEvent } from "../../core/model/events.js";
 import type { AuditedRequest } from "../../core/ports/audit.js";
 import type { DeadLetter, LoggedPrincipal, RequestOutcome } from "../../core/ports/store.js";
+import { metaAsWritten } from "./event-meta-json.js";
 import { bodyAsLogged, principalAsLogged } from "./request-log-json.js";
 
 /**
@@ -21,8 +22,9 @@ export interface EventRow {
   readonly hash: string;
 }
 
-/** The select list matching EventRow. */
-export const eventColumns = `position::text AS position, realm, service, aggregate_id, sequence, type, schema_version, data, meta, "time", hash`;
+/** The select list matching EventRow: the hash is stored as its 32 bytes (migration 8) and read as lowercase hex. */
+export const eventColumns = `position::text AS position, realm, service, aggregate_id, sequence, type, schema_version, data, meta, "time",
+  encode(hash, 'hex') AS hash`;
 
 export function toStoredEvent(row: EventRow): StoredEvent {
   return {
@@ -36,7 +38,7 @@ export function toStoredEvent(row: EventRow): StoredEvent {
     ...(row.schema_version === undefined || row.schema_version === null || Number(row.schema_version) === 1
       ? {}
       : { schemaVersion: Number(row.schema_version) }),
-    meta: row.meta,
+    meta: metaAsWritten(row.meta),
     time: toIso(row.time),
     position: row.position,
     hash: row.hash,

@@ -96,7 +96,7 @@ export class SqlStore implements Store, SnapshotWriter {
       // Written only while the aggregate's last event is still the snapshot's version; a commit that
       // holds the row waits us out, and one that moved it makes the WHERE fail: nothing returned.
       rewriteSnapshot: `INSERT INTO ${t.snapshots} AS s (realm, service, aggregate_id, version, state, event_hash, updated_at)
-        SELECT $1, $2, $3, h.sequence, $5::jsonb, h.hash, h."time"
+        SELECT $1, $2, $3, h.sequence, $5::jsonb, encode(h.hash, 'hex'), h."time"
         FROM (SELECT sequence, hash, "time" FROM ${t.events} WHERE realm = $1 AND service = $2 AND aggregate_id = $3
           ORDER BY sequence DESC LIMIT 1) AS h
         WHERE h.sequence = $4

@@ -1,0 +1,26 @@
+import type { EventMeta } from "../../core/model/events.js";
+
+/**
+ * How `events.meta` is stored (migration 8): `user` and `actor` are left out when both equal
+ * `initiator`, as they do on every event of a request a principal sent itself. Every meta has a
+ * `user`, so a stored meta with an initiator but neither user nor actor is such a row, and each read
+ * puts both back (rows.ts): the meta an event was hashed with is the one every reader gets. Rows
+ * stored before, and any meta whose three differ, stay whole.
+ */
+export function storedMeta(meta: EventMeta): string {
+  const { user, actor, ...rest } = meta;
+  const { initiator } = meta;
+  if (initiator !== undefined && user === initiator && actor === initiator) return JSON.stringify(rest);
+  if (user === undefined && actor === undefined && initiator !== undefined) {
+    // It would read back with both: no valid meta lacks a user, so an import brought a broken one.
+    throw new Error(`an event's meta has an initiator but no user: it cannot be stored as it is (request ${meta.requestId})`);
+  }
+  return JSON.stringify(meta);
+}
+
+/** The meta as it was written, from the stored form. */
+export function metaAsWritten(stored: EventMeta): EventMeta {
+  const { initiator } = stored;
+  if (initiator === undefined || stored.user !== undefined || stored.actor !== undefined) return stored;
+  return { ...stored, user: initiator, actor: initiator };
+}
