@@ -2,7 +2,15 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { asciiComments, type BankRuntime, type BundleReport, bankRuntimes, buildBank } from "../examples/bank/build.js";
+import {
+  asciiComments,
+  type BankRuntime,
+  type BundleReport,
+  bankRuntimes,
+  buildBank,
+  mapWithRequire,
+  withRequire,
+} from "../examples/bank/build.js";
 import { type BundleKind, runBundle } from "./parity/bundle-runner.js";
 import { runWholeSystem, type SystemRun, postgresSkip } from "./parity/system-run.js";
 
@@ -69,6 +77,30 @@ describe("built bundles", () => {
     expect(files.length).toBeGreaterThan(8);
     const beyondAscii = files.filter((file) => /[\u0080-\uffff]/.test(readFileSync(join(outRoot, file), "utf8")));
     expect(beyondAscii).toEqual([]);
+  });
+});
+
+describe("require in the bundles", () => {
+  it("is built only in files that name it: in the Lambda bundle, one file of those that load at start", () => {
+    const lambda = join(outRoot, "aws-lambda");
+    const files = readdirSync(lambda, { recursive: true, encoding: "utf8" }).filter((file) => file.endsWith(".mjs"));
+    const building = files.filter((file) => readFileSync(join(lambda, file), "utf8").includes("__eddCreateRequire("));
+    const naming = files.filter((file) => /\brequire\b/.test(readFileSync(join(lambda, file), "utf8")));
+    expect(building.sort()).toEqual(naming.sort());
+    expect(building).not.toContain("index.mjs");
+    // The file that defines esbuild's __require (for the AWS SDK's CommonJS, loaded on demand) needs it.
+    expect(building.some((file) => readFileSync(join(lambda, file), "utf8").includes("var __require ="))).toBe(true);
+  });
+
+  it("prepends the require lines to a file that names require, and shifts its source map down by as many lines", () => {
+    const code = 'const fs = require("node:fs");\n';
+    const map = JSON.stringify({ version: 3, sources: ["a.cjs"], names: [], mappings: "AAAA" });
+    expect(withRequire(code)).toBe(
+      `import { createRequire as __eddCreateRequire } from "node:module";\nconst require = __eddCreateRequire(import.meta.url);\n${code}`,
+    );
+    expect(JSON.parse(mapWithRequire(map, code)).mappings).toBe(";;AAAA");
+    expect(withRequire("export const a = 1;\n")).toBe("export const a = 1;\n");
+    expect(mapWithRequire(map, "export const a = 1;\n")).toBe(map);
   });
 });
 
