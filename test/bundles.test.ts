@@ -72,6 +72,22 @@ describe("built bundles", () => {
     expect(lambda?.lazyBytes).toBeGreaterThan(50 * 1024);
   });
 
+  it("folds the Lambda bundle's start-up chunks into its entry: one file at start, the lazy chunks import from it", () => {
+    const lambda = reports.find((r) => r.name === "aws-lambda");
+    expect(lambda?.startupFiles).toBe(1);
+    const dir = join(outRoot, "aws-lambda");
+    const entry = readFileSync(join(dir, "index.mjs"), "utf8");
+    expect(entry).not.toMatch(/^import\b[^;]*"\.\/chunks\//m);
+    // Module path comments stay, as in every bundle: the code is still readable by where it came from.
+    expect(entry).toMatch(/^\/\/ core\/model\/envelope\.ts$/m);
+    const chunks = readdirSync(join(dir, "chunks")).filter((file) => file.endsWith(".mjs"));
+    expect(chunks.filter((file) => file.startsWith("chunk-"))).toEqual([]);
+    const app = chunks.find((file) => file.startsWith("app-")) ?? "";
+    expect(readFileSync(join(dir, "chunks", app), "utf8")).toMatch(/\$chunk_\w+ as \w+,?\n[^;]*\} from "\.\.\/index\.mjs";/);
+    // The other bundles keep esbuild's start-up chunks.
+    expect(reports.find((r) => r.name === "node")?.startupFiles).toBeGreaterThan(1);
+  });
+
   it("writes every bundle file as plain ASCII, which V8 loads as one-byte text", () => {
     const files = readdirSync(outRoot, { recursive: true, encoding: "utf8" }).filter((file) => file.endsWith(".mjs"));
     expect(files.length).toBeGreaterThan(8);
@@ -81,15 +97,15 @@ describe("built bundles", () => {
 });
 
 describe("require in the bundles", () => {
-  it("is built only in files that name it: in the Lambda bundle, one file of those that load at start", () => {
-    const lambda = join(outRoot, "aws-lambda");
-    const files = readdirSync(lambda, { recursive: true, encoding: "utf8" }).filter((file) => file.endsWith(".mjs"));
-    const building = files.filter((file) => readFileSync(join(lambda, file), "utf8").includes("__eddCreateRequire("));
-    const naming = files.filter((file) => /\brequire\b/.test(readFileSync(join(lambda, file), "utf8")));
-    expect(building.sort()).toEqual(naming.sort());
-    expect(building).not.toContain("index.mjs");
-    // The file that defines esbuild's __require (for the AWS SDK's CommonJS, loaded on demand) needs it.
-    expect(building.some((file) => readFileSync(join(lambda, file), "utf8").includes("var __require ="))).toBe(true);
+  it.each(bankRuntimes)("%s builds it only in files that name it", (runtime) => {
+    const dir = join(outRoot, runtime);
+    const files = readdirSync(dir, { recursive: true, encoding: "utf8" }).filter((file) => file.endsWith(".mjs"));
+    const text = (file: string) => readFileSync(join(dir, file), "utf8");
+    const building = files.filter((file) => text(file).includes("__eddCreateRequire("));
+    expect(building.sort()).toEqual(files.filter((file) => /\brequire\b/.test(text(file))).sort());
+    expect(building.length).toBeLessThan(files.length);
+    // The file that defines esbuild's __require (CommonJS dependencies call it) has one.
+    expect(building.some((file) => text(file).includes("var __require ="))).toBe(true);
   });
 
   it("prepends the require lines to a file that names require, and shifts its source map down by as many lines", () => {
