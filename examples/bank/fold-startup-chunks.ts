@@ -17,8 +17,11 @@ import { build, type Plugin } from "esbuild";
 /** Output texts by absolute path (`.mjs` and `.mjs.map`); changed in place. */
 export type BuiltFiles = Map<string, string>;
 
-/** esbuild's comment naming the module whose code follows, e.g. "// core/model/envelope.ts". */
-const modulePathComment = /^\/\/ ((?:node_modules|core|adapters|runtimes|examples|client|contracts)\/\S+)$/gm;
+/**
+ * esbuild's comment naming the module whose code follows, e.g. "// core/model/envelope.ts". A comment
+ * of the code's own that looks the same stays a comment too, which does no harm.
+ */
+const modulePathComment = /^\/\/ ([\w@.+-]+(?:\/[\w@.+-]+)*\.(?:[cm]?[jt]sx?|json))$/gm;
 const sourceMapComment = /\n\/\/# sourceMappingURL=([^\n]+)\n?$/;
 
 export async function foldStartupChunks(files: BuiltFiles, entry: string, entryExports: readonly string[]): Promise<void> {
