@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import * as z from "zod";
 import { MemoryStore } from "../adapters/memory/index.js";
 import { createEngine } from "../core/index.js";
+import { commandRequestSchema } from "../core/model/envelope.js";
 import { safeParseFirstJitless } from "../core/model/first-parse.js";
 import { defineService } from "../core/model/service.js";
 import { commandRequest } from "./support/requests.js";
@@ -56,6 +57,31 @@ describe("safeParseFirstJitless: a schema's first parse skips zod's parser compi
       for (const answer of [safeParseFirstJitless(schema, input), safeParseFirstJitless(schema, input)]) {
         expect(answer.success).toBe(reference.success);
         if (answer.success) expect(answer.data).toEqual(reference.data);
+        else expect(answer.error.issues).toEqual(reference.error?.issues);
+      }
+    }
+  });
+  it("answers as safeParse does for edd's own envelope: defaults, optional keys given as undefined, unknown keys, bad ids", () => {
+    const id = "0b6f8a56-5f2c-4c43-9a57-1f1f3c4f9d7e";
+    const envelopes: unknown[] = [
+      { requestId: id, interactionId: id, commands: [{ command: "Open", aggregateId: "a" }] },
+      {
+        requestId: id,
+        interactionId: id,
+        commands: [{ command: "Open", aggregateId: "a", expectedVersion: undefined, service: undefined }],
+      },
+      { requestId: id, interactionId: id, meta: undefined, commands: [{ command: "Open", aggregateId: "a", attributes: { x: 1 } }] },
+      { requestId: id, interactionId: id, commands: [{ command: "Open", aggregateId: "a", extra: 1 }] },
+      { requestId: "not-a-uuid", interactionId: id, commands: [] },
+      { requestId: id, interactionId: id, breadcrumbs: [], commands: [{ command: "", aggregateId: "a" }] },
+    ];
+    for (const input of envelopes) {
+      const reference = commandRequestSchema.safeParse(input);
+      // A copy of the schema: the shared one may have been parsed before in this process.
+      const schema = commandRequestSchema.clone();
+      for (const answer of [safeParseFirstJitless(schema, input), safeParseFirstJitless(schema, input)]) {
+        expect(answer.success).toBe(reference.success);
+        if (answer.success) expect(answer.data).toStrictEqual(reference.data);
         else expect(answer.error.issues).toEqual(reference.error?.issues);
       }
     }
