@@ -1,6 +1,16 @@
 import { basename, dirname, relative, resolve } from "node:path";
 import { build, type Plugin } from "esbuild";
 
+/** Output texts by absolute path (`.mjs` and `.mjs.map`); changed in place. */
+export type BuiltFiles = Map<string, string>;
+
+/**
+ * esbuild's comment naming the module whose code follows, e.g. "// core/model/envelope.ts". A comment
+ * of the code's own that looks the same stays a comment too, which does no harm.
+ */
+const modulePathComment = /^\/\/ ([\w@.+-]+(?:\/[\w@.+-]+)*\.(?:[cm]?[jt]sx?|json))$/gm;
+const sourceMapComment = /\n\/\/# sourceMappingURL=[^\n]+\n?$/;
+
 /**
  * Folds the chunks an entry imports statically into the entry file itself, so a cold start loads
  * one file instead of nine. esbuild's code splitting puts every module that the entry shares with
@@ -12,18 +22,10 @@ import { build, type Plugin } from "esbuild";
  *
  * Only for an entry without top-level await: a lazy chunk now imports the entry, and one loaded
  * while the entry still awaited at top level would wait for it forever. Every `import()` in the
- * Lambda entry runs in a handler, after the entry has finished loading.
+ * Lambda entry runs in a handler, after the entry has finished loading. And the host must load the
+ * entry by its plain file URL, as Lambda does: the lazy chunks name it by a relative path, and an entry
+ * loaded by another URL (a query string, another letter case on Windows) would load a second time.
  */
-/** Output texts by absolute path (`.mjs` and `.mjs.map`); changed in place. */
-export type BuiltFiles = Map<string, string>;
-
-/**
- * esbuild's comment naming the module whose code follows, e.g. "// core/model/envelope.ts". A comment
- * of the code's own that looks the same stays a comment too, which does no harm.
- */
-const modulePathComment = /^\/\/ ([\w@.+-]+(?:\/[\w@.+-]+)*\.(?:[cm]?[jt]sx?|json))$/gm;
-const sourceMapComment = /\n\/\/# sourceMappingURL=([^\n]+)\n?$/;
-
 export async function foldStartupChunks(files: BuiltFiles, entry: string, entryExports: readonly string[]): Promise<void> {
   const folded = startupChunks(files, entry);
   if (folded.size === 0) return;
