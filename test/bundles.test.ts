@@ -2,7 +2,15 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { asciiComments, type BankRuntime, type BundleReport, bankRuntimes, buildBank } from "../examples/bank/build.js";
+import {
+  asciiComments,
+  type BankRuntime,
+  type BundleReport,
+  bankRuntimes,
+  buildBank,
+  mapWithRequire,
+  withRequire,
+} from "../examples/bank/build.js";
 import { type BundleKind, runBundle } from "./parity/bundle-runner.js";
 import { runWholeSystem, type SystemRun, postgresSkip } from "./parity/system-run.js";
 
@@ -64,11 +72,51 @@ describe("built bundles", () => {
     expect(lambda?.lazyBytes).toBeGreaterThan(50 * 1024);
   });
 
+  it("folds the Lambda bundle's start-up chunks into its entry: one file at start, the lazy chunks import from it", () => {
+    const lambda = reports.find((r) => r.name === "aws-lambda");
+    expect(lambda?.startupFiles).toBe(1);
+    const dir = join(outRoot, "aws-lambda");
+    const entry = readFileSync(join(dir, "index.mjs"), "utf8");
+    expect(entry).not.toMatch(/^import\b[^;]*"\.\/chunks\//m);
+    // Module path comments stay, as in every bundle: the code is still readable by where it came from.
+    expect(entry).toMatch(/^\/\/ core\/model\/envelope\.ts$/m);
+    const chunks = readdirSync(join(dir, "chunks")).filter((file) => file.endsWith(".mjs"));
+    expect(chunks.filter((file) => file.startsWith("chunk-"))).toEqual([]);
+    const app = chunks.find((file) => file.startsWith("app-")) ?? "";
+    expect(readFileSync(join(dir, "chunks", app), "utf8")).toMatch(/\$chunk_\w+ as \w+,?\n[^;]*\} from "\.\.\/index\.mjs";/);
+    // The other bundles keep esbuild's start-up chunks.
+    expect(reports.find((r) => r.name === "node")?.startupFiles).toBeGreaterThan(1);
+  });
+
   it("writes every bundle file as plain ASCII, which V8 loads as one-byte text", () => {
     const files = readdirSync(outRoot, { recursive: true, encoding: "utf8" }).filter((file) => file.endsWith(".mjs"));
     expect(files.length).toBeGreaterThan(8);
     const beyondAscii = files.filter((file) => /[\u0080-\uffff]/.test(readFileSync(join(outRoot, file), "utf8")));
     expect(beyondAscii).toEqual([]);
+  });
+});
+
+describe("require in the bundles", () => {
+  it.each(bankRuntimes)("%s builds it only in files that name it", (runtime) => {
+    const dir = join(outRoot, runtime);
+    const files = readdirSync(dir, { recursive: true, encoding: "utf8" }).filter((file) => file.endsWith(".mjs"));
+    const text = (file: string) => readFileSync(join(dir, file), "utf8");
+    const building = files.filter((file) => text(file).includes("__eddCreateRequire("));
+    expect(building.sort()).toEqual(files.filter((file) => /\brequire\b/.test(text(file))).sort());
+    expect(building.length).toBeLessThan(files.length);
+    // The file that defines esbuild's __require (CommonJS dependencies call it) has one.
+    expect(building.some((file) => text(file).includes("var __require ="))).toBe(true);
+  });
+
+  it("prepends the require lines to a file that names require, and shifts its source map down by as many lines", () => {
+    const code = 'const fs = require("node:fs");\n';
+    const map = JSON.stringify({ version: 3, sources: ["a.cjs"], names: [], mappings: "AAAA" });
+    expect(withRequire(code)).toBe(
+      `import { createRequire as __eddCreateRequire } from "node:module";\nconst require = __eddCreateRequire(import.meta.url);\n${code}`,
+    );
+    expect(JSON.parse(mapWithRequire(map, code)).mappings).toBe(";;AAAA");
+    expect(withRequire("export const a = 1;\n")).toBe("export const a = 1;\n");
+    expect(mapWithRequire(map, "export const a = 1;\n")).toBe(map);
   });
 });
 

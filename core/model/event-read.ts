@@ -1,6 +1,7 @@
 import { erasureEventType } from "../privacy/erasure.js";
 import { erasedMarker } from "../privacy/sealer.js";
 import type { StoredEvent } from "./events.js";
+import { safeParseFirstJitless } from "./first-parse.js";
 import type { EventDefinition, Service } from "./service.js";
 
 /** A stored event the service cannot read: the where (realm, aggregate, sequence, position) and the why. */
@@ -104,7 +105,7 @@ export function readEvent(service: Service, event: StoredEvent): StoredEvent {
       throw new EventReadError(event, "data", `upcasting from version ${from} to ${from + 1} failed: ${messageOf(error)}`);
     }
   }
-  const parsed = definition.schema.safeParse(data);
+  const parsed = safeParseFirstJitless(definition.schema, data);
   // A forgotten subject's personal fields read as the erased marker (`edd forget`): the one
   // value a schema may not describe that is still a faithful reading of the event.
   const issue = parsed.success ? undefined : parsed.error.issues.find((found) => valueAt(data, found.path) !== erasedMarker);

@@ -1,6 +1,7 @@
 import * as z from "zod";
 import { describeIssues } from "./envelope.js";
 import { EddError } from "./errors.js";
+import { safeParseFirstJitless } from "./first-parse.js";
 
 /**
  * The one query language every view store understands. A query is plain JSON, so it can travel
@@ -142,7 +143,7 @@ function memo<T>(build: () => T): () => T {
  * (400) naming each bad part, so a query that passes a client's view query on answers 400, not 500.
  */
 export function parseViewQuery(input: unknown): ViewQuery {
-  const parsed = viewQuerySchema.safeParse(input);
+  const parsed = safeParseFirstJitless(viewQuerySchema, input);
   if (parsed.success) return parsed.data;
   const issues = describeIssues(parsed.error);
   const first = issues[0];

@@ -1,5 +1,6 @@
 import { type Breadcrumbs, childBreadcrumbs } from "../../model/breadcrumbs.js";
 import { EddError } from "../../model/errors.js";
+import { safeParseFirstJitless } from "../../model/first-parse.js";
 import type { EventMeta, NewEvent, StoredEvent } from "../../model/events.js";
 import type { Principal } from "../../model/principal.js";
 import { isRejection, type Rejection } from "../../model/rejection.js";
@@ -208,7 +209,7 @@ function normalise(decision: Exclude<Decision<EventMap>, Rejection>): { events: 
 function validateEvent(service: Service, command: string, event: NewEvent): unknown {
   const definition = service.events[event.type];
   if (definition === undefined) throw new Error(`${service.name}.${command} emitted undeclared event ${event.type}`);
-  const parsed = definition.schema.safeParse(event.data);
+  const parsed = safeParseFirstJitless(definition.schema, event.data);
   if (!parsed.success) throw new Error(`${service.name}.${command} emitted invalid ${event.type}: ${parsed.error.message}`);
   return parsed.data;
 }

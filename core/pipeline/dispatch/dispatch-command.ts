@@ -1,5 +1,6 @@
 import { idempotencyKey, rootBreadcrumbs } from "../../model/breadcrumbs.js";
 import { type CommandRequest, commandRequestSchema, describeIssues } from "../../model/envelope.js";
+import { safeParseFirstJitless } from "../../model/first-parse.js";
 import { EddError, errorStatus } from "../../model/errors.js";
 import type { Rejection } from "../../model/rejection.js";
 import type { Principal } from "../../model/principal.js";
@@ -72,7 +73,7 @@ async function answerCommand(
   };
   const unstorable = edgeError(input, principal);
   if (unstorable !== undefined) return refuse(failure(idsFrom(input, invocationId), unstorable));
-  const parsed = commandRequestSchema.safeParse(input);
+  const parsed = safeParseFirstJitless(commandRequestSchema, input);
   if (!parsed.success) {
     return refuse(
       failure(
@@ -286,7 +287,7 @@ function validateCommands(context: EngineContext, request: CommandRequest, princ
       }
       authorize(principal, definition.roles, `${service.name}.${entry.command}`);
     }
-    const parsed = definition.schema.safeParse(entry.attributes);
+    const parsed = safeParseFirstJitless(definition.schema, entry.attributes);
     if (!parsed.success) {
       throw new EddError("invalid-command", `Attributes of ${entry.command} (command ${index}) are invalid.`, {
         index,

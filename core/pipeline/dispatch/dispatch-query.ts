@@ -1,6 +1,7 @@
 import * as z from "zod";
 import { rootBreadcrumbs } from "../../model/breadcrumbs.js";
 import { describeIssues, type QueryRequest, queryRequestSchema } from "../../model/envelope.js";
+import { safeParseFirstJitless } from "../../model/first-parse.js";
 import type { Logger } from "../../ports/logger.js";
 import { EddError } from "../../model/errors.js";
 import type { Principal } from "../../model/principal.js";
@@ -35,7 +36,7 @@ export async function dispatchQuery(
   };
   const unstorable = edgeError(input, caller);
   if (unstorable !== undefined) return refuse(failure(idsFrom(input, invocationId), unstorable));
-  const parsed = queryRequestSchema.safeParse(input);
+  const parsed = safeParseFirstJitless(queryRequestSchema, input);
   if (!parsed.success) {
     return refuse(
       failure(
@@ -121,7 +122,7 @@ export async function runLocalQuery(
 ): Promise<unknown> {
   const { service, definition } = context.registry.query(name, serviceName);
   if (!trusted) authorize(scope.principal, definition.roles, `${service.name}.${name}`);
-  const parsed = definition.schema.safeParse(attributes);
+  const parsed = safeParseFirstJitless(definition.schema, attributes);
   if (!parsed.success) {
     throw new EddError("invalid-query", `Attributes of ${name} are invalid.`, { issues: describeIssues(parsed.error) });
   }
