@@ -181,7 +181,8 @@ export async function run(): Promise<BenchReport> {
       `posting deposits on ${accounts.length} accounts (taken round-robin), ${warmupS} s warm-up then ${durationS} s measured per round, ` +
       `${rounds} rounds alternating which service goes first. The hand-written service (\`bench/http/hand-written.ts\`): zod-checked ` +
       "body, then one transaction: look up the response, lock the snapshot, insert the event, upsert the snapshot, insert the response; " +
-      "no request log, hash chain or outbox. Node CPU: the server process's CPU (from /proc) per 2xx answer.",
+      "no request log, hash chain or outbox. Both servers run compiled (bench/compiled.ts: bundled by esbuild, edd from dist/) under plain `node`. " +
+      "Node CPU: the server process's CPU (from /proc) per 2xx answer.",
     "",
     "| service | commands/s | p50 ms (median of rounds) | p99 ms | server Node CPU ms/cmd |",
     "|---|---:|---:|---:|---:|",

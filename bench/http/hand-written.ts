@@ -7,7 +7,7 @@ import * as z from "zod";
  * The deposit service a good engineer writes by hand with hono and pg: the baseline edd over
  * HTTP is measured against. One transaction per deposit: look up the stored response (idempotency),
  * lock the account's snapshot, insert the event, upsert the snapshot, insert the response.
- * No request log, no hash chain, no outbox. Run as a process: `tsx bench/http/hand-written.ts`
+ * No request log, no hash chain, no outbox. Run as a process (the bench runs its bundle, bench/compiled.ts)
  * with DATABASE_URL, SCHEMA, ACCOUNTS; prints `{"url": …}` once listening.
  */
 const depositBody = z.object({

@@ -1,8 +1,12 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { createInterface } from "node:readline";
+import { compiledProcessFile, fromSource } from "../compiled.js";
 
-/** A bench process (run through tsx with edd's `source` condition) and the first JSON line it printed. */
+/**
+ * A bench process and the first JSON line it printed. It runs compiled (its bundle from
+ * bench/compiled.ts, edd from dist/) unless `source`: then through tsx with edd's `source` condition.
+ */
 export interface BenchProcess<T> {
   readonly pid: number;
   readonly first: T;
@@ -17,8 +21,10 @@ export async function startBenchProcess<T>(
   file: string,
   env: Record<string, string>,
   nodeArgs: readonly string[] = [],
+  source = fromSource,
 ): Promise<BenchProcess<T>> {
-  const child = spawn(process.execPath, [...nodeArgs, "--import", "tsx", "--conditions=source", new URL(file, benchDir).pathname], {
+  const entry = source ? ["--import", "tsx", "--conditions=source", new URL(file, benchDir).pathname] : [compiledProcessFile(file)];
+  const child = spawn(process.execPath, [...nodeArgs, ...entry], {
     env: { ...process.env, ...env },
     stdio: ["ignore", "pipe", "inherit"],
   });

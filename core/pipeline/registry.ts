@@ -9,6 +9,12 @@ export interface Resolved<D> {
 /** Finds which hosted service owns a command or query name. */
 export class ServiceRegistry {
   readonly #services: ReadonlyMap<string, Service>;
+  /**
+   * Names already resolved, by service name as the envelope gave it (undefined: none), then name:
+   * every command looks its name up once or twice. Only successes are kept, so the maps hold no more
+   * than the definitions; unknown and ambiguous names are worked out (and refused) every time.
+   */
+  readonly #resolved = { command: new Map<string | undefined, Map<string, Resolved<unknown>>>(), query: new Map() };
 
   constructor(services: readonly Service[]) {
     const byName = new Map<string, Service>();
@@ -36,6 +42,15 @@ export class ServiceRegistry {
   }
 
   #resolve<D>(kind: "command" | "query", name: string, serviceName: string | undefined, pick: (s: Service) => D | undefined): Resolved<D> {
+    const known = this.#resolved[kind].get(serviceName)?.get(name);
+    if (known !== undefined) return known as Resolved<D>;
+    const resolved = this.#find(kind, name, serviceName, pick);
+    const byName = this.#resolved[kind].get(serviceName) ?? new Map<string, Resolved<unknown>>();
+    this.#resolved[kind].set(serviceName, byName.set(name, resolved));
+    return resolved;
+  }
+
+  #find<D>(kind: "command" | "query", name: string, serviceName: string | undefined, pick: (s: Service) => D | undefined): Resolved<D> {
     const candidates = serviceName === undefined ? this.services : [this.#services.get(serviceName)].filter((s) => s !== undefined);
     const found = candidates.flatMap((service) => {
       const definition = Object.hasOwn(service[kind === "command" ? "commands" : "queries"], name) ? pick(service) : undefined;
