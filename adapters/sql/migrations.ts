@@ -191,8 +191,9 @@ export const migrations: readonly Migration[] = [
     //   found through it and the feed index (realm, transaction_id, position), so the hash index on
     //   meta->>'requestId' (53 bytes an event) goes. The backfill reads events before the rewrite.
     // - events.hash as its 32 bytes; every read gives back the same lowercase hex (rows.ts).
-    // - `edd prune` finds old request-log entries through a BRIN on received_at (a few pages for the
-    //   whole log, where the btree took 17 bytes an entry) and the primary key (prune.ts).
+    // - The (realm, received_at) btree of `edd prune` stays: a BRIN would save its 17 bytes an entry,
+    //   but an import brings old entries under new ids, so pruning through it would read the whole
+    //   log on every run.
     // From this version on, writers also leave out meta's user and actor when both equal its
     // initiator (event-meta-json.ts); rows stored before keep them. No statement is needed for that.
     // Processes of an earlier release cannot run beside it (they write the hash as text).
@@ -207,8 +208,6 @@ export const migrations: readonly Migration[] = [
          ALTER COLUMN hash TYPE bytea USING decode(hash, 'hex')`,
       `ALTER TABLE ${t.requestLog} ALTER COLUMN breadcrumbs TYPE json USING breadcrumbs::json,
          ALTER COLUMN body TYPE json USING body::json, ALTER COLUMN principal TYPE json USING principal::json`,
-      `DROP INDEX IF EXISTS ${t.schema}.request_log_received`,
-      `CREATE INDEX IF NOT EXISTS request_log_received_brin ON ${t.requestLog} USING brin (received_at)`,
     ],
   },
 ];
