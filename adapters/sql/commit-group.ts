@@ -19,12 +19,10 @@ import { recordsetParam, recordsetSql } from "./json-recordset.js";
  * first commits: the later ones expected the version it moves past. A new aggregate has no snapshot
  * row to lock; the events' unique key guards its first sequence.
  *
- * Each unnest(array) ends in LIMIT cardinality(...), which keeps every row (the arrays of one kind are
- * equally long). A custom plan sees the arrays and counts their rows; the generic plan would guess 10
- * per unnest and so cost ten index lookups where the custom plans cost one or two, and Postgres would
- * plan every run anew. A LIMIT it cannot evaluate makes it guess 10% of those rows, one: the generic
- * plan is then the custom plan of a one-unit batch (index lookups on snapshots, events, request_log),
- * and Postgres keeps it after five runs.
+ * Units, events and effects come as one JSON parameter each (json-recordset.ts: cheaper for Node to
+ * send and for Postgres to unpack than one array per column). recordsetSql makes the generic plan guess
+ * one row per batch, the custom plan of a one-unit batch (index lookups on snapshots, events,
+ * request_log), so Postgres keeps it after five runs rather than planning every run anew.
  */
 export function groupCommitSql(t: Tables): string {
   const units = recordsetSql("$1", "u", [
