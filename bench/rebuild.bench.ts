@@ -31,9 +31,9 @@ async function seed(client: pg.Client, schema: string, realm: string, total: num
       `INSERT INTO "${schema}".events (realm, service, aggregate_id, sequence, type, data, meta, "time", hash)
        SELECT $1, 'accounts', 'acc-' || lpad((i % $2)::text, 7, '0'), i / $2 + 1,
          CASE WHEN i < $2 THEN 'AccountOpened' ELSE 'Deposited' END,
-         CASE WHEN i < $2 THEN jsonb_build_object('owner', 'acc-' || (i % $2) || '@example.com')
-              ELSE jsonb_build_object('amount', i / $2 + 1) END,
-         $3::jsonb, '2026-01-01T00:00:00Z', md5(i::text)
+         CASE WHEN i < $2 THEN json_build_object('owner', 'acc-' || (i % $2) || '@example.com')
+              ELSE json_build_object('amount', i / $2 + 1) END,
+         $3::json, '2026-01-01T00:00:00Z', decode(md5(i::text), 'hex')
        FROM generate_series($4::bigint, $5::bigint) AS i ORDER BY i`,
       [realm, accounts, meta, from, Math.min(total, from + 100_000) - 1],
     );

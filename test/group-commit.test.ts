@@ -25,7 +25,10 @@ function recording(client: SqlClient): { client: SqlClient; groups: GroupStateme
       ...client,
       async query<Row>(sql: string, params: readonly unknown[] = []): Promise<Row[]> {
         if (!sql.startsWith("WITH u AS")) return client.query<Row>(sql, params);
-        const group: GroupStatement = { keys: params[10] as string[], failed: false };
+        const group: GroupStatement = {
+          keys: (JSON.parse(params[0] as string) as { idempotency_key: string }[]).map((u) => u.idempotency_key),
+          failed: false,
+        };
         groups.push(group);
         try {
           return await client.query<Row>(sql, params);

@@ -4,7 +4,7 @@ import { fileURLToPath } from "node:url";
 import pg from "pg";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { verifyChain } from "../adapters/sql/hash.js";
-import { type EventRow, toStoredEvent } from "../adapters/sql/rows.js";
+import { type EventRow, eventColumns, toStoredEvent } from "../adapters/sql/rows.js";
 import { databaseUrl, describePostgres, dropSchemas, testSchema } from "./store-postgres-support.js";
 
 const repoRoot = fileURLToPath(new URL("..", import.meta.url));
@@ -118,7 +118,7 @@ describePostgres("crash safety: the bank example SIGKILLed under load on Postgre
     server = await startBank(schema);
     const applied = sent.filter((r) => r.outcome === "applied");
     const rows = (
-      await db.query<EventRow>(`SELECT position::text AS position, realm, service, aggregate_id, sequence, type, data, meta, "time", hash
+      await db.query<EventRow>(`SELECT ${eventColumns}
       FROM "${schema}".events WHERE service = 'accounts' ORDER BY aggregate_id, sequence`)
     ).rows.map(toStoredEvent);
     const requestsWithEvents = new Set(rows.map((e) => e.meta.requestId));

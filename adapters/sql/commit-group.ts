@@ -6,6 +6,7 @@ import { storedMeta } from "./event-meta-json.js";
 import { storableJson } from "./json-text.js";
 import { chainEvents, type PlannedEvent, toStoredEvent } from "../../core/model/event-plan.js";
 import type { Tables } from "./schema.js";
+import { recordsetParam, recordsetSql } from "./json-recordset.js";
 
 /**
  * Group commit: concurrent units that each fit the single statement (at most one aggregate, no
@@ -23,22 +24,52 @@ import type { Tables } from "./schema.js";
  * first commits: the later ones expected the version it moves past. A new aggregate has no snapshot
  * row to lock; the events' unique key guards its first sequence.
  *
- * Each unnest(array) ends in LIMIT cardinality(...), which keeps every row (the arrays of one kind are
- * equally long). A custom plan sees the arrays and counts their rows; the generic plan would guess 10
- * per unnest and so cost ten index lookups where the custom plans cost one or two, and Postgres would
- * plan every run anew. A LIMIT it cannot evaluate makes it guess 10% of those rows, one: the generic
- * plan is then the custom plan of a one-unit batch (index lookups on snapshots, events, request_log),
- * and Postgres keeps it after five runs.
+ * Units, events and effects come as one JSON parameter each (json-recordset.ts: cheaper for Node to
+ * send and for Postgres to unpack than one array per column). recordsetSql makes the generic plan guess
+ * one row per batch, the custom plan of a one-unit batch (index lookups on snapshots, events,
+ * request_log), so Postgres keeps it after five runs rather than planning every run anew.
  */
 export function groupCommitSql(t: Tables): string {
+  const units = recordsetSql("$1", "u", [
+    ["realm", "text"],
+    ['"time"', "timestamptz"],
+    ["has_change", "boolean"],
+    ["service", "text"],
+    ["aggregate_id", "text"],
+    ["expected", "int"],
+    ["meta", "text"],
+    ["snapshot_version", "int"],
+    ["snapshot_state", "text"],
+    ["snapshot_hash", "text"],
+    ["idempotency_key", "text"],
+    ["status", "int"],
+    ["body", "text"],
+    ["principal", "text"],
+    ["request_hash", "text"],
+    ["log_id", "bigint"],
+    ["log_status", "int"],
+    ["error_code", "text"],
+    ["finished_at", "timestamptz"],
+    ["error_message", "text"],
+    ["n", "int"],
+  ]);
+  const events = recordsetSql("$2", "e", [
+    ["unit", "int"],
+    ["sequence", "int"],
+    ["type", "text"],
+    ["schema_version", "int"],
+    ["data", "text"],
+    ["hash", "text"],
+  ]);
+  const effects = recordsetSql("$3", "o", [
+    ["unit", "int"],
+    ["target_service", "text"],
+    ["aggregate_id", "text"],
+    ["request", "text"],
+    ["i", "int"],
+  ]);
   return `WITH u AS (
-      SELECT * FROM unnest($1::text[], $2::timestamptz[], $3::boolean[], $4::text[], $5::text[], $6::int[], $7::text[],
-          $8::int[], $9::text[], $10::text[], $11::text[], $12::int[], $13::text[], $14::text[], $15::text[],
-          $16::bigint[], $17::int[], $18::text[], $19::timestamptz[], $20::text[])
-        WITH ORDINALITY AS u(realm, "time", has_change, service, aggregate_id, expected, meta,
-          snapshot_version, snapshot_state, snapshot_hash, idempotency_key, status, body, principal, request_hash,
-          log_id, log_status, error_code, finished_at, error_message, n)
-      LIMIT cardinality($1::text[])
+      SELECT * FROM ${units} AS u
     ), head AS (
       SELECT s.realm, s.service, s.aggregate_id, s.version
       FROM ${t.snapshots} AS s
@@ -62,8 +93,7 @@ export function groupCommitSql(t: Tables): string {
       INSERT INTO ${t.events} (realm, service, aggregate_id, sequence, type, schema_version, data, meta, "time", hash)
       SELECT ok.realm, ok.service, ok.aggregate_id, e.sequence, e.type, e.schema_version, e.data::json, ok.meta::json, ok."time",
         decode(e.hash, 'hex')
-      FROM (SELECT * FROM unnest($21::int[], $22::int[], $23::text[], $24::int[], $25::text[], $26::text[])
-          AS e(unit, sequence, type, schema_version, data, hash) LIMIT cardinality($21::int[])) AS e
+      FROM ${events} AS e
       JOIN ok ON ok.n = e.unit
       ORDER BY ok.realm, ok.service, ok.aggregate_id, e.sequence
       RETURNING position, realm, service, aggregate_id, sequence
@@ -76,8 +106,7 @@ export function groupCommitSql(t: Tables): string {
     ), outbox AS (
       INSERT INTO ${t.outbox} (realm, target_service, aggregate_id, request)
       SELECT ok.realm, o.target_service, o.aggregate_id, o.request::jsonb
-      FROM (SELECT * FROM unnest($27::int[], $28::text[], $29::text[], $30::text[]) WITH ORDINALITY
-          AS o(unit, target_service, aggregate_id, request, i) LIMIT cardinality($27::int[])) AS o
+      FROM ${effects} AS o
       JOIN ok ON ok.n = o.unit
       ORDER BY o.i
     ), response AS (
@@ -153,40 +182,57 @@ export class GroupCommit {
 
 async function runGroup(db: SqlExecutor, sql: string, planned: readonly PlannedUnit[]): Promise<UnitOutcome[]> {
   const units = planned.map((p) => p.unit);
-  const changes = units.map((u) => u.changes[0]);
   const events = planned.flatMap((p, i) => p.events.map((event) => ({ unit: i + 1, event })));
   const effects = units.flatMap((u, i) => u.effects.map((effect) => ({ unit: i + 1, effect })));
   const rows = await db.query<GroupRow>(sql, [
-    units.map((u) => u.realm),
-    planned.map((p) => p.time),
-    changes.map((c) => c !== undefined),
-    changes.map((c) => c?.service ?? null),
-    changes.map((c) => c?.aggregateId ?? null),
-    changes.map((c) => c?.expectedVersion ?? 0),
-    changes.map((c) => (c === undefined ? null : storableJson(storedMeta(c.meta)))),
-    changes.map((c) => c?.snapshot.version ?? null),
-    changes.map((c) => (c === undefined ? null : JSON.stringify(c.snapshot.state))),
-    planned.map((p) => p.lastHash),
-    units.map((u) => u.idempotencyKey),
-    units.map((u) => u.response.status),
-    units.map((u) => JSON.stringify(u.response.body)),
-    units.map((u) => u.response.principal ?? null),
-    units.map((u) => u.response.requestHash ?? null),
-    units.map((u) => u.requestLog?.logId ?? null),
-    units.map((u) => u.requestLog?.outcome.status ?? null),
-    units.map((u) => u.requestLog?.outcome.errorCode ?? null),
-    units.map((u) => u.requestLog?.outcome.finishedAt ?? null),
-    units.map((u) => u.requestLog?.outcome.errorMessage ?? null),
-    events.map((e) => e.unit),
-    events.map((e) => e.event.sequence),
-    events.map((e) => e.event.type),
-    events.map((e) => e.event.schemaVersion),
-    events.map((e) => storableJson(JSON.stringify(e.event.data))),
-    events.map((e) => e.event.hash),
-    effects.map((e) => e.unit),
-    effects.map((e) => e.effect.targetService),
-    effects.map((e) => e.effect.aggregateId),
-    effects.map((e) => JSON.stringify(e.effect.request)),
+    recordsetParam(
+      planned.map((p, i) => {
+        const u = p.unit;
+        const c = u.changes[0];
+        return {
+          realm: u.realm,
+          time: p.time,
+          has_change: c !== undefined,
+          service: c?.service ?? null,
+          aggregate_id: c?.aggregateId ?? null,
+          expected: c?.expectedVersion ?? 0,
+          meta: c === undefined ? null : storableJson(storedMeta(c.meta)),
+          snapshot_version: c?.snapshot.version ?? null,
+          snapshot_state: c === undefined ? null : JSON.stringify(c.snapshot.state),
+          snapshot_hash: p.lastHash,
+          idempotency_key: u.idempotencyKey,
+          status: u.response.status,
+          body: JSON.stringify(u.response.body),
+          principal: u.response.principal ?? null,
+          request_hash: u.response.requestHash ?? null,
+          log_id: u.requestLog?.logId ?? null,
+          log_status: u.requestLog?.outcome.status ?? null,
+          error_code: u.requestLog?.outcome.errorCode ?? null,
+          finished_at: u.requestLog?.outcome.finishedAt ?? null,
+          error_message: u.requestLog?.outcome.errorMessage ?? null,
+          n: i + 1,
+        };
+      }),
+    ),
+    recordsetParam(
+      events.map((e) => ({
+        unit: e.unit,
+        sequence: e.event.sequence,
+        type: e.event.type,
+        schema_version: e.event.schemaVersion,
+        data: storableJson(JSON.stringify(e.event.data)),
+        hash: e.event.hash,
+      })),
+    ),
+    recordsetParam(
+      effects.map((e, i) => ({
+        unit: e.unit,
+        target_service: e.effect.targetService,
+        aggregate_id: e.effect.aggregateId,
+        request: JSON.stringify(e.effect.request),
+        i: i + 1,
+      })),
+    ),
   ]);
   const byUnit = new Map(rows.map((row) => [Number(row.n), row]));
   return planned.map((p, i): UnitOutcome => {

@@ -5,6 +5,7 @@ import { storableJson } from "./json-text.js";
 import { storedBody, storedPrincipal } from "./request-log-json.js";
 import { compareIds, type EventRow, eventColumns } from "./rows.js";
 import type { Tables } from "./schema.js";
+import { recordsetParam, recordsetSql } from "./json-recordset.js";
 
 /**
  * How request-log writes commit. "durable" (the default) waits for the WAL flush like every other
@@ -46,28 +47,39 @@ export class RequestLogWriter {
 
   constructor(db: SqlExecutor, t: Tables, commit: RequestLogCommit = "durable") {
     const relaxed = commit === "asynchronous" ? relaxedCommit : "";
-    // LIMIT cardinality(...) keeps every row (each batch's arrays are equally long) but makes the generic
-    // plan guess 1 row per unnest(array) instead of 10: its cost then matches the custom plans', so
-    // Postgres keeps it after five runs rather than planning each run anew (see groupCommitSql).
+    // Entries and refs come as one JSON parameter each (json-recordset.ts), whose generic plan guesses one
+    // row per batch: its cost then matches the custom plans', so Postgres keeps it after five runs.
     const insert = `WITH inserted AS (
         INSERT INTO ${t.requestLog} (realm, request_id, interaction_id, invocation_id, breadcrumbs, kind, body, received_at,
           principal, body_sha256)
         SELECT e.realm, e.request_id, e.interaction_id, e.invocation_id, e.breadcrumbs::json, e.kind, e.body::json, e.received_at,
           e.principal::json, e.body_sha256
-        FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::timestamptz[],
-            $9::text[], $10::text[])
-          WITH ORDINALITY AS e(realm, request_id, interaction_id, invocation_id, breadcrumbs, kind, body, received_at,
-            principal, body_sha256, n)${relaxed}
+        FROM ${recordsetSql("$1", "e", [
+          ["realm", "text"],
+          ["request_id", "text"],
+          ["interaction_id", "text"],
+          ["invocation_id", "text"],
+          ["breadcrumbs", "text"],
+          ["kind", "text"],
+          ["body", "text"],
+          ["received_at", "timestamptz"],
+          ["principal", "text"],
+          ["body_sha256", "text"],
+          ["n", "int"],
+        ])} AS e${relaxed}
         ORDER BY e.n
-        LIMIT cardinality($1::text[])
         RETURNING id
       ), ids AS (
         SELECT coalesce(array_agg(i.id::text ORDER BY i.id), '{}') AS ids FROM inserted AS i
       )
       SELECT ids.ids, r.n AS ref, s.version AS snapshot_version, s.state AS snapshot_state, s.event_hash AS snapshot_hash, e.*
       FROM ids LEFT JOIN (
-        (SELECT * FROM unnest($11::text[], $12::text[], $13::text[]) WITH ORDINALITY AS r(realm, service, aggregate_id, n)
-          LIMIT cardinality($11::text[])) AS r
+        ${recordsetSql("$2", "r", [
+          ["realm", "text"],
+          ["service", "text"],
+          ["aggregate_id", "text"],
+          ["n", "int"],
+        ])} AS r
         LEFT JOIN ${t.snapshots} s ON s.realm = r.realm AND s.service = r.service AND s.aggregate_id = r.aggregate_id
         LEFT JOIN LATERAL (SELECT ${eventColumns} FROM ${t.events} AS ev
           WHERE ev.realm = r.realm AND ev.service = r.service AND ev.aggregate_id = r.aggregate_id
@@ -84,19 +96,22 @@ export class RequestLogWriter {
       const entries = calls.map((call) => call.entry);
       const refs = calls.flatMap((call) => call.refs);
       const rows = await db.query<LoggedRow>(insert, [
-        entries.map((e) => e.realm),
-        entries.map((e) => e.requestId),
-        entries.map((e) => e.interactionId),
-        entries.map((e) => e.invocationId),
-        entries.map((e) => storableJson(JSON.stringify(e.breadcrumbs))),
-        entries.map((e) => e.kind),
-        entries.map((e) => storableJson(storedBody(e))),
-        entries.map((e) => e.receivedAt),
-        entries.map((e) => storableJson(storedPrincipal(e.realm, e.principal))),
-        entries.map((e) => e.bodySha256 ?? null),
-        refs.map((r) => r.realm),
-        refs.map((r) => r.service),
-        refs.map((r) => r.aggregateId),
+        recordsetParam(
+          entries.map((e, i) => ({
+            realm: e.realm,
+            request_id: e.requestId,
+            interaction_id: e.interactionId,
+            invocation_id: e.invocationId,
+            breadcrumbs: storableJson(JSON.stringify(e.breadcrumbs)),
+            kind: e.kind,
+            body: storableJson(storedBody(e)),
+            received_at: e.receivedAt,
+            principal: storableJson(storedPrincipal(e.realm, e.principal)),
+            body_sha256: e.bodySha256 ?? null,
+            n: i + 1,
+          })),
+        ),
+        recordsetParam(refs.map((r, i) => ({ realm: r.realm, service: r.service, aggregate_id: r.aggregateId, n: i + 1 }))),
       ]);
       // Ids are drawn in input order, so ascending ids match the entries one to one.
       const ids = (rows[0]?.ids ?? []).map(String).sort(compareIds);
