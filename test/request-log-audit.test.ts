@@ -102,7 +102,9 @@ describe("the request log names who asked and what they were told", () => {
     const db: SqlExecutor = {
       query: async <T>(text: string, params: readonly unknown[] = []) => {
         seen.push(text);
-        return (text.includes("INSERT") ? (JSON.parse(params[0] as string) as unknown[]).map((_, i) => ({ id: String(i + 1) })) : []) as T[];
+        return (
+          text.includes("INSERT") ? (JSON.parse(params[0] as string) as unknown[]).map((_, i) => ({ id: String(i + 1) })) : []
+        ) as T[];
       },
     };
     const t = tablesIn("edd");
