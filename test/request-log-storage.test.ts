@@ -1,9 +1,7 @@
 import { randomUUID } from "node:crypto";
-import { afterAll, describe, expect, it } from "vitest";
-import { createPostgresClient } from "../adapters/postgres/index.js";
+import { expect } from "vitest";
 import { auditStatements, sqlAuditReader } from "../adapters/sql/audit.js";
 import type { SqlClient } from "../adapters/sql/client.js";
-import { createPgliteClient } from "../adapters/sql/drivers/pglite.js";
 import { migrate, migrations } from "../adapters/sql/migrations.js";
 import { sqlRecords } from "../adapters/sql/records.js";
 import { tablesIn } from "../adapters/sql/schema.js";
@@ -11,7 +9,7 @@ import { SqlStore } from "../adapters/sql/store.js";
 import type { RequestRecord } from "../core/ports/importer.js";
 import type { LoggedPrincipal, RequestLogEntry } from "../core/ports/store.js";
 import { requestLogEntry } from "./support/requests.js";
-import { databaseUrl, describePostgres, dropSchemas, testSchema } from "./store-postgres-support.js";
+import { describeOnSqlEngines } from "./support/sql-engines.js";
 
 /**
  * Migration 7 and the request log's stored JSON: a command body keeps its ids in their columns
@@ -175,33 +173,8 @@ async function usesHashIndexes(db: SqlClient, schema: string): Promise<void> {
   expect(touched.map((row) => row.requestId)).toEqual([first.requestId]);
 }
 
-describe("request-log storage on PGlite", () => {
-  const cases = { compactsAndRestores, readsRowsWrittenBefore, usesHashIndexes };
-  for (const [name, run] of Object.entries(cases)) {
-    it(name, async () => {
-      const client = await createPgliteClient();
-      try {
-        await run(client, "edd");
-      } finally {
-        await client.close();
-      }
-    }, 60_000);
-  }
-});
-
-describePostgres("request-log storage on PostgreSQL", () => {
-  const schemas: string[] = [];
-  const client = createPostgresClient({ connectionString: databaseUrl, poolSize: 4 });
-  afterAll(async () => {
-    await client.close();
-    await dropSchemas(schemas);
-  });
-  const cases = { compactsAndRestores, readsRowsWrittenBefore, usesHashIndexes };
-  for (const [name, run] of Object.entries(cases)) {
-    it(name, async () => {
-      const schema = testSchema();
-      schemas.push(schema, `${schema}_copy`);
-      await run(client, schema);
-    });
-  }
-});
+describeOnSqlEngines(
+  "request-log storage",
+  { compactsAndRestores, readsRowsWrittenBefore, usesHashIndexes },
+  { poolSize: 4, siblings: ["_copy"] },
+);

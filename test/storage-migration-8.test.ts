@@ -1,8 +1,6 @@
-import { afterAll, describe, expect, it } from "vitest";
-import { createPostgresClient } from "../adapters/postgres/index.js";
+import { expect } from "vitest";
 import { sqlAuditReader } from "../adapters/sql/audit.js";
 import type { SqlClient } from "../adapters/sql/client.js";
-import { createPgliteClient } from "../adapters/sql/drivers/pglite.js";
 import { verifyChain } from "../adapters/sql/hash.js";
 import { sqlImporter } from "../adapters/sql/importer.js";
 import { migrate, migrations } from "../adapters/sql/migrations.js";
@@ -13,7 +11,7 @@ import type { StoredEvent } from "../core/model/events.js";
 import { createOutboxRelay, exportRealm, importRealm } from "edd/pipeline";
 import { eventHash } from "../adapters/sql/hash.js";
 import { bankServices } from "../examples/bank/services.js";
-import { databaseUrl, describePostgres, dropSchemas, testSchema } from "./store-postgres-support.js";
+import { describeOnSqlEngines } from "./support/sql-engines.js";
 
 /**
  * Migration 8 (issue 16, storage per command): json columns, the request log naming the transaction
@@ -257,31 +255,4 @@ async function findsImportedRequestsEvents(client: SqlClient, schema: string): P
 
 const cases = { migratesAPopulatedStore, findsEachRequestsEvents, storesTheSmallerForm, findsImportedRequestsEvents };
 
-describe("migration 8 on PGlite", () => {
-  for (const [name, run] of Object.entries(cases)) {
-    it(name, async () => {
-      const client = await createPgliteClient();
-      try {
-        await run(client, "edd");
-      } finally {
-        await client.close();
-      }
-    }, 60_000);
-  }
-});
-
-describePostgres("migration 8 on PostgreSQL", () => {
-  const schemas: string[] = [];
-  const client = createPostgresClient({ connectionString: databaseUrl, poolSize: 8 });
-  afterAll(async () => {
-    await client.close();
-    await dropSchemas(schemas);
-  });
-  for (const [name, run] of Object.entries(cases)) {
-    it(name, async () => {
-      const schema = testSchema();
-      schemas.push(schema, `${schema}_current`);
-      await run(client, schema);
-    }, 60_000);
-  }
-});
+describeOnSqlEngines("migration 8", cases, { poolSize: 8, siblings: ["_current"] });
