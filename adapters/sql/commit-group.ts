@@ -3,7 +3,7 @@ import { type CommittedEvents, ConcurrencyError, type UnitOfWork } from "../../c
 import { NaturalBatcher } from "./batcher.js";
 import type { SqlExecutor } from "./client.js";
 import { storedMeta } from "./event-meta-json.js";
-import { storableJson } from "./json-text.js";
+import { jsonColumnText } from "./json-text.js";
 import { chainEvents, type PlannedEvent, toStoredEvent } from "../../core/model/event-plan.js";
 import type { Tables } from "./schema.js";
 import { recordsetParam, recordsetSql } from "./json-recordset.js";
@@ -196,7 +196,7 @@ async function runGroup(db: SqlExecutor, sql: string, planned: readonly PlannedU
           service: c?.service ?? null,
           aggregate_id: c?.aggregateId ?? null,
           expected: c?.expectedVersion ?? 0,
-          meta: c === undefined ? null : storableJson(storedMeta(c.meta)),
+          meta: c === undefined ? null : storedMeta(c.meta),
           snapshot_version: c?.snapshot.version ?? null,
           snapshot_state: c === undefined ? null : JSON.stringify(c.snapshot.state),
           snapshot_hash: p.lastHash,
@@ -220,7 +220,7 @@ async function runGroup(db: SqlExecutor, sql: string, planned: readonly PlannedU
         sequence: e.event.sequence,
         type: e.event.type,
         schema_version: e.event.schemaVersion,
-        data: storableJson(JSON.stringify(e.event.data)),
+        data: jsonColumnText(e.event.data),
         hash: e.event.hash,
       })),
     ),

@@ -9,7 +9,7 @@ import {
 } from "../../core/ports/store.js";
 import type { SqlExecutor } from "./client.js";
 import { storedMeta } from "./event-meta-json.js";
-import { storableJson } from "./json-text.js";
+import { jsonColumnText } from "./json-text.js";
 import { aggregateKey, chainEvents, type PlannedEvent, toStoredEvent } from "../../core/model/event-plan.js";
 import type { Tables } from "./schema.js";
 
@@ -196,8 +196,8 @@ async function insertEvents(tx: SqlExecutor, sql: CommitStatements, realm: strin
     events.map((e) => e.aggregateId),
     events.map((e) => e.sequence),
     events.map((e) => e.type),
-    events.map((e) => storableJson(JSON.stringify(e.data))),
-    events.map((e) => storableJson(storedMeta(e.change.meta))),
+    events.map((e) => jsonColumnText(e.data)),
+    events.map((e) => storedMeta(e.change.meta)),
     events.map((e) => e.hash),
     events.map((e) => e.schemaVersion),
   ]);

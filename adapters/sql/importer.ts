@@ -10,7 +10,7 @@ import {
 import { type IdentityClaim, IdentityConflictError } from "../../core/ports/store.js";
 import type { SqlClient, SqlExecutor } from "./client.js";
 import { storedMeta } from "./event-meta-json.js";
-import { storableJson } from "./json-text.js";
+import { jsonColumnText } from "./json-text.js";
 import { sqlRecords } from "./records.js";
 import { defaultSchema, tablesIn } from "./schema.js";
 
@@ -76,8 +76,8 @@ export function sqlImporter(db: SqlClient, options: { readonly schema?: string }
         events.map((e) => e.aggregateId),
         events.map((e) => e.sequence),
         events.map((e) => e.type),
-        events.map((e) => storableJson(JSON.stringify(e.data))),
-        events.map((e) => storableJson(storedMeta(e.meta))),
+        events.map((e) => jsonColumnText(e.data)),
+        events.map((e) => storedMeta(e.meta)),
         events.map((e) => e.time),
         events.map((e) => requireHash(e.hash)),
         events.map((e) => e.schemaVersion ?? 1),

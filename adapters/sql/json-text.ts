@@ -16,3 +16,8 @@ export function storableJson(text: string | null): string | null {
   }
   return text;
 }
+
+/** `value` as the text of a json column, refused when jsonb would have refused it. */
+export function jsonColumnText(value: unknown): string {
+  return storableJson(JSON.stringify(value));
+}

@@ -9,7 +9,7 @@ import {
 } from "../../core/ports/importer.js";
 import type { CommandRequestBody } from "../../core/ports/store.js";
 import type { SqlExecutor } from "./client.js";
-import { storableJson } from "./json-text.js";
+import { jsonColumnText } from "./json-text.js";
 import { storedBody, storedPrincipal } from "./request-log-json.js";
 import { type DeadLetterRow, deadLetterColumns, type RequestLogRow, requestLogColumns, toDeadLetter, toLoggedRequest } from "./rows.js";
 import type { Tables } from "./schema.js";
@@ -109,11 +109,11 @@ export function sqlRecords(db: SqlExecutor, t: Tables) {
         requests.map((r) => r.requestId),
         requests.map((r) => r.interactionId),
         requests.map((r) => r.invocationId),
-        requests.map((r) => storableJson(JSON.stringify(r.breadcrumbs))),
+        requests.map((r) => jsonColumnText(r.breadcrumbs)),
         requests.map((r) => r.kind),
-        requests.map((r) => storableJson(storedBody(r))),
+        requests.map(storedBody),
         requests.map((r) => r.receivedAt),
-        requests.map((r) => storableJson(storedPrincipal(realm, r.principal))),
+        requests.map((r) => storedPrincipal(realm, r.principal)),
         requests.map((r) => r.bodySha256 ?? null),
         requests.map((r) => r.outcome?.status ?? null),
         requests.map((r) => r.outcome?.errorCode ?? null),

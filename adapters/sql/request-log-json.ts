@@ -1,4 +1,5 @@
 import type { LoggedPrincipal } from "../../core/ports/store.js";
+import { jsonColumnText } from "./json-text.js";
 
 /**
  * How the request log's JSON columns are stored, and read back. A command request's `requestId` and
@@ -7,22 +8,23 @@ import type { LoggedPrincipal } from "../../core/ports/store.js";
  * text), so the wrapper alone says the ids were taken out; bodies stored before, and any body whose
  * ids differ from the columns, stay as they were. A principal drops its realm when it is the row's.
  * The select lists put everything back in SQL, so every reader gets the same jsonb as before. The
- * columns are json (migration 8): cast to jsonb here, where the merge needs it, and only on read.
+ * columns are json (migration 8): cast to jsonb here, where the merge needs it, and only on read; the
+ * stored text is refused where jsonb refused it (json-text.ts).
  */
 export function storedBody(entry: { readonly requestId: string; readonly interactionId: string; readonly body: unknown }): string {
   const { body } = entry;
   if (typeof body === "object" && body !== null && !Array.isArray(body)) {
     const { requestId, interactionId, ...rest } = body as Record<string, unknown>;
-    if (requestId === entry.requestId && interactionId === entry.interactionId) return JSON.stringify([rest]);
+    if (requestId === entry.requestId && interactionId === entry.interactionId) return jsonColumnText([rest]);
   }
-  return JSON.stringify(body ?? null);
+  return jsonColumnText(body ?? null);
 }
 
 export function storedPrincipal(realm: string, principal: LoggedPrincipal | undefined): string | null {
   if (principal === undefined) return null;
-  if (principal.realm !== realm) return JSON.stringify(principal);
+  if (principal.realm !== realm) return jsonColumnText(principal);
   const { realm: _, ...rest } = principal;
-  return JSON.stringify(rest);
+  return jsonColumnText(rest);
 }
 
 /** The body as it was logged, for a select list over `request_log AS r`. */

@@ -1,7 +1,7 @@
 import type { AggregateRef, RequestLogEntry, RequestOutcome } from "../../core/ports/store.js";
 import { NaturalBatcher } from "./batcher.js";
 import type { SqlExecutor } from "./client.js";
-import { storableJson } from "./json-text.js";
+import { jsonColumnText } from "./json-text.js";
 import { storedBody, storedPrincipal } from "./request-log-json.js";
 import { compareIds, type EventRow, eventColumns } from "./rows.js";
 import type { Tables } from "./schema.js";
@@ -102,11 +102,11 @@ export class RequestLogWriter {
             request_id: e.requestId,
             interaction_id: e.interactionId,
             invocation_id: e.invocationId,
-            breadcrumbs: storableJson(JSON.stringify(e.breadcrumbs)),
+            breadcrumbs: jsonColumnText(e.breadcrumbs),
             kind: e.kind,
-            body: storableJson(storedBody(e)),
+            body: storedBody(e),
             received_at: e.receivedAt,
-            principal: storableJson(storedPrincipal(e.realm, e.principal)),
+            principal: storedPrincipal(e.realm, e.principal),
             body_sha256: e.bodySha256 ?? null,
             n: i + 1,
           })),
