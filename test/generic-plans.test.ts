@@ -24,6 +24,8 @@ describePostgres("the big statements keep a generic plan (PostgreSQL)", () => {
   const schema = testSchema();
   const t = tablesIn(schema);
   const texts = new Map<Statement, string>();
+  /** The other statements that close a request-log row: the transaction commit's and the outcome batch's. */
+  const requestLogUpdates = new Set<string>();
   let client: SqlClient;
   let store: SqlStore;
   let engine: Engine;
@@ -44,12 +46,25 @@ describePostgres("the big statements keep a generic plan (PostgreSQL)", () => {
     );
     await pool.query(`ANALYZE ${t.snapshots}`);
     await pool.query(`ANALYZE ${t.events}`);
+    const remember = (sql: string) => {
+      for (const [name, prefix] of Object.entries(statements)) if (sql.startsWith(prefix)) texts.set(name as Statement, sql);
+      if (/^UPDATE \S+\."request_log"/.test(sql)) requestLogUpdates.add(sql);
+    };
     client = {
       ...pool,
       async query<Row>(sql: string, params: readonly unknown[] = []): Promise<Row[]> {
-        for (const [name, prefix] of Object.entries(statements)) if (sql.startsWith(prefix)) texts.set(name as Statement, sql);
+        remember(sql);
         return pool.query<Row>(sql, params);
       },
+      transaction: (work) =>
+        pool.transaction((tx) =>
+          work({
+            query: (sql, params) => {
+              remember(sql);
+              return tx.query(sql, params);
+            },
+          }),
+        ),
     };
     store = new SqlStore(client, { schema });
     engine = createEngine({ services: bankServices, store });
@@ -58,6 +73,18 @@ describePostgres("the big statements keep a generic plan (PostgreSQL)", () => {
       anonymousPrincipal,
     );
     expect(opened.status).toBe(200);
+    const other = await engine.command(
+      commandRequest({ command: "OpenAccount", aggregateId: "plans-2", attributes: { owner: "plans2@example.com" } }),
+      anonymousPrincipal,
+    );
+    expect(other.status).toBe(200);
+    // Two aggregates take the transaction commit; sending it again is a replay, whose outcome is its own write.
+    const both = commandRequest([
+      { command: "Deposit", aggregateId: "plans", attributes: { amount: 1 } },
+      { command: "Deposit", aggregateId: "plans-2", attributes: { amount: 1 } },
+    ]);
+    expect((await engine.command(both, anonymousPrincipal)).status).toBe(200);
+    expect((await engine.command(both, anonymousPrincipal)).status).toBe(200);
   });
 
   afterAll(async () => {
@@ -100,9 +127,24 @@ describePostgres("the big statements keep a generic plan (PostgreSQL)", () => {
         expect(plan, `${name}\n${plan}`).not.toMatch(/Seq Scan on (snapshots|events)\b/);
         expect(plan, `${name}\n${plan}`).toMatch(/Index (Only )?Scan (Backward )?using \w+ on snapshots\b/);
         expect(plan, `${name}\n${plan}`).toMatch(/Index (Only )?Scan (Backward )?using \w+ on events\b/);
+        // The request log's row is found by its id: a plan through a (realm, …) index walks the realm's whole log.
+        expectRequestLogById(plan, name);
+      }
+      expect(requestLogUpdates.size).toBe(2);
+      for (const [i, text] of [...requestLogUpdates].entries()) {
+        const parameters = Math.max(...[...text.matchAll(/\$(\d+)/g)].map((m) => Number(m[1])));
+        await session.query(`PREPARE close_${i} AS ${text}`);
+        const { rows } = await session.query(`EXPLAIN EXECUTE close_${i}(${Array(parameters).fill("NULL").join(", ")})`);
+        expectRequestLogById(rows.map((row: Record<string, string>) => row["QUERY PLAN"]).join("\n"), text);
       }
     } finally {
       await session.end();
     }
   });
 });
+
+/** The request log's rows are found by id: a plan through a (realm, …) index walks the realm's whole log. */
+function expectRequestLogById(plan: string, statement: string): void {
+  const scans = [...plan.matchAll(/Scan (?:Backward )?(?:using (\w+) )?on request_log\b/g)];
+  for (const scan of scans) expect(scan[1], `${statement}\n${plan}`).toBe("request_log_pkey");
+}

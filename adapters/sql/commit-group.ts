@@ -24,6 +24,10 @@ import { recordsetParam, recordsetSql } from "./json-recordset.js";
  * first commits: the later ones expected the version it moves past. A new aggregate has no snapshot
  * row to lock; the events' unique key guards its first sequence.
  *
+ * The request-log row is found by its id alone; its realm is checked with IS NOT DISTINCT FROM (the
+ * same test on a NOT NULL column) because PostgreSQL cannot match that to an index: with `realm =`, a
+ * generic plan made while the log was small walked the realm's whole log through (realm, principal).
+ *
  * Units, events and effects come as one JSON parameter each (json-recordset.ts: cheaper for Node to
  * send and for Postgres to unpack than one array per column). recordsetSql makes the generic plan guess
  * one row per batch, the custom plan of a one-unit batch (index lookups on snapshots, events,
@@ -116,7 +120,7 @@ export function groupCommitSql(t: Tables): string {
       UPDATE ${t.requestLog} AS r
       SET status = ok.log_status, error_code = ok.error_code, finished_at = ok.finished_at, error_message = ok.error_message,
         transaction_id = CASE WHEN ok.has_change THEN pg_current_xact_id() END
-      FROM ok WHERE ok.log_id IS NOT NULL AND r.id = ok.log_id AND r.realm = ok.realm
+      FROM ok WHERE ok.log_id IS NOT NULL AND r.id = ok.log_id AND r.realm IS NOT DISTINCT FROM ok.realm
     )
     SELECT r.n, r.ok, p.positions
     FROM ranked AS r

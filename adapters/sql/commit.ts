@@ -56,9 +56,10 @@ export function commitStatements(t: Tables) {
     insertResponse: `INSERT INTO ${t.responses} (realm, idempotency_key, status, body, principal, request_hash)
       VALUES ($1, $2, $3, $4::json, $5, $6)`,
     // The transaction id of a unit that wrote events: the audit finds the request's events through it (audit.ts).
+    // Found by id; realm checked but not indexable, so no plan walks the realm's log (see groupCommitSql).
     closeRequestLog: `UPDATE ${t.requestLog} SET status = $3, error_code = $4, finished_at = $5::timestamptz, error_message = $6,
         transaction_id = CASE WHEN $7::boolean THEN pg_current_xact_id() END
-      WHERE id = $2::bigint AND realm = $1`,
+      WHERE id = $2::bigint AND realm IS NOT DISTINCT FROM $1`,
   };
 }
 

@@ -86,11 +86,18 @@ export class RequestLogWriter {
             AND ev.sequence > coalesce(s.version, 0) ORDER BY ev.sequence) e ON true
       ) ON true
       ORDER BY r.n, e.sequence`;
+    // By id, realm checked but not indexable, batch guessed at one row: no plan walks the log (see groupCommitSql).
     const update = `UPDATE ${t.requestLog} r
       SET status = o.status, error_code = o.error_code, error_message = o.error_message, finished_at = o.finished_at
-      FROM unnest($1::bigint[], $2::text[], $3::int[], $4::text[], $5::timestamptz[], $6::text[])
-        AS o(id, realm, status, error_code, finished_at, error_message)${relaxed}
-      WHERE r.id = o.id AND r.realm = o.realm`;
+      FROM ${recordsetSql("$1", "o", [
+        ["id", "bigint"],
+        ["realm", "text"],
+        ["status", "int"],
+        ["error_code", "text"],
+        ["finished_at", "timestamptz"],
+        ["error_message", "text"],
+      ])} AS o${relaxed}
+      WHERE r.id = o.id AND r.realm IS NOT DISTINCT FROM o.realm`;
 
     this.#entries = new NaturalBatcher(async (calls): Promise<Logged[]> => {
       const entries = calls.map((call) => call.entry);
@@ -128,12 +135,16 @@ export class RequestLogWriter {
     });
     this.#outcomes = new NaturalBatcher(async (writes) => {
       await db.query(update, [
-        writes.map((w) => w.logId),
-        writes.map((w) => w.realm),
-        writes.map((w) => w.outcome.status),
-        writes.map((w) => w.outcome.errorCode ?? null),
-        writes.map((w) => w.outcome.finishedAt),
-        writes.map((w) => w.outcome.errorMessage ?? null),
+        recordsetParam(
+          writes.map((w) => ({
+            id: w.logId,
+            realm: w.realm,
+            status: w.outcome.status,
+            error_code: w.outcome.errorCode ?? null,
+            finished_at: w.outcome.finishedAt,
+            error_message: w.outcome.errorMessage ?? null,
+          })),
+        ),
       ]);
       return writes.map((): void => undefined);
     });
