@@ -5,6 +5,11 @@
  * must never fail another's: when a batch fails, each of its calls is run again on its own, and
  * only those that fail alone get an error. `run` must therefore be all-or-nothing per batch
  * (one statement is).
+ *
+ * One batch in flight by default: while it runs, everything that arrives gathers into the next one,
+ * so under load fewer, larger statements share the parse, the commit and the WAL flush. Measured on
+ * the deposit bench (16 clients, 2 cores): one in flight did 12% more commands/s than two, with 20%
+ * less Node CPU per command; eight in flight did half as many.
  */
 export class NaturalBatcher<In, Out> {
   readonly #waiting: Waiting<In, Out>[] = [];
@@ -14,7 +19,7 @@ export class NaturalBatcher<In, Out> {
   constructor(
     /** Must return one output per input, in input order. */
     private readonly run: (inputs: readonly In[]) => Promise<readonly Out[]>,
-    private readonly maxInFlight = 2,
+    private readonly maxInFlight = 1,
     private readonly maxBatch = 200,
   ) {}
 
