@@ -14,7 +14,7 @@ export const fromSource = process.env.EDD_BENCH_SOURCE === "1";
 const repoRoot = fileURLToPath(new URL("../", import.meta.url));
 const tscBin = fileURLToPath(new URL("../node_modules/typescript/bin/tsc", import.meta.url));
 /** The bench's own process files, bundled for `node`: servers and the load generator. */
-const processFiles = ["edd-server", "hand-written", "load"] as const;
+const processFiles = ["edd-server", "hand-written", "bare-server", "load"] as const;
 
 /** Where a bench process file's bundle lands (bench/.build/http/<name>.mjs). */
 export const compiledProcessFile = (name: string) => new URL(`.build/http/${name.replace(/\.ts$/, "")}.mjs`, import.meta.url).pathname;

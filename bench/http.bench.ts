@@ -40,7 +40,8 @@ type Server = BenchProcess<{ url: string }>;
 /** The edd servers load.ts sends edd's envelope to: the runtime as it serves, and through the hono app only. */
 type Kind = "hand" | "edd" | "app";
 
-async function loadRound(server: Server, kind: Kind): Promise<Round> {
+/** One load round; `rate` holds it to that many requests per second (else as fast as answers come). */
+async function loadRound(server: Server, kind: Kind, rate?: number): Promise<Round> {
   const cpuBefore = cpuSecondsOf(server.pid);
   const result = await runBenchProcess<LoadResult & { warmupOk: number }>("load.ts", {
     URL: server.first.url,
@@ -49,6 +50,7 @@ async function loadRound(server: Server, kind: Kind): Promise<Round> {
     CONNECTIONS: String(connections),
     WARMUP_S: String(warmupS),
     DURATION_S: String(durationS),
+    ...(rate === undefined ? {} : { RATE: String(rate) }),
   });
   const cpuMs = (cpuSecondsOf(server.pid) - cpuBefore) * 1000;
   if (result.other > 0 || result.errors > 0) throw new Error(`${kind}: ${result.other} non-2xx answers, ${result.errors} errors`);
@@ -134,6 +136,7 @@ export async function run(): Promise<BenchReport> {
   const servers: Record<Kind, Server> = { hand, edd, app };
   const samples: Record<Kind, Round[]> = { hand: [], edd: [], app: [] };
   let inprocess: { commands: number; cpuMs: number; seconds: number };
+  let bare: ReturnType<typeof summarise>;
   let profile: ProfileSummary;
   let lag: ProjectionLag;
   try {
@@ -152,6 +155,13 @@ export async function run(): Promise<BenchReport> {
       WARMUP_MS: String(warmupS * 1000),
       MEASURE_MS: String(durationS * 1000),
     });
+    console.error("http bench: node:http alone at edd's rate");
+    const bareServer = await startBenchProcess<{ url: string }>("bare-server.ts", {});
+    try {
+      bare = summarise([await loadRound(bareServer, "edd", summarise(samples.edd).commandsPerSecond)]);
+    } finally {
+      await bareServer.stop();
+    }
     console.error("http bench: CPU profile");
     profile = await profileRound(schemas.profile);
     console.error("http bench: projection lag");
@@ -168,6 +178,8 @@ export async function run(): Promise<BenchReport> {
   const ratio = round2(eddFigures.commandsPerSecond / handFigures.commandsPerSecond);
   const overhead = round2(eddFigures.nodeCpuMsPerCommand / inprocessCpu);
   const appOverhead = round2(appFigures.nodeCpuMsPerCommand / inprocessCpu);
+  // The least the overhead ratio could read with node:http: the engine's in-process CPU plus HTTP's own.
+  const bareOverhead = round2((inprocessCpu + bare.nodeCpuMsPerCommand) / inprocessCpu);
   const targets: Target[] = [
     target("HTTP: edd over HTTP / hand-written hono + pg (commands/s)", ratio, ">=", 1.2, command),
     target("HTTP overhead: Node CPU per command over HTTP / in process", overhead, "<=", 1.3, command),
@@ -192,7 +204,11 @@ export async function run(): Promise<BenchReport> {
     "",
     `edd / hand-written: **${ratio}**. The same engine driven in process by ${connections} concurrent loops (no HTTP) spends ` +
       `${inprocessCpu} ms of Node CPU per command (${Math.round(inprocess.commands / inprocess.seconds)} commands/s): over HTTP it is ` +
-      `**${overhead}×** that (${appOverhead}× through the hono app only).`,
+      `**${overhead}×** that (${appOverhead}× through the hono app only). ` +
+      `node:http alone (\`bench/http/bare-server.ts\`: read the body, parse it, answer a JSON body of the same size; no framework, no database), ` +
+      `loaded the same way at edd's rate (${bare.commandsPerSecond} requests/s), spends ${bare.nodeCpuMsPerCommand} ms per request: ` +
+      `edd's HTTP path adds ${round3(eddFigures.nodeCpuMsPerCommand - inprocessCpu)} ms to the in-process figure, and HTTP's own cost alone ` +
+      `would make the ratio ${bareOverhead}×.`,
     "",
     `### Live projection lag: one more edd round with the bank's \`accounts.summary\` projected in the server process (${lag.commandsPerSecond} commands/s)`,
     "",
@@ -235,6 +251,8 @@ export async function run(): Promise<BenchReport> {
       ratio,
       overhead,
       appOverhead,
+      bare,
+      bareOverhead,
       profile,
       projectionLag: lag,
     },

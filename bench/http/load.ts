@@ -6,12 +6,14 @@ import autocannon from "autocannon";
  * connections posting deposits to URL for WARMUP_S (not recorded) then DURATION_S seconds.
  * KIND=edd sends edd's command envelope to /command, KIND=hand the hand-written service's body to
  * /deposit. Accounts are taken round-robin, so requests in flight at once name distinct accounts.
+ * RATE, when set, holds the load to that many requests per second over all connections.
  * Prints one JSON line: 2xx count, other responses, errors, latency percentiles.
  */
 const url = process.env.URL as string;
 const kind = process.env.KIND === "hand" ? "hand" : "edd";
 const accounts = (process.env.ACCOUNTS ?? "").split(",").filter(Boolean);
 const connections = Number(process.env.CONNECTIONS ?? 16);
+const rate = process.env.RATE === undefined ? undefined : Number(process.env.RATE);
 let next = 0;
 
 function body(): string {
@@ -30,6 +32,7 @@ async function load(seconds: number) {
     url,
     connections,
     duration: seconds,
+    ...(rate === undefined ? {} : { overallRate: rate }),
     requests: [
       {
         method: "POST",
