@@ -4,7 +4,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
 import { type ProfileSummary, summariseProfile } from "./http/profile.js";
-import { type BenchProcess, cpuSecondsOf, runBenchProcess, startBenchProcess } from "./http/processes.js";
+import { cpuSecondsOf, machineCpuSeconds, postgresCpuSeconds } from "./cpu.js";
+import { type BenchProcess, runBenchProcess, startBenchProcess } from "./http/processes.js";
 import type { BenchReport } from "./run.js";
 import { type Target, target } from "./targets.js";
 
@@ -33,6 +34,10 @@ interface LoadResult {
 interface Round extends LoadResult {
   /** Server CPU over warm-up and measured run, per 2xx answer of both. */
   readonly cpuMsPerCommand: number;
+  /** The same for all local postgres processes (0 where /proc cannot tell). */
+  readonly postgresCpuMsPerCommand: number;
+  /** The machine's idle share over warm-up and measured run (all cores). */
+  readonly idleShare: number;
 }
 
 type Server = BenchProcess<{ url: string }>;
@@ -43,6 +48,8 @@ type Kind = "hand" | "edd" | "app";
 /** One load round; `rate` holds it to that many requests per second (else as fast as answers come). */
 async function loadRound(server: Server, kind: Kind, rate?: number): Promise<Round> {
   const cpuBefore = cpuSecondsOf(server.pid);
+  const postgresBefore = postgresCpuSeconds() ?? 0;
+  const machineBefore = machineCpuSeconds();
   const result = await runBenchProcess<LoadResult & { warmupOk: number }>("load.ts", {
     URL: server.first.url,
     KIND: kind === "hand" ? "hand" : "edd",
@@ -53,8 +60,18 @@ async function loadRound(server: Server, kind: Kind, rate?: number): Promise<Rou
     ...(rate === undefined ? {} : { RATE: String(rate) }),
   });
   const cpuMs = (cpuSecondsOf(server.pid) - cpuBefore) * 1000;
+  const postgresMs = ((postgresCpuSeconds() ?? 0) - postgresBefore) * 1000;
+  const machine = machineCpuSeconds();
+  const busy = machine.busy - machineBefore.busy;
+  const idle = machine.idle - machineBefore.idle;
   if (result.other > 0 || result.errors > 0) throw new Error(`${kind}: ${result.other} non-2xx answers, ${result.errors} errors`);
-  return { ...result, cpuMsPerCommand: cpuMs / (result.ok + result.warmupOk) };
+  const answers = result.ok + result.warmupOk;
+  return {
+    ...result,
+    cpuMsPerCommand: cpuMs / answers,
+    postgresCpuMsPerCommand: postgresMs / answers,
+    idleShare: busy + idle > 0 ? idle / (busy + idle) : 0,
+  };
 }
 
 function summarise(list: readonly Round[]) {
@@ -67,6 +84,8 @@ function summarise(list: readonly Round[]) {
     p50Ms: median(list.map((r) => r.p50Ms)),
     p99Ms: median(list.map((r) => r.p99Ms)),
     nodeCpuMsPerCommand: round3(list.reduce((sum, r) => sum + r.cpuMsPerCommand * r.ok, 0) / ok),
+    postgresCpuMsPerCommand: round3(list.reduce((sum, r) => sum + r.postgresCpuMsPerCommand * r.ok, 0) / ok),
+    idlePercent: Math.round((100 * list.reduce((sum, r) => sum + r.idleShare, 0)) / list.length),
   };
 }
 
@@ -185,7 +204,7 @@ export async function run(): Promise<BenchReport> {
     target("HTTP overhead: Node CPU per command over HTTP / in process", overhead, "<=", 1.3, command),
   ];
   const row = (name: string, f: ReturnType<typeof summarise>) =>
-    `| ${name} | ${f.commandsPerSecond} | ${f.p50Ms} | ${f.p99Ms} | ${f.nodeCpuMsPerCommand} |`;
+    `| ${name} | ${f.commandsPerSecond} | ${f.p50Ms} | ${f.p99Ms} | ${f.nodeCpuMsPerCommand} | ${f.postgresCpuMsPerCommand} | ${f.idlePercent}% |`;
   const markdown = [
     "## HTTP: edd against a hand-written hono + pg service",
     "",
@@ -194,10 +213,11 @@ export async function run(): Promise<BenchReport> {
       `${rounds} rounds alternating which service goes first. The hand-written service (\`bench/http/hand-written.ts\`): zod-checked ` +
       "body, then one transaction: look up the response, lock the snapshot, insert the event, upsert the snapshot, insert the response; " +
       "no request log, hash chain or outbox. Both servers run compiled (bench/compiled.ts: bundled by esbuild, edd from dist/) under plain `node`. " +
-      "Node CPU: the server process's CPU (from /proc) per 2xx answer.",
+      "Node CPU: the server process's CPU (from /proc) per 2xx answer; Postgres CPU: all local postgres processes' per 2xx answer; " +
+      "idle: the machine's idle share over the rounds (both cores; the load generator's CPU is the rest).",
     "",
-    "| service | commands/s | p50 ms (median of rounds) | p99 ms | server Node CPU ms/cmd |",
-    "|---|---:|---:|---:|---:|",
+    "| service | commands/s | p50 ms (median of rounds) | p99 ms | server Node CPU ms/cmd | Postgres CPU ms/cmd | machine idle |",
+    "|---|---:|---:|---:|---:|---:|---:|",
     row("hand-written hono + pg", handFigures),
     row("edd Node runtime (bank example)", eddFigures),
     row("the same, every request through the hono app (`directCommands: false`)", appFigures),

@@ -1,5 +1,5 @@
 import { randomBytes, randomUUID } from "node:crypto";
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CommandHandler, type Event } from "@event-driven-io/emmett";
@@ -9,6 +9,7 @@ import { anonymousPrincipal, createEngine, type Engine, type StoredEvent } from 
 import { createPgliteStore } from "edd/pglite";
 import { createPostgresStore, type SqlStore } from "edd/postgres";
 import { accounts, bankServices } from "../examples/bank/services.js";
+import { postgresCpuSeconds } from "./cpu.js";
 import type { BenchReport } from "./run.js";
 import { type Target, target } from "./targets.js";
 
@@ -90,25 +91,6 @@ function summarise(samples: readonly Sample[]): Figures {
     nodeCpuMsPerCommand: round3(samples.reduce((sum, sample) => sum + sample.nodeCpuMs, 0) / commands),
     postgresCpuMsPerCommand: postgres,
   };
-}
-
-/** CPU seconds of every local postgres process (Linux /proc), to see where time goes; undefined elsewhere. */
-function postgresCpuSeconds(): number | undefined {
-  try {
-    let ticks = 0;
-    for (const pid of readdirSync("/proc").filter((name) => /^\d+$/.test(name))) {
-      try {
-        if (!readFileSync(`/proc/${pid}/comm`, "utf8").startsWith("postgres")) continue;
-        const fields = (readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1] ?? "").split(" ");
-        ticks += Number(fields[11]) + Number(fields[12]);
-      } catch {
-        // The process ended meanwhile.
-      }
-    }
-    return ticks / 100;
-  } catch {
-    return undefined;
-  }
 }
 
 const accountId = (client: number, n: number) => `acc-${client}-${n}`;

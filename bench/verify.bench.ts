@@ -1,7 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { PostgresCheckpointStore } from "../adapters/sql/checkpoints.js";
 import { createPostgresClient } from "../adapters/postgres/index.js";
-import { PostgresViewStore } from "../adapters/sql/view-store.js";
 import { sqlAuditReader } from "../adapters/sql/audit.js";
 import type { SqlClient } from "../adapters/sql/client.js";
 import { eventHash, verifyChain } from "../adapters/sql/hash.js";

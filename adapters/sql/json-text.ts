@@ -12,7 +12,7 @@ export function storableJson(text: string): string;
 export function storableJson(text: string | null): string | null;
 export function storableJson(text: string | null): string | null {
   // Most texts hold no escape at all: a plain search skips the pattern for them.
-  if (text !== null && text.includes("\\u") && unstorableEscape.test(text)) {
+  if (text?.includes("\\u") && unstorableEscape.test(text)) {
     throw new Error("JSON holding U+0000 or a lone surrogate cannot be stored (PostgreSQL text cannot hold it)");
   }
   return text;

@@ -1,5 +1,4 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { readFileSync } from "node:fs";
 import { createInterface } from "node:readline";
 import { compiledProcessFile, fromSource } from "../compiled.js";
 
@@ -50,10 +49,4 @@ export async function runBenchProcess<T>(file: string, env: Record<string, strin
   const started = await startBenchProcess<T>(file, env);
   await new Promise<void>((resolve) => (started.child.exitCode === null ? started.child.once("exit", () => resolve()) : resolve()));
   return started.first;
-}
-
-/** CPU seconds (user + system) a process has used so far, from /proc (Linux). */
-export function cpuSecondsOf(pid: number): number {
-  const fields = (readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1] ?? "").split(" ");
-  return (Number(fields[11]) + Number(fields[12])) / 100;
 }

@@ -1,7 +1,7 @@
 import type { StoredEvent } from "../../model/events.js";
 import type { IdentityReader, RealmRecordReader } from "../../ports/importer.js";
-import type { EventFeed, IdentityClaim, Store } from "../../ports/store.js";
-import { canonicalJsonByCodePoint, compareCodePoints } from "../../model/canonical-json.js";
+import type { EventFeed, IdentityClaim } from "../../ports/store.js";
+import { compareCodePoints } from "../../model/canonical-json.js";
 import { recordLines } from "./realm-records.js";
 import { line } from "./export-line.js";
 

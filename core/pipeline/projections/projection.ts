@@ -2,7 +2,7 @@ import type { StoredEvent } from "../../model/events.js";
 import type { Projection } from "../../model/projection.js";
 import type { CheckpointStore } from "../../ports/checkpoints.js";
 import type { Metrics } from "../../ports/metrics.js";
-import type { EventFeed, Store } from "../../ports/store.js";
+import type { EventFeed } from "../../ports/store.js";
 import type { ViewData, ViewSlot, ViewStore } from "../../ports/view-store.js";
 import type { AggregateHistory } from "./document-fold.js";
 import { ViewBuffer } from "./view-buffer.js";
