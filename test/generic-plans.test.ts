@@ -1,6 +1,7 @@
 import pg from "pg";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import type { SqlClient } from "../adapters/sql/client.js";
+import { auditStatements, sqlAuditReader } from "../adapters/sql/audit.js";
+import type { QueryOptions, SqlClient } from "../adapters/sql/client.js";
 import { createPostgresClient } from "../adapters/sql/drivers/postgres.js";
 import { migrate } from "../adapters/sql/migrations.js";
 import { tablesIn } from "../adapters/sql/schema.js";
@@ -52,9 +53,9 @@ describePostgres("the big statements keep a generic plan (PostgreSQL)", () => {
     };
     client = {
       ...pool,
-      async query<Row>(sql: string, params: readonly unknown[] = []): Promise<Row[]> {
+      async query<Row>(sql: string, params: readonly unknown[] = [], options?: QueryOptions): Promise<Row[]> {
         remember(sql);
-        return pool.query<Row>(sql, params);
+        return pool.query<Row>(sql, params, options);
       },
       transaction: (work) =>
         pool.transaction((tx) =>
@@ -109,6 +110,19 @@ describePostgres("the big statements keep a generic plan (PostgreSQL)", () => {
       expect(row, name).toBeDefined();
       expect(Number(row?.generic_plans), `${name}: generic plans (custom: ${row?.custom_plans})`).toBeGreaterThan(0);
     }
+  });
+
+  it("the replay lookup and the audit reads are planned for their values on every run, never kept prepared", async () => {
+    const audit = sqlAuditReader(client, { schema });
+    const [logged] = (await audit.searchRequests({ realm: anonymousPrincipal.realm, limit: 1 })).items;
+    expect(logged).toBeDefined();
+    await audit.searchRequests({ realm: anonymousPrincipal.realm, requestId: logged?.requestId as string, limit: 5 });
+    await audit.aggregatesTouched(anonymousPrincipal.realm, [logged?.requestId as string]);
+    const prepared = (await client.query<{ statement: string }>("SELECT statement FROM pg_prepared_statements")).map((p) => p.statement);
+    // The replay in beforeAll looked its answer up; a prepared lookup would keep a plan made while `responses` was tiny.
+    expect(prepared.some((text) => text.includes(`FROM ${t.responses} WHERE realm = $1 AND idempotency_key = $2`))).toBe(false);
+    for (const text of Object.values(auditStatements(t))) expect(prepared).not.toContain(text);
+    expect(prepared.length).toBeGreaterThan(0);
   });
 
   it("the generic plan of each statement reads snapshots and events through their indexes only", async () => {

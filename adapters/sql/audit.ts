@@ -1,7 +1,7 @@
 import type { Breadcrumbs } from "../../core/model/breadcrumbs.js";
 import type { AuditReader, TouchedAggregate } from "../../core/ports/audit.js";
 import { pageOf } from "../../core/ports/backend-audit.js";
-import type { SqlExecutor } from "./client.js";
+import { planEachRun, type SqlExecutor } from "./client.js";
 import { type EventRow, eventColumns, type RequestLogRow, requestLogColumns, toIso, toLoggedRequest, toStoredEvent } from "./rows.js";
 import { defaultSchema, type Tables, tablesIn } from "./schema.js";
 
@@ -12,16 +12,15 @@ import { defaultSchema, type Tables, tablesIn } from "./schema.js";
  * presence says there is a next page.
  */
 export function sqlAuditReader(db: SqlExecutor, options: { readonly schema?: string } = {}): AuditReader {
+  // Audits are rare and their filters optional: each read is planned for its values (planEachRun).
   const sql = auditStatements(tablesIn(options.schema ?? defaultSchema));
   return {
     async listAggregates(search) {
-      const rows = await db.query<AggregateRow>(sql.aggregates, [
-        search.realm,
-        search.service,
-        search.idPrefix ?? "",
-        search.after ?? null,
-        search.limit + 1,
-      ]);
+      const rows = await db.query<AggregateRow>(
+        sql.aggregates,
+        [search.realm, search.service, search.idPrefix ?? "", search.after ?? null, search.limit + 1],
+        planEachRun,
+      );
       return pageOf(
         rows.map((row) => ({
           service: row.service,
@@ -35,19 +34,17 @@ export function sqlAuditReader(db: SqlExecutor, options: { readonly schema?: str
     },
 
     async searchRequests(search) {
-      const rows = await db.query<RequestLogRow>(sql.requests, [
-        search.realm,
-        search.requestId ?? null,
-        search.interactionId ?? null,
-        search.before ?? null,
-        search.limit + 1,
-      ]);
+      const rows = await db.query<RequestLogRow>(
+        sql.requests,
+        [search.realm, search.requestId ?? null, search.interactionId ?? null, search.before ?? null, search.limit + 1],
+        planEachRun,
+      );
       return pageOf(rows.map(toLoggedRequest), search.limit, (row) => row.id);
     },
 
     async aggregatesTouched(realm, requestIds) {
       if (requestIds.length === 0) return [];
-      const rows = await db.query<TouchedRow>(sql.touched, [realm, [...requestIds]]);
+      const rows = await db.query<TouchedRow>(sql.touched, [realm, [...requestIds]], planEachRun);
       return rows.map(
         (row): TouchedAggregate => ({
           requestId: row.request_id,
@@ -61,12 +58,20 @@ export function sqlAuditReader(db: SqlExecutor, options: { readonly schema?: str
     },
 
     async requestsBy(search) {
-      const rows = await db.query<RequestLogRow>(sql.requestsBy, [search.realm, search.principal, search.before ?? null, search.limit + 1]);
+      const rows = await db.query<RequestLogRow>(
+        sql.requestsBy,
+        [search.realm, search.principal, search.before ?? null, search.limit + 1],
+        planEachRun,
+      );
       return pageOf(rows.map(toLoggedRequest), search.limit, (row) => row.id);
     },
 
     async eventsInitiatedBy(search) {
-      const rows = await db.query<EventRow>(sql.eventsBy, [search.realm, search.principal, search.before ?? null, search.limit + 1]);
+      const rows = await db.query<EventRow>(
+        sql.eventsBy,
+        [search.realm, search.principal, search.before ?? null, search.limit + 1],
+        planEachRun,
+      );
       return pageOf(rows.map(toStoredEvent), search.limit, (event) => event.position as string);
     },
   };

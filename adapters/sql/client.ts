@@ -4,8 +4,20 @@
  */
 export interface SqlExecutor {
   /** Runs one parameterised statement and returns its rows. Never interpolate values into `sql`. */
-  query<Row>(sql: string, params?: readonly unknown[]): Promise<Row[]>;
+  query<Row>(sql: string, params?: readonly unknown[], options?: QueryOptions): Promise<Row[]>;
 }
+
+export interface QueryOptions {
+  /**
+   * Plan the statement for its values on every run instead of keeping a prepared plan: for rare
+   * statements whose best plan depends on the values (optional filters) or on how far the tables have
+   * grown since the connection first ran them (replay lookups, audit reads). The pg driver then sends
+   * it unnamed; PGlite's driver prepares every statement afresh every thousand runs anyway.
+   */
+  readonly planEachRun?: boolean;
+}
+
+export const planEachRun: QueryOptions = { planEachRun: true };
 
 export interface SqlClient extends SqlExecutor {
   /** Runs `work` in one transaction: COMMIT when it resolves, ROLLBACK when it throws (the error is rethrown). */

@@ -21,7 +21,7 @@ import {
 import type { AuditedRequest, AuditReader } from "../../core/ports/audit.js";
 import type { SnapshotRewrite, SnapshotWriter } from "../../core/ports/snapshots.js";
 import { sqlAuditReader } from "./audit.js";
-import { type SqlClient, sqlErrorFields, sqlState } from "./client.js";
+import { planEachRun, type SqlClient, sqlErrorFields, sqlState } from "./client.js";
 import { type CommitHooks, commitStatements, commitUnit } from "./commit.js";
 import { fitsSingleStatement, GroupCommit } from "./commit-group.js";
 import { feedStatement, readFeedPage } from "./feed.js";
@@ -192,9 +192,11 @@ export class SqlStore implements Store, SnapshotWriter {
   }
 
   async findResponse(realm: string, idempotencyKey: string): Promise<StoredResponse | undefined> {
+    // Run on replays and retries only, so a prepared plan could date from when `responses` was tiny.
     const [row] = await this.#db.query<{ status: number; body: string; principal: string | null; request_hash: string | null }>(
       this.#sql.response,
       [realm, idempotencyKey],
+      planEachRun,
     );
     if (row === undefined) return undefined;
     return {

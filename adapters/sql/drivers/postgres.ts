@@ -1,5 +1,5 @@
 import type { Pool, PoolClient } from "pg";
-import type { SqlClient, SqlExecutor } from "../client.js";
+import type { QueryOptions, SqlClient, SqlExecutor } from "../client.js";
 import { pg } from "./pg-sdk.js";
 
 export interface PostgresClientOptions {
@@ -13,7 +13,10 @@ export interface PostgresClientOptions {
   readonly idleInTransactionTimeoutMs?: number;
 }
 
-/** A pg Pool as a SqlClient. Statements run as named prepared statements, parsed once per connection. */
+/**
+ * A pg Pool as a SqlClient. Statements run as named prepared statements, parsed once per connection,
+ * except those asked to be planned on every run (QueryOptions), which go unnamed.
+ */
 export function createPostgresClient(options: PostgresClientOptions): SqlClient {
   const pool = new pg.Pool({
     connectionString: options.connectionString,
@@ -32,8 +35,8 @@ export function createPostgresClient(options: PostgresClientOptions): SqlClient 
     return { name, text, values: [...values] };
   };
   const executor = (target: Pool | PoolClient): SqlExecutor => ({
-    async query<Row>(text: string, params: readonly unknown[] = []) {
-      const result = await target.query(named(text, params));
+    async query<Row>(text: string, params: readonly unknown[] = [], options?: QueryOptions) {
+      const result = await target.query(options?.planEachRun === true ? { text, values: [...params] } : named(text, params));
       return result.rows as Row[];
     },
   });
