@@ -171,6 +171,16 @@ async function usesHashIndexes(db: SqlClient, schema: string): Promise<void> {
   expect(indexes.map((row) => row.indexname)).not.toContain("events_request_hash");
   const touched = await sqlAuditReader(db, { schema }).aggregatesTouched(realm, [first.requestId]);
   expect(touched.map((row) => row.requestId)).toEqual([first.requestId]);
+  // Migration 9: both fill their buckets before they split (fewer buckets for the same entries).
+  const hashOptions = await db.query<{ relname: string; reloptions: string[] | null }>(
+    `SELECT c.relname, c.reloptions FROM pg_class AS c JOIN pg_namespace AS n ON n.oid = c.relnamespace
+     WHERE n.nspname = $1 AND c.relname IN ('request_log_request_hash', 'request_log_interaction_hash') ORDER BY c.relname`,
+    [schema],
+  );
+  expect(hashOptions).toEqual([
+    { relname: "request_log_interaction_hash", reloptions: ["fillfactor=100"] },
+    { relname: "request_log_request_hash", reloptions: ["fillfactor=100"] },
+  ]);
 }
 
 describeOnSqlEngines(
