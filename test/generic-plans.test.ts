@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import pg from "pg";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { auditStatements, sqlAuditReader } from "../adapters/sql/audit.js";
@@ -27,6 +28,8 @@ describePostgres("the big statements keep a generic plan (PostgreSQL)", () => {
   const texts = new Map<Statement, string>();
   /** The other statements that close a request-log row: the transaction commit's and the outcome batch's. */
   const requestLogUpdates = new Set<string>();
+  /** Every statement the store ran as a prepared statement (not planned on each run). */
+  const prepared = new Set<string>();
   let client: SqlClient;
   let store: SqlStore;
   let engine: Engine;
@@ -47,22 +50,23 @@ describePostgres("the big statements keep a generic plan (PostgreSQL)", () => {
     );
     await pool.query(`ANALYZE ${t.snapshots}`);
     await pool.query(`ANALYZE ${t.events}`);
-    const remember = (sql: string) => {
+    const remember = (sql: string, options?: QueryOptions) => {
+      if (options?.planEachRun !== true) prepared.add(sql);
       for (const [name, prefix] of Object.entries(statements)) if (sql.startsWith(prefix)) texts.set(name as Statement, sql);
       if (/^UPDATE \S+\."request_log"/.test(sql)) requestLogUpdates.add(sql);
     };
     client = {
       ...pool,
       async query<Row>(sql: string, params: readonly unknown[] = [], options?: QueryOptions): Promise<Row[]> {
-        remember(sql);
+        remember(sql, options);
         return pool.query<Row>(sql, params, options);
       },
       transaction: (work) =>
         pool.transaction((tx) =>
           work({
-            query: (sql, params) => {
-              remember(sql);
-              return tx.query(sql, params);
+            query: (sql, params, options) => {
+              remember(sql, options);
+              return tx.query(sql, params, options);
             },
           }),
         ),
@@ -151,6 +155,54 @@ describePostgres("the big statements keep a generic plan (PostgreSQL)", () => {
         const { rows } = await session.query(`EXPLAIN EXECUTE close_${i}(${Array(parameters).fill("NULL").join(", ")})`);
         expectRequestLogById(rows.map((row: Record<string, string>) => row["QUERY PLAN"]).join("\n"), text);
       }
+    } finally {
+      await session.end();
+    }
+  });
+
+  it("every statement the store keeps prepared reaches the big tables through an index under a generic plan", async () => {
+    // More of what a running service does: a rejection, a query, the feed, loads, the outbox.
+    const rejected = await engine.command(
+      commandRequest({ command: "Withdraw", aggregateId: "plans", attributes: { amount: 1_000_000 } }),
+      anonymousPrincipal,
+    );
+    expect(rejected.status).toBeGreaterThanOrEqual(400);
+    const found = await engine.query(
+      {
+        requestId: randomUUID(),
+        interactionId: randomUUID(),
+        query: { query: "FindAccountByOwner", attributes: { owner: "plans@example.com" } },
+      },
+      anonymousPrincipal,
+    );
+    expect(found.status).toBe(200);
+    const realm = anonymousPrincipal.realm;
+    const page = await store.readFeed(realm, undefined, 2);
+    await store.readFeed(realm, page.checkpoint, 100);
+    const ref = { realm, service: "accounts", aggregateId: "plans" };
+    await store.loadSnapshot(ref);
+    await store.readAggregateEvents(ref, 1);
+    await store.claimOutbox(10, 1000);
+    const session = new pg.Client({ connectionString: databaseUrl });
+    await session.connect();
+    try {
+      await session.query("SET plan_cache_mode = force_generic_plan");
+      // A scan of a big table, or a walk of a realm through an index whose other column the statement does not give.
+      const walks: string[] = [];
+      let checked = 0;
+      for (const [i, text] of [...prepared].entries()) {
+        if (!/\$\d/.test(text) || text.includes("pg_prepared_statements")) continue;
+        const parameters = Math.max(...[...text.matchAll(/\$(\d+)/g)].map((m) => Number(m[1])));
+        await session.query(`PREPARE any_${i} AS ${text}`);
+        const { rows } = await session.query(`EXPLAIN EXECUTE any_${i}(${Array(parameters).fill("NULL").join(", ")})`);
+        const plan = rows.map((row: Record<string, string>) => row["QUERY PLAN"]).join("\n");
+        checked++;
+        if (/Seq Scan on (events|request_log|responses|snapshots|outbox)\b|using (request_log_principal|events_initiator) /.test(plan)) {
+          walks.push(`${text}\n${plan}`);
+        }
+      }
+      expect(walks).toEqual([]);
+      expect(checked).toBeGreaterThanOrEqual(12);
     } finally {
       await session.end();
     }

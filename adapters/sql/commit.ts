@@ -25,9 +25,11 @@ export interface CommitHooks {
 export function commitStatements(t: Tables) {
   return {
     // Locks the heads in a fixed order (no deadlock between units touching the same aggregates);
-    // a writer that waited here sees the version its predecessor committed.
+    // a writer that waited here sees the version its predecessor committed. The limit no plan knows
+    // makes every plan guess one key (of unnest's ten): a generic plan then looks each head up by its
+    // key, where guessing ten made it hash-join a scan of every snapshot.
     lockHeads: `SELECT s.service, s.aggregate_id, s.version, s.event_hash FROM ${t.snapshots} s
-      WHERE s.realm = $1 AND (s.service, s.aggregate_id) IN (SELECT * FROM unnest($2::text[], $3::text[]))
+      WHERE s.realm = $1 AND (s.service, s.aggregate_id) IN (SELECT * FROM unnest($2::text[], $3::text[]) LIMIT (SELECT 2147483647))
       ORDER BY s.service, s.aggregate_id FOR UPDATE OF s`,
     // Only used when a snapshot row is missing for an aggregate that has events.
     eventsHead: `SELECT sequence, encode(hash, 'hex') AS hash FROM ${t.events} WHERE realm = $1 AND service = $2 AND aggregate_id = $3
