@@ -12,6 +12,7 @@ import { storedMeta } from "./event-meta-json.js";
 import { jsonColumnText } from "./json-text.js";
 import { aggregateKey, chainEvents, type PlannedEvent, toStoredEvent } from "../../core/model/event-plan.js";
 import type { Tables } from "./schema.js";
+import { unknownLimit } from "./json-recordset.js";
 
 /** The writes after the events insert, in order; a test hook may fail or pause before each. */
 export type CommitStep = "snapshots" | "identities" | "outbox" | "response";
@@ -29,7 +30,7 @@ export function commitStatements(t: Tables) {
     // makes every plan guess one key (of unnest's ten): a generic plan then looks each head up by its
     // key, where guessing ten made it hash-join a scan of every snapshot.
     lockHeads: `SELECT s.service, s.aggregate_id, s.version, s.event_hash FROM ${t.snapshots} s
-      WHERE s.realm = $1 AND (s.service, s.aggregate_id) IN (SELECT * FROM unnest($2::text[], $3::text[]) LIMIT (SELECT 2147483647))
+      WHERE s.realm = $1 AND (s.service, s.aggregate_id) IN (SELECT * FROM unnest($2::text[], $3::text[]) ${unknownLimit})
       ORDER BY s.service, s.aggregate_id FOR UPDATE OF s`,
     // Only used when a snapshot row is missing for an aggregate that has events.
     eventsHead: `SELECT sequence, encode(hash, 'hex') AS hash FROM ${t.events} WHERE realm = $1 AND service = $2 AND aggregate_id = $3

@@ -11,14 +11,18 @@ export function recordsetParam(rows: readonly Readonly<Record<string, string | n
 }
 
 /**
- * `SELECT * FROM json_to_recordset(<param>) AS <alias>(<columns>)`, every row kept. The twice-applied
- * LIMIT, whose value no plan knows (a sub-select, run once at execution), makes Postgres guess 10% of
- * 10% of the function's 100 rows: one row, in generic and custom plans alike, so the generic plan is
- * the plan of a one-row batch (index lookups). The limit is the largest int, above any batch; a limit
- * of the array's length would parse the batch's JSON twice more.
+ * A LIMIT no plan knows (a sub-select, run once at execution) and no batch reaches: PostgreSQL guesses
+ * it keeps 10% of the rows before it, in generic and custom plans alike.
+ */
+export const unknownLimit = "LIMIT (SELECT 2147483647)";
+
+/**
+ * `SELECT * FROM json_to_recordset(<param>) AS <alias>(<columns>)`, every row kept. unknownLimit
+ * applied twice makes Postgres guess 10% of 10% of the function's 100 rows: one row, so the generic
+ * plan is the plan of a one-row batch (index lookups). A limit of the array's length would do the same
+ * but parse the batch's JSON twice more.
  */
 export function recordsetSql(param: string, alias: string, columns: readonly (readonly [name: string, type: string])[]): string {
   const list = columns.map(([name, type]) => `${name} ${type}`).join(", ");
-  const all = "LIMIT (SELECT 2147483647)";
-  return `(SELECT * FROM (SELECT * FROM json_to_recordset(${param}::json) AS ${alias}(${list}) ${all}) AS ${alias} ${all})`;
+  return `(SELECT * FROM (SELECT * FROM json_to_recordset(${param}::json) AS ${alias}(${list}) ${unknownLimit}) AS ${alias} ${unknownLimit})`;
 }
