@@ -130,18 +130,12 @@ describePostgres("the big statements keep a generic plan (PostgreSQL)", () => {
   });
 
   it("the generic plan of each statement reads snapshots and events through their indexes only", async () => {
-    const session = new pg.Client({ connectionString: databaseUrl });
-    await session.connect();
+    const session = await genericPlanSession();
     try {
-      // PostgreSQL 15 has no EXPLAIN (GENERIC_PLAN): a session forced to generic plans shows it instead.
-      await session.query("SET plan_cache_mode = force_generic_plan");
       for (const name of Object.keys(statements) as Statement[]) {
         const text = texts.get(name);
         expect(text, name).toBeDefined();
-        const parameters = Math.max(...[...(text ?? "").matchAll(/\$(\d+)/g)].map((m) => Number(m[1])));
-        await session.query(`PREPARE ${name} AS ${text}`);
-        const { rows } = await session.query(`EXPLAIN EXECUTE ${name}(${Array(parameters).fill("NULL").join(", ")})`);
-        const plan = rows.map((row: Record<string, string>) => row["QUERY PLAN"]).join("\n");
+        const plan = await genericPlan(session, name, text ?? "");
         expect(plan, `${name}\n${plan}`).not.toMatch(/Seq Scan on (snapshots|events)\b/);
         expect(plan, `${name}\n${plan}`).toMatch(/Index (Only )?Scan (Backward )?using \w+ on snapshots\b/);
         expect(plan, `${name}\n${plan}`).toMatch(/Index (Only )?Scan (Backward )?using \w+ on events\b/);
@@ -149,12 +143,7 @@ describePostgres("the big statements keep a generic plan (PostgreSQL)", () => {
         expectRequestLogById(plan, name);
       }
       expect(requestLogUpdates.size).toBe(2);
-      for (const [i, text] of [...requestLogUpdates].entries()) {
-        const parameters = Math.max(...[...text.matchAll(/\$(\d+)/g)].map((m) => Number(m[1])));
-        await session.query(`PREPARE close_${i} AS ${text}`);
-        const { rows } = await session.query(`EXPLAIN EXECUTE close_${i}(${Array(parameters).fill("NULL").join(", ")})`);
-        expectRequestLogById(rows.map((row: Record<string, string>) => row["QUERY PLAN"]).join("\n"), text);
-      }
+      for (const [i, text] of [...requestLogUpdates].entries()) expectRequestLogById(await genericPlan(session, `close_${i}`, text), text);
     } finally {
       await session.end();
     }
@@ -183,19 +172,14 @@ describePostgres("the big statements keep a generic plan (PostgreSQL)", () => {
     await store.loadSnapshot(ref);
     await store.readAggregateEvents(ref, 1);
     await store.claimOutbox(10, 1000);
-    const session = new pg.Client({ connectionString: databaseUrl });
-    await session.connect();
+    const session = await genericPlanSession();
     try {
-      await session.query("SET plan_cache_mode = force_generic_plan");
       // A scan of a big table, or a walk of a realm through an index whose other column the statement does not give.
       const walks: string[] = [];
       let checked = 0;
       for (const [i, text] of [...prepared].entries()) {
         if (!/\$\d/.test(text) || text.includes("pg_prepared_statements")) continue;
-        const parameters = Math.max(...[...text.matchAll(/\$(\d+)/g)].map((m) => Number(m[1])));
-        await session.query(`PREPARE any_${i} AS ${text}`);
-        const { rows } = await session.query(`EXPLAIN EXECUTE any_${i}(${Array(parameters).fill("NULL").join(", ")})`);
-        const plan = rows.map((row: Record<string, string>) => row["QUERY PLAN"]).join("\n");
+        const plan = await genericPlan(session, `any_${i}`, text);
         checked++;
         if (/Seq Scan on (events|request_log|responses|snapshots|outbox)\b|using (request_log_principal|events_initiator) /.test(plan)) {
           walks.push(`${text}\n${plan}`);
@@ -213,4 +197,20 @@ describePostgres("the big statements keep a generic plan (PostgreSQL)", () => {
 function expectRequestLogById(plan: string, statement: string): void {
   const scans = [...plan.matchAll(/Scan (?:Backward )?(?:using (\w+) )?on request_log\b/g)];
   for (const scan of scans) expect(scan[1], `${statement}\n${plan}`).toBe("request_log_pkey");
+}
+
+/** A session whose prepared statements always take their generic plan: PostgreSQL 15 has no EXPLAIN (GENERIC_PLAN). */
+async function genericPlanSession(): Promise<pg.Client> {
+  const session = new pg.Client({ connectionString: databaseUrl });
+  await session.connect();
+  await session.query("SET plan_cache_mode = force_generic_plan");
+  return session;
+}
+
+/** The generic plan of `text` (which takes parameters), prepared in `session` as `name` and explained with each one NULL. */
+async function genericPlan(session: pg.Client, name: string, text: string): Promise<string> {
+  const parameters = Math.max(...[...text.matchAll(/\$(\d+)/g)].map((m) => Number(m[1])));
+  await session.query(`PREPARE ${name} AS ${text}`);
+  const { rows } = await session.query(`EXPLAIN EXECUTE ${name}(${Array(parameters).fill("NULL").join(", ")})`);
+  return rows.map((row: Record<string, string>) => row["QUERY PLAN"]).join("\n");
 }
