@@ -10,6 +10,7 @@ import { createPgliteStore } from "edd/pglite";
 import { createPostgresStore, type SqlStore } from "edd/postgres";
 import { accounts, bankServices } from "../examples/bank/services.js";
 import { postgresCpuSeconds } from "./cpu.js";
+import { RoundTrips, type StatementFigures } from "./round-trips.js";
 import type { BenchReport } from "./run.js";
 import { type Target, target } from "./targets.js";
 
@@ -36,6 +37,7 @@ interface Sample {
 interface Figures {
   readonly commands: number;
   readonly commandsPerSecond: number;
+  readonly meanMs: number;
   readonly p50Ms: number;
   readonly p99Ms: number;
   readonly nodeCpuMsPerCommand: number;
@@ -49,10 +51,18 @@ interface Variant {
   close(): Promise<void>;
 }
 
+/** Statement round trips of the PostgreSQL variants' measured windows (set while run() runs). */
+let roundTrips: RoundTrips | undefined;
+
+/** Times a floor's statement (or transaction) when round trips are being measured. */
+const timed = <T>(statement: string, task: () => Promise<T>): Promise<T> =>
+  roundTrips === undefined ? task() : roundTrips.time(statement, task);
+
 /** Runs `deposit` from 16 clients for warmup + measure; keeps commands that start and end in the window. */
-async function measure(deposit: Deposit): Promise<Sample> {
+async function measure(deposit: Deposit, variant: string): Promise<Sample> {
   const from = performance.now() + warmupMs;
   const until = from + measureMs;
+  roundTrips?.open(variant, from, until);
   const latencies: number[] = [];
   // Taken by the first command of the window (PGlite can keep timers from firing: it never yields to them).
   let cpu: { node: NodeJS.CpuUsage; postgres: number | undefined } | undefined;
@@ -67,6 +77,7 @@ async function measure(deposit: Deposit): Promise<Sample> {
       }
     }),
   );
+  roundTrips?.close();
   const node = cpu === undefined ? undefined : process.cpuUsage(cpu.node);
   const postgresNow = postgresCpuSeconds();
   return {
@@ -86,6 +97,7 @@ function summarise(samples: readonly Sample[]): Figures {
   return {
     commands,
     commandsPerSecond: Math.round(commands / ((samples.length * measureMs) / 1000)),
+    meanMs: round(latencies.reduce((sum, ms) => sum + ms, 0) / Math.max(1, commands)),
     p50Ms: at(0.5),
     p99Ms: at(0.99),
     nodeCpuMsPerCommand: round3(samples.reduce((sum, sample) => sum + sample.nodeCpuMs, 0) / commands),
@@ -186,25 +198,27 @@ async function floorVariant(): Promise<Variant> {
   const response = { name: "floor_response", text: `INSERT INTO ${schema}.responses VALUES ($1, $2)` };
   return {
     deposit: async (_client, account, amount) => {
-      const current = (await pool.query({ ...read, values: [account] })).rows[0] as {
+      const current = (await timed("read", () => pool.query({ ...read, values: [account] }))).rows[0] as {
         version: number;
         state: { status: string; balance: number };
       };
       if (current.state.status !== "open") throw new Error("account not open");
-      const client = await pool.connect();
-      try {
-        await client.query("BEGIN");
-        await client.query({ ...event, values: [account, current.version + 1, JSON.stringify({ amount })] });
-        const state = { ...current.state, balance: current.state.balance + amount };
-        await client.query({ ...snapshot, values: [account, current.version + 1, JSON.stringify(state)] });
-        await client.query({ ...response, values: [randomUUID(), JSON.stringify({ result: { version: current.version + 1 } })] });
-        await client.query("COMMIT");
-      } catch (error) {
-        await client.query("ROLLBACK");
-        throw error;
-      } finally {
-        client.release();
-      }
+      await timed("transaction: BEGIN, event, snapshot, response, COMMIT", async () => {
+        const client = await pool.connect();
+        try {
+          await client.query("BEGIN");
+          await client.query({ ...event, values: [account, current.version + 1, JSON.stringify({ amount })] });
+          const state = { ...current.state, balance: current.state.balance + amount };
+          await client.query({ ...snapshot, values: [account, current.version + 1, JSON.stringify(state)] });
+          await client.query({ ...response, values: [randomUUID(), JSON.stringify({ result: { version: current.version + 1 } })] });
+          await client.query("COMMIT");
+        } catch (error) {
+          await client.query("ROLLBACK");
+          throw error;
+        } finally {
+          client.release();
+        }
+      });
     },
     close: async () => {
       await pool.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
@@ -233,7 +247,7 @@ async function twoRoundTripVariant(): Promise<Variant> {
   };
   return {
     deposit: async (_client, account, amount) => {
-      const current = (await pool.query({ ...read, values: [account] })).rows[0] as {
+      const current = (await timed("read", () => pool.query({ ...read, values: [account] }))).rows[0] as {
         version: number;
         state: { status: string; balance: number };
       };
@@ -241,10 +255,9 @@ async function twoRoundTripVariant(): Promise<Variant> {
       const state = { ...current.state, balance: current.state.balance + amount };
       const version = current.version + 1;
       const body = JSON.stringify({ result: { version } });
-      const written = await pool.query({
-        ...write,
-        values: [account, version, JSON.stringify({ amount }), JSON.stringify(state), randomUUID(), body],
-      });
+      const written = await timed("write: snapshot if unchanged, event, response", () =>
+        pool.query({ ...write, values: [account, version, JSON.stringify({ amount }), JSON.stringify(state), randomUUID(), body] }),
+      );
       if (written.rowCount !== 1) throw new Error("floor2: the snapshot moved under the write");
     },
     close: async () => {
@@ -363,11 +376,11 @@ async function median(times: number, task: () => Promise<unknown>): Promise<numb
   return round(samples[Math.floor(times / 2)] ?? 0);
 }
 
-async function sample(name: string, setup: () => Promise<Variant>): Promise<Sample> {
-  console.error(`store bench: ${name}`);
+async function sample(name: string, setup: () => Promise<Variant>, round?: number): Promise<Sample> {
+  console.error(`store bench: ${name}${round === undefined ? "" : `, round ${round}`}`);
   const variant = await setup();
   try {
-    return await measure(variant.deposit);
+    return await measure(variant.deposit, name);
   } finally {
     await variant.close();
   }
@@ -381,15 +394,25 @@ export async function run(): Promise<BenchReport> {
     emmett: emmettVariant,
   };
   const samples: Record<keyof typeof compared, Sample[]> = { floor: [], floor2: [], edd: [], emmett: [] };
-  for (let r = 0; r < rounds; r++) {
-    for (const [name, setup] of Object.entries(compared) as [keyof typeof compared, () => Promise<Variant>][]) {
-      samples[name].push(await sample(`${name}, round ${r + 1}`, setup));
+  roundTrips = new RoundTrips();
+  try {
+    for (let r = 0; r < rounds; r++) {
+      for (const [name, setup] of Object.entries(compared) as [keyof typeof compared, () => Promise<Variant>][]) {
+        samples[name].push(await sample(name, setup, r + 1));
+      }
     }
+  } finally {
+    roundTrips.stop();
   }
   const floor = summarise(samples.floor);
   const floor2 = summarise(samples.floor2);
   const edd = summarise(samples.edd);
   const emmett = summarise(samples.emmett);
+  const statements = [
+    ...roundTrips.figures("floor", floor.commands),
+    ...roundTrips.figures("floor2", floor2.commands),
+    ...roundTrips.figures("edd", edd.commands),
+  ];
   const dataDir = mkdtempSync(join(tmpdir(), "edd-bench-pglite-"));
   const pglite = summarise([await sample("pglite", async () => eddVariant(await createPgliteStore({ dataDir })))]);
   rmSync(dataDir, { recursive: true, force: true });
@@ -430,6 +453,8 @@ export async function run(): Promise<BenchReport> {
     row("Emmett 0.42 CommandHandler (PostgreSQL)", emmett),
     row("edd pipeline in process (PGlite, persisted, one connection)", pglite),
     "",
+    ...statementTable(statements, { floor, floor2, edd }),
+    "",
     `edd / five-statement floor: **${ratios.eddToFloor}**; edd / two-round-trip floor: **${ratios.eddToTwoRoundTrips}**; ` +
       `edd / Emmett: **${ratios.eddToEmmett}**. edd over HTTP is in the HTTP section (servers in processes of their own).`,
     "",
@@ -454,9 +479,39 @@ export async function run(): Promise<BenchReport> {
       variants,
       ratios,
       depositsPerTransaction,
+      statements,
       load,
     },
     markdown,
     targets,
   };
+}
+
+const variantNames: Readonly<Record<string, string>> = { floor: "five-statement floor", floor2: "two-round-trip floor", edd: "edd" };
+
+/**
+ * Each variant's statements over the measured rounds, and a command's time in them: for each statement
+ * the command takes part in, its wait for the batch in flight plus the round trip.
+ */
+function statementTable(statements: readonly StatementFigures[], figures: Readonly<Record<string, Figures>>): string[] {
+  const callsPerCommand = (s: StatementFigures) => s.perCommand * s.callsPerStatement;
+  const inStatements = (variant: string) =>
+    round(
+      statements.filter((s) => s.variant === variant).reduce((sum, s) => sum + callsPerCommand(s) * (s.meanWaitMs + s.meanRoundTripMs), 0),
+    );
+  return [
+    "Where a command's time goes: each variant's statements in the measured windows (edd's batched statements report themselves on `edd:sql:batch`; the floors' are timed around each call). " +
+      "Wait: how long a command waited for the batch in flight before its statement went out. A command's time in statements: the sum, over the statements it takes part in, of wait + round trip.",
+    "",
+    "| variant | statement | statements per command | commands per statement | wait ms | round trip ms |",
+    "|---|---|---:|---:|---:|---:|",
+    ...statements.map(
+      (s) =>
+        `| ${variantNames[s.variant] ?? s.variant} | ${s.statement} | ${s.perCommand} | ${s.callsPerStatement} | ${s.meanWaitMs} | ${s.meanRoundTripMs} |`,
+    ),
+    "",
+    Object.keys(variantNames)
+      .map((v) => `${variantNames[v]}: ${inStatements(v)} ms of a command's ${figures[v]?.meanMs ?? "n/a"} ms (mean) in statements`)
+      .join("; ") + ".",
+  ];
 }

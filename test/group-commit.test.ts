@@ -73,7 +73,7 @@ function commitAll(store: SqlStore, units: readonly UnitOfWork[]): Promise<Promi
   return Promise.allSettled(units.map((u) => store.commit(u)));
 }
 
-/** Two units that go out alone at once (one per statement in flight) so the units after them queue up as one batch. */
+/** Two units pushed ahead of a batch: they join it (one turn of the event loop is one batch) or, if a statement is in flight, go first. */
 const leaders = (realm: string) => [unit(realm, "leader-1", []), unit(realm, "leader-2", [])];
 
 const keysOf = (units: readonly UnitOfWork[]) => units.map((u) => u.idempotencyKey);

@@ -12,3 +12,4 @@ export {
 } from "../sql/component-migrations.js";
 export { connectionClient, type SqlConnection } from "../sql/connection.js";
 export { SqlStore, type SqlStoreOptions } from "../sql/store.js";
+export { type SqlBatchMessage, sqlBatchChannelName } from "../sql/batcher.js";

@@ -15,3 +15,5 @@ export {
 } from "../sql/component-migrations.js";
 export { connectionClient, type SqlConnection } from "../sql/connection.js";
 export { SqlStore, type SqlStoreOptions } from "../sql/store.js";
+// Each batched statement's size, wait and round trip, for whoever subscribes (node:diagnostics_channel).
+export { type SqlBatchMessage, sqlBatchChannelName } from "../sql/batcher.js";

@@ -163,7 +163,7 @@ export class GroupCommit {
 
   constructor(db: SqlExecutor, t: Tables) {
     const sql = groupCommitSql(t);
-    this.#batcher = new NaturalBatcher((units) => runGroup(db, sql, units));
+    this.#batcher = new NaturalBatcher("group commit", (units) => runGroup(db, sql, units));
   }
 
   /** `unit` must fit the single statement (fitsSingleStatement), linking to `previousHash`. */

@@ -19,3 +19,5 @@ export { sqlImporter } from "./importer.js";
 // The hash chain every edd store writes, for third-party stores until it moves to edd/ports.
 export { canonicalJson, eventHash, verifyChain, type ChainBreak, type HashedEventFields } from "./hash.js";
 export { sqlRequestLogPruner } from "./prune.js";
+// Each batched statement's size, wait and round trip, for whoever subscribes (node:diagnostics_channel).
+export { type SqlBatchMessage, sqlBatchChannelName } from "./batcher.js";

@@ -99,7 +99,7 @@ export class RequestLogWriter {
       ])} AS o${relaxed}
       WHERE r.id = o.id AND r.realm IS NOT DISTINCT FROM o.realm`;
 
-    this.#entries = new NaturalBatcher(async (calls): Promise<Logged[]> => {
+    this.#entries = new NaturalBatcher("request-log entries", async (calls): Promise<Logged[]> => {
       const entries = calls.map((call) => call.entry);
       const refs = calls.flatMap((call) => call.refs);
       const rows = await db.query<LoggedRow>(insert, [
@@ -133,7 +133,7 @@ export class RequestLogWriter {
       let next = 1;
       return calls.map((call, i) => ({ id: ids[i] as string, reads: call.refs.map(() => byRef.get(next++) ?? []) }));
     });
-    this.#outcomes = new NaturalBatcher(async (writes) => {
+    this.#outcomes = new NaturalBatcher("request-log outcomes", async (writes) => {
       await db.query(update, [
         recordsetParam(
           writes.map((w) => ({
