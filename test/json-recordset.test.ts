@@ -1,16 +1,18 @@
 import { afterAll, beforeAll, expect, it } from "vitest";
 import type { SqlClient } from "../adapters/sql/client.js";
 import { createPostgresClient } from "../adapters/sql/drivers/postgres.js";
-import { recordsetParam, recordsetSql } from "../adapters/sql/json-recordset.js";
+import { recordset } from "../adapters/sql/json-recordset.js";
 import { databaseUrl, describePostgres } from "./store-postgres-support.js";
 
-const columns = [
-  ["n", "int"],
-  ["label", "text"],
-  ['"time"', "timestamptz"],
-  ["flag", "boolean"],
-  ["big", "bigint"],
-] as const;
+const rowsOf = recordset({ n: "int", label: "text", time: "timestamptz", flag: "boolean", big: "bigint" });
+
+// The columns are the rows' type: a misspelt or missing key does not compile.
+// @ts-expect-error `lable` is not a column
+rowsOf.param([{ n: 1, lable: "x", time: null, flag: null, big: null }]);
+// @ts-expect-error `big` is missing
+rowsOf.param([{ n: 1, label: "x", time: null, flag: null }]);
+// @ts-expect-error a boolean column takes booleans
+rowsOf.param([{ n: 1, label: "x", time: null, flag: "yes", big: null }]);
 
 describePostgres("a batch's rows as one JSON parameter (json_to_recordset)", () => {
   let client: SqlClient;
@@ -27,8 +29,8 @@ describePostgres("a batch's rows as one JSON parameter (json_to_recordset)", () 
       { n: 4, label: null, time: null, flag: null, big: null },
     ];
     const read = await client.query<{ n: number; label: string | null; time: Date | null; flag: boolean | null; big: string | null }>(
-      `SELECT * FROM ${recordsetSql("$1", "r", columns)} AS r ORDER BY n`,
-      [recordsetParam(rows)],
+      `SELECT * FROM ${rowsOf.from("$1", "r")} AS r ORDER BY n`,
+      [rowsOf.param(rows)],
     );
     expect(read.map((row) => ({ ...row, time: row.time?.toISOString() ?? null }))).toEqual(
       rows.map((row) => ({ ...row, time: row.time === null ? null : new Date(row.time).toISOString() })),
@@ -37,6 +39,6 @@ describePostgres("a batch's rows as one JSON parameter (json_to_recordset)", () 
   });
 
   it("an empty batch is no rows", async () => {
-    expect(await client.query(`SELECT * FROM ${recordsetSql("$1", "r", columns)} AS r`, [recordsetParam([])])).toEqual([]);
+    expect(await client.query(`SELECT * FROM ${rowsOf.from("$1", "r")} AS r`, [rowsOf.param([])])).toEqual([]);
   });
 });

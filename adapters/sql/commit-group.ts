@@ -6,7 +6,38 @@ import { storedMeta } from "./event-meta-json.js";
 import { jsonColumnText } from "./json-text.js";
 import { chainEvents, type PlannedEvent, toStoredEvent } from "../../core/model/event-plan.js";
 import type { Tables } from "./schema.js";
-import { recordsetParam, recordsetSql } from "./json-recordset.js";
+import { recordset } from "./json-recordset.js";
+
+/** The batch's units: one row each, with its change (if any), response and request-log outcome. */
+const unitRows = recordset({
+  realm: "text",
+  time: "timestamptz",
+  has_change: "boolean",
+  service: "text",
+  aggregate_id: "text",
+  expected: "int",
+  meta: "text",
+  snapshot_version: "int",
+  snapshot_state: "text",
+  snapshot_hash: "text",
+  idempotency_key: "text",
+  status: "int",
+  body: "text",
+  principal: "text",
+  request_hash: "text",
+  log_id: "bigint",
+  log_status: "int",
+  error_code: "text",
+  finished_at: "timestamptz",
+  error_message: "text",
+  n: "int",
+});
+
+/** The units' events, numbered and hash-linked beforehand; `unit` is the unit's n. */
+const eventRows = recordset({ unit: "int", sequence: "int", type: "text", schema_version: "int", data: "text", hash: "text" });
+
+/** The units' effects for the outbox, in the order they are to be sent (`i`). */
+const effectRows = recordset({ unit: "int", target_service: "text", aggregate_id: "text", request: "text", i: "int" });
 
 /**
  * Group commit: concurrent units that each fit the single statement (at most one aggregate, no
@@ -29,49 +60,14 @@ import { recordsetParam, recordsetSql } from "./json-recordset.js";
  * generic plan made while the log was small walked the realm's whole log through (realm, principal).
  *
  * Units, events and effects come as one JSON parameter each (json-recordset.ts: cheaper for Node to
- * send and for Postgres to unpack than one array per column). recordsetSql makes the generic plan guess
+ * send and for Postgres to unpack than one array per column). recordset() makes the generic plan guess
  * one row per batch, the custom plan of a one-unit batch (index lookups on snapshots, events,
  * request_log), so Postgres keeps it after five runs rather than planning every run anew.
  */
 export function groupCommitSql(t: Tables): string {
-  const units = recordsetSql("$1", "u", [
-    ["realm", "text"],
-    ['"time"', "timestamptz"],
-    ["has_change", "boolean"],
-    ["service", "text"],
-    ["aggregate_id", "text"],
-    ["expected", "int"],
-    ["meta", "text"],
-    ["snapshot_version", "int"],
-    ["snapshot_state", "text"],
-    ["snapshot_hash", "text"],
-    ["idempotency_key", "text"],
-    ["status", "int"],
-    ["body", "text"],
-    ["principal", "text"],
-    ["request_hash", "text"],
-    ["log_id", "bigint"],
-    ["log_status", "int"],
-    ["error_code", "text"],
-    ["finished_at", "timestamptz"],
-    ["error_message", "text"],
-    ["n", "int"],
-  ]);
-  const events = recordsetSql("$2", "e", [
-    ["unit", "int"],
-    ["sequence", "int"],
-    ["type", "text"],
-    ["schema_version", "int"],
-    ["data", "text"],
-    ["hash", "text"],
-  ]);
-  const effects = recordsetSql("$3", "o", [
-    ["unit", "int"],
-    ["target_service", "text"],
-    ["aggregate_id", "text"],
-    ["request", "text"],
-    ["i", "int"],
-  ]);
+  const units = unitRows.from("$1", "u");
+  const events = eventRows.from("$2", "e");
+  const effects = effectRows.from("$3", "o");
   return `WITH u AS (
       SELECT * FROM ${units} AS u
     ), head AS (
@@ -189,7 +185,7 @@ async function runGroup(db: SqlExecutor, sql: string, planned: readonly PlannedU
   const events = planned.flatMap((p, i) => p.events.map((event) => ({ unit: i + 1, event })));
   const effects = units.flatMap((u, i) => u.effects.map((effect) => ({ unit: i + 1, effect })));
   const rows = await db.query<GroupRow>(sql, [
-    recordsetParam(
+    unitRows.param(
       planned.map((p, i) => {
         const u = p.unit;
         const c = u.changes[0];
@@ -218,7 +214,7 @@ async function runGroup(db: SqlExecutor, sql: string, planned: readonly PlannedU
         };
       }),
     ),
-    recordsetParam(
+    eventRows.param(
       events.map((e) => ({
         unit: e.unit,
         sequence: e.event.sequence,
@@ -228,7 +224,7 @@ async function runGroup(db: SqlExecutor, sql: string, planned: readonly PlannedU
         hash: e.event.hash,
       })),
     ),
-    recordsetParam(
+    effectRows.param(
       effects.map((e, i) => ({
         unit: e.unit,
         target_service: e.effect.targetService,

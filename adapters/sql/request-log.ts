@@ -5,7 +5,7 @@ import { jsonColumnText } from "./json-text.js";
 import { storedBody, storedPrincipal } from "./request-log-json.js";
 import { compareIds, type EventRow, eventColumns } from "./rows.js";
 import type { Tables } from "./schema.js";
-import { recordsetParam, recordsetSql } from "./json-recordset.js";
+import { recordset } from "./json-recordset.js";
 
 /**
  * How request-log writes commit. "durable" (the default) waits for the WAL flush like every other
@@ -18,6 +18,34 @@ export type RequestLogCommit = "durable" | "asynchronous";
 
 /** Joined into a single-statement write: makes that statement's own commit asynchronous. */
 const relaxedCommit = ", (SELECT set_config('synchronous_commit', 'off', true)) AS relaxed_commit";
+
+/** The batch's requests, in the order they arrived (`n`): the ids are drawn in that order. */
+const entryRows = recordset({
+  realm: "text",
+  request_id: "text",
+  interaction_id: "text",
+  invocation_id: "text",
+  breadcrumbs: "text",
+  kind: "text",
+  body: "text",
+  received_at: "timestamptz",
+  principal: "text",
+  body_sha256: "text",
+  n: "int",
+});
+
+/** The aggregates the batch's command requests read (snapshot and the events after it), numbered `n`. */
+const refRows = recordset({ realm: "text", service: "text", aggregate_id: "text", n: "int" });
+
+/** Outcomes of logged requests: each row closes the log row `id` of `realm`. */
+const outcomeRows = recordset({
+  id: "bigint",
+  realm: "text",
+  status: "int",
+  error_code: "text",
+  finished_at: "timestamptz",
+  error_message: "text",
+});
 
 /** A row of the entries statement: the batch's ids, and one read aggregate's snapshot beside each event after it. */
 export type LoggedRow = Partial<EventRow> & {
@@ -54,19 +82,7 @@ export class RequestLogWriter {
           principal, body_sha256)
         SELECT e.realm, e.request_id, e.interaction_id, e.invocation_id, e.breadcrumbs::json, e.kind, e.body::json, e.received_at,
           e.principal::json, e.body_sha256
-        FROM ${recordsetSql("$1", "e", [
-          ["realm", "text"],
-          ["request_id", "text"],
-          ["interaction_id", "text"],
-          ["invocation_id", "text"],
-          ["breadcrumbs", "text"],
-          ["kind", "text"],
-          ["body", "text"],
-          ["received_at", "timestamptz"],
-          ["principal", "text"],
-          ["body_sha256", "text"],
-          ["n", "int"],
-        ])} AS e${relaxed}
+        FROM ${entryRows.from("$1", "e")} AS e${relaxed}
         ORDER BY e.n
         RETURNING id
       ), ids AS (
@@ -74,12 +90,7 @@ export class RequestLogWriter {
       )
       SELECT ids.ids, r.n AS ref, s.version AS snapshot_version, s.state AS snapshot_state, s.event_hash AS snapshot_hash, e.*
       FROM ids LEFT JOIN (
-        ${recordsetSql("$2", "r", [
-          ["realm", "text"],
-          ["service", "text"],
-          ["aggregate_id", "text"],
-          ["n", "int"],
-        ])} AS r
+        ${refRows.from("$2", "r")} AS r
         LEFT JOIN ${t.snapshots} s ON s.realm = r.realm AND s.service = r.service AND s.aggregate_id = r.aggregate_id
         LEFT JOIN LATERAL (SELECT ${eventColumns} FROM ${t.events} AS ev
           WHERE ev.realm = r.realm AND ev.service = r.service AND ev.aggregate_id = r.aggregate_id
@@ -89,21 +100,14 @@ export class RequestLogWriter {
     // By id, realm checked but not indexable, batch guessed at one row: no plan walks the log (see groupCommitSql).
     const update = `UPDATE ${t.requestLog} r
       SET status = o.status, error_code = o.error_code, error_message = o.error_message, finished_at = o.finished_at
-      FROM ${recordsetSql("$1", "o", [
-        ["id", "bigint"],
-        ["realm", "text"],
-        ["status", "int"],
-        ["error_code", "text"],
-        ["finished_at", "timestamptz"],
-        ["error_message", "text"],
-      ])} AS o${relaxed}
+      FROM ${outcomeRows.from("$1", "o")} AS o${relaxed}
       WHERE r.id = o.id AND r.realm IS NOT DISTINCT FROM o.realm`;
 
     this.#entries = new NaturalBatcher("request-log entries", async (calls): Promise<Logged[]> => {
       const entries = calls.map((call) => call.entry);
       const refs = calls.flatMap((call) => call.refs);
       const rows = await db.query<LoggedRow>(insert, [
-        recordsetParam(
+        entryRows.param(
           entries.map((e, i) => ({
             realm: e.realm,
             request_id: e.requestId,
@@ -118,7 +122,7 @@ export class RequestLogWriter {
             n: i + 1,
           })),
         ),
-        recordsetParam(refs.map((r, i) => ({ realm: r.realm, service: r.service, aggregate_id: r.aggregateId, n: i + 1 }))),
+        refRows.param(refs.map((r, i) => ({ realm: r.realm, service: r.service, aggregate_id: r.aggregateId, n: i + 1 }))),
       ]);
       // Ids are drawn in input order, so ascending ids match the entries one to one.
       const ids = (rows[0]?.ids ?? []).map(String).sort(compareIds);
@@ -135,7 +139,7 @@ export class RequestLogWriter {
     });
     this.#outcomes = new NaturalBatcher("request-log outcomes", async (writes) => {
       await db.query(update, [
-        recordsetParam(
+        outcomeRows.param(
           writes.map((w) => ({
             id: w.logId,
             realm: w.realm,
