@@ -6,6 +6,7 @@ import pg from "pg";
 import { type ProfileSummary, summariseProfile } from "./http/profile.js";
 import { cpuSecondsOf, machineCpuSeconds, postgresCpuSeconds } from "./cpu.js";
 import { type BenchProcess, runBenchProcess, startBenchProcess } from "./http/processes.js";
+import type { StatementFigures } from "./round-trips.js";
 import type { BenchReport } from "./run.js";
 import { type Target, target } from "./targets.js";
 
@@ -150,7 +151,9 @@ export async function run(): Promise<BenchReport> {
     lag: schemaName("lag"),
   };
   const hand = await startBenchProcess<{ url: string }>("hand-written.ts", serverEnv(schemas.hand));
-  const edd = await startBenchProcess<{ url: string }>("edd-server.ts", serverEnv(schemas.edd));
+  const batchDir = mkdtempSync(join(tmpdir(), "edd-bench-batches-"));
+  const batchFiles = { http: join(batchDir, "http.json"), inprocess: join(batchDir, "inprocess.json") };
+  const edd = await startBenchProcess<{ url: string }>("edd-server.ts", { ...serverEnv(schemas.edd), BATCHES_FILE: batchFiles.http });
   const app = await startBenchProcess<{ url: string }>("edd-server.ts", { ...serverEnv(schemas.app), DIRECT: "0" });
   const servers: Record<Kind, Server> = { hand, edd, app };
   const samples: Record<Kind, Round[]> = { hand: [], edd: [], app: [] };
@@ -170,6 +173,7 @@ export async function run(): Promise<BenchReport> {
     inprocess = await runBenchProcess("edd-server.ts", {
       ...serverEnv(schemas.inprocess),
       MODE: "inprocess",
+      BATCHES_FILE: batchFiles.inprocess,
       CLIENTS: String(connections),
       WARMUP_MS: String(warmupS * 1000),
       MEASURE_MS: String(durationS * 1000),
@@ -190,6 +194,11 @@ export async function run(): Promise<BenchReport> {
     await dropSchemas(Object.values(schemas));
   }
 
+  const batches = {
+    http: JSON.parse(readFileSync(batchFiles.http, "utf8")) as StatementFigures[],
+    inprocess: JSON.parse(readFileSync(batchFiles.inprocess, "utf8")) as StatementFigures[],
+  };
+  rmSync(batchDir, { recursive: true, force: true });
   const handFigures = summarise(samples.hand);
   const eddFigures = summarise(samples.edd);
   const appFigures = summarise(samples.app);
@@ -229,6 +238,19 @@ export async function run(): Promise<BenchReport> {
       `loaded the same way at edd's rate (${bare.commandsPerSecond} requests/s), spends ${bare.nodeCpuMsPerCommand} ms per request: ` +
       `edd's HTTP path adds ${round3(eddFigures.nodeCpuMsPerCommand - inprocessCpu)} ms to the in-process figure, and HTTP's own cost alone ` +
       `would make the ratio ${bareOverhead}×.`,
+    "",
+    "edd's batched statements (`edd:sql:batch`) in the same run, per command: in process over the measured window, and over HTTP " +
+      "over the edd runtime's rounds (warm-ups included). Over HTTP, requests reach the server spread over time rather than in step, " +
+      "so fewer share each statement, and each command pays a larger share of every statement's fixed cost.",
+    "",
+    "| driven | statement | statements per command | commands per statement | wait ms | round trip ms |",
+    "|---|---|---:|---:|---:|---:|",
+    ...(["inprocess", "http"] as const).flatMap((where) =>
+      batches[where].map(
+        (b) =>
+          `| ${where === "http" ? "over HTTP" : "in process"} | ${b.statement} | ${b.perCommand} | ${b.callsPerStatement} | ${b.meanWaitMs} | ${b.meanRoundTripMs} |`,
+      ),
+    ),
     "",
     `### Live projection lag: one more edd round with the bank's \`accounts.summary\` projected in the server process (${lag.commandsPerSecond} commands/s)`,
     "",
@@ -271,6 +293,7 @@ export async function run(): Promise<BenchReport> {
       ratio,
       overhead,
       appOverhead,
+      batches,
       bare,
       bareOverhead,
       profile,

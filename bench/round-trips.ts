@@ -72,6 +72,11 @@ export class RoundTrips {
     }));
   }
 
+  /** Calls of `statement` counted for `variant`: the commands, for a statement every command takes part in once. */
+  calls(variant: string, statement: string): number {
+    return this.#totals.get(variant)?.get(statement)?.calls ?? 0;
+  }
+
   stop(): void {
     unsubscribe(sqlBatchChannelName, this.#listener);
   }

@@ -7,6 +7,7 @@ import pg from "pg";
 import { createPostgresClient, createPostgresStore, migrateSql, PostgresCheckpointStore, PostgresViewStore } from "edd/postgres";
 import { bankServices } from "../../examples/bank/services.js";
 import { accountSummaries } from "../../examples/bank/views.js";
+import { RoundTrips } from "../round-trips.js";
 
 /**
  * The bank served by edd's Node runtime on PostgreSQL, as a process of its own for the HTTP bench
@@ -14,6 +15,8 @@ import { accountSummaries } from "../../examples/bank/views.js";
  * (DIRECT=0: every request through the hono app, without the runtime's direct command path);
  * MODE=inprocess instead runs CLIENTS concurrent deposit loops through the engine for MEASURE_MS
  * after WARMUP_MS and prints the commands done and this process's CPU over the measured window.
+ * BATCHES_FILE=<file>: edd's batched statements (edd:sql:batch) written there as StatementFigures,
+ * per command logged: over everything served (written on SIGTERM), or over the measured window.
  */
 const accounts = (process.env.ACCOUNTS ?? "").split(",").filter(Boolean);
 const store = await createPostgresStore({
@@ -22,7 +25,17 @@ const store = await createPostgresStore({
   poolSize: Number(process.env.POOL ?? 16),
 });
 const engine = createEngine({ services: bankServices, store });
+const batches = process.env.BATCHES_FILE === undefined ? undefined : new RoundTrips();
+/** Each batched statement per command: every command writes its request-log entry once. */
+const writeBatches = () =>
+  batches === undefined
+    ? undefined
+    : writeFileSync(
+        process.env.BATCHES_FILE as string,
+        JSON.stringify(batches.figures("edd", batches.calls("edd", "request-log entries"))),
+      );
 await openAccounts(engine, accounts);
+batches?.open("edd", 0, Number.POSITIVE_INFINITY);
 
 if (process.env.MODE === "inprocess") {
   const clients = Number(process.env.CLIENTS ?? 16);
@@ -30,6 +43,7 @@ if (process.env.MODE === "inprocess") {
   const measureMs = Number(process.env.MEASURE_MS ?? 4000);
   const from = performance.now() + warmupMs;
   const until = from + measureMs;
+  batches?.open("edd", from, until);
   let commands = 0;
   let cpu: NodeJS.CpuUsage | undefined;
   const profiler = process.env.PROFILE === undefined ? undefined : await startProfiler();
@@ -47,6 +61,7 @@ if (process.env.MODE === "inprocess") {
   );
   const used = process.cpuUsage(cpu);
   if (profiler !== undefined) writeFileSync(process.env.PROFILE as string, JSON.stringify(await profiler.stop()));
+  writeBatches();
   process.stdout.write(`${JSON.stringify({ commands, cpuMs: (used.user + used.system) / 1000, seconds: measureMs / 1000 })}\n`);
   await store.close();
 } else {
@@ -61,6 +76,7 @@ if (process.env.MODE === "inprocess") {
   process.stdout.write(`${JSON.stringify({ url: server.url })}\n`);
   process.once("SIGTERM", async () => {
     if (profiler !== undefined) writeFileSync(process.env.PROFILE as string, JSON.stringify(await profiler.stop()));
+    writeBatches();
     server
       .close()
       .then(() => {
