@@ -39,8 +39,8 @@ const sqlBatchChannel = channel(sqlBatchChannelName);
  * statement's result resolves its callers, each goes on through several awaits before it reaches the
  * next stage's batcher: sent at the first push, the next stage's statement carried that one caller and
  * the others waited a whole round trip behind it. Measured in process (bench/http/edd-server.ts,
- * MODE=inprocess, 3 alternating rounds): 16 clients +21% commands/s (3,465 → 4,215) with 14% less Node
- * CPU per command; 4 clients +55%; 1 client within the noise (a lone call waits one more turn).
+ * MODE=inprocess, 3 alternating rounds of 4 s): 16 clients +21% commands/s (3,485 → 4,232) with 30% less
+ * Node CPU per command; 4 clients +56%; 1 client 5% fewer (a lone call waits one more turn).
  */
 export class NaturalBatcher<In, Out> {
   readonly #waiting: Waiting<In, Out>[] = [];
