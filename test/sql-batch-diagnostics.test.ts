@@ -3,7 +3,8 @@ import { subscribe, unsubscribe } from "node:diagnostics_channel";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { anonymousPrincipal, createEngine, type Engine } from "edd";
 import type { UnitOfWork } from "edd/ports";
-import { createPgliteStore, type SqlBatchMessage, sqlBatchChannelName, type SqlStore } from "edd/pglite";
+import type { MetricAttributes, Metrics } from "edd/ports";
+import { createPgliteStore, recordSqlBatches, type SqlBatchMessage, sqlBatchChannelName, type SqlStore } from "edd/pglite";
 import { bankServices } from "../examples/bank/services.js";
 
 /** Runs `task` while listening on edd:sql:batch; returns what was published meanwhile. */
@@ -89,5 +90,30 @@ describe("edd:sql:batch diagnostics", () => {
     expect(alone.map((m) => m.size)).toEqual(Array.from({ length: commits[failedAt]?.size ?? 0 }, () => 1));
     expect(alone.filter((m) => !m.ok)).toHaveLength(1);
     expect(commits.reduce((sum, m) => sum + (m.ok ? m.size : 0), 0)).toBe(3);
+  });
+
+  it("recordSqlBatches puts each batch on the Metrics port until it is stopped", async () => {
+    const records: { name: string; value: number; attributes: MetricAttributes | undefined }[] = [];
+    const metrics: Metrics = { count() {}, record: (name, value, attributes) => records.push({ name, value, attributes }) };
+    const stop = recordSqlBatches(metrics);
+    const deposit = () => engine.command(request("Deposit", "a1", { amount: 1 }), anonymousPrincipal);
+    try {
+      expect((await deposit()).status).toBe(200);
+    } finally {
+      stop();
+    }
+    const of = (name: string) => records.filter((r) => r.name === name);
+    expect(of("edd.store.batch.size").map((r) => [r.attributes?.["edd.statement"], r.value])).toEqual([
+      ["request-log entries", 1],
+      ["group commit", 1],
+    ]);
+    expect(of("edd.store.batch.duration").map((r) => r.attributes)).toEqual([
+      { "edd.statement": "request-log entries", "edd.outcome": "ok" },
+      { "edd.statement": "group commit", "edd.outcome": "ok" },
+    ]);
+    expect(of("edd.store.batch.wait")).toHaveLength(2);
+    const recorded = records.length;
+    expect((await deposit()).status).toBe(200);
+    expect(records).toHaveLength(recorded);
   });
 });

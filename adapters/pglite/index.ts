@@ -13,3 +13,4 @@ export {
 export { connectionClient, type SqlConnection } from "../sql/connection.js";
 export { SqlStore, type SqlStoreOptions } from "../sql/store.js";
 export { type SqlBatchMessage, sqlBatchChannelName } from "../sql/batcher.js";
+export { recordSqlBatches } from "../sql/batch-metrics.js";

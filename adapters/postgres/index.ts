@@ -17,3 +17,4 @@ export { connectionClient, type SqlConnection } from "../sql/connection.js";
 export { SqlStore, type SqlStoreOptions } from "../sql/store.js";
 // Each batched statement's size, wait and round trip, for whoever subscribes (node:diagnostics_channel).
 export { type SqlBatchMessage, sqlBatchChannelName } from "../sql/batcher.js";
+export { recordSqlBatches } from "../sql/batch-metrics.js";

@@ -21,3 +21,4 @@ export { canonicalJson, eventHash, verifyChain, type ChainBreak, type HashedEven
 export { sqlRequestLogPruner } from "./prune.js";
 // Each batched statement's size, wait and round trip, for whoever subscribes (node:diagnostics_channel).
 export { type SqlBatchMessage, sqlBatchChannelName } from "./batcher.js";
+export { recordSqlBatches } from "./batch-metrics.js";

@@ -17,6 +17,21 @@ export const eddInstruments = {
   "edd.dead_letters": { kind: "counter", unit: "{message}", description: "Messages moved to dead letters, by edd.source" },
   "edd.outbox.lag": { kind: "histogram", unit: "ms", description: "Time from an effect's commit to its delivery, by edd.target_service" },
   "edd.projection.lag": { kind: "histogram", unit: "ms", description: "Age of the newest event of each projected page, by edd.projection" },
+  "edd.store.batch.size": {
+    kind: "histogram",
+    unit: "{call}",
+    description: "Calls that shared one batched store statement, by edd.statement",
+  },
+  "edd.store.batch.duration": {
+    kind: "histogram",
+    unit: "ms",
+    description: "Round trip of one batched store statement, by edd.statement and edd.outcome",
+  },
+  "edd.store.batch.wait": {
+    kind: "histogram",
+    unit: "ms",
+    description: "Mean wait of a batch's calls for the batch in flight before their statement went out, by edd.statement",
+  },
 } as const satisfies Record<string, InstrumentSpec>;
 
 type Instruments = typeof eddInstruments;
