@@ -8,11 +8,9 @@
 const unstorableEscape = /(?<!\\)(?:\\\\)*\\u(?:0000|d[89a-f][0-9a-f]{2})/;
 
 /** `text` (written by JSON.stringify), or an error when it holds what jsonb would have refused. */
-export function storableJson(text: string): string;
-export function storableJson(text: string | null): string | null;
-export function storableJson(text: string | null): string | null {
+export function storableJson(text: string): string {
   // Most texts hold no escape at all: a plain search skips the pattern for them.
-  if (text?.includes("\\u") && unstorableEscape.test(text)) {
+  if (text.includes("\\u") && unstorableEscape.test(text)) {
     throw new Error("JSON holding U+0000 or a lone surrogate cannot be stored (PostgreSQL text cannot hold it)");
   }
   return text;
