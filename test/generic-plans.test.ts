@@ -4,6 +4,7 @@ import { afterAll, beforeAll, expect, it } from "vitest";
 import { auditStatements, sqlAuditReader } from "../adapters/sql/audit.js";
 import type { QueryOptions, SqlClient } from "../adapters/sql/client.js";
 import { createPostgresClient } from "../adapters/sql/drivers/postgres.js";
+import { importerStatements } from "../adapters/sql/importer.js";
 import { migrate } from "../adapters/sql/migrations.js";
 import { tablesIn } from "../adapters/sql/schema.js";
 import { SqlStore } from "../adapters/sql/store.js";
@@ -187,6 +188,59 @@ describePostgres("the big statements keep a generic plan (PostgreSQL)", () => {
       }
       expect(walks).toEqual([]);
       expect(checked).toBeGreaterThanOrEqual(12);
+    } finally {
+      await session.end();
+    }
+  });
+});
+
+describePostgres("the importer's checks take each key through its index (PostgreSQL)", () => {
+  // The realm an import writes grows inside its one transaction: a check that read the realm as a whole
+  // (a hashed subplan, an index scan on realm alone, a sequential scan) made each batch slower than the last.
+  const schema = testSchema();
+  const t = tablesIn(schema);
+  const checks = (({ nonEmpty, claimed }) => ({ nonEmpty, claimed }))(importerStatements(t));
+
+  beforeAll(async () => {
+    const pool = createPostgresClient({ connectionString: databaseUrl, poolSize: 1 });
+    await migrate(pool, schema);
+    await pool.close();
+  });
+  afterAll(() => dropSchemas([schema]));
+
+  /** Every scan of a table the checks read, with its index condition (if any). */
+  const realmWalks = (plan: string) =>
+    plan.includes("hashed SubPlan") ||
+    /Seq Scan on (events|snapshots|identities)\b/.test(plan) ||
+    [...plan.matchAll(/Index Cond: \(realm = \$1\)/g)].length > 0;
+
+  it.each([
+    ["empty tables", 0],
+    ["tables holding 2,000 keys of the realm", 2000],
+  ])("under a generic plan on %s", async (_label, keys) => {
+    const session = await genericPlanSession();
+    try {
+      if (keys > 0) {
+        const seed = (table: string, columns: string, values: string) =>
+          session.query(`INSERT INTO ${table} ${columns} SELECT ${values} FROM generate_series(1, $1::int) AS i`, [keys]);
+        await seed(
+          t.snapshots,
+          "(realm, service, aggregate_id, version, state, event_hash, updated_at)",
+          "'r', 'accounts', 'a' || i, 1, '{}', 'h', now()",
+        );
+        await seed(
+          t.events,
+          '(realm, service, aggregate_id, sequence, type, data, meta, "time", hash)',
+          "'r', 'accounts', 'a' || i, 1, 'Opened', '{}', '{}', now(), 'h'",
+        );
+        await seed(t.identities, "(realm, service, name, aggregate_id)", "'r', 'accounts', 'n' || i, 'a' || i");
+        for (const table of [t.snapshots, t.events, t.identities]) await session.query(`ANALYZE ${table}`);
+      }
+      for (const [name, text] of Object.entries(checks)) {
+        const plan = await genericPlan(session, `${name}_${keys}`, text);
+        expect(realmWalks(plan), `${name}\n${plan}`).toBe(false);
+        expect(plan, `${name}\n${plan}`).toMatch(/Index (Only )?Scan using (snapshots_pkey|identities_pkey) /);
+      }
     } finally {
       await session.end();
     }
