@@ -1,5 +1,4 @@
 import { randomBytes } from "node:crypto";
-import pg from "pg";
 import { memoryAuditReader } from "../adapters/memory/audit.js";
 import { MemoryStore } from "../adapters/memory/index.js";
 import { createPostgresClient } from "../adapters/postgres/index.js";
@@ -12,6 +11,7 @@ import { bankServices } from "../examples/bank/services.js";
 import { mountExplorer } from "../runtimes/explorer/index.js";
 import { createHttpApp } from "../runtimes/http/app.js";
 import type { BenchReport } from "./run.js";
+import { dropSchemas } from "./schemas.js";
 
 /**
  * Opening an account's timeline in the audit explorer: 10,000 events against 100 (one page), on
@@ -71,10 +71,7 @@ export async function run(): Promise<BenchReport> {
     results.postgres = await measure(await seed(new SqlStore(client, { schema }), sqlAuditReader(client, { schema })));
   } finally {
     await client.close();
-    const admin = new pg.Client({ connectionString: databaseUrl });
-    await admin.connect();
-    await admin.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-    await admin.end();
+    await dropSchemas(databaseUrl, [schema]);
   }
   const rows = Object.entries(results).map(([store, r]) => {
     const ratio = ((r.long?.medianMs ?? 0) / Math.max(1, r.short?.medianMs ?? 1)).toFixed(1);

@@ -2,13 +2,13 @@ import { randomBytes } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import pg from "pg";
 import { type ProfileSummary, summariseProfile } from "./http/profile.js";
 import { cpuSecondsOf, machineCpuSeconds, postgresCpuSeconds } from "./cpu.js";
 import { type BenchProcess, runBenchProcess, startBenchProcess } from "./http/processes.js";
 import type { StatementFigures } from "./round-trips.js";
 import type { BenchReport } from "./run.js";
 import { type Target, target } from "./targets.js";
+import { dropSchemas } from "./schemas.js";
 
 /**
  * edd over HTTP against a hand-written hono + pg deposit service, both as processes of their own,
@@ -93,13 +93,6 @@ function summarise(list: readonly Round[]) {
 const round2 = (n: number) => Math.round(n * 100) / 100;
 const round3 = (n: number) => Math.round(n * 1000) / 1000;
 const schemaName = (part: string) => `edd_bench_${part}_${randomBytes(4).toString("hex")}`;
-
-async function dropSchemas(schemas: readonly string[]): Promise<void> {
-  const admin = new pg.Client({ connectionString: databaseUrl });
-  await admin.connect();
-  for (const schema of schemas) await admin.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-  await admin.end();
-}
 
 const serverEnv = (schema: string) => ({ DATABASE_URL: databaseUrl, SCHEMA: schema, ACCOUNTS: accounts.join(","), POOL: "16" });
 
@@ -191,7 +184,7 @@ export async function run(): Promise<BenchReport> {
     lag = await projectionRound(schemas.lag);
   } finally {
     await Promise.all([hand.stop(), edd.stop(), app.stop()]);
-    await dropSchemas(Object.values(schemas));
+    await dropSchemas(databaseUrl, Object.values(schemas));
   }
 
   const batches = {

@@ -1,9 +1,9 @@
 import { randomBytes } from "node:crypto";
-import pg from "pg";
 import type { StoredEvent } from "edd";
 import { createPostgresClient, migrate } from "edd/postgres";
 import { eventHash, sqlImporter } from "edd/sql";
 import type { BenchReport } from "./run.js";
+import { dropSchemas } from "./schemas.js";
 
 /**
  * `edd import` on local PostgreSQL: one realm of new accounts (an opening event, a snapshot and an
@@ -59,10 +59,7 @@ export async function run(): Promise<BenchReport> {
     total = performance.now() - started;
   } finally {
     await client.close();
-    const admin = new pg.Client({ connectionString: databaseUrl });
-    await admin.connect();
-    await admin.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-    await admin.end();
+    await dropSchemas(databaseUrl, [schema]);
   }
   const events = batches * perBatch;
   const span = Math.max(1, Math.round(batches * edge));

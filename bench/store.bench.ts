@@ -13,6 +13,7 @@ import { postgresCpuSeconds } from "./cpu.js";
 import { RoundTrips, type StatementFigures } from "./round-trips.js";
 import type { BenchReport } from "./run.js";
 import { type Target, target } from "./targets.js";
+import { dropSchemas } from "./schemas.js";
 
 /**
  * The deposit command, 16 clients, on local PostgreSQL: edd in process, a hand-written pg floor,
@@ -174,12 +175,7 @@ async function postgresEdd(part: string, make: (store: SqlStore) => Promise<Vari
   };
 }
 
-async function dropSchema(schema: string): Promise<void> {
-  const admin = new pg.Client({ connectionString: databaseUrl });
-  await admin.connect();
-  await admin.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-  await admin.end();
-}
+const dropSchema = (schema: string) => dropSchemas(databaseUrl, [schema]);
 
 /** The least a correct deposit needs: read the state, then event + snapshot + response in one transaction. */
 async function floorVariant(): Promise<Variant> {
