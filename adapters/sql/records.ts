@@ -7,8 +7,10 @@ import {
   type RequestRecord,
   type ResponseRecord,
 } from "../../core/ports/importer.js";
+import { compareCodePoints } from "../../core/model/canonical-json.js";
 import type { CommandRequestBody } from "../../core/ports/store.js";
-import type { SqlExecutor } from "./client.js";
+import type { SqlClient, SqlExecutor } from "./client.js";
+import { cursorRows } from "./cursor.js";
 import { jsonColumnText } from "./json-text.js";
 import { storedBody, storedPrincipal } from "./request-log-json.js";
 import { type DeadLetterRow, deadLetterColumns, type RequestLogRow, requestLogColumns, toDeadLetter, toLoggedRequest } from "./rows.js";
@@ -19,10 +21,12 @@ import type { Tables } from "./schema.js";
  * and written by an import (docs/data-format.md). Answers keep their JSON text as written: the
  * `json` column returns it unchanged, so a replay after a move is byte-identical.
  */
-export function sqlRecords(db: SqlExecutor, t: Tables) {
+export function sqlRecords(db: SqlClient, t: Tables) {
   const sql = {
     responses: `SELECT idempotency_key, status, body::text AS body, principal, request_hash FROM ${t.responses} WHERE realm = $1`,
-    requests: `SELECT ${requestLogColumns} FROM ${t.requestLog} AS r WHERE realm = $1 ORDER BY r.id`,
+    // Read through a cursor (cursor.ts), in time order.
+    requests: `SELECT ${requestLogColumns} FROM ${t.requestLog} AS r WHERE r.realm = $1
+      ORDER BY r.received_at, r.invocation_id COLLATE "C", r.id`,
     deadLetters: `SELECT ${deadLetterColumns} FROM ${t.deadLetters} AS d WHERE realm = $1 ORDER BY d.id`,
     outbox: `SELECT target_service, aggregate_id, request, attempts FROM ${t.outbox} WHERE realm = $1 AND status = 'pending' ORDER BY id`,
     insertResponses: `INSERT INTO ${t.responses} (realm, idempotency_key, status, body, principal, request_hash)
@@ -66,11 +70,20 @@ export function sqlRecords(db: SqlExecutor, t: Tables) {
       }
     },
     async *listRequests(realm): AsyncIterable<RequestRecord> {
-      for (const row of await db.query<RequestLogRow>(sql.requests, [realm])) {
+      // The file orders by receivedAt as written (to the millisecond), then invocationId. The table may hold
+      // finer times, so the rows of one millisecond (adjacent in time order) are gathered and put in that order.
+      let millisecond: RequestRecord[] = [];
+      for await (const row of cursorRows<RequestLogRow>(db, sql.requests, [realm], requestPage)) {
         const { id: _, realm: __, ...request } = toLoggedRequest(row);
-        yield request;
+        if (millisecond.length > 0 && millisecond[0]?.receivedAt !== request.receivedAt) {
+          yield* byInvocation(millisecond);
+          millisecond = [];
+        }
+        millisecond.push(request);
       }
+      yield* byInvocation(millisecond);
     },
+    requestsInFileOrder: true,
     async *listDeadLetters(realm): AsyncIterable<DeadLetterRecord> {
       for (const row of await db.query<DeadLetterRow>(sql.deadLetters, [realm])) {
         const { id: _, realm: __, ...letter } = toDeadLetter(row);
@@ -148,4 +161,12 @@ export function sqlRecords(db: SqlExecutor, t: Tables) {
   }
 
   return { reader, write };
+}
+
+/** Request-log rows an export holds at once. */
+const requestPage = 1000;
+
+/** One millisecond's requests in file order: by invocationId, by code point (stable: equal ids keep their order). */
+function byInvocation(requests: RequestRecord[]): RequestRecord[] {
+  return requests.sort((a, b) => compareCodePoints(a.invocationId, b.invocationId));
 }

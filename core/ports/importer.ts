@@ -64,7 +64,7 @@ export interface RealmRecords {
   readonly outbox: readonly OutboxRecord[];
 }
 
-/** Reads a realm's records for an export, in any order (the export sorts them). */
+/** Reads a realm's records for an export, in any order (the export sorts them) unless it says otherwise. */
 export interface RealmRecordReader {
   listResponses(realm: string): AsyncIterable<ResponseRecord>;
   listRequests(realm: string): AsyncIterable<RequestRecord>;
@@ -72,6 +72,12 @@ export interface RealmRecordReader {
   listDeadLetters(realm: string): AsyncIterable<DeadLetterRecord>;
   /** Undelivered entries only. */
   listOutbox(realm: string): AsyncIterable<OutboxRecord>;
+  /**
+   * Set when listRequests yields in file order (receivedAt, then invocationId, by code point; equal
+   * keys in the order they were logged): the export then streams the request log, a realm's
+   * largest record kind, instead of holding all of it to sort.
+   */
+  readonly requestsInFileOrder?: boolean;
 }
 
 /** A record the target already holds: an import never overwrites one (a response under the same key). */

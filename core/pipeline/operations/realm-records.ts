@@ -28,10 +28,24 @@ export async function* recordLines(reader: RealmRecordReader, realm: string, cou
   for (const r of responses) yield responseLine(r);
   counts.responses = responses.length;
 
-  const requests = await collect(reader.listRequests(realm));
-  requests.sort((a, b) => compareCodePoints(a.receivedAt, b.receivedAt) || compareCodePoints(a.invocationId, b.invocationId));
-  for (const r of requests) yield requestLine(r);
-  counts.requests = requests.length;
+  if (reader.requestsInFileOrder === true) {
+    // Streamed: checked as it comes, so a store that broke its word fails the export instead of misordering the file.
+    let previous: RequestRecord | undefined;
+    counts.requests = 0;
+    for await (const r of reader.listRequests(realm)) {
+      if (previous !== undefined && requestFileOrder(previous, r) > 0) {
+        throw new Error(`the store listed request ${r.invocationId} (received ${r.receivedAt}) out of file order`);
+      }
+      yield requestLine(r);
+      previous = r;
+      counts.requests++;
+    }
+  } else {
+    const requests = await collect(reader.listRequests(realm));
+    requests.sort(requestFileOrder);
+    for (const r of requests) yield requestLine(r);
+    counts.requests = requests.length;
+  }
 
   const letters = (await collect(reader.listDeadLetters(realm))).map((letter) => ({ letter, text: deadLetterLine(letter) }));
   letters.sort((a, b) => compareCodePoints(a.letter.firstFailedAt, b.letter.firstFailedAt) || compareCodePoints(a.text, b.text));
@@ -42,6 +56,11 @@ export async function* recordLines(reader: RealmRecordReader, realm: string, cou
   outbox.sort((a, b) => compareCodePoints(a.key, b.key) || compareCodePoints(a.text, b.text));
   for (const { text } of outbox) yield text;
   counts.outbox = outbox.length;
+}
+
+/** The request log's order in a file: by receivedAt, then invocationId, by code point. */
+export function requestFileOrder(a: RequestRecord, b: RequestRecord): number {
+  return compareCodePoints(a.receivedAt, b.receivedAt) || compareCodePoints(a.invocationId, b.invocationId);
 }
 
 function responseLine(r: ResponseRecord): string {

@@ -1,0 +1,139 @@
+import { describe, expect, it } from "vitest";
+import type { SqlClient } from "../adapters/sql/client.js";
+import { cursorRows } from "../adapters/sql/cursor.js";
+import { migrate } from "../adapters/sql/migrations.js";
+import { sqlRecords } from "../adapters/sql/records.js";
+import { tablesIn } from "../adapters/sql/schema.js";
+import { recordLines, requestFileOrder } from "../core/pipeline/operations/realm-records.js";
+import type { RealmRecordReader, RequestRecord } from "../core/ports/importer.js";
+import { describeOnSqlEngines } from "./support/sql-engines.js";
+
+/**
+ * An export streams the request log when the store lists it in file order (receivedAt to the
+ * millisecond, then invocationId by code point), and refuses to go on when a store breaks that word.
+ */
+
+/** Rows whose log order (ids) disagrees with file order in every way the reader must handle. */
+async function listsInFileOrder(db: SqlClient, schema: string): Promise<void> {
+  await migrate(db, schema);
+  const t = tablesIn(schema);
+  // 2,500 rows (more than two pages) over 1,250 milliseconds, inserted newest first; inside each
+  // millisecond the microseconds run against the invocation ids, and one millisecond of five rows
+  // straddles the first page's end.
+  await db.query(
+    `INSERT INTO ${t.requestLog} (realm, request_id, interaction_id, invocation_id, breadcrumbs, kind, body, received_at)
+     SELECT 'r1', 'q' || i, 'i' || i, 'v' || lpad(i::text, 5, '0'), '[0]', 'command', '{}',
+       timestamptz '2026-03-01 00:00:00Z' + ((2500 - i) / 2) * interval '1 millisecond' + (i % 2) * interval '300 microseconds'
+     FROM generate_series(1, 2500) AS i`,
+  );
+  await db.query(
+    `INSERT INTO ${t.requestLog} (realm, request_id, interaction_id, invocation_id, breadcrumbs, kind, body, received_at)
+     SELECT 'r1', 'edge' || i, 'e' || i, 'w' || (10 - i), '[0]', 'command', '{}',
+       timestamptz '2026-03-01 00:00:00.499Z' + i * interval '100 microseconds'
+     FROM generate_series(1, 5) AS i`,
+  );
+  // Another realm's rows never show.
+  await db.query(
+    `INSERT INTO ${t.requestLog} (realm, request_id, interaction_id, invocation_id, breadcrumbs, kind, body, received_at)
+     VALUES ('r2', 'other', 'other', 'other', '[0]', 'command', '{}', timestamptz '2026-03-01 00:00:00.100Z')`,
+  );
+  const reader = sqlRecords(db, t).reader;
+  expect(reader.requestsInFileOrder).toBe(true);
+  const listed: RequestRecord[] = [];
+  for await (const request of reader.listRequests("r1")) listed.push(request);
+  expect(listed).toHaveLength(2505);
+  expect(new Set(listed.map((r) => r.requestId)).size).toBe(2505);
+  expect(listed.map((r) => r.invocationId)).toEqual([...listed].sort(requestFileOrder).map((r) => r.invocationId));
+  // The straddling millisecond comes out whole and by invocation id.
+  const edge = listed.filter((r) => r.requestId.startsWith("edge")).map((r) => r.invocationId);
+  expect(edge).toEqual(["w5", "w6", "w7", "w8", "w9"]);
+}
+
+/** A loop that leaves early gives the connection back; a failing query fails the loop. */
+async function cursorEndsItsTransaction(db: SqlClient): Promise<void> {
+  const series = "SELECT i FROM generate_series(1, $1::int) AS i ORDER BY i";
+  const seen: number[] = [];
+  for await (const row of cursorRows<{ i: number }>(db, series, [2500], 1000)) {
+    seen.push(Number(row.i));
+    if (seen.length === 1500) break;
+  }
+  expect(seen).toEqual(Array.from({ length: 1500 }, (_, k) => k + 1));
+  // One connection: this would wait forever behind a transaction left open.
+  expect(await db.query<{ ok: number }>("SELECT 1 AS ok")).toEqual([{ ok: 1 }]);
+  const all: number[] = [];
+  for await (const row of cursorRows<{ i: number }>(db, series, [2000], 1000)) all.push(Number(row.i));
+  expect(all).toHaveLength(2000);
+  const failing = async () => {
+    for await (const _ of cursorRows(db, "SELECT 1 / (i - 3) FROM generate_series(1, 5) AS i", [], 1));
+  };
+  await expect(failing()).rejects.toThrow(/division by zero/);
+  expect(await db.query<{ ok: number }>("SELECT 1 AS ok")).toEqual([{ ok: 1 }]);
+}
+
+describeOnSqlEngines("the SQL request log listed for an export", { listsInFileOrder }, { poolSize: 2, siblings: [] });
+describeOnSqlEngines("a cursor's rows", { cursorEndsItsTransaction }, { poolSize: 1, siblings: [] });
+
+const request = (invocationId: string, receivedAt: string): RequestRecord => ({
+  requestId: invocationId,
+  interactionId: invocationId,
+  invocationId,
+  breadcrumbs: [0],
+  kind: "command",
+  body: {},
+  receivedAt,
+});
+
+/** A reader with no other records whose request log is `requests`, listed as given. */
+function readerOf(requests: readonly RequestRecord[], inFileOrder: boolean, listed: { count: number }): RealmRecordReader {
+  const none = async function* () {};
+  return {
+    listResponses: none,
+    listDeadLetters: none,
+    listOutbox: none,
+    async *listRequests() {
+      for (const r of requests) {
+        listed.count++;
+        yield r;
+      }
+    },
+    requestsInFileOrder: inFileOrder,
+  };
+}
+
+describe("an export's request lines", () => {
+  const inOrder = [
+    request("a", "2026-03-01T00:00:00.000Z"),
+    request("b", "2026-03-01T00:00:00.000Z"),
+    request("a", "2026-03-01T00:00:00.001Z"),
+  ];
+
+  it("stream from a store that lists them in file order: the first line leaves before the store has listed the rest", async () => {
+    const listed = { count: 0 };
+    const counts = { responses: 0, requests: 0, deadLetters: 0, outbox: 0 };
+    const lines = recordLines(readerOf(inOrder, true, listed), "r1", counts);
+    const first = await lines.next();
+    expect(JSON.parse(first.value as string)).toMatchObject({ kind: "request", invocationId: "a" });
+    expect(listed.count).toBe(1);
+    const rest: string[] = [];
+    for await (const line of lines) rest.push(line);
+    expect(rest).toHaveLength(2);
+    expect(counts.requests).toBe(3);
+  });
+
+  it("are sorted as before for a store that does not say so", async () => {
+    const listed = { count: 0 };
+    const counts = { responses: 0, requests: 0, deadLetters: 0, outbox: 0 };
+    const lines: string[] = [];
+    for await (const line of recordLines(readerOf([...inOrder].reverse(), false, listed), "r1", counts)) lines.push(line);
+    expect(lines.map((line) => (JSON.parse(line) as { receivedAt: string; invocationId: string }).invocationId)).toEqual(["a", "b", "a"]);
+  });
+
+  it("stop the export when a store that said file order lists one out of it", async () => {
+    const counts = { responses: 0, requests: 0, deadLetters: 0, outbox: 0 };
+    const misordered = [inOrder[1], inOrder[0]] as RequestRecord[];
+    const drain = async () => {
+      for await (const _ of recordLines(readerOf(misordered, true, { count: 0 }), "r1", counts));
+    };
+    await expect(drain()).rejects.toThrow(/out of file order/);
+  });
+});
