@@ -4,6 +4,7 @@ import { cursorRows } from "../adapters/sql/cursor.js";
 import { migrate } from "../adapters/sql/migrations.js";
 import { sqlRecords } from "../adapters/sql/records.js";
 import { tablesIn } from "../adapters/sql/schema.js";
+import { compareCodePoints } from "../core/model/canonical-json.js";
 import { recordLines, requestFileOrder } from "../core/pipeline/operations/realm-records.js";
 import type { RealmRecordReader, RequestRecord } from "../core/ports/importer.js";
 import { describeOnSqlEngines } from "./support/sql-engines.js";
@@ -63,6 +64,12 @@ async function cursorEndsItsTransaction(db: SqlClient): Promise<void> {
   const all: number[] = [];
   for await (const row of cursorRows<{ i: number }>(db, series, [2000], 1000)) all.push(Number(row.i));
   expect(all).toHaveLength(2000);
+  // Another query's rows come with their own columns (the drivers keep a statement's columns by its text).
+  const shaped: { s: string; t: unknown }[] = [];
+  for await (const row of cursorRows<{ s: string; t: unknown }>(db, "SELECT 'x' AS s, now() AS t", [], 1000)) shaped.push(row);
+  expect(shaped).toHaveLength(1);
+  expect(shaped[0]?.s).toBe("x");
+  expect(shaped[0]?.t).toBeInstanceOf(Date);
   const failing = async () => {
     for await (const _ of cursorRows(db, "SELECT 1 / (i - 3) FROM generate_series(1, 5) AS i", [], 1));
   };
@@ -70,7 +77,29 @@ async function cursorEndsItsTransaction(db: SqlClient): Promise<void> {
   expect(await db.query<{ ok: number }>("SELECT 1 AS ok")).toEqual([{ ok: 1 }]);
 }
 
-describeOnSqlEngines("the SQL request log listed for an export", { listsInFileOrder }, { poolSize: 2, siblings: [] });
+/** Stored responses come by idempotency key in code-point order, which a language's collation would not give. */
+async function listsResponsesInFileOrder(db: SqlClient, schema: string): Promise<void> {
+  await migrate(db, schema);
+  const t = tablesIn(schema);
+  const odd = ["B", "a", "é", "z", "Z", "Ω", "😀", "ß", "-x", "_x", "10", "9"];
+  await db.query(
+    `INSERT INTO ${t.responses} (realm, idempotency_key, status, body)
+     SELECT 'r1', k, 200, '{}' FROM (SELECT unnest($1::text[]) AS k UNION ALL SELECT 'key-' || i FROM generate_series(1, 2100) AS i) AS keys`,
+    [odd],
+  );
+  const reader = sqlRecords(db, t).reader;
+  expect(reader.responsesInFileOrder).toBe(true);
+  const listed: string[] = [];
+  for await (const response of reader.listResponses("r1")) listed.push(response.idempotencyKey);
+  expect(listed).toHaveLength(2100 + odd.length);
+  expect(listed).toEqual([...listed].sort(compareCodePoints));
+}
+
+describeOnSqlEngines(
+  "the SQL records listed for an export",
+  { listsInFileOrder, listsResponsesInFileOrder },
+  { poolSize: 2, siblings: [] },
+);
 describeOnSqlEngines("a cursor's rows", { cursorEndsItsTransaction }, { poolSize: 1, siblings: [] });
 
 const request = (invocationId: string, receivedAt: string): RequestRecord => ({

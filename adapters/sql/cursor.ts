@@ -9,10 +9,11 @@ import type { SqlClient } from "./client.js";
  */
 export async function* cursorRows<Row>(db: SqlClient, text: string, params: readonly unknown[], pageSize: number): AsyncGenerator<Row> {
   const pages = new PageHandoff<Row[]>();
+  const cursor = cursorName(text);
   const reading = db.transaction(async (tx) => {
-    await tx.query(`DECLARE edd_rows NO SCROLL CURSOR FOR ${text}`, params);
+    await tx.query(`DECLARE ${cursor} NO SCROLL CURSOR FOR ${text}`, params);
     for (;;) {
-      const rows = await tx.query<Row>(`FETCH FORWARD ${pageSize} FROM edd_rows`);
+      const rows = await tx.query<Row>(`FETCH FORWARD ${pageSize} FROM ${cursor}`);
       if (!(await pages.give(rows)) || rows.length < pageSize) return;
     }
   });
@@ -30,6 +31,19 @@ export async function* cursorRows<Row>(db: SqlClient, text: string, params: read
     pages.stop();
     await reading.catch(() => undefined);
   }
+}
+
+/**
+ * One cursor name per query: the drivers keep a prepared statement's columns by its text, so a FETCH
+ * text shared by two queries would read one's rows with the other's columns.
+ */
+const cursorNames = new Map<string, string>();
+function cursorName(text: string): string {
+  const known = cursorNames.get(text);
+  if (known !== undefined) return known;
+  const name = `edd_rows_${cursorNames.size + 1}`;
+  cursorNames.set(text, name);
+  return name;
 }
 
 /**

@@ -23,7 +23,9 @@ import type { Tables } from "./schema.js";
  */
 export function sqlRecords(db: SqlClient, t: Tables) {
   const sql = {
-    responses: `SELECT idempotency_key, status, body::text AS body, principal, request_hash FROM ${t.responses} WHERE realm = $1`,
+    // Read through a cursor (cursor.ts), by code point: "C" compares UTF-8 bytes, which order as code points do.
+    responses: `SELECT idempotency_key, status, body::text AS body, principal, request_hash FROM ${t.responses} WHERE realm = $1
+      ORDER BY idempotency_key COLLATE "C"`,
     // Read through a cursor (cursor.ts), in time order.
     requests: `SELECT ${requestLogColumns} FROM ${t.requestLog} AS r WHERE r.realm = $1
       ORDER BY r.received_at, r.invocation_id COLLATE "C", r.id`,
@@ -59,7 +61,7 @@ export function sqlRecords(db: SqlClient, t: Tables) {
   const reader: RealmRecordReader = {
     async *listResponses(realm): AsyncIterable<ResponseRecord> {
       type Row = { idempotency_key: string; status: number; body: string; principal: string | null; request_hash: string | null };
-      for (const row of await db.query<Row>(sql.responses, [realm])) {
+      for await (const row of cursorRows<Row>(db, sql.responses, [realm], recordPage)) {
         yield {
           idempotencyKey: row.idempotency_key,
           status: Number(row.status),
@@ -73,7 +75,7 @@ export function sqlRecords(db: SqlClient, t: Tables) {
       // The file orders by receivedAt as written (to the millisecond), then invocationId. The table may hold
       // finer times, so the rows of one millisecond (adjacent in time order) are gathered and put in that order.
       let millisecond: RequestRecord[] = [];
-      for await (const row of cursorRows<RequestLogRow>(db, sql.requests, [realm], requestPage)) {
+      for await (const row of cursorRows<RequestLogRow>(db, sql.requests, [realm], recordPage)) {
         const { id: _, realm: __, ...request } = toLoggedRequest(row);
         if (millisecond.length > 0 && millisecond[0]?.receivedAt !== request.receivedAt) {
           yield* byInvocation(millisecond);
@@ -84,6 +86,7 @@ export function sqlRecords(db: SqlClient, t: Tables) {
       yield* byInvocation(millisecond);
     },
     requestsInFileOrder: true,
+    responsesInFileOrder: true,
     async *listDeadLetters(realm): AsyncIterable<DeadLetterRecord> {
       for (const row of await db.query<DeadLetterRow>(sql.deadLetters, [realm])) {
         const { id: _, realm: __, ...letter } = toDeadLetter(row);
@@ -163,8 +166,8 @@ export function sqlRecords(db: SqlClient, t: Tables) {
   return { reader, write };
 }
 
-/** Request-log rows an export holds at once. */
-const requestPage = 1000;
+/** Rows of a record kind an export holds at once. */
+const recordPage = 1000;
 
 /** One millisecond's requests in file order: by invocationId, by code point (stable: equal ids keep their order). */
 function byInvocation(requests: RequestRecord[]): RequestRecord[] {

@@ -78,6 +78,8 @@ export interface RealmRecordReader {
    * largest record kind, instead of holding all of it to sort.
    */
   readonly requestsInFileOrder?: boolean;
+  /** The same for listResponses: by idempotencyKey, by code point. */
+  readonly responsesInFileOrder?: boolean;
 }
 
 /** A record the target already holds: an import never overwrites one (a response under the same key). */

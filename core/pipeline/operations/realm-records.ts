@@ -23,28 +23,15 @@ export type RecordCounts = { readonly responses: number; readonly requests: numb
 
 /** Yields every record line of the realm in file order; `counts` is filled as it goes. */
 export async function* recordLines(reader: RealmRecordReader, realm: string, counts: { -readonly [K in keyof RecordCounts]: number }) {
-  const responses = await collect(reader.listResponses(realm));
-  responses.sort((a, b) => compareCodePoints(a.idempotencyKey, b.idempotencyKey));
-  for (const r of responses) yield responseLine(r);
-  counts.responses = responses.length;
-
-  if (reader.requestsInFileOrder === true) {
-    // Streamed: checked as it comes, so a store that broke its word fails the export instead of misordering the file.
-    let previous: RequestRecord | undefined;
-    counts.requests = 0;
-    for await (const r of reader.listRequests(realm)) {
-      if (previous !== undefined && requestFileOrder(previous, r) > 0) {
-        throw new Error(`the store listed request ${r.invocationId} (received ${r.receivedAt}) out of file order`);
-      }
-      yield requestLine(r);
-      previous = r;
-      counts.requests++;
-    }
-  } else {
-    const requests = await collect(reader.listRequests(realm));
-    requests.sort(requestFileOrder);
-    for (const r of requests) yield requestLine(r);
-    counts.requests = requests.length;
+  counts.responses = 0;
+  for await (const r of inFileOrder(reader.listResponses(realm), reader.responsesInFileOrder, responseFileOrder, "response")) {
+    yield responseLine(r);
+    counts.responses++;
+  }
+  counts.requests = 0;
+  for await (const r of inFileOrder(reader.listRequests(realm), reader.requestsInFileOrder, requestFileOrder, "request")) {
+    yield requestLine(r);
+    counts.requests++;
   }
 
   const letters = (await collect(reader.listDeadLetters(realm))).map((letter) => ({ letter, text: deadLetterLine(letter) }));
@@ -56,6 +43,33 @@ export async function* recordLines(reader: RealmRecordReader, realm: string, cou
   outbox.sort((a, b) => compareCodePoints(a.key, b.key) || compareCodePoints(a.text, b.text));
   for (const { text } of outbox) yield text;
   counts.outbox = outbox.length;
+}
+
+/**
+ * `records` in file order. From a store that lists them so, streamed and checked as they come (a store
+ * that broke its word fails the export instead of misordering the file); from any other, collected and sorted.
+ */
+async function* inFileOrder<T>(
+  records: AsyncIterable<T>,
+  listedInOrder: boolean | undefined,
+  order: (a: T, b: T) => number,
+  kind: string,
+): AsyncGenerator<T> {
+  if (listedInOrder !== true) {
+    yield* (await collect(records)).sort(order);
+    return;
+  }
+  let previous: T | undefined;
+  for await (const record of records) {
+    if (previous !== undefined && order(previous, record) > 0) throw new Error(`the store listed a ${kind} out of file order`);
+    yield record;
+    previous = record;
+  }
+}
+
+/** Stored responses' order in a file: by idempotency key, by code point. */
+export function responseFileOrder(a: ResponseRecord, b: ResponseRecord): number {
+  return compareCodePoints(a.idempotencyKey, b.idempotencyKey);
 }
 
 /** The request log's order in a file: by receivedAt, then invocationId, by code point. */
