@@ -5,7 +5,8 @@ import { migrate } from "../adapters/sql/migrations.js";
 import { sqlRecords } from "../adapters/sql/records.js";
 import { tablesIn } from "../adapters/sql/schema.js";
 import { compareCodePoints } from "../core/model/canonical-json.js";
-import { recordLines, requestFileOrder } from "../core/pipeline/operations/realm-records.js";
+import { recordLines } from "../core/pipeline/operations/realm-records.js";
+import { requestFileOrder } from "../core/ports/importer.js";
 import type { RealmRecordReader, RequestRecord } from "../core/ports/importer.js";
 import { describeOnSqlEngines } from "./support/sql-engines.js";
 

@@ -10,7 +10,7 @@ import type { RequestRecord } from "../core/ports/importer.js";
 import type { LoggedPrincipal, RequestLogEntry } from "../core/ports/store.js";
 import { requestLogEntry } from "./support/requests.js";
 import { describeOnSqlEngines } from "./support/sql-engines.js";
-import { requestFileOrder } from "../core/pipeline/operations/realm-records.js";
+import { requestFileOrder } from "../core/ports/importer.js";
 
 /**
  * Migration 7 and the request log's stored JSON: a command body keeps its ids in their columns

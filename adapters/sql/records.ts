@@ -5,9 +5,9 @@ import {
   type RealmRecords,
   RecordConflictError,
   type RequestRecord,
+  requestFileOrder,
   type ResponseRecord,
 } from "../../core/ports/importer.js";
-import { compareCodePoints } from "../../core/model/canonical-json.js";
 import type { CommandRequestBody } from "../../core/ports/store.js";
 import type { SqlClient, SqlExecutor } from "./client.js";
 import { cursorRows } from "./cursor.js";
@@ -78,12 +78,12 @@ export function sqlRecords(db: SqlClient, t: Tables) {
       for await (const row of cursorRows<RequestLogRow>(db, sql.requests, [realm], recordPage)) {
         const { id: _, realm: __, ...request } = toLoggedRequest(row);
         if (millisecond.length > 0 && millisecond[0]?.receivedAt !== request.receivedAt) {
-          yield* byInvocation(millisecond);
+          yield* millisecond.sort(requestFileOrder);
           millisecond = [];
         }
         millisecond.push(request);
       }
-      yield* byInvocation(millisecond);
+      yield* millisecond.sort(requestFileOrder);
     },
     requestsInFileOrder: true,
     responsesInFileOrder: true,
@@ -168,8 +168,3 @@ export function sqlRecords(db: SqlClient, t: Tables) {
 
 /** Rows of a record kind an export holds at once. */
 const recordPage = 1000;
-
-/** One millisecond's requests in file order: by invocationId, by code point (stable: equal ids keep their order). */
-function byInvocation(requests: RequestRecord[]): RequestRecord[] {
-  return requests.sort((a, b) => compareCodePoints(a.invocationId, b.invocationId));
-}

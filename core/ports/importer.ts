@@ -1,3 +1,4 @@
+import { compareCodePoints } from "../model/canonical-json.js";
 import type { StoredEvent } from "../model/events.js";
 import type { CommandRequestBody, DeadLetter, IdentityClaim, RequestLogEntry, RequestOutcome, Snapshot } from "./store.js";
 
@@ -80,6 +81,16 @@ export interface RealmRecordReader {
   readonly requestsInFileOrder?: boolean;
   /** The same for listResponses: by idempotencyKey, by code point. */
   readonly responsesInFileOrder?: boolean;
+}
+
+/** Stored responses' order in a file: by idempotency key, by code point. */
+export function responseFileOrder(a: ResponseRecord, b: ResponseRecord): number {
+  return compareCodePoints(a.idempotencyKey, b.idempotencyKey);
+}
+
+/** The request log's order in a file: by receivedAt, then invocationId, by code point. */
+export function requestFileOrder(a: RequestRecord, b: RequestRecord): number {
+  return compareCodePoints(a.receivedAt, b.receivedAt) || compareCodePoints(a.invocationId, b.invocationId);
 }
 
 /** A record the target already holds: an import never overwrites one (a response under the same key). */

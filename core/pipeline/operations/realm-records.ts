@@ -1,11 +1,13 @@
 import * as z from "zod";
-import type {
-  DeadLetterRecord,
-  OutboxRecord,
-  RealmRecordReader,
-  RealmRecords,
-  RequestRecord,
-  ResponseRecord,
+import {
+  type DeadLetterRecord,
+  type OutboxRecord,
+  type RealmRecordReader,
+  type RealmRecords,
+  type RequestRecord,
+  requestFileOrder,
+  type ResponseRecord,
+  responseFileOrder,
 } from "../../ports/importer.js";
 import type { CommandRequestBody } from "../../ports/store.js";
 import { canonicalJsonByCodePoint as canonicalJson, compareCodePoints } from "../../model/canonical-json.js";
@@ -65,16 +67,6 @@ async function* inFileOrder<T>(
     yield record;
     previous = record;
   }
-}
-
-/** Stored responses' order in a file: by idempotency key, by code point. */
-export function responseFileOrder(a: ResponseRecord, b: ResponseRecord): number {
-  return compareCodePoints(a.idempotencyKey, b.idempotencyKey);
-}
-
-/** The request log's order in a file: by receivedAt, then invocationId, by code point. */
-export function requestFileOrder(a: RequestRecord, b: RequestRecord): number {
-  return compareCodePoints(a.receivedAt, b.receivedAt) || compareCodePoints(a.invocationId, b.invocationId);
 }
 
 function responseLine(r: ResponseRecord): string {
