@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { type ProfileSummary, summariseProfile } from "./http/profile.js";
 import { cpuSecondsOf, machineCpuSeconds, postgresCpuSeconds } from "./cpu.js";
 import { type BenchProcess, runBenchProcess, startBenchProcess } from "./http/processes.js";
-import type { StatementFigures } from "./round-trips.js";
+import { type StatementFigures, statementTable } from "./round-trips.js";
 import type { BenchReport } from "./run.js";
 import { type Target, target } from "./targets.js";
 import { dropSchemas } from "./schemas.js";
@@ -236,14 +236,10 @@ export async function run(): Promise<BenchReport> {
       "over the edd runtime's rounds (warm-ups included). Over HTTP, requests reach the server spread over time rather than in step, " +
       "so fewer share each statement, and each command pays a larger share of every statement's fixed cost.",
     "",
-    "| driven | statement | statements per command | commands per statement | wait ms | round trip ms |",
-    "|---|---|---:|---:|---:|---:|",
-    ...(["inprocess", "http"] as const).flatMap((where) =>
-      batches[where].map(
-        (b) =>
-          `| ${where === "http" ? "over HTTP" : "in process"} | ${b.statement} | ${b.perCommand} | ${b.callsPerStatement} | ${b.meanWaitMs} | ${b.meanRoundTripMs} |`,
-      ),
-    ),
+    ...statementTable("driven", [
+      ...batches.inprocess.map((b) => ["in process", b] as const),
+      ...batches.http.map((b) => ["over HTTP", b] as const),
+    ]),
     "",
     `### Live projection lag: one more edd round with the bank's \`accounts.summary\` projected in the server process (${lag.commandsPerSecond} commands/s)`,
     "",

@@ -95,4 +95,15 @@ export class RoundTrips {
   }
 }
 
+/** A markdown table of statements, each row led by where it ran (the first column, named `firstColumn`). */
+export function statementTable(firstColumn: string, rows: readonly (readonly [where: string, statement: StatementFigures])[]): string[] {
+  return [
+    `| ${firstColumn} | statement | statements per command | commands per statement | wait ms | round trip ms |`,
+    "|---|---|---:|---:|---:|---:|",
+    ...rows.map(
+      ([where, s]) => `| ${where} | ${s.statement} | ${s.perCommand} | ${s.callsPerStatement} | ${s.meanWaitMs} | ${s.meanRoundTripMs} |`,
+    ),
+  ];
+}
+
 const round = (n: number) => Math.round(n * 100) / 100;

@@ -10,7 +10,7 @@ import { createPgliteStore } from "edd/pglite";
 import { createPostgresStore, type SqlStore } from "edd/postgres";
 import { accounts, bankServices } from "../examples/bank/services.js";
 import { postgresCpuSeconds } from "./cpu.js";
-import { RoundTrips, type StatementFigures } from "./round-trips.js";
+import { RoundTrips, type StatementFigures, statementTable } from "./round-trips.js";
 import type { BenchReport } from "./run.js";
 import { type Target, target } from "./targets.js";
 import { dropSchemas } from "./schemas.js";
@@ -449,7 +449,7 @@ export async function run(): Promise<BenchReport> {
     row("Emmett 0.42 CommandHandler (PostgreSQL)", emmett),
     row("edd pipeline in process (PGlite, persisted, one connection)", pglite),
     "",
-    ...statementTable(statements, { floor, floor2, edd }),
+    ...whereTheTimeGoes(statements, { floor, floor2, edd }),
     "",
     `edd / five-statement floor: **${ratios.eddToFloor}**; edd / two-round-trip floor: **${ratios.eddToTwoRoundTrips}**; ` +
       `edd / Emmett: **${ratios.eddToEmmett}**. edd over HTTP is in the HTTP section (servers in processes of their own).`,
@@ -489,7 +489,7 @@ const variantNames: Readonly<Record<string, string>> = { floor: "five-statement 
  * Each variant's statements over the measured rounds, and a command's time in them: for each statement
  * the command takes part in, its wait for the batch in flight plus the round trip.
  */
-function statementTable(statements: readonly StatementFigures[], figures: Readonly<Record<string, Figures>>): string[] {
+function whereTheTimeGoes(statements: readonly StatementFigures[], figures: Readonly<Record<string, Figures>>): string[] {
   const callsPerCommand = (s: StatementFigures) => s.perCommand * s.callsPerStatement;
   const inStatements = (variant: string) =>
     round(
@@ -499,11 +499,9 @@ function statementTable(statements: readonly StatementFigures[], figures: Readon
     "Where a command's time goes: each variant's statements in the measured windows (edd's batched statements report themselves on `edd:sql:batch`; the floors' are timed around each call). " +
       "Wait: how long a command waited for the batch in flight before its statement went out. A command's time in statements: the sum, over the statements it takes part in, of wait + round trip.",
     "",
-    "| variant | statement | statements per command | commands per statement | wait ms | round trip ms |",
-    "|---|---|---:|---:|---:|---:|",
-    ...statements.map(
-      (s) =>
-        `| ${variantNames[s.variant] ?? s.variant} | ${s.statement} | ${s.perCommand} | ${s.callsPerStatement} | ${s.meanWaitMs} | ${s.meanRoundTripMs} |`,
+    ...statementTable(
+      "variant",
+      statements.map((s) => [variantNames[s.variant] ?? s.variant, s] as const),
     ),
     "",
     Object.keys(variantNames)
