@@ -1,7 +1,16 @@
 import { randomBytes, randomUUID } from "node:crypto";
-import { type AttributeValue, CreateTableCommand, DeleteTableCommand, ScanCommand, UpdateItemCommand } from "@aws-sdk/client-dynamodb";
+import {
+  type AttributeValue,
+  CreateTableCommand,
+  DeleteTableCommand,
+  PutItemCommand,
+  ScanCommand,
+  UpdateItemCommand,
+} from "@aws-sdk/client-dynamodb";
 import { afterAll, beforeAll, expect, it, vi } from "vitest";
-import { DynamoTable } from "../adapters/dynamodb/client.js";
+import { bucketOf, DynamoTable } from "../adapters/dynamodb/client.js";
+import { responseIndexPartitions, responseItem } from "../adapters/dynamodb/requests.js";
+import { compareCodePoints } from "../core/model/canonical-json.js";
 import { indexStoredResponses } from "../adapters/dynamodb/index.js";
 import { dynamoRecordReader } from "../adapters/dynamodb/records.js";
 import { DynamoStore } from "../adapters/dynamodb/store.js";
@@ -39,7 +48,7 @@ async function listed(table: DynamoTable, realm: string) {
     for await (const response of dynamoRecordReader(table).listResponses(realm)) keys.push(response.idempotencyKey);
     const sent = send.mock.calls.map(([command]) => command.constructor.name);
     const indexed = send.mock.calls.some(([command]) => (command.input as { IndexName?: string }).IndexName === "edd-responses");
-    return { keys: keys.sort(), sent: new Set(sent), indexed };
+    return { keys, sent: new Set(sent), indexed };
   } finally {
     send.mockRestore();
   }
@@ -63,6 +72,28 @@ describeDynamo("DynamoDB: a realm's stored responses are listed by Query on an i
     expect(result.indexed).toBe(true);
     expect(result.keys).toHaveLength(20);
     expect(result.keys).toEqual(expect.arrayContaining(keyed(mine)));
+    expect(result.keys).toEqual([...result.keys].sort(compareCodePoints));
+  });
+
+  it("lists a realm's answers by idempotency key in code-point order, which UTF-16 order would not give", async () => {
+    const store = fresh.store();
+    const odd = ["B", "a", "é", "z", "Z", "Ω", "😀", "ß", "-x", "_x", "10", "9", "\uE000", "\uFFFD"];
+    // Pairs in one index partition whose code-point order is the reverse of their UTF-16 order.
+    const pairs: string[] = [];
+    for (let i = 0; pairs.length < 6; i++) {
+      const [bmp, astral] = [`k${i}\uFFFD`, `k${i}😀`];
+      if (bucketOf(responseIndexPartitions, bmp) === bucketOf(responseIndexPartitions, astral)) pairs.push(bmp, astral);
+    }
+    const keys = [...odd, ...pairs, ...Array.from({ length: 60 }, (_, i) => `key-${i}`)];
+    for (const key of keys) {
+      await store.table.client.send(
+        new PutItemCommand({ TableName: store.table.name, Item: responseItem(store.table, "moved", key, { status: 200, body: { key } }) }),
+      );
+    }
+    const result = await listed(store.table, "moved");
+    expect(result.indexed).toBe(true);
+    expect(result.keys).toEqual([...keys].sort(compareCodePoints));
+    expect(dynamoRecordReader(store.table).responsesInFileOrder).toBe(true);
   });
 
   it("scans a table made before the index, and uses the index once indexStoredResponses indexed its older answers", async () => {
@@ -111,6 +142,7 @@ describeDynamo("DynamoDB: a realm's stored responses are listed by Query on an i
       expect(before.indexed).toBe(false);
       expect(before.keys).toEqual(expect.arrayContaining(keyed(keys)));
       expect(before.keys).toHaveLength(6);
+      expect(before.keys).toEqual([...before.keys].sort(compareCodePoints));
 
       expect(await indexStoredResponses(legacy, { timeoutMs: 60_000 })).toEqual({ indexed: 3 });
       const after = await listed(store.table, "acme");

@@ -6,13 +6,17 @@ import { sqlRecords } from "../adapters/sql/records.js";
 import { tablesIn } from "../adapters/sql/schema.js";
 import { compareCodePoints } from "../core/model/canonical-json.js";
 import { recordLines } from "../core/pipeline/operations/realm-records.js";
-import { requestFileOrder } from "../core/ports/importer.js";
+import { sqlImporter } from "../adapters/sql/importer.js";
+import { exportRealm } from "../core/pipeline/operations/export.js";
+import { identityFileOrder, requestFileOrder } from "../core/ports/importer.js";
+import type { IdentityClaim } from "../core/ports/store.js";
 import type { RealmRecordReader, RequestRecord } from "../core/ports/importer.js";
 import { describeOnSqlEngines } from "./support/sql-engines.js";
 
 /**
- * An export streams the request log when the store lists it in file order (receivedAt to the
- * millisecond, then invocationId by code point), and refuses to go on when a store breaks that word.
+ * An export streams the request log, the stored responses and the identities when the store lists
+ * them in file order (requests by receivedAt to the millisecond, then invocationId; responses by key;
+ * identities by service, then name; all by code point), and refuses to go on when a store breaks that word.
  */
 
 /** Rows whose log order (ids) disagrees with file order in every way the reader must handle. */
@@ -96,9 +100,32 @@ async function listsResponsesInFileOrder(db: SqlClient, schema: string): Promise
   expect(listed).toEqual([...listed].sort(compareCodePoints));
 }
 
+/** Identities come by service, then name, in code-point order, and only the realm's own. */
+async function listsIdentitiesInFileOrder(db: SqlClient, schema: string): Promise<void> {
+  await migrate(db, schema);
+  const t = tablesIn(schema);
+  const odd = ["B", "a", "é", "z", "Z", "Ω", "😀", "ß", "-x", "_x", "10", "9"];
+  // "a!" sorts after "a" by code point; a pair's JSON text or a language's collation would not say so.
+  await db.query(
+    `INSERT INTO ${t.identities} (realm, service, name, aggregate_id)
+     SELECT 'r1', s, n, s || '/' || n FROM unnest($1::text[]) AS s, unnest($2::text[]) AS n
+     UNION ALL SELECT 'r1', 'accounts', 'iban-' || i, 'acc-' || i FROM generate_series(1, 2100) AS i
+     UNION ALL SELECT 'r2', 'a', 'other', 'other'`,
+    [["a!", "a", "Accounts"], odd],
+  );
+  const importer = sqlImporter(db, { schema });
+  expect(importer.identitiesInFileOrder).toBe(true);
+  const listed: IdentityClaim[] = [];
+  for await (const identity of importer.listIdentities("r1")) listed.push(identity);
+  expect(listed).toHaveLength(3 * odd.length + 2100);
+  expect(listed).toEqual([...listed].sort(identityFileOrder));
+  expect(listed.slice(0, 2).map((i) => `${i.service}/${i.name}`)).toEqual(["Accounts/-x", "Accounts/10"]);
+  expect(listed.every((i) => i.aggregateId !== "other")).toBe(true);
+}
+
 describeOnSqlEngines(
   "the SQL records listed for an export",
-  { listsInFileOrder, listsResponsesInFileOrder },
+  { listsInFileOrder, listsResponsesInFileOrder, listsIdentitiesInFileOrder },
   { poolSize: 2, siblings: [] },
 );
 describeOnSqlEngines("a cursor's rows", { cursorEndsItsTransaction }, { poolSize: 1, siblings: [] });
@@ -165,5 +192,55 @@ describe("an export's request lines", () => {
       for await (const _ of recordLines(readerOf(misordered, true, { count: 0 }), "r1", counts));
     };
     await expect(drain()).rejects.toThrow(/out of file order/);
+  });
+});
+
+describe("an export's identity lines", () => {
+  const claim = (service: string, name: string): IdentityClaim => ({ service, name, aggregateId: `${service}/${name}` });
+  const inOrder = [claim("a", "x"), claim("a", "y"), claim("a!", "a")];
+  const noEvents = { readFeed: async () => ({ events: [], checkpoint: "" }) };
+  const identityReader = (claims: readonly IdentityClaim[], inFileOrder: boolean, listed: { count: number }) => ({
+    async *listIdentities() {
+      for (const c of claims) {
+        listed.count++;
+        yield c;
+      }
+    },
+    identitiesInFileOrder: inFileOrder,
+  });
+  const identityLines = async (lines: AsyncIterable<string>) => {
+    const names: string[] = [];
+    let end: unknown;
+    for await (const text of lines) {
+      const parsed = JSON.parse(text) as { kind: string; service: string; name: string };
+      if (parsed.kind === "identity") names.push(`${parsed.service}/${parsed.name}`);
+      if (parsed.kind === "end") end = parsed;
+    }
+    return { names, end };
+  };
+
+  it("stream from a store that lists them in file order: the first leaves before the store has listed the rest", async () => {
+    const listed = { count: 0 };
+    const lines = exportRealm({ store: noEvents, identities: identityReader(inOrder, true, listed), realm: "r1" });
+    expect(JSON.parse((await lines.next()).value as string)).toMatchObject({ kind: "header" });
+    expect(JSON.parse((await lines.next()).value as string)).toMatchObject({ kind: "identity", service: "a", name: "x" });
+    expect(listed.count).toBe(1);
+    const { names, end } = await identityLines(lines);
+    expect(names).toEqual(["a/y", "a!/a"]);
+    expect(end).toMatchObject({ identities: 3 });
+  });
+
+  it("are sorted as before for a store that does not say so", async () => {
+    const reversed = identityReader([...inOrder].reverse(), false, { count: 0 });
+    const { names, end } = await identityLines(exportRealm({ store: noEvents, identities: reversed, realm: "r1" }));
+    expect(names).toEqual(["a/x", "a/y", "a!/a"]);
+    expect(end).toMatchObject({ identities: 3 });
+  });
+
+  it("stop the export when a store that said file order lists one out of it", async () => {
+    const misordered = identityReader([inOrder[2], inOrder[0]] as IdentityClaim[], true, { count: 0 });
+    await expect(identityLines(exportRealm({ store: noEvents, identities: misordered, realm: "r1" }))).rejects.toThrow(
+      /identity out of file order/,
+    );
   });
 });

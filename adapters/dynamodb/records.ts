@@ -8,6 +8,7 @@ import {
   type RequestRecord,
   type ResponseRecord,
 } from "../../core/ports/importer.js";
+import { compareCodePoints } from "../../core/model/canonical-json.js";
 import type { CommandRequestBody, RequestLogEntry, RequestOutcome, StoredResponse } from "../../core/ports/store.js";
 import {
   attr,
@@ -41,10 +42,9 @@ export function dynamoRecordReader(table: DynamoTable): RealmRecordReader {
     async *listResponses(realm): AsyncIterable<ResponseRecord> {
       const items = (await responsesIndexed(table)) ? indexedResponseItems(table, realm) : scannedResponseItems(table, realm);
       for await (const item of items) {
-        const key = (JSON.parse(read.s(item, "pk")) as string[])[3] as string;
         const response = read.json<StoredResponse>(item, "response");
         yield {
-          idempotencyKey: key,
+          idempotencyKey: responseKeyOf(item),
           status: response.status,
           // Parsed from the text as written, so the key order is the first answer's.
           body: JSON.stringify(response.body),
@@ -53,6 +53,7 @@ export function dynamoRecordReader(table: DynamoTable): RealmRecordReader {
         };
       }
     },
+    responsesInFileOrder: true,
 
     async *listRequests(realm): AsyncIterable<RequestRecord> {
       for (let partition = 0; partition < requestLogPartitions; partition++) {
@@ -156,8 +157,17 @@ export class RecordWriter {
   }
 }
 
-/** A realm's response items on a table without a complete responses index: a Scan of the whole table. */
-function scannedResponseItems(table: DynamoTable, realm: string): AsyncGenerator<Item> {
+/**
+ * A realm's response items on a table without a complete responses index: a Scan of the whole table,
+ * held and sorted by key, as only the index lists them in order.
+ */
+async function* scannedResponseItems(table: DynamoTable, realm: string): AsyncGenerator<Item> {
   const prefix = `${JSON.stringify([table.namespace, "res", realm]).slice(0, -1)},`;
-  return scanAll(table, { FilterExpression: "begins_with(pk, :prefix)", ExpressionAttributeValues: { ":prefix": attr.s(prefix) } });
+  const items: Item[] = [];
+  const scan = scanAll(table, { FilterExpression: "begins_with(pk, :prefix)", ExpressionAttributeValues: { ":prefix": attr.s(prefix) } });
+  for await (const item of scan) items.push(item);
+  yield* items.sort((a, b) => compareCodePoints(responseKeyOf(a), responseKeyOf(b)));
 }
+
+/** The idempotency key of a response item, from its key `[ns,"res",realm,key]`. */
+const responseKeyOf = (item: Item) => (JSON.parse(read.s(item, "pk")) as string[])[3] as string;

@@ -1,4 +1,6 @@
 import { attr, DynamoTable, type Item, isConditionFailure, queryAll, read, responsesIndex, scanAll } from "./client.js";
+import { compareCodePoints } from "../../core/model/canonical-json.js";
+import { mergeOrdered } from "./merge.js";
 import { responseIndexKeys, responseIndexPartitions } from "./requests.js";
 import { dynamodb } from "./sdk.js";
 
@@ -11,20 +13,27 @@ export async function responsesIndexed(table: DynamoTable): Promise<boolean> {
 }
 
 /**
- * A realm's stored response items through the index: each partition by Query, in key order. Index
- * reads are eventually consistent: an answer committed a moment ago may be missing, so export a
- * realm once it stopped taking writes (as a move does anyway).
+ * A realm's stored response items through the index, by idempotency key in code-point order: each
+ * partition is a Query in key order (DynamoDB compares strings by their UTF-8 bytes, which order as
+ * code points do), merged. Index reads are eventually consistent: an answer committed a moment ago
+ * may be missing, so export a realm once it stopped taking writes (as a move does anyway).
  */
-export async function* indexedResponseItems(table: DynamoTable, realm: string): AsyncGenerator<Item> {
-  for (let partition = 0; partition < responseIndexPartitions; partition++) {
-    yield* queryAll(table, {
+export function indexedResponseItems(table: DynamoTable, realm: string): AsyncGenerator<Item> {
+  const partitions = Array.from({ length: responseIndexPartitions }, (_, partition) =>
+    queryAll(table, {
       IndexName: responsesIndex.name,
       ConsistentRead: false,
       KeyConditionExpression: "rpk = :rpk",
       ExpressionAttributeValues: { ":rpk": table.pk("res", realm, partition) },
-    });
-  }
+      // A page of each partition is held while they are merged: 1 MB pages would hold up to 16 MB.
+      Limit: mergedPageItems,
+    }),
+  );
+  return mergeOrdered(partitions, (a, b) => compareCodePoints(read.s(a, "rsk"), read.s(b, "rsk")));
 }
+
+/** Items per Query page of a merged listing. */
+const mergedPageItems = 250;
 
 export interface IndexStoredResponsesOptions {
   readonly timeoutMs?: number;

@@ -11,6 +11,7 @@ import { type IdentityClaim, IdentityConflictError } from "../../core/ports/stor
 import { planEachRun, type SqlClient, type SqlExecutor } from "./client.js";
 import { storedMeta } from "./event-meta-json.js";
 import { jsonColumnText } from "./json-text.js";
+import { cursorRows } from "./cursor.js";
 import { sqlRecords } from "./records.js";
 import { defaultSchema, type Tables, tablesIn } from "./schema.js";
 
@@ -102,21 +103,12 @@ export function sqlImporter(db: SqlClient, options: { readonly schema?: string }
     },
 
     async *listIdentities(realm): AsyncIterable<IdentityClaim> {
-      const pageSize = 1000;
-      let after = { service: "", name: "" };
-      for (;;) {
-        const rows = await db.query<{ service: string; name: string; aggregate_id: string }>(sql.identities, [
-          realm,
-          after.service,
-          after.name,
-          pageSize,
-        ]);
-        for (const row of rows) yield { service: row.service, name: row.name, aggregateId: row.aggregate_id };
-        const last = rows.at(-1);
-        if (last === undefined || rows.length < pageSize) return;
-        after = { service: last.service, name: last.name };
+      type Row = { service: string; name: string; aggregate_id: string };
+      for await (const row of cursorRows<Row>(db, sql.identities, [realm], identityPage)) {
+        yield { service: row.service, name: row.name, aggregateId: row.aggregate_id };
       }
     },
+    identitiesInFileOrder: true,
   };
 }
 
@@ -184,7 +176,11 @@ export function importerStatements(t: Tables) {
       FROM (SELECT DISTINCT meta->>'requestId' AS request_id FROM ${t.events}
             WHERE realm = $1 AND transaction_id = pg_current_xact_id()) AS e
       WHERE r.realm = $1 AND r.request_id = e.request_id AND r.transaction_id IS NULL AND r.xmin = pg_current_xact_id()::xid`,
-    identities: `SELECT service, name, aggregate_id FROM ${t.identities}
-      WHERE realm = $1 AND (service, name) > ($2, $3) ORDER BY service, name LIMIT $4`,
+    // Read through a cursor (cursor.ts), by code point: "C" compares UTF-8 bytes, which order as code points do.
+    identities: `SELECT service, name, aggregate_id FROM ${t.identities} WHERE realm = $1
+      ORDER BY service COLLATE "C", name COLLATE "C"`,
   };
 }
+
+/** Identities an export holds at once. */
+const identityPage = 1000;

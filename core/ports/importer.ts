@@ -118,9 +118,16 @@ export interface EventImporter {
   importAll(realm: string, batches: AsyncIterable<ImportBatch>): Promise<void>;
 }
 
-/** Every identity claimed in a realm, in any order: what an export needs beside the feed. */
+/** Every identity claimed in a realm, in any order unless it says otherwise: what an export needs beside the feed. */
 export interface IdentityReader {
   listIdentities(realm: string): AsyncIterable<IdentityClaim>;
+  /** Set when listIdentities yields in file order (identityFileOrder): the export then streams them instead of holding all to sort. */
+  readonly identitiesInFileOrder?: boolean;
+}
+
+/** Identities' order in a file: by service, then name, by code point. */
+export function identityFileOrder(a: IdentityClaim, b: IdentityClaim): number {
+  return compareCodePoints(a.service, b.service) || compareCodePoints(a.name, b.name);
 }
 
 /** An import would mix its events into an aggregate that already has history. */

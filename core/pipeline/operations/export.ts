@@ -1,7 +1,7 @@
 import type { StoredEvent } from "../../model/events.js";
-import type { IdentityReader, RealmRecordReader } from "../../ports/importer.js";
-import type { EventFeed, IdentityClaim } from "../../ports/store.js";
-import { compareCodePoints } from "../../model/canonical-json.js";
+import { type IdentityReader, identityFileOrder, type RealmRecordReader } from "../../ports/importer.js";
+import type { EventFeed } from "../../ports/store.js";
+import { inFileOrder } from "./file-order.js";
 import { recordLines } from "./realm-records.js";
 import { line } from "./export-line.js";
 
@@ -42,15 +42,15 @@ export async function* exportRealm(options: ExportOptions): AsyncGenerator<strin
     checkpoint = page.checkpoint;
     options.onProgress?.(events);
   }
-  const identities: IdentityClaim[] = [];
-  for await (const identity of options.identities.listIdentities(realm)) identities.push(identity);
-  identities.sort((a, b) => compareCodePoints(a.service, b.service) || compareCodePoints(a.name, b.name));
-  for (const identity of identities) {
+  let identities = 0;
+  const reader = options.identities;
+  for await (const identity of inFileOrder(reader.listIdentities(realm), reader.identitiesInFileOrder, identityFileOrder, "identity")) {
     yield line({ kind: "identity", service: identity.service, name: identity.name, aggregateId: identity.aggregateId });
+    identities++;
   }
   const counts = { responses: 0, requests: 0, deadLetters: 0, outbox: 0 };
   if (options.records !== undefined) yield* recordLines(options.records, realm, counts);
-  yield line({ kind: "end", events, identities: identities.length, ...counts });
+  yield line({ kind: "end", events, identities, ...counts });
 }
 
 export function eventLine(event: StoredEvent): string {

@@ -12,6 +12,7 @@ import {
 import type { CommandRequestBody } from "../../ports/store.js";
 import { canonicalJsonByCodePoint as canonicalJson, compareCodePoints } from "../../model/canonical-json.js";
 import { line } from "./export-line.js";
+import { collect, inFileOrder } from "./file-order.js";
 
 /**
  * The lines of an export after the identities (docs/data-format.md): stored answers, the request
@@ -45,28 +46,6 @@ export async function* recordLines(reader: RealmRecordReader, realm: string, cou
   outbox.sort((a, b) => compareCodePoints(a.key, b.key) || compareCodePoints(a.text, b.text));
   for (const { text } of outbox) yield text;
   counts.outbox = outbox.length;
-}
-
-/**
- * `records` in file order. From a store that lists them so, streamed and checked as they come (a store
- * that broke its word fails the export instead of misordering the file); from any other, collected and sorted.
- */
-async function* inFileOrder<T>(
-  records: AsyncIterable<T>,
-  listedInOrder: boolean | undefined,
-  order: (a: T, b: T) => number,
-  kind: string,
-): AsyncGenerator<T> {
-  if (listedInOrder !== true) {
-    yield* (await collect(records)).sort(order);
-    return;
-  }
-  let previous: T | undefined;
-  for await (const record of records) {
-    if (previous !== undefined && order(previous, record) > 0) throw new Error(`the store listed a ${kind} out of file order`);
-    yield record;
-    previous = record;
-  }
 }
 
 function responseLine(r: ResponseRecord): string {
@@ -117,12 +96,6 @@ function outboxLine(o: OutboxRecord): string {
 const effectKey = (request: CommandRequestBody) => `${request.requestId}:${canonicalJson(request.breadcrumbs ?? [0])}`;
 
 const defined = (fields: Record<string, unknown>) => line(Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined)));
-
-async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
-  const all: T[] = [];
-  for await (const item of items) all.push(item);
-  return all;
-}
 
 const strictUtcTime = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 const time = z.string().regex(strictUtcTime, "not an ISO-8601 UTC time with milliseconds (YYYY-MM-DDTHH:mm:ss.sssZ)");
