@@ -218,6 +218,28 @@ export function describeImporterContract(name: string, open: () => Promise<Impor
       expect(effect).toMatchObject({ realm, targetService: "accounts", aggregateId: "b", attempts: 2, request: { breadcrumbs: [0, 0] } });
     });
 
+    it("writes records that come in several slices: every answer, and a target's effects claimed in file order", async () => {
+      const slice = (key: string, breadcrumb: number): ImportBatch => {
+        const all = records(key);
+        const [effect] = all.outbox;
+        const request = { ...effect?.request, breadcrumbs: [0, breadcrumb] } as NonNullable<typeof effect>["request"];
+        return {
+          events: [],
+          snapshots: [],
+          identities: [],
+          records: { ...all, requests: [], deadLetters: [], outbox: [{ ...(effect as NonNullable<typeof effect>), request }] },
+        };
+      };
+      await target.importer.importAll(realm, batches(batchOf(history("a", 2)), slice("k-1", 0), slice("k-2", 1), slice("k-3", 2)));
+      for (const key of ["k-1", "k-2", "k-3"]) expect(await target.store.findResponse(realm, key)).toMatchObject({ status: 200 });
+      // One target's effects are delivered one at a time, oldest first: the first slice's comes first.
+      const claimed = await target.store.claimOutbox(10, 60_000);
+      expect(claimed.map((effect) => effect.request.breadcrumbs)).toEqual([[0, 0]]);
+      await target.store.markDelivered((claimed[0] as { id: string }).id);
+      const next = await target.store.claimOutbox(10, 60_000);
+      expect(next.map((effect) => effect.request.breadcrumbs)).toEqual([[0, 1]]);
+    });
+
     allOrNothing("an answer the target already holds under the same key writes nothing", async () => {
       await existing(target.store, "x");
       const before = await feed();

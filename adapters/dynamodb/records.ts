@@ -88,11 +88,14 @@ export function dynamoRecordReader(table: DynamoTable): RealmRecordReader {
 }
 
 /**
- * Writes an import's records, noting every key so `takeBack` can remove them when the import
+ * Writes an import's records (in slices, in file order), noting every key so `takeBack` can remove them when the import
  * fails. An answer already stored under a key aborts the import: it is never overwritten.
  */
 export class RecordWriter {
   readonly #written: Key[] = [];
+  /** One id stem for the whole import, numbered on across its slices: a target's effects keep the file's order. */
+  readonly #outboxStem = `${padded(Date.now(), 15)}.000000:${randomUUID()}`;
+  #outboxWritten = 0;
 
   constructor(
     readonly table: DynamoTable,
@@ -123,12 +126,11 @@ export class RecordWriter {
       const item = await putFresh(table, (id) => deadLetterItem(table, id, { realm, ...letter }), Date.parse(letter.firstFailedAt));
       this.#written.push({ pk: item.pk, sk: item.sk } as Key);
     }
-    const stem = `${padded(Date.now(), 15)}.000000:${randomUUID()}`;
-    for (const [index, entry] of records.outbox.entries()) {
+    for (const entry of records.outbox) {
       const partition = bucketOf(outboxPartitions, realm, entry.targetService, entry.aggregateId);
       await this.#put({
         pk: table.pk("outbox", partition),
-        sk: attr.s(`${partition}:${stem}:${padded(index, 4)}`),
+        sk: attr.s(`${partition}:${this.#outboxStem}:${padded(this.#outboxWritten++, 9)}`),
         realm: attr.s(realm),
         targetService: attr.s(entry.targetService),
         aggregateId: attr.s(entry.aggregateId),

@@ -30,7 +30,10 @@ export interface ImportBatch {
   readonly snapshots: readonly ImportedSnapshot[];
   /** Names to claim; each must be free in the target. */
   readonly identities: readonly IdentityClaim[];
-  /** What a realm holds beside its events, written after them; absent in batches of events only. */
+  /**
+   * What a realm holds beside its events, in file order: a slice of it per batch, in batches after
+   * every event and identity (those batches carry nothing else); absent in batches of events only.
+   */
   readonly records?: RealmRecords;
 }
 

@@ -134,11 +134,16 @@ export class ImportFileChecker {
   readonly #services: ReadonlyMap<string, Service>;
   #events = 0;
   #ended = false;
-  readonly records = new RecordCollector();
+  readonly records: RecordCollector;
   #lastNumber = 0;
 
-  constructor(readonly options: ImportCheckOptions) {
+  /** With `keepRecords`, the record lines are kept for the importer (`records.take()`); otherwise only checked and counted. */
+  constructor(
+    readonly options: ImportCheckOptions,
+    { keepRecords = false }: { readonly keepRecords?: boolean } = {},
+  ) {
     this.#services = new Map(options.services.map((s) => [s.name, s]));
+    this.records = new RecordCollector(keepRecords);
   }
 
   /** Checks one line (numbered from 1); returns it when it is usable. Throws on a wrong header: nothing after it can be read. */

@@ -1,6 +1,6 @@
 import type { StoredEvent } from "../../model/events.js";
 import type { Service } from "../../model/service.js";
-import type { EventImporter, ImportBatch, ImportedSnapshot } from "../../ports/importer.js";
+import type { EventImporter, ImportBatch, ImportedSnapshot, RealmRecords } from "../../ports/importer.js";
 import type { EventHasher } from "../../ports/hash-chain.js";
 import type { IdentityClaim } from "../../ports/store.js";
 import { evolveAll } from "../dispatch/aggregate.js";
@@ -26,7 +26,7 @@ export interface ImportOptions {
   readonly hashEvent: EventHasher;
   /** A verified anchor of the source realm: the file must hold the history it signed. */
   readonly anchor?: ReadonlyMap<string, AnchoredHead>;
-  /** Events handed to the importer per batch (default 500); the whole import is still one write. */
+  /** Events and names, or records, handed to the importer per batch (default 500); the whole import is still one write. */
   readonly batchSize?: number;
   readonly onProgress?: (events: number) => void;
 }
@@ -83,12 +83,12 @@ async function checkTarget(options: ImportOptions, plan: ImportPlan): Promise<vo
   if (problems.length > 0) throw new ImportFileError(problems.slice(0, 20), problems.length > 20);
 }
 
-/** The second pass: checks every line again and hands the importer batches of events and names. */
+/** The second pass: checks every line again and hands the importer batches of events and names, then slices of the records. */
 async function* writeBatches(options: ImportOptions, plan: ImportPlan): AsyncGenerator<ImportBatch> {
   const batchSize = options.batchSize ?? 500;
   const services = new Map(options.services.map((s) => [s.name, s]));
   const states = new Map<string, { state: unknown; version: number }>();
-  const checker = new ImportFileChecker(options);
+  const checker = new ImportFileChecker(options, { keepRecords: true });
   let events: StoredEvent[] = [];
   let identities: IdentityClaim[] = [];
   let written = 0;
@@ -110,6 +110,12 @@ async function* writeBatches(options: ImportOptions, plan: ImportPlan): AsyncGen
   for await (const text of options.open()) {
     const line = checker.accept(text, ++number);
     if (checker.problems.length > 0) throw changedFile(checker.problems);
+    if (line?.kind === "record") {
+      // Record lines come after every event and identity: those go first, then the records in slices.
+      if (events.length + identities.length > 0) yield batch();
+      if (checker.records.pending >= batchSize) yield recordsOnly(checker.records.take());
+      continue;
+    }
     if (line?.kind === "event") {
       const service = services.get(line.event.service) as Service;
       const key = keyOf(line.event);
@@ -127,11 +133,12 @@ async function* writeBatches(options: ImportOptions, plan: ImportPlan): AsyncGen
   const again = checker.finish();
   if (checker.problems.length > 0 || fingerprint(again) !== fingerprint(plan)) throw changedFile(checker.problems);
   if (events.length + identities.length > 0) yield batch();
-  // The records go last, in one batch: answers, request log, dead letters and effects of the events above.
-  const { records } = checker.records;
-  if (Object.values(checker.records.counts).some((count) => count > 0)) yield { events: [], snapshots: [], identities: [], records };
+  if (checker.records.pending > 0) yield recordsOnly(checker.records.take());
   options.onProgress?.(written);
 }
+
+/** A slice of the answers, request log, dead letters and effects, written after the events above. */
+const recordsOnly = (records: RealmRecords): ImportBatch => ({ events: [], snapshots: [], identities: [], records });
 
 function changedFile(problems: readonly ImportProblem[]): ImportFileError {
   const first = problems[0];

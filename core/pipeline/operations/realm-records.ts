@@ -156,19 +156,22 @@ export const recordLineSchema = z.discriminatedUnion("kind", [
 ]);
 export type RecordLine = z.infer<typeof recordLineSchema>;
 
-/** Collects an import file's record lines, in order, as the importer writes them. */
+/**
+ * Checks an import file's record lines as they come (kinds in order, each answer's key once) and
+ * counts them. With `keep`, it also holds the records until `take` hands them to the importer: the
+ * import writes them in slices, so the file's request log is never held whole.
+ */
 export class RecordCollector {
-  readonly records: { responses: ResponseRecord[]; requests: RequestRecord[]; deadLetters: DeadLetterRecord[]; outbox: OutboxRecord[] } = {
-    responses: [],
-    requests: [],
-    deadLetters: [],
-    outbox: [],
-  };
+  #pending = emptyPending();
+  readonly #counts = { responses: 0, requests: 0, deadLetters: 0, outbox: 0 };
   #rank = 0;
   #seen = false;
+  /** Every answer's key so far: a key twice in the file is refused wherever its lines are. */
   readonly #keys = new Set<string>();
 
-  /** The problem with the line, if any (out of order, a response key twice); otherwise it is kept. */
+  constructor(private readonly keep = false) {}
+
+  /** The problem with the line, if any (out of order, a response key twice); otherwise it is counted (and kept). */
   accept(record: RecordLine): { path: string; message: string } | undefined {
     const rank = recordKinds.indexOf(record.kind);
     if (rank < this.#rank) return { path: "kind", message: `a ${record.kind} line after the ${recordKinds[this.#rank]} lines` };
@@ -178,31 +181,47 @@ export class RecordCollector {
       case "response": {
         if (this.#keys.has(record.idempotencyKey)) return { path: "idempotencyKey", message: "answered twice in the file" };
         this.#keys.add(record.idempotencyKey);
+        this.#counts.responses++;
         const { kind: _, ...response } = record;
-        this.records.responses.push(response);
+        if (this.keep) this.#pending.responses.push(response);
         return undefined;
       }
       case "request": {
+        this.#counts.requests++;
         const { kind: _, endpoint, ...request } = record;
-        this.records.requests.push({ ...request, kind: endpoint } as RequestRecord);
+        if (this.keep) this.#pending.requests.push({ ...request, kind: endpoint } as RequestRecord);
         return undefined;
       }
       case "dead-letter": {
+        this.#counts.deadLetters++;
         const { kind: _, ...letter } = record;
-        this.records.deadLetters.push(letter as DeadLetterRecord);
+        if (this.keep) this.#pending.deadLetters.push(letter as DeadLetterRecord);
         return undefined;
       }
       case "outbox": {
+        this.#counts.outbox++;
         const { kind: _, ...entry } = record;
-        this.records.outbox.push(entry as OutboxRecord);
+        if (this.keep) this.#pending.outbox.push(entry as OutboxRecord);
         return undefined;
       }
     }
   }
 
+  /** How many kept records `take` would hand out. */
+  get pending(): number {
+    const p = this.#pending;
+    return p.responses.length + p.requests.length + p.deadLetters.length + p.outbox.length;
+  }
+
+  /** The records kept since the last call, in file order; they are no longer held here. */
+  take(): RealmRecords {
+    const taken = this.#pending;
+    this.#pending = emptyPending();
+    return taken;
+  }
+
   get counts(): RecordCounts {
-    const r = this.records;
-    return { responses: r.responses.length, requests: r.requests.length, deadLetters: r.deadLetters.length, outbox: r.outbox.length };
+    return { ...this.#counts };
   }
 
   /** True once any record line was seen: events and identities must come before. */
@@ -210,5 +229,12 @@ export class RecordCollector {
     return this.#seen;
   }
 }
+
+const emptyPending = () => ({
+  responses: [] as ResponseRecord[],
+  requests: [] as RequestRecord[],
+  deadLetters: [] as DeadLetterRecord[],
+  outbox: [] as OutboxRecord[],
+});
 
 export const emptyRecords: RealmRecords = { responses: [], requests: [], deadLetters: [], outbox: [] };
