@@ -19,8 +19,8 @@ async function collect(lines: AsyncIterable<string>): Promise<string[]> {
   return all;
 }
 
-async function* each(lines: readonly string[]): AsyncGenerator<string> {
-  yield* lines;
+async function* each<T>(items: readonly T[]): AsyncGenerator<T> {
+  yield* items;
 }
 
 describeDynamo("import into DynamoDB, bigger than one transaction", (endpoint) => {
@@ -135,5 +135,52 @@ describeDynamo("import into DynamoDB, bigger than one transaction", (endpoint) =
     await importer.importAll(realm, whole());
     expect((await store.readFeed(realm, undefined, 1000)).events.map((e) => e.hash)).toEqual(history.map((e) => e.hash));
     expect(await store.findIdentity(realm, "accounts", "user0@example.com")).toBe("acc-0");
+  });
+
+  it("writes many records at once, and a conflict among them takes back every one written, those of its round included", async () => {
+    const store = new DynamoStore({ tableName: table.tableName, namespace: "records-at-once", client: table.client });
+    const importer = dynamoImporter(store);
+    const at = "2026-01-02T03:04:05.678Z";
+    const answer = (key: string) => ({ idempotencyKey: key, status: 200, body: `{"key":"${key}"}` });
+    const logged = (n: number) => ({
+      requestId: `q-${n}`,
+      interactionId: "i",
+      invocationId: `v-${n}`,
+      breadcrumbs: [0],
+      kind: "command" as const,
+      body: {},
+      receivedAt: at,
+    });
+    const slice = (keys: readonly string[], requests: number) => ({
+      events: [],
+      snapshots: [],
+      identities: [],
+      records: {
+        responses: keys.map(answer),
+        requests: Array.from({ length: requests }, (_, n) => logged(n)),
+        deadLetters: [],
+        outbox: [],
+      },
+    });
+    // An answer the target already holds, in the middle of the second slice's first round of writes.
+    await importer.importAll(realm, each([slice(["k-37"], 0)]));
+    const keys = Array.from({ length: 60 }, (_, n) => `k-${n}`);
+    async function* clashing() {
+      yield slice(keys.slice(0, 30), 40);
+      yield slice(keys.slice(30), 0);
+    }
+    await expect(importer.importAll(realm, clashing())).rejects.toThrow(/already holds an answer under k-37/);
+    for (const key of keys.filter((k) => k !== "k-37")) expect(await store.findResponse(realm, key)).toBeUndefined();
+    expect(await store.findResponse(realm, "k-37")).toMatchObject({ body: { key: "k-37" } });
+    const requests: unknown[] = [];
+    for await (const request of importer.listRequests(realm)) requests.push(request);
+    expect(requests).toEqual([]);
+
+    // Without the clash, all of them are written.
+    const others = keys.filter((k) => k !== "k-37");
+    await importer.importAll(realm, each([slice(others, 40)]));
+    for (const key of others) expect(await store.findResponse(realm, key)).toMatchObject({ status: 200 });
+    for await (const request of importer.listRequests(realm)) requests.push(request);
+    expect(requests).toHaveLength(40);
   });
 });

@@ -32,6 +32,9 @@ const { DeleteItemCommand, PutItemCommand } = dynamodb;
 
 const outboxPartitions = 8;
 
+/** Record writes an import keeps in flight at once. */
+const concurrentWrites = 25;
+
 /**
  * A realm's stored answers, request log, dead letters and undelivered effects on DynamoDB, for
  * export and import. Answers are listed by Query on the responses index (client.ts); a table made
@@ -104,7 +107,7 @@ export class RecordWriter {
 
   async write(records: RealmRecords): Promise<void> {
     const { table, realm } = this;
-    for (const r of records.responses) {
+    await this.#each(records.responses, async (r) => {
       const stored = { status: r.status, body: JSON.parse(r.body), principal: r.principal, requestHash: r.requestHash };
       const item = responseItem(table, realm, r.idempotencyKey, JSON.parse(JSON.stringify(stored)) as StoredResponse);
       try {
@@ -113,22 +116,23 @@ export class RecordWriter {
         if (!isConditionFailure(error)) throw error;
         throw new RecordConflictError(`realm ${realm} already holds an answer under ${r.idempotencyKey}: an import never overwrites one`);
       }
-    }
-    for (const { outcome, ...entry } of records.requests) {
+    });
+    await this.#each(records.requests, async ({ outcome, ...entry }) => {
       const item = await putFresh(
         table,
         (id) => requestLogItem(table, realm, id, { realm, ...entry }, outcome),
         Date.parse(entry.receivedAt),
       );
       this.#written.push({ pk: item.pk, sk: item.sk } as Key);
-    }
-    for (const letter of records.deadLetters) {
+    });
+    await this.#each(records.deadLetters, async (letter) => {
       const item = await putFresh(table, (id) => deadLetterItem(table, id, { realm, ...letter }), Date.parse(letter.firstFailedAt));
       this.#written.push({ pk: item.pk, sk: item.sk } as Key);
-    }
-    for (const entry of records.outbox) {
+    });
+    // Numbered here, in file order, before any is written.
+    const effects = records.outbox.map((entry): Item => {
       const partition = bucketOf(outboxPartitions, realm, entry.targetService, entry.aggregateId);
-      await this.#put({
+      return {
         pk: table.pk("outbox", partition),
         sk: attr.s(`${partition}:${this.#outboxStem}:${padded(this.#outboxWritten++, 9)}`),
         realm: attr.s(realm),
@@ -138,13 +142,30 @@ export class RecordWriter {
         attempts: attr.n(entry.attempts),
         dueAt: attr.n(0),
         leasedUntil: attr.n(0),
-      });
-    }
+      };
+    });
+    await this.#each(effects, (item) => this.#put(item));
   }
 
   /** Removes every record this writer put. */
   async takeBack(): Promise<void> {
-    await Promise.all(this.#written.map((Key) => this.table.client.send(new DeleteItemCommand({ TableName: this.table.name, Key }))));
+    const written = this.#written.splice(0);
+    await this.#each(written, async (Key) => {
+      await this.table.client.send(new DeleteItemCommand({ TableName: this.table.name, Key }));
+    });
+  }
+
+  /**
+   * Runs `write` for every item, a round of `concurrentWrites` at a time: one request after another
+   * made an import of a large request log take hours against AWS. A failed round still waits for its
+   * other writes, so every key written is noted before the error reaches `takeBack`.
+   */
+  async #each<T>(items: readonly T[], write: (item: T) => Promise<void>): Promise<void> {
+    for (let i = 0; i < items.length; i += concurrentWrites) {
+      const results = await Promise.allSettled(items.slice(i, i + concurrentWrites).map(write));
+      const failed = results.find((result): result is PromiseRejectedResult => result.status === "rejected");
+      if (failed !== undefined) throw failed.reason;
+    }
   }
 
   async #put(item: Item, condition?: string): Promise<void> {
