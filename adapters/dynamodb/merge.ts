@@ -22,3 +22,6 @@ export async function* mergeOrdered<T>(streams: readonly AsyncIterable<T>[], ord
     await Promise.all(iterators.map((iterator, i) => (heads[i]?.done === true ? undefined : iterator.return?.())));
   }
 }
+
+/** Items per Query page of a merged listing: a page of each partition is held, and 1 MB pages would hold up to 16 MB. */
+export const mergedPageItems = 500;

@@ -23,7 +23,9 @@ import {
   read,
   scanAll,
 } from "./client.js";
+import { mergedPageItems, mergeOrdered } from "./merge.js";
 import { deadLetterItem, listDeadLetters } from "./outbox.js";
+import { idMillisecond, inReceivedOrder } from "./request-order.js";
 import { dynamodb } from "./sdk.js";
 import { requestLogItem, requestLogPartitions, responseItem } from "./requests.js";
 import { indexedResponseItems, responsesIndexed } from "./responses-index.js";
@@ -59,15 +61,32 @@ export function dynamoRecordReader(table: DynamoTable): RealmRecordReader {
     responsesInFileOrder: true,
 
     async *listRequests(realm): AsyncIterable<RequestRecord> {
-      for (let partition = 0; partition < requestLogPartitions; partition++) {
-        const input = { KeyConditionExpression: "pk = :pk", ExpressionAttributeValues: { ":pk": table.pk("req", realm, partition) } };
-        for await (const item of queryAll(table, input)) {
-          const { realm: _, ...entry } = read.json<RequestLogEntry>(item, "entry");
-          const outcome = item.outcome === undefined ? undefined : read.json<RequestOutcome>(item, "outcome");
-          yield outcome === undefined ? entry : { ...entry, outcome };
+      // Each partition lists its entries by id, which starts with the millisecond they were logged at:
+      // merged, they come in log order, and a first read of the ids and times bounds how far that is from file order.
+      const partitions = (projection?: string) =>
+        Array.from({ length: requestLogPartitions }, (_, partition) =>
+          queryAll(table, {
+            KeyConditionExpression: "pk = :pk",
+            ExpressionAttributeValues: { ":pk": table.pk("req", realm, partition) },
+            ...(projection === undefined ? { Limit: mergedPageItems } : { ProjectionExpression: projection }),
+          }),
+        );
+      let lagMs = Number.NEGATIVE_INFINITY;
+      for (const partition of partitions("sk, receivedAt")) {
+        for await (const item of partition) {
+          lagMs = Math.max(lagMs, idMillisecond(read.s(item, "sk")) - Date.parse(read.s(item, "receivedAt")));
         }
       }
+      const logged = async function* () {
+        for await (const item of mergeOrdered(partitions(), (a, b) => compareCodePoints(read.s(a, "sk"), read.s(b, "sk")))) {
+          const { realm: _, ...entry } = read.json<RequestLogEntry>(item, "entry");
+          const outcome = item.outcome === undefined ? undefined : read.json<RequestOutcome>(item, "outcome");
+          yield { id: read.s(item, "sk"), record: outcome === undefined ? entry : { ...entry, outcome } };
+        }
+      };
+      yield* inReceivedOrder<RequestRecord>(logged(), Number.isFinite(lagMs) ? lagMs : 0);
     },
+    requestsInFileOrder: true,
 
     async *listDeadLetters(realm): AsyncIterable<DeadLetterRecord> {
       for (const { id: _, realm: __, ...letter } of await listDeadLetters(table, realm, { includeResolved: true })) yield letter;

@@ -1,6 +1,6 @@
 import { attr, DynamoTable, type Item, isConditionFailure, queryAll, read, responsesIndex, scanAll } from "./client.js";
 import { compareCodePoints } from "../../core/model/canonical-json.js";
-import { mergeOrdered } from "./merge.js";
+import { mergedPageItems, mergeOrdered } from "./merge.js";
 import { responseIndexKeys, responseIndexPartitions } from "./requests.js";
 import { dynamodb } from "./sdk.js";
 
@@ -25,15 +25,11 @@ export function indexedResponseItems(table: DynamoTable, realm: string): AsyncGe
       ConsistentRead: false,
       KeyConditionExpression: "rpk = :rpk",
       ExpressionAttributeValues: { ":rpk": table.pk("res", realm, partition) },
-      // A page of each partition is held while they are merged: 1 MB pages would hold up to 16 MB.
       Limit: mergedPageItems,
     }),
   );
   return mergeOrdered(partitions, (a, b) => compareCodePoints(read.s(a, "rsk"), read.s(b, "rsk")));
 }
-
-/** Items per Query page of a merged listing. */
-const mergedPageItems = 250;
 
 export interface IndexStoredResponsesOptions {
   readonly timeoutMs?: number;
