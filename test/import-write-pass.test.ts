@@ -9,15 +9,23 @@ import { realm } from "./support/data-cli.js";
 import { moveFixture } from "./support/data-moves.js";
 
 /**
- * An import hands the importer a file's answers, request log, dead letters and effects in slices of
- * at most its batch size, after every event and identity, so a realm's request log is never held
- * whole; the realm it writes is the one the file holds, and a slice that fails undoes the whole import.
+ * The write pass of an import (its second reading of the file). It hands the importer a file's
+ * answers, request log, dead letters and effects in slices of at most its batch size, after every
+ * event and identity, so a realm's request log is never held whole; the realm it writes is the one
+ * the file holds, and a slice that fails undoes the whole import. A file that reads differently the
+ * second time, even consistently so, writes nothing.
  */
 
 const { pglite, exportTo } = moveFixture("edd-slices-");
 
-/** A realm with 3 accounts and 9 deposits: 12 answers and 12 logged requests. */
-async function bankRealm() {
+/** A realm with 3 accounts and 9 deposits (12 answers and 12 logged requests), exported once for the file's tests. */
+let exported: Promise<string> | undefined;
+const bankRealm = () => {
+  exported ??= exportBankRealm();
+  return exported;
+};
+
+async function exportBankRealm() {
   const source = await pglite();
   const engine = createEngine({ services: bankServices, store: source.store });
   const send = async (command: string, aggregateId: string, attributes: Record<string, unknown>) => {
@@ -55,11 +63,14 @@ function recording(importer: EventImporter, failAtSlice?: number) {
   return { importer: noted, batches };
 }
 
-const importFile = (text: string, importer: EventImporter) =>
+const importFile = (text: string, importer: EventImporter, secondReading = text) =>
   importRealm({
-    open: async function* () {
-      yield* text.trimEnd().split("\n");
-    },
+    open: (() => {
+      let readings = 0;
+      return async function* () {
+        yield* (readings++ === 0 ? text : secondReading).trimEnd().split("\n");
+      };
+    })(),
     realm,
     services: bankServices,
     importer,
@@ -104,5 +115,67 @@ describe("an import's records", () => {
       deadLetters: 0,
       outbox: 0,
     });
+  });
+});
+
+describe("an import whose file reads differently the second time", () => {
+  /** The file without the lines `drop` picks, its end line's counts made to fit again. */
+  function without(file: string, drop: (line: { kind: string; aggregateId?: string; sequence?: number }, index: number) => boolean) {
+    const lines = file
+      .trimEnd()
+      .split("\n")
+      .map((text) => JSON.parse(text) as Record<string, unknown> & { kind: string });
+    const kept = lines.filter((line, i) => line.kind === "header" || line.kind === "end" || !drop(line, i));
+    const count = (kind: string) => kept.filter((line) => line.kind === kind).length;
+    const end = kept.at(-1) as Record<string, unknown>;
+    Object.assign(end, {
+      events: count("event"),
+      identities: count("identity"),
+      responses: count("response"),
+      requests: count("request"),
+      deadLetters: count("dead-letter"),
+      outbox: count("outbox"),
+    });
+    return `${kept.map((line) => JSON.stringify(line)).join("\n")}\n`;
+  }
+
+  const changes: [string, (file: string) => string][] = [
+    [
+      "an aggregate's last event gone (every chain still whole)",
+      (file) => {
+        const events = file
+          .split("\n")
+          .map((t) => (t === "" ? undefined : JSON.parse(t)))
+          .filter((l) => l?.kind === "event");
+        const last = events.filter((e) => e.aggregateId === "c").at(-1);
+        return without(file, (line) => line.kind === "event" && line.aggregateId === "c" && line.sequence === last.sequence);
+      },
+    ],
+    ["an identity gone", (file) => without(file, (line) => line.kind === "identity" && line.aggregateId === "b")],
+    [
+      "a logged request gone",
+      (file) => {
+        let seen = false;
+        return without(file, (line) => {
+          if (line.kind !== "request" || seen) return false;
+          seen = true;
+          return true;
+        });
+      },
+    ],
+  ];
+
+  it.each(changes)("is refused and writes nothing: %s", async (_, change) => {
+    const file = await bankRealm();
+    const changed = change(file);
+    expect(changed).not.toBe(file);
+    const target = await pglite();
+    // The changed file alone imports: only the difference between the readings is refused.
+    const elsewhere = await pglite();
+    await importFile(changed, elsewhere.importer as EventImporter);
+    await expect(importFile(file, target.importer as EventImporter, changed)).rejects.toThrow(/the file changed during the import/);
+    expect((await target.store.readFeed(realm, undefined, 100)).events).toEqual([]);
+    const empty = await exportTo(target, "after-change");
+    expect(JSON.parse(empty.trimEnd().split("\n").at(-1) as string)).toMatchObject({ events: 0, identities: 0, requests: 0 });
   });
 });
