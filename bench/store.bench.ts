@@ -504,8 +504,8 @@ function whereTheTimeGoes(statements: readonly StatementFigures[], figures: Read
       statements.map((s) => [variantNames[s.variant] ?? s.variant, s] as const),
     ),
     "",
-    Object.keys(variantNames)
+    `${Object.keys(variantNames)
       .map((v) => `${variantNames[v]}: ${inStatements(v)} ms of a command's ${figures[v]?.meanMs ?? "n/a"} ms (mean) in statements`)
-      .join("; ") + ".",
+      .join("; ")}.`,
   ];
 }
