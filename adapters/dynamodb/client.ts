@@ -209,6 +209,9 @@ export function queryAll(table: DynamoTable, input: Omit<QueryCommandInput, "Tab
   return allPages((start) => table.client.send(new QueryCommand({ TableName: table.name, ConsistentRead: true, ...input, ...start })));
 }
 
+/** Items per Query page of a merged listing: a page of each partition is held, and 1 MB pages would hold up to 16 MB. */
+export const mergedPageItems = 500;
+
 /** Every item of a Scan, page after page, strongly consistent: for operators' listings, never a request path. */
 export function scanAll(table: DynamoTable, input: Omit<ScanCommandInput, "TableName">): AsyncGenerator<Item> {
   return allPages((start) => table.client.send(new ScanCommand({ TableName: table.name, ConsistentRead: true, ...input, ...start })));

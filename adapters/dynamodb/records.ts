@@ -17,13 +17,14 @@ import {
   type Item,
   isConditionFailure,
   type Key,
+  mergedPageItems,
   padded,
   putFresh,
   queryAll,
   read,
   scanAll,
 } from "./client.js";
-import { mergedPageItems, mergeOrdered } from "./merge.js";
+import { mergeOrdered } from "../../core/pipeline/operations/file-order.js";
 import { deadLetterItem, listDeadLetters } from "./outbox.js";
 import { idMillisecond, inReceivedOrder } from "./request-order.js";
 import { dynamodb } from "./sdk.js";

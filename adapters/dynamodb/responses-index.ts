@@ -1,6 +1,6 @@
-import { attr, DynamoTable, type Item, isConditionFailure, queryAll, read, responsesIndex, scanAll } from "./client.js";
+import { attr, DynamoTable, type Item, isConditionFailure, mergedPageItems, queryAll, read, responsesIndex, scanAll } from "./client.js";
 import { compareCodePoints } from "../../core/model/canonical-json.js";
-import { mergedPageItems, mergeOrdered } from "./merge.js";
+import { mergeOrdered } from "../../core/pipeline/operations/file-order.js";
 import { responseIndexKeys, responseIndexPartitions } from "./requests.js";
 import { dynamodb } from "./sdk.js";
 

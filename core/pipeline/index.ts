@@ -39,6 +39,7 @@ export {
   type VerifyReport,
 } from "./operations/verify.js";
 export { exportRealm, type ExportOptions } from "./operations/export.js";
+export { type Sorter, sortInMemory } from "./operations/file-order.js";
 export { checkHistory, type CheckHistoryOptions, type HistoryProblem, type HistoryReport } from "./operations/check-history.js";
 export {
   rebuildSnapshots,

@@ -4,6 +4,7 @@ import { parseArgs } from "node:util";
 import { openBackendFor } from "./backend.js";
 import { exportRealm } from "../../core/pipeline/operations/export.js";
 import { type CliCommand, exitCodes } from "./context.js";
+import { externalSort } from "./external-sort.js";
 
 export const exportUsage = `usage: edd export --realm <realm> [--out <file>]
 
@@ -31,6 +32,8 @@ export const exportCommand: CliCommand = async (args, context) => {
       ...(backend.records === undefined ? {} : { records: backend.records }),
       realm: options.realm,
       onProgress: (events) => context.progress?.(`export ${options.realm}: ${events} events`),
+      // What the store does not list in file order is sorted in runs on disk, so any realm exports in bounded memory.
+      sort: externalSort(),
     });
     if (options.out === undefined) {
       for await (const line of lines) context.out(line);

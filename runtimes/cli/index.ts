@@ -2,3 +2,4 @@
 export { defineConfig, type EddConfig } from "./config.js";
 export type { Backend } from "../../core/ports/backend.js";
 export type { CliCommand, CliContext } from "./context.js";
+export { externalSort, type ExternalSortOptions } from "./external-sort.js";

@@ -1,7 +1,7 @@
 import type { StoredEvent } from "../../model/events.js";
 import { type IdentityReader, identityFileOrder, type RealmRecordReader } from "../../ports/importer.js";
 import type { EventFeed } from "../../ports/store.js";
-import { inFileOrder } from "./file-order.js";
+import { inFileOrder, type Sorter } from "./file-order.js";
 import { recordLines } from "./realm-records.js";
 import { line } from "./export-line.js";
 
@@ -20,6 +20,8 @@ export interface ExportOptions {
   /** Feed page size (default 1000). */
   readonly pageSize?: number;
   readonly onProgress?: (events: number) => void;
+  /** Puts in order what the store does not list in file order (default: in memory; `edd export` spills to disk). */
+  readonly sort?: Sorter;
 }
 
 /**
@@ -44,12 +46,13 @@ export async function* exportRealm(options: ExportOptions): AsyncGenerator<strin
   }
   let identities = 0;
   const reader = options.identities;
-  for await (const identity of inFileOrder(reader.listIdentities(realm), reader.identitiesInFileOrder, identityFileOrder, "identity")) {
+  const listed = reader.listIdentities(realm);
+  for await (const identity of inFileOrder(listed, reader.identitiesInFileOrder, identityFileOrder, "identity", options.sort)) {
     yield line({ kind: "identity", service: identity.service, name: identity.name, aggregateId: identity.aggregateId });
     identities++;
   }
   const counts = { responses: 0, requests: 0, deadLetters: 0, outbox: 0 };
-  if (options.records !== undefined) yield* recordLines(options.records, realm, counts);
+  if (options.records !== undefined) yield* recordLines(options.records, realm, counts, options.sort);
   yield line({ kind: "end", events, identities, ...counts });
 }
 

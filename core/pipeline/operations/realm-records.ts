@@ -12,7 +12,7 @@ import {
 import type { CommandRequestBody } from "../../ports/store.js";
 import { canonicalJsonByCodePoint as canonicalJson, compareCodePoints } from "../../model/canonical-json.js";
 import { line } from "./export-line.js";
-import { collect, inFileOrder } from "./file-order.js";
+import { inFileOrder, type Sorter, sortInMemory } from "./file-order.js";
 
 /**
  * The lines of an export after the identities (docs/data-format.md): stored answers, the request
@@ -24,29 +24,59 @@ export type RecordKind = (typeof recordKinds)[number];
 
 export type RecordCounts = { readonly responses: number; readonly requests: number; readonly deadLetters: number; readonly outbox: number };
 
-/** Yields every record line of the realm in file order; `counts` is filled as it goes. */
-export async function* recordLines(reader: RealmRecordReader, realm: string, counts: { -readonly [K in keyof RecordCounts]: number }) {
+/**
+ * Yields every record line of the realm in file order; `counts` is filled as it goes. What the
+ * reader does not list in file order is put in order by `sort`.
+ */
+export async function* recordLines(
+  reader: RealmRecordReader,
+  realm: string,
+  counts: { -readonly [K in keyof RecordCounts]: number },
+  sort: Sorter = sortInMemory,
+) {
   counts.responses = 0;
-  for await (const r of inFileOrder(reader.listResponses(realm), reader.responsesInFileOrder, responseFileOrder, "response")) {
+  for await (const r of inFileOrder(reader.listResponses(realm), reader.responsesInFileOrder, responseFileOrder, "response", sort)) {
     yield responseLine(r);
     counts.responses++;
   }
   counts.requests = 0;
-  for await (const r of inFileOrder(reader.listRequests(realm), reader.requestsInFileOrder, requestFileOrder, "request")) {
+  for await (const r of inFileOrder(reader.listRequests(realm), reader.requestsInFileOrder, requestFileOrder, "request", sort)) {
     yield requestLine(r);
     counts.requests++;
   }
-
-  const letters = (await collect(reader.listDeadLetters(realm))).map((letter) => ({ letter, text: deadLetterLine(letter) }));
-  letters.sort((a, b) => compareCodePoints(a.letter.firstFailedAt, b.letter.firstFailedAt) || compareCodePoints(a.text, b.text));
-  for (const { text } of letters) yield text;
-  counts.deadLetters = letters.length;
-
-  const outbox = (await collect(reader.listOutbox(realm))).map((entry) => ({ key: effectKey(entry.request), text: outboxLine(entry) }));
-  outbox.sort((a, b) => compareCodePoints(a.key, b.key) || compareCodePoints(a.text, b.text));
-  for (const { text } of outbox) yield text;
-  counts.outbox = outbox.length;
+  // Dead letters and effects are ordered by a key, then by the line's own text.
+  counts.deadLetters = 0;
+  for await (const { text } of sort(
+    keyedLines(reader.listDeadLetters(realm), (d) => d.firstFailedAt, deadLetterLine),
+    byKeyThenText,
+  )) {
+    yield text;
+    counts.deadLetters++;
+  }
+  counts.outbox = 0;
+  for await (const { text } of sort(
+    keyedLines(reader.listOutbox(realm), (o) => effectKey(o.request), outboxLine),
+    byKeyThenText,
+  )) {
+    yield text;
+    counts.outbox++;
+  }
 }
+
+interface KeyedLine {
+  readonly key: string;
+  readonly text: string;
+}
+
+async function* keyedLines<T>(
+  records: AsyncIterable<T>,
+  keyOf: (record: T) => string,
+  lineOf: (record: T) => string,
+): AsyncGenerator<KeyedLine> {
+  for await (const record of records) yield { key: keyOf(record), text: lineOf(record) };
+}
+
+const byKeyThenText = (a: KeyedLine, b: KeyedLine) => compareCodePoints(a.key, b.key) || compareCodePoints(a.text, b.text);
 
 function responseLine(r: ResponseRecord): string {
   return defined({

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { mergeOrdered } from "./merge.js";
+import { mergeOrdered } from "./file-order.js";
 
 const byNumber = (a: number, b: number) => a - b;
 
