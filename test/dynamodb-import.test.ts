@@ -1,4 +1,4 @@
-import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { type AttributeValue, DynamoDBClient, GetItemCommand, PutItemCommand } from "@aws-sdk/client-dynamodb";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { dynamoImporter } from "../adapters/dynamodb/importer.js";
 import { DynamoStore } from "../adapters/dynamodb/store.js";
@@ -88,6 +88,42 @@ describeDynamo("import into DynamoDB, bigger than one transaction", (endpoint) =
       failing.client.destroy();
     },
   );
+
+  it("takes back only its own events: another writer's event at a key the import meant to write stays", async () => {
+    const client = new DynamoDBClient(localClientConfig(endpoint));
+    let transactions = 0;
+    let intruder: Record<string, AttributeValue> | undefined;
+    // Before the third transaction goes out, another writer puts its own event at the first event key of it.
+    client.middlewareStack.add(
+      (next, context) => async (args) => {
+        if (context.commandName === "TransactWriteItemsCommand" && ++transactions === 3) {
+          const items = (args.input as { TransactItems: { Put?: { Item: Record<string, AttributeValue> } }[] }).TransactItems;
+          const target = items.map((i) => i.Put?.Item).find((item) => item?.event !== undefined) as Record<string, AttributeValue>;
+          const theirs = { ...JSON.parse(target.event?.S as string), hash: "f".repeat(64), data: { by: "someone else" } };
+          intruder = { ...target, event: { S: JSON.stringify(theirs) } };
+          await table.client.send(new PutItemCommand({ TableName: table.tableName, Item: intruder }));
+        }
+        return next(args);
+      },
+      { step: "initialize" },
+    );
+    const store = new DynamoStore({ tableName: table.tableName, namespace: "import-intruder", client });
+    const options = {
+      open: () => each(file),
+      realm,
+      services: bankServices,
+      importer: dynamoImporter(store),
+      hashEvent: eventHash,
+      batchSize: 1000,
+    };
+    await expect(importRealm(options)).rejects.toThrow(/changed while the import wrote/);
+    const key = { pk: intruder?.pk as AttributeValue, sk: intruder?.sk as AttributeValue };
+    const { Item } = await table.client.send(new GetItemCommand({ TableName: table.tableName, Key: key, ConsistentRead: true }));
+    expect(Item?.event?.S).toBe(intruder?.event?.S);
+    // Everything the import itself wrote is gone.
+    expect((await store.readFeed(realm, undefined, 1000)).events).toEqual([]);
+    client.destroy();
+  });
 
   it("imports a whole file in one session, and a failure in a later batch or the source leaves nothing of it", async () => {
     const store = new DynamoStore({ tableName: table.tableName, namespace: "import-all", client: table.client });

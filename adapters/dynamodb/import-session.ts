@@ -4,7 +4,7 @@ import type { StoredEvent } from "../../core/model/events.js";
 import { type AggregateKey, AggregateNotEmptyError, type ImportBatch } from "../../core/ports/importer.js";
 import { type AggregateRef, ConcurrencyError, type IdentityClaim, IdentityConflictError } from "../../core/ports/store.js";
 import { eventItem, type Head, headItem, headKey, readHead } from "./aggregates.js";
-import { attr, type DynamoTable, type Item, isConditionFailure } from "./client.js";
+import { attr, type DynamoTable, type Item, isConditionFailure, read } from "./client.js";
 import { entryItem, entryKey, firstPosition, readTail, shardOf } from "./feed-shards.js";
 import { identityItem, identityKey } from "./identities.js";
 import { cancellationReasons, Transaction, transactionLimits } from "./transaction.js";
@@ -101,9 +101,13 @@ export class ImportSession {
     for (const event of events) {
       const item = eventItem(this.table, event);
       t.put("write", item, { expression: "attribute_not_exists(pk)" });
-      journal.events.push(item);
+      journal.events.push({
+        pk: read.s(item, "pk"),
+        sk: read.s(item, "sk"),
+        ...(event.hash === undefined ? { text: read.s(item, "event") } : { hash: event.hash }),
+      });
       const key = keyOf(event);
-      const current = heads.get(key)?.head ?? journal.heads.get(key)?.written.at(-1) ?? before.get(key);
+      const current = heads.get(key)?.head ?? journal.heads.get(key)?.last ?? before.get(key);
       const snapshot =
         batch.snapshots.find((s) => keyOf(s) === key && s.snapshot.version === event.sequence)?.snapshot ?? current?.snapshot;
       const head = {
@@ -115,7 +119,7 @@ export class ImportSession {
       heads.set(key, { ref: refOf(realm, event), head });
     }
     for (const [key, { ref, head }] of heads) {
-      const current = journal.heads.get(key)?.written.at(-1) ?? before.get(key);
+      const current = journal.heads.get(key)?.last ?? before.get(key);
       t.put(
         "write",
         headItem(this.table, ref, head),
@@ -123,8 +127,10 @@ export class ImportSession {
           ? { expression: "attribute_not_exists(pk)" }
           : { expression: "version = :version", values: { ":version": attr.n(current.version) } },
       );
-      const noted = journal.heads.get(key) ?? { ref, written: [] };
-      noted.written.push(head);
+      const noted = journal.heads.get(key) ?? { ref, last: head, hashes: [] };
+      noted.last = head;
+      noted.hashes.push(head.hash ?? "");
+      if (noted.hashes.length > headHashesNoted) noted.hashes.shift();
       journal.heads.set(key, noted);
     }
     for (const [shard, tail] of tails) {
@@ -159,13 +165,13 @@ export class ImportSession {
       const condition = { ConditionExpression: "aggregateId = :owner", ExpressionAttributeValues: { ":owner": attr.s(claim.aggregateId) } };
       undo.push(this.#ifStill(new DeleteItemCommand({ TableName: this.table.name, Key, ...condition })));
     }
-    for (const item of journal.events) {
-      const key = { pk: item.pk, sk: item.sk } as Item;
-      undo.push(this.#ifStill(new DeleteItemCommand({ TableName: this.table.name, Key: key, ...sameAttribute("event", item) })));
+    for (const noted of journal.events) {
+      const Key = { pk: attr.s(noted.pk), sk: attr.s(noted.sk) };
+      undo.push(this.#ifStill(new DeleteItemCommand({ TableName: this.table.name, Key, ...stillTheImports(noted) })));
     }
-    for (const [key, { ref, written }] of journal.heads) {
+    for (const [key, { ref, hashes: written }] of journal.heads) {
       // The head is the import's if it holds one of the hashes the import wrote (a chain's hashes are its own).
-      const hashes = written.slice(-100).map((head) => attr.s(head.hash ?? ""));
+      const hashes = written.map((hash) => attr.s(hash));
       const condition = {
         ConditionExpression: `#hash IN (${hashes.map((_, i) => `:h${i}`).join(", ")})`,
         ExpressionAttributeNames: { "#hash": "hash" },
@@ -197,11 +203,46 @@ export class ImportSession {
   }
 }
 
+/**
+ * What the import wrote, as little of it as taking it back needs: an import of millions of events
+ * must not hold them. An event is noted by its key and its hash (which covers its content and the
+ * chain before it); a head by the last one written (the next part builds on it) and the hashes written.
+ */
 interface Journal {
-  readonly events: Item[];
-  readonly heads: Map<string, { readonly ref: AggregateRef; readonly written: Head[] }>;
+  readonly events: NotedEvent[];
+  readonly heads: Map<string, NotedHead>;
   readonly entries: Item[];
   readonly identities: IdentityClaim[];
+}
+
+/** An event's key, and what says it is still the import's: its hash, or (an event without one) its whole text. */
+interface NotedEvent {
+  readonly pk: string;
+  readonly sk: string;
+  readonly hash?: string;
+  readonly text?: string;
+}
+
+interface NotedHead {
+  readonly ref: AggregateRef;
+  last: Head;
+  /** The hashes of the heads written, the last `headHashesNoted` of them. */
+  readonly hashes: string[];
+}
+
+/** Hashes a head's take-back condition lists: the head holds the last one written unless that write failed. */
+const headHashesNoted = 100;
+
+/**
+ * The import's event is still at its key: its stored JSON holds the import's hash, which covers the
+ * event's content and the chain before it. An event without a hash is compared whole.
+ */
+function stillTheImports(noted: NotedEvent) {
+  return {
+    ConditionExpression: noted.hash === undefined ? "#attribute = :value" : "contains(#attribute, :value)",
+    ExpressionAttributeNames: { "#attribute": "event" },
+    ExpressionAttributeValues: { ":value": attr.s(noted.hash === undefined ? (noted.text ?? "") : `"hash":${JSON.stringify(noted.hash)}`) },
+  };
 }
 
 function sameAttribute(name: string, item: Item) {
