@@ -1,5 +1,5 @@
 import { type AttributeValue, DynamoDBClient, GetItemCommand, PutItemCommand } from "@aws-sdk/client-dynamodb";
-import { afterAll, beforeAll, expect, it } from "vitest";
+import { afterAll, beforeAll, expect, it, vi } from "vitest";
 import { dynamoImporter } from "../adapters/dynamodb/importer.js";
 import { DynamoStore } from "../adapters/dynamodb/store.js";
 import { MemoryStore } from "../adapters/memory/store.js";
@@ -88,6 +88,27 @@ describeDynamo("import into DynamoDB, bigger than one transaction", (endpoint) =
       failing.client.destroy();
     },
   );
+
+  it("reads heads and names 100 keys a request, not one request each", async () => {
+    const store = new DynamoStore({ tableName: table.tableName, namespace: "import-batched-reads", client: table.client });
+    const send = vi.spyOn(table.client, "send");
+    try {
+      const result = await importRealm({
+        open: () => each(file),
+        realm,
+        services: bankServices,
+        importer: dynamoImporter(store),
+        hashEvent: eventHash,
+      });
+      expect(result.aggregates).toBe(30);
+      const sent = send.mock.calls.map(([command]) => command.constructor.name);
+      expect(sent.filter((name) => name === "GetItemCommand")).toEqual([]);
+      // The target's heads and names, then each batch's heads and names: four reads of 30 keys.
+      expect(sent.filter((name) => name === "BatchGetItemCommand")).toHaveLength(4);
+    } finally {
+      send.mockRestore();
+    }
+  });
 
   it("takes back only its own events: another writer's event at a key the import meant to write stays", async () => {
     const client = new DynamoDBClient(localClientConfig(endpoint));

@@ -1,7 +1,7 @@
 import { dynamodb } from "./sdk.js";
 import type { StoredEvent } from "../../core/model/events.js";
 import type { AggregateRef, AggregateState, Snapshot } from "../../core/ports/store.js";
-import { attr, type DynamoTable, type Item, type Key, padded, queryAll, read } from "./client.js";
+import { attr, batchGet, type DynamoTable, type Item, type Key, keyTextOf, padded, queryAll, read } from "./client.js";
 
 const { GetItemCommand } = dynamodb;
 
@@ -47,7 +47,20 @@ export const toEvent = (item: Item): StoredEvent => read.json<StoredEvent>(item,
 
 export async function readHead(table: DynamoTable, ref: AggregateRef): Promise<Head | undefined> {
   const { Item } = await table.client.send(new GetItemCommand({ TableName: table.name, Key: headKey(table, ref), ConsistentRead: true }));
-  if (Item === undefined) return undefined;
+  return Item === undefined ? undefined : toHead(Item);
+}
+
+/** Many aggregates' heads, in `refs` order, 100 per request: what an import checks before it writes. */
+export async function readHeads(table: DynamoTable, refs: readonly AggregateRef[]): Promise<(Head | undefined)[]> {
+  const keys = refs.map((ref) => headKey(table, ref));
+  const found = await batchGet(table, keys);
+  return keys.map((key) => {
+    const item = found.get(keyTextOf(key));
+    return item === undefined ? undefined : toHead(item);
+  });
+}
+
+function toHead(Item: Item): Head {
   const snapshot = read.optionalS(Item, "snapshot");
   return {
     version: read.n(Item, "version"),

@@ -8,8 +8,16 @@ import type {
 } from "@aws-sdk/client-dynamodb";
 import { dynamodb } from "./sdk.js";
 
-const { CreateTableCommand, DescribeTableCommand, DynamoDBClient, PutItemCommand, QueryCommand, ResourceNotFoundException, ScanCommand } =
-  dynamodb;
+const {
+  BatchGetItemCommand,
+  CreateTableCommand,
+  DescribeTableCommand,
+  DynamoDBClient,
+  PutItemCommand,
+  QueryCommand,
+  ResourceNotFoundException,
+  ScanCommand,
+} = dynamodb;
 
 /**
  * The global secondary index that lists a realm's stored responses (records.ts) by Query: its keys
@@ -207,6 +215,33 @@ export function isConditionFailure(error: unknown): boolean {
 /** Every item of a Query, page after page, strongly consistent. */
 export function queryAll(table: DynamoTable, input: Omit<QueryCommandInput, "TableName">): AsyncGenerator<Item> {
   return allPages((start) => table.client.send(new QueryCommand({ TableName: table.name, ConsistentRead: true, ...input, ...start })));
+}
+
+/** A key as one text, to find a BatchGetItem answer by. */
+export const keyTextOf = (key: Item) => `${key.pk?.S}\u0000${key.sk?.S}`;
+
+/**
+ * The items at `keys`, strongly consistent, 100 keys per BatchGetItem (repeats asked once), by key
+ * text (keyTextOf); a key without an item is absent. Unprocessed keys are asked again.
+ */
+export async function batchGet(table: DynamoTable, keys: readonly Key[]): Promise<Map<string, Item>> {
+  const unique = [...new Map(keys.map((key) => [keyTextOf(key), key])).values()];
+  const found = new Map<string, Item>();
+  const chunks: Key[][] = [];
+  for (let i = 0; i < unique.length; i += 100) chunks.push(unique.slice(i, i + 100));
+  await Promise.all(
+    chunks.map(async (chunk) => {
+      let wanted: Key[] = chunk;
+      while (wanted.length > 0) {
+        const answer = await table.client.send(
+          new BatchGetItemCommand({ RequestItems: { [table.name]: { Keys: wanted, ConsistentRead: true } } }),
+        );
+        for (const item of answer.Responses?.[table.name] ?? []) found.set(keyTextOf(item), item);
+        wanted = (answer.UnprocessedKeys?.[table.name]?.Keys ?? []) as Key[];
+      }
+    }),
+  );
+  return found;
 }
 
 /** Items per Query page of a merged listing: a page of each partition is held, and 1 MB pages would hold up to 16 MB. */

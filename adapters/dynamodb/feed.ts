@@ -2,10 +2,8 @@ import { dynamodb } from "./sdk.js";
 import type { StoredEvent } from "../../core/model/events.js";
 import type { EventFeedPage } from "../../core/ports/store.js";
 import { eventKey, toEvent } from "./aggregates.js";
-import { attr, type DynamoTable, type Item, type Key, padded, queryAll, read } from "./client.js";
+import { attr, batchGet, type DynamoTable, type Item, type Key, keyTextOf, padded, queryAll, read } from "./client.js";
 import { toEntry } from "./feed-shards.js";
-
-const { BatchGetItemCommand } = dynamodb;
 
 /**
  * Reads a realm's feed: every shard from its own cursor, merged by position. Shards are dense, so
@@ -163,28 +161,9 @@ async function readEvents(table: DynamoTable, realm: string, pointers: readonly 
   }
 }
 
-async function batchGet(table: DynamoTable, keys: readonly Key[]): Promise<Map<string, Item>> {
-  const found = new Map<string, Item>();
-  const chunks: Key[][] = [];
-  for (let i = 0; i < keys.length; i += 100) chunks.push(keys.slice(i, i + 100));
-  await Promise.all(
-    chunks.map(async (chunk) => {
-      let wanted: Key[] = chunk;
-      while (wanted.length > 0) {
-        const answer = await table.client.send(
-          new BatchGetItemCommand({ RequestItems: { [table.name]: { Keys: wanted, ConsistentRead: true } } }),
-        );
-        for (const item of answer.Responses?.[table.name] ?? []) found.set(`${read.s(item, "pk")}\u0000${read.s(item, "sk")}`, item);
-        wanted = (answer.UnprocessedKeys?.[table.name]?.Keys ?? []) as Key[];
-      }
-    }),
-  );
-  return found;
-}
-
 function keyText(table: DynamoTable, realm: string, pointer: Pointer): string {
   const key = eventKey(table, { realm, service: pointer.service, aggregateId: pointer.aggregateId }, pointer.sequence);
-  return `${key.pk.S}\u0000${key.sk.S}`;
+  return keyTextOf(key);
 }
 
 function parseCheckpoint(checkpoint: string | undefined, shards: number): Cursor[] {

@@ -1,6 +1,6 @@
 import { dynamodb } from "./sdk.js";
 import { type IdentityClaim, IdentityConflictError } from "../../core/ports/store.js";
-import { attr, bucketOf, type DynamoTable, type Item, type Key, queryAll, read } from "./client.js";
+import { attr, batchGet, bucketOf, type DynamoTable, type Item, type Key, keyTextOf, queryAll, read } from "./client.js";
 import type { Condition } from "./transaction.js";
 
 const { ConditionalCheckFailedException, DeleteItemCommand, GetItemCommand } = dynamodb;
@@ -30,6 +30,20 @@ export async function identityOwner(table: DynamoTable, realm: string, service: 
     new GetItemCommand({ TableName: table.name, Key: identityKey(table, realm, service, name), ConsistentRead: true }),
   );
   return Item === undefined ? undefined : read.s(Item, "aggregateId");
+}
+
+/** Who holds each of `names` in the realm, in `names` order, 100 per request: what an import checks before it claims. */
+export async function identityOwners(
+  table: DynamoTable,
+  realm: string,
+  names: readonly { readonly service: string; readonly name: string }[],
+): Promise<(string | undefined)[]> {
+  const keys = names.map((n) => identityKey(table, realm, n.service, n.name));
+  const found = await batchGet(table, keys);
+  return keys.map((key) => {
+    const item = found.get(keyTextOf(key));
+    return item === undefined ? undefined : read.s(item, "aggregateId");
+  });
 }
 
 export async function* listIdentities(table: DynamoTable, realm: string): AsyncGenerator<IdentityClaim> {

@@ -3,7 +3,7 @@ import { dynamodb } from "./sdk.js";
 import type { StoredEvent } from "../../core/model/events.js";
 import { type AggregateKey, AggregateNotEmptyError, type ImportBatch } from "../../core/ports/importer.js";
 import { type AggregateRef, ConcurrencyError, type IdentityClaim, IdentityConflictError } from "../../core/ports/store.js";
-import { eventItem, type Head, headItem, headKey, readHead } from "./aggregates.js";
+import { eventItem, type Head, headItem, headKey, readHeads } from "./aggregates.js";
 import { attr, type DynamoTable, type Item, isConditionFailure, read } from "./client.js";
 import { entryItem, entryKey, firstPosition, readTail, shardOf } from "./feed-shards.js";
 import { identityItem, identityKey } from "./identities.js";
@@ -67,7 +67,10 @@ export class ImportSession {
     const firsts = new Map<string, StoredEvent>();
     for (const event of batch.events) if (!firsts.has(keyOf(event))) firsts.set(keyOf(event), event);
     const starts = [...firsts.values()];
-    const heads = await inBatches(starts, (e) => readHead(this.table, refOf(this.realm, e)));
+    const heads = await readHeads(
+      this.table,
+      starts.map((e) => refOf(this.realm, e)),
+    );
     const taken: AggregateKey[] = [];
     starts.forEach((event, i) => {
       const version = heads[i]?.version ?? 0;
@@ -280,11 +283,6 @@ function* parts(events: readonly StoredEvent[], feedShards: number): Generator<S
 }
 
 /** Runs the reads 25 at a time, in order. */
-export async function inBatches<T, R>(items: readonly T[], read: (item: T) => Promise<R>): Promise<R[]> {
-  const results: R[] = [];
-  for (let i = 0; i < items.length; i += 25) results.push(...(await Promise.all(items.slice(i, i + 25).map(read))));
-  return results;
-}
 
 const keyOf = (key: AggregateKey) => JSON.stringify([key.service, key.aggregateId]);
 const refOf = (realm: string, key: AggregateKey): AggregateRef => ({ realm, service: key.service, aggregateId: key.aggregateId });

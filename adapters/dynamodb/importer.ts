@@ -1,8 +1,8 @@
 import type { EventImporter, IdentityReader, ImportBatch, RealmRecordReader } from "../../core/ports/importer.js";
 import { type IdentityClaim, IdentityConflictError } from "../../core/ports/store.js";
-import { readHead } from "./aggregates.js";
-import { identityOwner, listIdentities, uniqueClaims } from "./identities.js";
-import { ImportSession, inBatches } from "./import-session.js";
+import { readHeads } from "./aggregates.js";
+import { identityOwners, listIdentities, uniqueClaims } from "./identities.js";
+import { ImportSession } from "./import-session.js";
 import { dynamoRecordReader, RecordWriter } from "./records.js";
 import type { DynamoStore } from "./store.js";
 
@@ -18,7 +18,7 @@ export function dynamoImporter(store: DynamoStore): EventImporter & IdentityRead
   /** The names, checked before anything of them is written: each must be free in the target. */
   async function claimable(realm: string, identities: readonly IdentityClaim[]): Promise<IdentityClaim[]> {
     const claims = uniqueClaims(identities);
-    const owners = await inBatches(claims, (c) => identityOwner(table, realm, c.service, c.name));
+    const owners = await identityOwners(table, realm, claims);
     const taken = claims.find((_, i) => owners[i] !== undefined);
     if (taken !== undefined) throw new IdentityConflictError(taken.service, taken.name);
     return claims;
@@ -27,12 +27,15 @@ export function dynamoImporter(store: DynamoStore): EventImporter & IdentityRead
   return {
     ...dynamoRecordReader(table),
     async nonEmpty(realm, aggregates) {
-      const heads = await inBatches(aggregates, (a) => readHead(table, { realm, ...a }));
+      const heads = await readHeads(
+        table,
+        aggregates.map((a) => ({ realm, service: a.service, aggregateId: a.aggregateId })),
+      );
       return aggregates.filter((_, i) => heads[i] !== undefined);
     },
 
     async claimed(realm, names) {
-      const owners = await inBatches(names, (n) => identityOwner(table, realm, n.service, n.name));
+      const owners = await identityOwners(table, realm, names);
       return names.filter((_, i) => owners[i] !== undefined);
     },
 
