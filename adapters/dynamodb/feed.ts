@@ -1,8 +1,7 @@
-import { dynamodb } from "./sdk.js";
 import type { StoredEvent } from "../../core/model/events.js";
 import type { EventFeedPage } from "../../core/ports/store.js";
 import { eventKey, toEvent } from "./aggregates.js";
-import { attr, batchGet, type DynamoTable, type Item, type Key, keyTextOf, padded, queryAll, read } from "./client.js";
+import { attr, batchGet, type DynamoTable, keyTextOf, padded, queryAll } from "./client.js";
 import { toEntry } from "./feed-shards.js";
 
 /**

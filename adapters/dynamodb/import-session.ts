@@ -191,7 +191,15 @@ export class ImportSession {
     }
     for (const entry of journal.entries) {
       const emptied = { ...entry, runs: attr.json([]) };
-      undo.push(this.#ifStill(new PutItemCommand({ TableName: this.table.name, Item: emptied, ...sameAttribute("runs", entry) })));
+      undo.push(
+        this.#ifStill(
+          new PutItemCommand({
+            TableName: this.table.name,
+            Item: emptied,
+            ...attributeCondition("runs", entry.runs as NonNullable<Item[string]>),
+          }),
+        ),
+      );
     }
     await Promise.all(undo);
   }
@@ -241,18 +249,16 @@ const headHashesNoted = 100;
  * event's content and the chain before it. An event without a hash is compared whole.
  */
 function stillTheImports(noted: NotedEvent) {
-  return {
-    ConditionExpression: noted.hash === undefined ? "#attribute = :value" : "contains(#attribute, :value)",
-    ExpressionAttributeNames: { "#attribute": "event" },
-    ExpressionAttributeValues: { ":value": attr.s(noted.hash === undefined ? (noted.text ?? "") : `"hash":${JSON.stringify(noted.hash)}`) },
-  };
+  if (noted.hash === undefined) return attributeCondition("event", attr.s(noted.text ?? ""));
+  return attributeCondition("event", attr.s(`"hash":${JSON.stringify(noted.hash)}`), "contains");
 }
 
-function sameAttribute(name: string, item: Item) {
+/** The attribute `name` equals (or, as text, contains) `value`. */
+function attributeCondition(name: string, value: NonNullable<Item[string]>, test: "equals" | "contains" = "equals") {
   return {
-    ConditionExpression: "#attribute = :value",
+    ConditionExpression: test === "equals" ? "#attribute = :value" : "contains(#attribute, :value)",
     ExpressionAttributeNames: { "#attribute": name },
-    ExpressionAttributeValues: { ":value": item[name] as NonNullable<Item[string]> },
+    ExpressionAttributeValues: { ":value": value },
   };
 }
 
@@ -281,8 +287,6 @@ function* parts(events: readonly StoredEvent[], feedShards: number): Generator<S
   }
   if (part.length > 0) yield part;
 }
-
-/** Runs the reads 25 at a time, in order. */
 
 const keyOf = (key: AggregateKey) => JSON.stringify([key.service, key.aggregateId]);
 const refOf = (realm: string, key: AggregateKey): AggregateRef => ({ realm, service: key.service, aggregateId: key.aggregateId });

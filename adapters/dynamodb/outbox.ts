@@ -33,13 +33,13 @@ const { DeleteItemCommand, GetItemCommand, UpdateItemCommand } = dynamodb;
  * Delivered items are deleted and dead ones moved to the dead letters, so the partitions hold only
  * what is still to deliver. Leases and due times are milliseconds of the relay's clock.
  */
-const outboxPartitions = 8;
+export const outboxPartitions = 8;
 
 let lastMs = 0;
 let counter = 0;
 
 /** Ids sort by creation time in a process (a counter breaks ties within a millisecond), then by a random part. */
-function nextStem(): string {
+export function nextStem(): string {
   const now = Date.now();
   counter = now === lastMs ? counter + 1 : 0;
   lastMs = now;
@@ -48,20 +48,23 @@ function nextStem(): string {
 
 export function outboxItems(table: DynamoTable, realm: string, effects: readonly OutboxEntry[]): Item[] {
   const stem = nextStem();
-  return effects.map((effect, index) => {
-    const partition = bucketOf(outboxPartitions, realm, effect.targetService, effect.aggregateId);
-    return {
-      pk: table.pk("outbox", partition),
-      sk: attr.s(`${partition}:${stem}:${padded(index, 4)}`),
-      realm: attr.s(realm),
-      targetService: attr.s(effect.targetService),
-      aggregateId: attr.s(effect.aggregateId),
-      request: attr.json(effect.request),
-      attempts: attr.n(0),
-      dueAt: attr.n(0),
-      leasedUntil: attr.n(0),
-    };
-  });
+  return effects.map((effect, index) => outboxItem(table, realm, `${stem}:${padded(index, 4)}`, effect, 0));
+}
+
+/** An effect to deliver, in its target's partition; `id` (a stem and a number) orders it there. */
+export function outboxItem(table: DynamoTable, realm: string, id: string, effect: OutboxEntry, attempts: number): Item {
+  const partition = bucketOf(outboxPartitions, realm, effect.targetService, effect.aggregateId);
+  return {
+    pk: table.pk("outbox", partition),
+    sk: attr.s(`${partition}:${id}`),
+    realm: attr.s(realm),
+    targetService: attr.s(effect.targetService),
+    aggregateId: attr.s(effect.aggregateId),
+    request: attr.json(effect.request),
+    attempts: attr.n(attempts),
+    dueAt: attr.n(0),
+    leasedUntil: attr.n(0),
+  };
 }
 
 function keyOf(table: DynamoTable, id: string): Key {

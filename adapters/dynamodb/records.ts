@@ -1,4 +1,3 @@
-import { randomUUID } from "node:crypto";
 import {
   type DeadLetterRecord,
   type OutboxRecord,
@@ -12,7 +11,6 @@ import { compareCodePoints } from "../../core/model/canonical-json.js";
 import type { CommandRequestBody, RequestLogEntry, RequestOutcome, StoredResponse } from "../../core/ports/store.js";
 import {
   attr,
-  bucketOf,
   type DynamoTable,
   type Item,
   isConditionFailure,
@@ -25,15 +23,13 @@ import {
   scanAll,
 } from "./client.js";
 import { mergeOrdered } from "../../core/pipeline/operations/file-order.js";
-import { deadLetterItem, listDeadLetters } from "./outbox.js";
+import { deadLetterItem, listDeadLetters, nextStem, outboxItem, outboxPartitions } from "./outbox.js";
 import { idMillisecond, inReceivedOrder } from "./request-order.js";
 import { dynamodb } from "./sdk.js";
 import { requestLogItem, requestLogPartitions, responseItem } from "./requests.js";
 import { indexedResponseItems, responsesIndexed } from "./responses-index.js";
 
 const { DeleteItemCommand, PutItemCommand } = dynamodb;
-
-const outboxPartitions = 8;
 
 /** Record writes an import keeps in flight at once. */
 const concurrentWrites = 25;
@@ -117,7 +113,7 @@ export function dynamoRecordReader(table: DynamoTable): RealmRecordReader {
 export class RecordWriter {
   readonly #written: Key[] = [];
   /** One id stem for the whole import, numbered on across its slices: a target's effects keep the file's order. */
-  readonly #outboxStem = `${padded(Date.now(), 15)}.000000:${randomUUID()}`;
+  readonly #outboxStem = nextStem();
   #outboxWritten = 0;
 
   constructor(
@@ -150,20 +146,9 @@ export class RecordWriter {
       this.#written.push({ pk: item.pk, sk: item.sk } as Key);
     });
     // Numbered here, in file order, before any is written.
-    const effects = records.outbox.map((entry): Item => {
-      const partition = bucketOf(outboxPartitions, realm, entry.targetService, entry.aggregateId);
-      return {
-        pk: table.pk("outbox", partition),
-        sk: attr.s(`${partition}:${this.#outboxStem}:${padded(this.#outboxWritten++, 9)}`),
-        realm: attr.s(realm),
-        targetService: attr.s(entry.targetService),
-        aggregateId: attr.s(entry.aggregateId),
-        request: attr.json(entry.request),
-        attempts: attr.n(entry.attempts),
-        dueAt: attr.n(0),
-        leasedUntil: attr.n(0),
-      };
-    });
+    const effects = records.outbox.map((entry) =>
+      outboxItem(table, realm, `${this.#outboxStem}:${padded(this.#outboxWritten++, 9)}`, entry, entry.attempts),
+    );
     await this.#each(effects, (item) => this.#put(item));
   }
 
@@ -206,10 +191,11 @@ export class RecordWriter {
  */
 async function* scannedResponseItems(table: DynamoTable, realm: string): AsyncGenerator<Item> {
   const prefix = `${JSON.stringify([table.namespace, "res", realm]).slice(0, -1)},`;
-  const items: Item[] = [];
+  const keyed: { key: string; item: Item }[] = [];
   const scan = scanAll(table, { FilterExpression: "begins_with(pk, :prefix)", ExpressionAttributeValues: { ":prefix": attr.s(prefix) } });
-  for await (const item of scan) items.push(item);
-  yield* items.sort((a, b) => compareCodePoints(responseKeyOf(a), responseKeyOf(b)));
+  // Each key parsed once, not once per comparison.
+  for await (const item of scan) keyed.push({ key: responseKeyOf(item), item });
+  for (const { item } of keyed.sort((a, b) => compareCodePoints(a.key, b.key))) yield item;
 }
 
 /** The idempotency key of a response item, from its key `[ns,"res",realm,key]`. */

@@ -2,6 +2,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { RequestRecord } from "../../core/ports/importer.js";
 import { requestFileOrder } from "../../core/ports/importer.js";
+import { collect } from "../../core/pipeline/operations/file-order.js";
 import { inReceivedOrder, type LoggedEntry } from "./request-order.js";
 
 const base = Date.UTC(2026, 2, 1);
@@ -29,12 +30,6 @@ async function* byId(entries: readonly LoggedEntry<RequestRecord>[], pulled = { 
   }
 }
 
-async function all<T>(items: AsyncIterable<T>): Promise<T[]> {
-  const out: T[] = [];
-  for await (const item of items) out.push(item);
-  return out;
-}
-
 describe("a DynamoDB request log in file order", () => {
   it("comes in file order whatever each entry's lag, as long as the lag given bounds them", async () => {
     await fc.assert(
@@ -45,7 +40,7 @@ describe("a DynamoDB request log in file order", () => {
         async (specs) => {
           const entries = specs.map((s, n) => logged(s.received, s.lag, s.invocation, n));
           const maxLag = Math.max(0, ...specs.map((s) => s.lag));
-          const listed = await all(inReceivedOrder(byId(entries), maxLag));
+          const listed = await collect(inReceivedOrder(byId(entries), maxLag));
           expect(listed).toHaveLength(entries.length);
           expect(listed).toEqual([...listed].sort(requestFileOrder));
         },
@@ -61,13 +56,13 @@ describe("a DynamoDB request log in file order", () => {
     const first = await stream.next();
     expect((first.value as RequestRecord).requestId).toBe("q0");
     expect(pulled.count).toBeLessThan(10);
-    expect(await all(stream)).toHaveLength(999);
+    expect(await collect(stream)).toHaveLength(999);
   });
 
   it("holds everything when the ids were made far from the times (another clock), and still sorts", async () => {
     const year = 365 * 24 * 3600 * 1000;
     const entries = [logged(5, year, "b", 1), logged(1, year + 7, "a", 2), logged(5, year + 1, "a", 3)];
-    const listed = await all(inReceivedOrder(byId(entries), year + 7));
+    const listed = await collect(inReceivedOrder(byId(entries), year + 7));
     expect(listed.map((r) => r.requestId)).toEqual(["q2", "q3", "q1"]);
   });
 });
