@@ -7,7 +7,12 @@ import type { SqlClient } from "./client.js";
  * statistics (a realm just imported) reads the rest of the realm for each. Leaving the loop early
  * ends the transaction.
  */
-export async function* cursorRows<Row>(db: SqlClient, text: string, params: readonly unknown[], pageSize: number): AsyncGenerator<Row> {
+export async function* cursorRows<Row>(
+  db: SqlClient,
+  text: string,
+  params: readonly unknown[],
+  pageSize = defaultPageRows,
+): AsyncGenerator<Row> {
   const pages = new PageHandoff<Row[]>();
   const cursor = cursorName(text);
   const reading = db.transaction(async (tx) => {
@@ -32,6 +37,9 @@ export async function* cursorRows<Row>(db: SqlClient, text: string, params: read
     await reading.catch(() => undefined);
   }
 }
+
+/** Rows fetched at once unless the caller says: what an export's listing holds of a kind. */
+const defaultPageRows = 1000;
 
 /**
  * One cursor name per query: the drivers keep a prepared statement's columns by its text, so a FETCH

@@ -104,7 +104,7 @@ export function sqlImporter(db: SqlClient, options: { readonly schema?: string }
 
     async *listIdentities(realm): AsyncIterable<IdentityClaim> {
       type Row = { service: string; name: string; aggregate_id: string };
-      for await (const row of cursorRows<Row>(db, sql.identities, [realm], identityPage)) {
+      for await (const row of cursorRows<Row>(db, sql.identities, [realm])) {
         yield { service: row.service, name: row.name, aggregateId: row.aggregate_id };
       }
     },
@@ -181,6 +181,3 @@ export function importerStatements(t: Tables) {
       ORDER BY service COLLATE "C", name COLLATE "C"`,
   };
 }
-
-/** Identities an export holds at once. */
-const identityPage = 1000;

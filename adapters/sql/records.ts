@@ -61,7 +61,7 @@ export function sqlRecords(db: SqlClient, t: Tables) {
   const reader: RealmRecordReader = {
     async *listResponses(realm): AsyncIterable<ResponseRecord> {
       type Row = { idempotency_key: string; status: number; body: string; principal: string | null; request_hash: string | null };
-      for await (const row of cursorRows<Row>(db, sql.responses, [realm], recordPage)) {
+      for await (const row of cursorRows<Row>(db, sql.responses, [realm])) {
         yield {
           idempotencyKey: row.idempotency_key,
           status: Number(row.status),
@@ -75,7 +75,7 @@ export function sqlRecords(db: SqlClient, t: Tables) {
       // The file orders by receivedAt as written (to the millisecond), then invocationId. The table may hold
       // finer times, so the rows of one millisecond (adjacent in time order) are gathered and put in that order.
       let millisecond: RequestRecord[] = [];
-      for await (const row of cursorRows<RequestLogRow>(db, sql.requests, [realm], recordPage)) {
+      for await (const row of cursorRows<RequestLogRow>(db, sql.requests, [realm])) {
         const { id: _, realm: __, ...request } = toLoggedRequest(row);
         if (millisecond.length > 0 && millisecond[0]?.receivedAt !== request.receivedAt) {
           yield* millisecond.sort(requestFileOrder);
@@ -165,6 +165,3 @@ export function sqlRecords(db: SqlClient, t: Tables) {
 
   return { reader, write };
 }
-
-/** Rows of a record kind an export holds at once. */
-const recordPage = 1000;
