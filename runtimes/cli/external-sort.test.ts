@@ -3,22 +3,14 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import fc from "fast-check";
 import { afterAll, describe, expect, it } from "vitest";
+import { collect } from "../../core/pipeline/operations/file-order.js";
 import { externalSort } from "./external-sort.js";
 
 const folder = mkdtempSync(join(tmpdir(), "edd-sort-test-"));
 afterAll(() => rmSync(folder, { recursive: true, force: true }));
 
-async function* each<T>(items: readonly T[], pulled = { count: 0 }): AsyncGenerator<T> {
-  for (const item of items) {
-    pulled.count++;
-    yield item;
-  }
-}
-
-async function all<T>(items: AsyncIterable<T>): Promise<T[]> {
-  const out: T[] = [];
-  for await (const item of items) out.push(item);
-  return out;
+async function* each<T>(items: readonly T[]): AsyncGenerator<T> {
+  yield* items;
 }
 
 const byKey = (a: { key: number }, b: { key: number }) => a.key - b.key;
@@ -30,7 +22,7 @@ describe("externalSort", () => {
         fc.array(fc.record({ key: fc.integer({ min: 0, max: 20 }), text: fc.string() }), { maxLength: 60 }),
         async (items) => {
           const tagged = items.map((item, n) => ({ ...item, n }));
-          const sorted = await all(externalSort({ runItems: 4, directory: folder })(each(tagged), byKey));
+          const sorted = await collect(externalSort({ runItems: 4, directory: folder })(each(tagged), byKey));
           expect(sorted).toEqual([...tagged].sort(byKey));
         },
       ),
@@ -42,7 +34,7 @@ describe("externalSort", () => {
 
   it("writes nothing to disk for what fits in one run, and a folder of runs for what does not", async () => {
     const sort = externalSort({ runItems: 10, directory: folder });
-    expect(await all(sort(each([3, 1, 2].map((key) => ({ key }))), byKey))).toEqual([{ key: 1 }, { key: 2 }, { key: 3 }]);
+    expect(await collect(sort(each([3, 1, 2].map((key) => ({ key }))), byKey))).toEqual([{ key: 1 }, { key: 2 }, { key: 3 }]);
     const spilling = sort(each(Array.from({ length: 35 }, (_, i) => ({ key: 35 - i }))), byKey)[Symbol.asyncIterator]();
     expect((await spilling.next()).value).toEqual({ key: 1 });
     const [runs] = readdirSync(folder);
@@ -56,7 +48,7 @@ describe("externalSort", () => {
       yield* Array.from({ length: 25 }, (_, i) => ({ key: i }));
       throw new Error("listing refused");
     }
-    await expect(all(externalSort({ runItems: 10, directory: folder })(failing(), byKey))).rejects.toThrow("listing refused");
+    await expect(collect(externalSort({ runItems: 10, directory: folder })(failing(), byKey))).rejects.toThrow("listing refused");
     expect(readdirSync(folder)).toEqual([]);
   });
 });
@@ -115,7 +107,7 @@ describe("an export sorted on disk", () => {
     };
     const noEvents = { readFeed: async () => ({ events: [], checkpoint: "" }) };
     const exported = (sort?: ReturnType<typeof externalSort>) =>
-      all(exportRealm({ store: noEvents, identities: reader, records: reader, realm: "r1", ...(sort === undefined ? {} : { sort }) }));
+      collect(exportRealm({ store: noEvents, identities: reader, records: reader, realm: "r1", ...(sort === undefined ? {} : { sort }) }));
     const inMemory = await exported();
     expect(inMemory.filter((line) => line.includes('"kind":"identity"'))).toHaveLength(9);
     // Every kind goes through the sort given: identities, answers, requests, dead letters, effects.

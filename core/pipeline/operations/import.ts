@@ -164,11 +164,9 @@ function samePlan(a: ImportPlan, b: ImportPlan): boolean {
   return (
     a.aggregates.every((head, i) => sameHead(head, b.aggregates[i] as FileAggregate)) &&
     a.identities.every(({ claim }, i) => sameName(claim, (b.identities[i] as { claim: IdentityClaim }).claim)) &&
-    recordKindCounts.every((kind) => a.records[kind] === b.records[kind])
+    (Object.keys(a.records) as (keyof RecordCounts)[]).every((kind) => a.records[kind] === b.records[kind])
   );
 }
-
-const recordKindCounts = ["responses", "requests", "deadLetters", "outbox"] as const;
 
 const nameKey = (name: { readonly service: string; readonly name: string }) => `${name.service}\u0000${name.name}`;
 
